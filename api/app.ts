@@ -1,0 +1,67 @@
+/** Builds the HTTP application: middleware, the API areas, the contract and its docs. */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { securitySchemes } from "../openapi/common.ts";
+import type { AppDeps, AppEnv } from "./context.ts";
+import { detail, errorHandler, validationHook } from "./errors.ts";
+import { registerEngagement } from "./engagement.ts";
+import { registerHealth } from "./health.ts";
+import { authFailureLimit } from "./ratelimit.ts";
+import { registerTelemetry } from "./telemetry.ts";
+import { registerCompany } from "./company.ts";
+import { baseHeaders, corsFor, limitBody, requestLog } from "./middleware.ts";
+import { registerPages } from "../routes/mod.ts";
+
+export const API_VERSION = "1.0.0";
+
+/** Returns the OpenAPI document settings shared by the app and `deno task openapi`. */
+export const documentInfo: {
+  openapi: "3.1.0";
+  info: { title: string; version: string; description: string };
+  tags: { name: string; description: string }[];
+} = {
+  openapi: "3.1.0",
+  info: {
+    title: "Earth Task Telemetry",
+    version: API_VERSION,
+    description: "Play telemetry, privacy-guarded company aggregates and family engagement " +
+      'rollups. Errors are `{"detail": "…"}`; validation failures (422) are ' +
+      '`{"detail": [{"loc", "msg", "type"}]}`.',
+  },
+  tags: [
+    { name: "telemetry", description: "Attempt events, session finalize, player reads" },
+    { name: "company", description: "Company dashboards (token in `t`)" },
+    { name: "engagement", description: "Session-summary ingest and the seven-day dashboard" },
+    { name: "admin", description: "Operator endpoints (X-ADMIN-KEY)" },
+    { name: "health", description: "Probes" },
+  ],
+};
+
+/** Returns the application for the given dependencies. */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  for (const [name, scheme] of Object.entries(securitySchemes)) {
+    app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
+  }
+
+  app.use("*", requestLog(deps.log));
+  app.use("*", baseHeaders());
+  app.use("*", corsFor(deps.config.corsOrigins));
+  app.use("*", limitBody());
+  app.use("*", authFailureLimit(deps.config.authFailLimit, deps.config.authFailWindowSeconds));
+
+  registerHealth(app, deps);
+  registerTelemetry(app, deps);
+  registerCompany(app, deps);
+  registerEngagement(app, deps);
+
+  if (deps.config.publicDocs) {
+    app.doc31("/openapi.json", documentInfo);
+    app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  }
+
+  registerPages(app, deps);
+  app.notFound((c) => detail(c, 404, "Not Found"));
+  app.onError(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,67 @@
+/** Credential checks shared by the API areas. Tokens compare in constant time. */
+import type { MiddlewareHandler } from "hono";
+import type { Config } from "../config.ts";
+import type { AppEnv } from "./context.ts";
+import { constantTimeEqual } from "../core/company.ts";
+import { badCredentials, deniedCredentials } from "../core/errors.ts";
+
+/** Returns the token of an `Authorization: Bearer <token>` header, or throws 401. */
+export function bearerToken(header: string | undefined): string {
+  if (!header) throw badCredentials("Missing Authorization header");
+  const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
+  if (!match) throw badCredentials("Authorization header must be 'Bearer <token>'");
+  return match[1];
+}
+
+/** Returns true when `token` equals one of `candidates` (every candidate is compared). */
+export function tokenMatches(token: string, candidates: readonly string[]): boolean {
+  let found = false;
+  for (const candidate of candidates) {
+    if (constantTimeEqual(token, candidate)) found = true;
+  }
+  return found;
+}
+
+/** Throws 401 unless the header carries one of the configured ingest tokens. */
+export function requireIngestToken(config: Config, header: string | undefined): void {
+  const token = bearerToken(header);
+  if (!tokenMatches(token, config.ingestTokens)) throw badCredentials("Invalid service token");
+}
+
+/** Returns the user a dashboard token may read (`*` = any), or null for an unknown token. */
+export function dashboardGrantOf(config: Config, token: string): string | null {
+  let user: string | null = null;
+  for (const grant of config.dashboardGrants) {
+    if (constantTimeEqual(token, grant.token) && user === null) user = grant.user;
+  }
+  return user;
+}
+
+/** Throws 401 for a missing/unknown dashboard token and 403 when it belongs to another user. */
+export function authorizeDashboard(
+  config: Config,
+  header: string | undefined,
+  userId: string,
+): void {
+  const user = dashboardGrantOf(config, bearerToken(header));
+  if (user === null) throw badCredentials("Invalid dashboard token");
+  if (user !== "*" && user !== userId) throw deniedCredentials("Token not permitted for this user");
+}
+
+/** Returns middleware rejecting requests without an ingest token (runs before validation). */
+export function ingestAuth(config: Config): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    requireIngestToken(config, c.req.header("authorization"));
+    await next();
+  };
+}
+
+/** Returns middleware rejecting dashboard tokens not granted the user named by a path param. */
+export function dashboardAuth(config: Config, param: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const userId = c.req.param(param) ?? "";
+    c.set("userId", userId);
+    authorizeDashboard(config, c.req.header("authorization"), userId);
+    await next();
+  };
+}

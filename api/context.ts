@@ -1,0 +1,23 @@
+/** The Hono environment shared by every handler: dependencies and per-request variables. */
+import type { Config } from "../config.ts";
+import type { Sql } from "../db/client.ts";
+import type { Logger } from "./log.ts";
+
+/** What the app is built from; tests pass their own. */
+export interface AppDeps {
+  config: Config;
+  sql: Sql;
+  log: Logger;
+  /** The clock; tests pin it. */
+  now: () => Date;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    /** The user or player a request is about, for the request log. */
+    userId?: string;
+    /** Set when the request was refused for its credentials (counted by the rate limiter). */
+    credentialFailure?: boolean;
+  };
+}

@@ -1,0 +1,60 @@
+/** Play telemetry handlers: events, batches, finalize, player reads. */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { conflict, notFound } from "../core/errors.ts";
+import {
+  finalizeRoute,
+  modelStateRoute,
+  playerSessionsRoute,
+  postBatchRoute,
+  postEventRoute,
+} from "../openapi/telemetry.ts";
+import { createEventWriter, ingestBatch, toEventRow } from "../services/events.ts";
+import { finalizeSession } from "../services/finalize.ts";
+import { findModelState, listPlayerSessions } from "../services/players.ts";
+import { dashboardAuth, ingestAuth } from "./auth.ts";
+import type { AppDeps, AppEnv } from "./context.ts";
+
+/** Registers the telemetry routes on the app. */
+export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
+  const { config, sql } = deps;
+  const production = config.appEnv === "production";
+  const writer = createEventWriter(sql);
+  // Production checks credentials before the body is validated (no 422 details to strangers).
+  const ingest = production ? [ingestAuth(config)] : [];
+  const reader = production ? [dashboardAuth(config, "player_id")] : [];
+
+  app.openapi({ ...postEventRoute, middleware: ingest }, async (c) => {
+    const event = c.req.valid("json");
+    c.set("userId", event.player_id);
+    const outcome = await writer.submit(toEventRow(event, config.companySalt));
+    if (outcome.status === "conflict") throw conflict(outcome.message);
+    return c.json({ stored: true as const }, 200);
+  });
+
+  app.openapi({ ...postBatchRoute, middleware: ingest }, async (c) => {
+    const { events } = c.req.valid("json");
+    const result = await ingestBatch(sql, events.map((e) => toEventRow(e, config.companySalt)));
+    return c.json(result, 200);
+  });
+
+  app.openapi({ ...finalizeRoute, middleware: ingest }, async (c) => {
+    const { session_id } = c.req.valid("param");
+    const summary = await finalizeSession(sql, config, session_id, deps.now());
+    c.set("userId", summary.player_id);
+    return c.json(summary, 200);
+  });
+
+  app.openapi({ ...playerSessionsRoute, middleware: reader }, async (c) => {
+    const { player_id } = c.req.valid("param");
+    c.set("userId", player_id);
+    return c.json(await listPlayerSessions(sql, player_id), 200);
+  });
+
+  app.openapi({ ...modelStateRoute, middleware: reader }, async (c) => {
+    const { player_id } = c.req.valid("param");
+    c.set("userId", player_id);
+    const state = await findModelState(sql, player_id);
+    if (!state) throw notFound("No model state found for player");
+    return c.json(state, 200);
+  });
+}

@@ -1,0 +1,40 @@
+/** Typed domain errors. The HTTP edge maps each kind to one status code (api/errors.ts). */
+
+export type ErrorKind =
+  | "bad_request"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "too_many_requests";
+
+/** A failure the caller caused; its message is safe to show to that caller. */
+export class DomainError extends Error {
+  constructor(readonly kind: ErrorKind, message: string) {
+    super(message);
+    this.name = "DomainError";
+  }
+}
+
+/** A refused credential (missing, malformed, wrong, or for another user): repeated ones are
+ * rate-limited per client. */
+export class CredentialError extends DomainError {
+  constructor(kind: "unauthorized" | "forbidden", message: string) {
+    super(kind, message);
+    this.name = "CredentialError";
+  }
+}
+
+/** Returns a 401-kind credential error. */
+export const badCredentials = (message: string) => new CredentialError("unauthorized", message);
+/** Returns a 403-kind credential error. */
+export const deniedCredentials = (message: string) => new CredentialError("forbidden", message);
+
+/** Returns a 400-kind error. */
+export const badRequest = (message: string) => new DomainError("bad_request", message);
+/** Returns a 403-kind error. */
+export const forbidden = (message: string) => new DomainError("forbidden", message);
+/** Returns a 404-kind error. */
+export const notFound = (message: string) => new DomainError("not_found", message);
+/** Returns a 409-kind error. */
+export const conflict = (message: string) => new DomainError("conflict", message);

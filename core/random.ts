@@ -1,0 +1,16 @@
+/** Seeded pseudo-random numbers for reproducible demo data and tests. */
+
+/** A generator of floats in [0, 1). */
+export type Rng = () => number;
+
+/** Returns a deterministic mulberry32 generator: small, fast, identical on every platform. */
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The process's one postgres.js client: a real Postgres when DATABASE_URL is set, otherwise the
+ * embedded PGlite server (one connection, notices silenced).
+ */
+import postgres from "postgres";
+import { startEmbedded } from "./embedded.ts";
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+
+export interface Database {
+  sql: Sql;
+  kind: "postgres" | "embedded";
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | null;
+  /** Data directory for the embedded database; null = in memory (tests). */
+  dataDir: string | null;
+  /** Pool size for a real server (default 10: enough for a 2-core box). */
+  max?: number;
+}
+
+const silence = () => {};
+
+/** Returns a postgres.js client for a server URL with this service's pool and timeouts. */
+export function connect(url: string, max = 10): Sql {
+  return postgres(url, {
+    max,
+    connect_timeout: 3,
+    idle_timeout: 30,
+    max_lifetime: 60 * 30,
+    onnotice: silence,
+    // Reconnect quickly after an outage (postgres.js would back off up to 20 s, and a request
+    // waiting for such a connection would hang that long).
+    backoff: (retries: number) => Math.min(0.05 * retries, 0.5),
+    connection: { application_name: "earth-task-telemetry" },
+  });
+}
+
+/** Returns the opened database for the configuration. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const sql = connect(options.databaseUrl, options.max);
+    return { sql, kind: "postgres", close: () => sql.end({ timeout: 5 }) };
+  }
+  const embedded = await startEmbedded(options.dataDir);
+  const sql = postgres(embedded.url, {
+    max: 1,
+    connect_timeout: 3,
+    onnotice: silence,
+    // A single connection that is never dropped: PGlite has one backend session.
+    idle_timeout: 0,
+  });
+  return {
+    sql,
+    kind: "embedded",
+    async close() {
+      await sql.end({ timeout: 5 });
+      await embedded.close();
+    },
+  };
+}

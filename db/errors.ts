@@ -1,0 +1,35 @@
+/** Database errors the HTTP edge maps to status codes. */
+
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+]);
+
+/** Returns true when an error means "the database is unreachable or shutting down". */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== "object") return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== "string") {
+    const cause = (err as { cause?: unknown }).cause;
+    return cause !== undefined && cause !== err ? isDatabaseUnavailable(cause) : false;
+  }
+  // SQLSTATE class 08 (connection exception), 57P01-57P03 (shutdown, cannot connect now),
+  // 53300 (too many connections).
+  return CONNECTION_CODES.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code) ||
+    code === "53300";
+}
+
+/** Returns the SQLSTATE of a postgres error, or undefined. */
+export function sqlState(err: unknown): string | undefined {
+  if (!err || typeof err !== "object") return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}

@@ -1,0 +1,220 @@
+/**
+ * Reads the seed system's SQLite file (telemetry.db) with Deno's built-in `node:sqlite`, read
+ * only, and validates every row before anything is written elsewhere: a file that is not SQLite,
+ * lacks a table or column, or holds a row this service cannot represent is a LegacyFileError.
+ *
+ * SQLite as the seed (SQLAlchemy) wrote it: timestamps are TEXT such as
+ * `2024-01-15 14:30:00.000000` (no offset = UTC), booleans INTEGER 0/1, JSON columns TEXT.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { parseTimestamp } from "../core/time.ts";
+import type { EventRow } from "./events.ts";
+import type { SummaryRow } from "./summaries.ts";
+
+/** Thrown when the file cannot be imported; the message says why and where. */
+export class LegacyFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LegacyFileError";
+  }
+}
+
+/** One legacy session summary (metrics as the seed computed them; no play time yet). */
+export type LegacySummary = Omit<SummaryRow, "id" | "played_at" | "n_attempts">;
+
+/** One legacy company registry row (its token is kept as it is). */
+export interface LegacyCompany {
+  company_id: string;
+  company_name: string | null;
+  dashboard_token: string;
+  created_ts_utc: Date | null;
+}
+
+/** The validated content of a legacy file, each table in id order. */
+export interface LegacyData {
+  events: EventRow[];
+  summaries: LegacySummary[];
+  companies: LegacyCompany[];
+  /** Rows of the legacy model_state table (models are retrained, not copied). */
+  modelRows: number;
+}
+
+function words(text: string): string[] {
+  return text.split(" ");
+}
+
+/** Columns each table must have (more are fine). */
+export const REQUIRED_COLUMNS: Record<string, readonly string[]> = {
+  raw_events: words(
+    "id player_id session_id task_version sequence_index sequence_length attempt_index " +
+      "presented input is_correct duration_ms ts_utc remediation_stage volts_count company_id",
+  ),
+  session_summary: words(
+    "id player_id session_id task_version fta_level fta_strict repetition_burden " +
+      "earth_score_bucket created_ts_utc company_id",
+  ),
+  company_registry: words("company_id company_name dashboard_token created_ts_utc"),
+  model_state: words("player_id trained_ts_utc n_samples coefficients_json intercept mae status"),
+};
+
+type Row = Record<string, unknown>;
+
+/** Field readers: each returns the value or throws a message naming the field. */
+class Fields {
+  constructor(private row: Row, private where: string) {}
+
+  fail(field: string, expected: string): never {
+    const v = this.row[field];
+    const got = typeof v === "string" ? JSON.stringify(v.slice(0, 60)) : String(v);
+    throw new LegacyFileError(`${this.where}: ${field} must be ${expected} (got ${got})`);
+  }
+  text(field: string, max = 128): string {
+    const v = this.row[field];
+    if (typeof v !== "string" || v.length === 0 || v.length > max || v.includes("\0")) {
+      this.fail(field, `text of 1–${max} characters without NUL`);
+    }
+    return v;
+  }
+  optText(field: string, max = 256): string | null {
+    const v = this.row[field];
+    return v === null || v === undefined || v === "" ? null : this.text(field, max);
+  }
+  int(field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const v = typeof this.row[field] === "bigint" ? Number(this.row[field]) : this.row[field];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+      this.fail(field, `an integer from ${min} to ${max}`);
+    }
+    return v;
+  }
+  real(field: string, min: number, max: number): number {
+    const v = this.row[field];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) {
+      this.fail(field, `a number from ${min} to ${max}`);
+    }
+    return v;
+  }
+  oneOf<T extends string | number>(field: string, allowed: readonly T[]): T {
+    const v = typeof this.row[field] === "bigint" ? Number(this.row[field]) : this.row[field];
+    const found = allowed.find((a) => a === v);
+    return found ?? this.fail(field, `one of ${allowed.join(", ")}`);
+  }
+  bool(field: string): boolean {
+    const v = this.row[field];
+    if (v === 0 || v === 1 || v === 0n || v === 1n) return Number(v) === 1;
+    return this.fail(field, "0 or 1");
+  }
+  time(field: string): Date {
+    const v = this.row[field];
+    const t = typeof v === "string" ? parseTimestamp(v.trim()) : null;
+    return t ?? this.fail(field, "an ISO-8601 timestamp (no offset = UTC)");
+  }
+  items(field: string): (number | string)[] {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(String(this.row[field]));
+    } catch {
+      this.fail(field, "a JSON array");
+    }
+    const ok = Array.isArray(parsed) &&
+      parsed.every((x) =>
+        (typeof x === "string" && !x.includes("\0")) ||
+        (typeof x === "number" && Number.isInteger(x))
+      );
+    return ok ? parsed as (number | string)[] : this.fail(field, "a JSON array of ints or strings");
+  }
+}
+
+function eventOf(row: Row): EventRow {
+  const f = new Fields(row, `raw_events id ${row.id}`);
+  const stage = f.oneOf("remediation_stage", ["none", "volts", "space"] as const);
+  return {
+    player_id: f.text("player_id"),
+    session_id: f.text("session_id"),
+    task_version: f.text("task_version", 64),
+    sequence_index: f.int("sequence_index", 1, 1_000_000),
+    sequence_length: f.int("sequence_length", 1, 1_000_000),
+    attempt_index: f.int("attempt_index", 1, 3),
+    presented: f.items("presented"),
+    input: f.items("input"),
+    is_correct: f.bool("is_correct"),
+    duration_ms: f.int("duration_ms", 0, 86_400_000),
+    ts_utc: f.time("ts_utc"),
+    remediation_stage: stage,
+    volts_count: row.volts_count === null ? null : f.int("volts_count", 0, 1_000_000),
+    company_id: f.optText("company_id", 64),
+  };
+}
+
+function summaryOf(row: Row): LegacySummary {
+  const f = new Fields(row, `session_summary id ${row.id}`);
+  const bucket = f.oneOf("earth_score_bucket", [0, 5, 10] as const);
+  return {
+    player_id: f.text("player_id"),
+    session_id: f.text("session_id"),
+    task_version: f.text("task_version", 64),
+    fta_level: f.real("fta_level", 0, 1),
+    fta_strict: f.bool("fta_strict"),
+    repetition_burden: f.real("repetition_burden", 1, 3),
+    earth_score_bucket: bucket,
+    created_ts_utc: f.time("created_ts_utc"),
+    company_id: f.optText("company_id", 64),
+  };
+}
+
+function companyOf(row: Row): LegacyCompany {
+  const f = new Fields(row, `company_registry ${JSON.stringify(row.company_id)}`);
+  return {
+    company_id: f.text("company_id", 64),
+    company_name: f.optText("company_name"),
+    dashboard_token: f.text("dashboard_token", 256),
+    created_ts_utc: row.created_ts_utc === null ? null : f.time("created_ts_utc"),
+  };
+}
+
+function checkSchema(db: DatabaseSync): void {
+  const problems: string[] = [];
+  for (const [table, columns] of Object.entries(REQUIRED_COLUMNS)) {
+    const info = db.prepare(`pragma table_info(${table})`).all() as { name: string }[];
+    if (info.length === 0) {
+      problems.push(`table ${table} is missing`);
+      continue;
+    }
+    const have = new Set(info.map((c) => c.name));
+    const missing = columns.filter((c) => !have.has(c));
+    if (missing.length > 0) problems.push(`${table} lacks column(s) ${missing.join(", ")}`);
+  }
+  if (problems.length > 0) {
+    throw new LegacyFileError(`not a telemetry.db of the seed system: ${problems.join("; ")}`);
+  }
+}
+
+/** Returns the validated content of a legacy SQLite file, or throws LegacyFileError. */
+export function readLegacyFile(path: string): LegacyData {
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path, { readOnly: true });
+  } catch (err) {
+    throw new LegacyFileError(`cannot open ${path}: ${(err as Error).message}`);
+  }
+  try {
+    try {
+      const check = db.prepare("pragma quick_check").all() as { quick_check: string }[];
+      if (check[0]?.quick_check !== "ok") {
+        throw new LegacyFileError(`${path} is damaged: ${check[0]?.quick_check}`);
+      }
+    } catch (err) {
+      if (err instanceof LegacyFileError) throw err;
+      throw new LegacyFileError(`${path} is not a readable SQLite file: ${(err as Error).message}`);
+    }
+    checkSchema(db);
+    const all = (sql: string) => db.prepare(sql).all() as Row[];
+    return {
+      events: all("select * from raw_events order by id").map(eventOf),
+      summaries: all("select * from session_summary order by id").map(summaryOf),
+      companies: all("select * from company_registry order by rowid").map(companyOf),
+      modelRows: Number(all("select count(*) as n from model_state")[0].n),
+    };
+  } finally {
+    db.close();
+  }
+}

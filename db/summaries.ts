@@ -1,0 +1,122 @@
+/** SQL for finalize: the session lock, its attempts, and session summaries. */
+import type { SessionMetrics } from "../core/metrics.ts";
+import type { AttemptOutcome } from "../core/metrics.ts";
+import type { Sql, Tx } from "./client.ts";
+
+/** A stored summary row as the API returns it. */
+export interface SummaryRow {
+  id: number;
+  player_id: string;
+  session_id: string;
+  task_version: string;
+  fta_level: number;
+  fta_strict: boolean;
+  repetition_burden: number;
+  earth_score_bucket: 0 | 5 | 10;
+  created_ts_utc: Date;
+  company_id: string | null;
+  played_at: Date;
+  n_attempts: number;
+}
+
+/** What finalize needs to know about a session's attempts, aggregated in SQL. */
+export interface SessionAttempts {
+  outcomes: AttemptOutcome[];
+  company_ids: (string | null)[];
+  task_version: string;
+  played_at: Date;
+  ended_at: Date;
+  n_attempts: number;
+}
+
+const SUMMARY_COLUMNS = (sql: Sql | Tx) =>
+  sql`id::float8 as id, player_id, session_id, task_version, fta_level, fta_strict,
+    repetition_burden, earth_score_bucket::int as earth_score_bucket, created_ts_utc,
+    company_id, played_at, n_attempts`;
+
+/** Returns the session's owner and whether it is finalized, locking it for finalize. */
+export async function lockSessionForFinalize(
+  tx: Tx,
+  sessionId: string,
+): Promise<{ player_id: string; finalized: boolean } | null> {
+  const rows = await tx<{ player_id: string; finalized: boolean }[]>`
+    select player_id, finalized_at is not null as finalized
+    from play_sessions where session_id = ${sessionId} for update`;
+  return rows[0] ?? null;
+}
+
+/** Returns the session's attempts and their aggregates, or null when it has none. */
+export async function sessionAttempts(tx: Tx, sessionId: string): Promise<SessionAttempts | null> {
+  const rows = await tx<(SessionAttempts & { n_attempts: number })[]>`
+    select
+      jsonb_agg(jsonb_build_object('sequence_index', sequence_index,
+        'attempt_index', attempt_index, 'is_correct', is_correct)) as outcomes,
+      jsonb_agg(distinct company_id) as company_ids,
+      (array_agg(task_version order by ts_utc, id))[1] as task_version,
+      min(ts_utc) as played_at,
+      max(ts_utc + duration_ms * interval '1 millisecond') as ended_at,
+      count(*)::int as n_attempts
+    from raw_events where session_id = ${sessionId}`;
+  const row = rows[0];
+  return row && row.n_attempts > 0 ? row : null;
+}
+
+/** Returns the summary of a session, or null. */
+export async function findSummary(sql: Sql | Tx, sessionId: string): Promise<SummaryRow | null> {
+  const rows = await sql<SummaryRow[]>`
+    select ${SUMMARY_COLUMNS(sql)} from session_summary where session_id = ${sessionId}`;
+  return rows[0] ?? null;
+}
+
+/** Stores a summary, marks the session finalized, and returns the stored row. */
+export async function insertSummary(
+  tx: Tx,
+  s: {
+    player_id: string;
+    session_id: string;
+    task_version: string;
+    company_id: string | null;
+    played_at: Date;
+    n_attempts: number;
+    created_ts_utc: Date;
+  } & SessionMetrics,
+): Promise<SummaryRow> {
+  const rows = await tx<SummaryRow[]>`
+    insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
+      repetition_burden, earth_score_bucket, company_id, played_at, n_attempts, created_ts_utc)
+    values (${s.player_id}, ${s.session_id}, ${s.task_version}, ${s.fta_level}, ${s.fta_strict},
+      ${s.repetition_burden}, ${s.earth_score_bucket}, ${s.company_id}, ${s.played_at},
+      ${s.n_attempts}, ${s.created_ts_utc})
+    returning ${SUMMARY_COLUMNS(tx)}`;
+  await tx`
+    update play_sessions set finalized_at = ${s.created_ts_utc} where session_id = ${s.session_id}`;
+  return rows[0];
+}
+
+/** Returns a player's summaries in finalize order. */
+export async function playerSummaries(sql: Sql, playerId: string): Promise<SummaryRow[]> {
+  return await sql<SummaryRow[]>`
+    select ${SUMMARY_COLUMNS(sql)} from session_summary
+    where player_id = ${playerId} order by id`;
+}
+
+/** Returns a player's [fta, burden] per session in play order (ties: finalize order). */
+export async function playerLearningPoints(
+  sql: Sql | Tx,
+  playerId: string,
+): Promise<{ fta_level: number; repetition_burden: number }[]> {
+  return await sql<{ fta_level: number; repetition_burden: number }[]>`
+    select fta_level, repetition_burden from session_summary
+    where player_id = ${playerId} order by played_at, id`;
+}
+
+/** Returns a player's newest session by play order, or null. */
+export async function lastPlayed(
+  sql: Sql,
+  playerId: string,
+): Promise<{ fta_level: number; repetition_burden: number } | null> {
+  const rows = await sql<{ fta_level: number; repetition_burden: number }[]>`
+    select fta_level, repetition_burden from session_summary
+    where player_id = ${playerId} order by played_at desc, id desc limit 1`;
+  return rows[0] ?? null;
+}

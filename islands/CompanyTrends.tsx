@@ -1,0 +1,135 @@
+/**
+ * Island: company trends per day or week. Both series arrive as props, so the toggle switches
+ * instantly and never fetches (the company token never reaches page JavaScript).
+ */
+import { useSignal } from "@preact/signals";
+import type { Timeseries } from "../openapi/company.ts";
+import { ChartFigure } from "./_ChartCanvas.tsx";
+import { dayLabel, fixed, percent } from "./_format.ts";
+
+type Bucket = "day" | "week";
+type Period = Timeseries["buckets"][number];
+
+/** Props: the visible periods and the number suppressed, per bucket type. */
+export interface CompanyTrendsProps {
+  day: { buckets: Period[]; suppressed: number };
+  week: { buckets: Period[]; suppressed: number };
+  initial: Bucket;
+  minN: number;
+}
+
+/** Renders the toggle, three charts, the table of periods and the suppression note. */
+export default function CompanyTrends(props: CompanyTrendsProps) {
+  const bucket = useSignal<Bucket>(props.initial);
+  const current = props[bucket.value];
+  const labels = current.buckets.map((p) => dayLabel(p.bucket_start));
+  const unit = bucket.value === "day" ? "day" : "week";
+  return (
+    <section class="card" data-bucket={bucket.value}>
+      <div class="card-head">
+        <h2>Over time</h2>
+        <div class="toggle" role="group" aria-label="Period">
+          {(["day", "week"] as const).map((b) => (
+            <button
+              type="button"
+              aria-pressed={bucket.value === b}
+              data-bucket-choice={b}
+              onClick={() => (bucket.value = b)}
+            >
+              {b === "day" ? "Day" : "Week"}
+            </button>
+          ))}
+        </div>
+      </div>
+      {current.suppressed > 0 && (
+        <p class="note">
+          {current.suppressed} {unit === "day" ? "day(s)" : "week(s)"}{" "}
+          hidden for privacy: each period shown has at least {props.minN}{" "}
+          distinct players, and small periods are left out (with the smallest others, so they cannot
+          be worked out from the totals).
+        </p>
+      )}
+      {current.buckets.length === 0
+        ? <p class="empty">No {unit} has enough players to be shown yet.</p>
+        : (
+          <>
+            <div class="charts">
+              <ChartFigure
+                title={`Brain performance score (first-try accuracy) per ${unit}`}
+                spec={{
+                  kind: "line",
+                  labels,
+                  series: [{
+                    name: "Score",
+                    data: current.buckets.map((p) => p.avg_brain_performance_score),
+                    color: "blue",
+                  }],
+                  yMin: 0,
+                  yMax: 1,
+                  percent: true,
+                }}
+              />
+              <ChartFigure
+                title={`Repetition burden per ${unit} (1 = best, 3 = worst)`}
+                spec={{
+                  kind: "line",
+                  labels,
+                  series: [{
+                    name: "Burden",
+                    data: current.buckets.map((p) => p.avg_repetition_burden),
+                    color: "orange",
+                  }],
+                  yMin: 1,
+                  yMax: 3,
+                }}
+              />
+              <ChartFigure
+                wide
+                size="sm"
+                title={`Sessions per ${unit}`}
+                spec={{
+                  kind: "bar",
+                  labels,
+                  series: [{
+                    name: "Sessions",
+                    data: current.buckets.map((p) => p.n_sessions),
+                    color: "green",
+                  }],
+                  yMin: 0,
+                  integer: true,
+                }}
+              />
+            </div>
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th>{unit === "day" ? "Day" : "Week"}</th>
+                    <th class="num">Sessions</th>
+                    <th class="num">Score</th>
+                    <th class="num">Burden</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {current.buckets.map((p) => (
+                    <tr>
+                      <td>
+                        {p.bucket_start}
+                        {p.bucket_end !== p.bucket_start ? ` – ${p.bucket_end}` : ""}
+                      </td>
+                      <td class="num">{p.n_sessions}</td>
+                      <td class="num">{percent(p.avg_brain_performance_score)}</td>
+                      <td class="num">{fixed(p.avg_repetition_burden)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <p class="muted small">
+              Periods are UTC days, or weeks starting Monday, by when the sessions were played.
+            </p>
+          </>
+        )}
+    </section>
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * Entry point: reads the configuration, opens the database, migrates, serves, and shuts down
+ * gracefully on SIGINT/SIGTERM (in-flight requests finish, then the database closes).
+ */
+import { createApp } from "./api/app.ts";
+import { jsonLogger } from "./api/log.ts";
+import {
+  type Config,
+  ConfigError,
+  DEV_DASHBOARD_TOKEN,
+  DEV_INGEST_TOKEN,
+  loadConfig,
+} from "./config.ts";
+import { openDatabase } from "./db/client.ts";
+import { DataDirLockedError } from "./db/embedded.ts";
+import { migrate } from "./db/migrate.ts";
+import { isWorker, supervise } from "./supervisor.ts";
+
+/** How long a stopping server keeps accepting before it drains (ms). */
+const SHUTDOWN_DRAIN_MS = 300;
+
+function fail(message: string): never {
+  console.error(message);
+  Deno.exit(1);
+}
+
+function announce(config: Config, kind: string): void {
+  console.log(`Earth Task Telemetry (${config.appEnv}) on http://${config.host}:${config.port}`);
+  console.log(
+    kind === "embedded"
+      ? `Database: embedded PGlite in ${config.dataDir} (development store, no fsync)`
+      : "Database: PostgreSQL (DATABASE_URL)",
+  );
+  if (config.appEnv !== "production") {
+    if (config.ingestTokens.includes(DEV_INGEST_TOKEN)) {
+      console.log(`Development ingest token: ${DEV_INGEST_TOKEN}`);
+    }
+    if (config.dashboardGrants.some((g) => g.token === DEV_DASHBOARD_TOKEN)) {
+      console.log(`Development dashboard token (any user): ${DEV_DASHBOARD_TOKEN}`);
+    }
+  }
+}
+
+async function migrateOnce(config: Config): Promise<void> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: null, max: 1 });
+  try {
+    const applied = await migrate(db.sql);
+    if (applied.length > 0) console.log(`migrations applied: ${applied.join(", ")}`);
+  } finally {
+    await db.close();
+  }
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(Deno.env.toObject(), navigator.hardwareConcurrency);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+
+  const worker = isWorker();
+  if (config.workers > 1 && !worker) {
+    await migrateOnce(config);
+    Deno.exit(await supervise(config));
+  }
+
+  let db;
+  try {
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (err) {
+    if (err instanceof DataDirLockedError) fail(err.message);
+    throw err;
+  }
+  const log = jsonLogger(config.logLevel);
+  if (!worker) {
+    const applied = await migrate(db.sql);
+    if (applied.length > 0) log("info", { msg: "migrations applied", applied });
+  }
+
+  const app = createApp({ config, sql: db.sql, log, now: () => new Date() });
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.host,
+    reusePort: worker,
+    onListen: () => (worker ? undefined : announce(config, db.kind)),
+  }, app.fetch);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log("info", { msg: "shutting down", signal });
+    // Keep serving briefly: connections the kernel accepted but the server has not read yet
+    // would otherwise be reset when the listener closes.
+    await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS));
+    await server.shutdown();
+    await db.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+}
+
+if (import.meta.main) await main();

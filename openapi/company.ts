@@ -1,0 +1,175 @@
+/** Contract of the company dashboards (token in `t`) and the admin company seed. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { COMPANY_ID_PATTERN } from "../core/company.ts";
+import { CompanyNameSchema, errors, errorWith, security } from "./common.ts";
+import { companySummary, companyTimeseries, seededCompany } from "./examples.ts";
+
+const TokenQuery = z.object({
+  t: z.string().max(256).optional().openapi({
+    param: { name: "t", in: "query" },
+    description: "Company dashboard token (24 hex characters, from POST /admin/seed_company). " +
+      "The example is the seed system's token for Acme Corp.",
+    example: "6ce99e1e54ed18055b582ae8",
+  }),
+});
+
+export const CompanyInfoSchema = z.object({
+  company_id: z.string(),
+  n_players: z.number().int(),
+  has_sufficient_data: z.boolean(),
+  message: z.string(),
+}).openapi("CompanyInfo", {
+  example: {
+    company_id: "c_a7e357256323",
+    n_players: 3,
+    has_sufficient_data: false,
+    message: "Not enough data yet: 3 of 5 players needed before aggregates are shown.",
+  },
+});
+
+export const CompanySummarySchema = z.object({
+  company_id: z.string(),
+  n_players: z.number().int(),
+  n_sessions: z.number().int(),
+  avg_brain_performance_score: z.number().openapi({ description: "Mean fta_level" }),
+  avg_repetition_burden: z.number(),
+  avg_earth_score_bucket: z.number(),
+}).openapi("CompanySummary", { example: companySummary });
+
+export const TimeseriesBucketSchema = z.object({
+  bucket_start: z.string().openapi({ description: "First UTC day (YYYY-MM-DD)" }),
+  bucket_end: z.string().openapi({ description: "Last UTC day, inclusive (YYYY-MM-DD)" }),
+  n_sessions: z.number().int(),
+  avg_brain_performance_score: z.number(),
+  avg_repetition_burden: z.number(),
+}).openapi("TimeseriesBucket");
+
+export const TimeseriesSchema = z.object({
+  company_id: z.string(),
+  bucket_type: z.enum(["day", "week"]),
+  buckets: z.array(TimeseriesBucketSchema),
+  suppressed_buckets: z.number().int().openapi({
+    description: "Buckets left out for privacy (small or complementary suppression)",
+  }),
+}).openapi("Timeseries", { example: companyTimeseries });
+
+export const SeedCompanySchema = z.object({
+  company_name: CompanyNameSchema.openapi({ example: "Acme Corp" }),
+  company_id: z.string().regex(COMPANY_ID_PATTERN).optional().openapi({
+    description: "Explicit id (wins over the one computed from the name)",
+  }),
+}).openapi("SeedCompany");
+
+export const SeededCompanySchema = z.object({
+  company_id: z.string(),
+  company_name: z.string(),
+  dashboard_token: z.string(),
+}).openapi("SeededCompany", { example: seededCompany });
+
+export type CompanyInfo = z.infer<typeof CompanyInfoSchema>;
+export type CompanySummary = z.infer<typeof CompanySummarySchema>;
+export type Timeseries = z.infer<typeof TimeseriesSchema>;
+export type SeededCompany = z.infer<typeof SeededCompanySchema>;
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const companyInfoRoute = createRoute({
+  method: "get",
+  path: "/dashboard/company",
+  operationId: "companyInfo",
+  tags: ["company"],
+  summary: "Company info and player count",
+  description: "Always available for a valid token, so a dashboard can show a " +
+    "'not enough data yet' state. 403 for a missing or unknown token.",
+  security: security.companyToken,
+  request: { query: TokenQuery },
+  responses: {
+    200: json(CompanyInfoSchema, "Company info"),
+    403: errorWith(403, "Invalid or missing dashboard token"),
+    422: errors[422],
+    429: errors[429],
+    503: errors[503],
+  },
+});
+
+export const companySummaryRoute = createRoute({
+  method: "get",
+  path: "/dashboard/summary",
+  operationId: "companySummary",
+  tags: ["company"],
+  summary: "Company aggregate metrics",
+  description: "Averages over every finalized session of the company. 403 below MIN_COMPANY_N " +
+    "distinct players.",
+  security: security.companyToken,
+  request: { query: TokenQuery },
+  responses: {
+    200: json(CompanySummarySchema, "Aggregates"),
+    403: errorWith(403, "Not enough data yet: 3 of 5 players needed before aggregates are shown."),
+    422: errors[422],
+    429: errors[429],
+    503: errors[503],
+  },
+});
+
+export const companyTimeseriesRoute = createRoute({
+  method: "get",
+  path: "/dashboard/timeseries",
+  operationId: "companyTimeseries",
+  tags: ["company"],
+  summary: "Company metrics per day or week",
+  description: "Buckets by play time (UTC days; weeks start Monday). A bucket with fewer than " +
+    "MIN_COMPANY_N distinct players is left out; when the left-out buckets together hold fewer " +
+    "than MIN_COMPANY_N players, the smallest visible buckets are left out too. 400 for a " +
+    "bucket other than day or week; 403 below MIN_COMPANY_N players.",
+  security: security.companyToken,
+  request: {
+    query: TokenQuery.extend({
+      bucket: z.string().max(16).optional().openapi({
+        param: { name: "bucket", in: "query" },
+        description: "day (default) or week",
+        example: "week",
+      }),
+    }),
+  },
+  responses: {
+    200: json(TimeseriesSchema, "Buckets"),
+    400: errorWith(400, "bucket must be 'day' or 'week'"),
+    403: errorWith(403, "Not enough data yet: 3 of 5 players needed before aggregates are shown."),
+    422: errors[422],
+    429: errors[429],
+    503: errors[503],
+  },
+});
+
+export const seedCompanyRoute = createRoute({
+  method: "post",
+  path: "/admin/seed_company",
+  operationId: "seedCompany",
+  tags: ["admin"],
+  summary: "Register a company and get its dashboard token",
+  description: "Upsert by company_id. 401 without X-ADMIN-KEY, 403 for a wrong key or when " +
+    "ADMIN_KEY is empty (endpoint locked).",
+  security: security.admin,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: SeedCompanySchema, example: { company_name: "Acme Corp" } },
+      },
+    },
+  },
+  responses: {
+    200: json(SeededCompanySchema, "Registered"),
+    400: errors[400],
+    401: errorWith(401, "Missing X-ADMIN-KEY header"),
+    403: errorWith(403, "Invalid admin key"),
+    413: errors[413],
+    415: errors[415],
+    422: errors[422],
+    429: errors[429],
+    503: errors[503],
+  },
+});

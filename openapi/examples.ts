@@ -1,0 +1,211 @@
+/**
+ * Examples of the contract, taken from real payloads: the seed's sample session
+ * (fixtures/sample_events.jsonl) and the answers the service gives to it. The contract test
+ * (tests/openapi/contract_test.ts) sends every request example and compares every answer.
+ */
+
+const common = {
+  player_id: "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+  session_id: "sess-001-2024-01-15",
+  task_version: "earth_v1",
+};
+
+/** The seed's sample session: sequence 1 right first time, 2 on the second try, 3 on the third. */
+export const sampleSession = [
+  {
+    ...common,
+    sequence_index: 1,
+    sequence_length: 4,
+    attempt_index: 1,
+    presented: [1, 2, 3, 4],
+    input: [1, 2, 3, 4],
+    is_correct: true,
+    duration_ms: 4523,
+    ts_utc: "2024-01-15T14:30:00Z",
+    remediation_stage: "none",
+    volts_count: null,
+  },
+  {
+    ...common,
+    sequence_index: 2,
+    sequence_length: 5,
+    attempt_index: 1,
+    presented: [5, 2, 8, 1, 3],
+    input: [5, 2, 1, 8, 3],
+    is_correct: false,
+    duration_ms: 6200,
+    ts_utc: "2024-01-15T14:31:15Z",
+    remediation_stage: "none",
+    volts_count: null,
+  },
+  {
+    ...common,
+    sequence_index: 2,
+    sequence_length: 5,
+    attempt_index: 2,
+    presented: [5, 2, 8, 1, 3],
+    input: [5, 2, 8, 1, 3],
+    is_correct: true,
+    duration_ms: 5100,
+    ts_utc: "2024-01-15T14:32:30Z",
+    remediation_stage: "volts",
+    volts_count: 1,
+  },
+  {
+    ...common,
+    sequence_index: 3,
+    sequence_length: 6,
+    attempt_index: 1,
+    presented: [7, 4, 9, 2, 6, 1],
+    input: [7, 4, 2, 9, 6, 1],
+    is_correct: false,
+    duration_ms: 8500,
+    ts_utc: "2024-01-15T14:34:00Z",
+    remediation_stage: "none",
+    volts_count: null,
+  },
+  {
+    ...common,
+    sequence_index: 3,
+    sequence_length: 6,
+    attempt_index: 2,
+    presented: [7, 4, 9, 2, 6, 1],
+    input: [7, 4, 9, 2, 1, 6],
+    is_correct: false,
+    duration_ms: 7200,
+    ts_utc: "2024-01-15T14:35:30Z",
+    remediation_stage: "volts",
+    volts_count: 2,
+  },
+  {
+    ...common,
+    sequence_index: 3,
+    sequence_length: 6,
+    attempt_index: 3,
+    presented: [7, 4, 9, 2, 6, 1],
+    input: [7, 4, 9, 2, 6, 1],
+    is_correct: true,
+    duration_ms: 6800,
+    ts_utc: "2024-01-15T14:37:00Z",
+    remediation_stage: "space",
+    volts_count: 3,
+  },
+];
+
+/** The first attempt of the sample session. */
+export const sampleEvent = sampleSession[0];
+
+/** GET /players/{player_id}/sessions for the sample player after four sessions. */
+export const playerSessions = [
+  {
+    id: 1,
+    player_id: common.player_id,
+    session_id: "sess-001-2024-01-15",
+    task_version: "earth_v1",
+    fta_level: 0.3333333333333333,
+    fta_strict: false,
+    repetition_burden: 2,
+    earth_score_bucket: 5,
+    created_ts_utc: "2024-01-15T14:40:00.000Z",
+    company_id: null,
+    played_at: "2024-01-15T14:30:00.000Z",
+    n_attempts: 6,
+  },
+  {
+    id: 2,
+    player_id: common.player_id,
+    session_id: "sess-002-2024-01-16",
+    task_version: "earth_v1",
+    fta_level: 0.6666666666666666,
+    fta_strict: false,
+    repetition_burden: 1.3333333333333333,
+    earth_score_bucket: 5,
+    created_ts_utc: "2024-01-16T15:10:00.000Z",
+    company_id: null,
+    played_at: "2024-01-16T15:00:00.000Z",
+    n_attempts: 4,
+  },
+  {
+    id: 3,
+    player_id: common.player_id,
+    session_id: "sess-003-2024-01-17",
+    task_version: "earth_v1",
+    fta_level: 0.6666666666666666,
+    fta_strict: false,
+    repetition_burden: 1.3333333333333333,
+    earth_score_bucket: 5,
+    created_ts_utc: "2024-01-17T15:10:00.000Z",
+    company_id: null,
+    played_at: "2024-01-17T15:00:00.000Z",
+    n_attempts: 4,
+  },
+  {
+    id: 4,
+    player_id: common.player_id,
+    session_id: "sess-004-2024-01-18",
+    task_version: "earth_v1",
+    fta_level: 1,
+    fta_strict: true,
+    repetition_burden: 1,
+    earth_score_bucket: 10,
+    created_ts_utc: "2024-01-18T15:10:00.000Z",
+    company_id: null,
+    played_at: "2024-01-18T15:00:00.000Z",
+    n_attempts: 3,
+  },
+];
+
+/** The first summary: the sample session finalized (fta 1/3, burden 2, bucket 5). */
+export const sessionSummary = playerSessions[0];
+
+/** GET /model/state/{player_id} after those four sessions. */
+export const modelState = {
+  player_id: common.player_id,
+  trained_ts_utc: "2024-01-18T15:10:00.000Z",
+  n_samples: 4,
+  coefficients: [0.09999999999999998, -0.19999999999999998],
+  intercept: 1.0333333333333332,
+  mae: 0.11111111111111116,
+  status: "trained",
+  predicted_next_fta: 0.9333333333333333,
+};
+
+/** POST /admin/seed_company for Acme Corp (the seed system's reference salts). */
+export const seededCompany = {
+  company_id: "c_a7e357256323",
+  company_name: "Acme Corp",
+  dashboard_token: "6ce99e1e54ed18055b582ae8",
+};
+
+/** GET /dashboard/summary for Acme Corp: five players, two weeks of sessions. */
+export const companySummary = {
+  company_id: "c_a7e357256323",
+  n_players: 5,
+  n_sessions: 10,
+  avg_brain_performance_score: 0.7000000000000001,
+  avg_repetition_burden: 1.3666666666666667,
+  avg_earth_score_bucket: 6,
+};
+
+/** GET /dashboard/timeseries?bucket=week for Acme Corp. */
+export const companyTimeseries = {
+  company_id: "c_a7e357256323",
+  bucket_type: "week",
+  buckets: [
+    {
+      bucket_start: "2024-01-15",
+      bucket_end: "2024-01-21",
+      n_sessions: 5,
+      avg_brain_performance_score: 0.6,
+      avg_repetition_burden: 1.5333333333333334,
+    },
+    {
+      bucket_start: "2024-01-22",
+      bucket_end: "2024-01-28",
+      n_sessions: 5,
+      avg_brain_performance_score: 0.7999999999999999,
+      avg_repetition_burden: 1.1999999999999997,
+    },
+  ],
+  suppressed_buckets: 0,
+};

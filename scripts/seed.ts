@@ -1,0 +1,246 @@
+/**
+ * `deno task seed [--seed N] [--reset]`: writes demo data through the same services the API
+ * uses (events via toEventRow + ingestBatch, finalizeSession, seedCompany, ingestSessionSummary),
+ * so summaries, models, company registration and engagement sessions come out exactly as from
+ * real clients. Sessions already stored are skipped, so running it twice adds nothing.
+ */
+import { type Config, ConfigError, loadConfig } from "../config.ts";
+import { openDatabase, type Sql } from "../db/client.ts";
+import { DataDirLockedError } from "../db/embedded.ts";
+import { migrate } from "../db/migrate.ts";
+import { existingSessions, resetData } from "../db/seed.ts";
+import type { SeededCompany } from "../openapi/company.ts";
+import { seedCompany } from "../services/company.ts";
+import { ingestSessionSummary } from "../services/engagement.ts";
+import { ingestBatch, toEventRow } from "../services/events.ts";
+import { finalizeSession } from "../services/finalize.ts";
+import { type DemoData, generateDemo } from "./demo_data.ts";
+
+/** Reports progress of one phase (`done` of `total` items). */
+export type Progress = (phase: string, done: number, total: number) => void;
+
+export interface SeedOptions {
+  seed: number;
+  now: Date;
+  reset: boolean;
+  progress?: Progress;
+}
+
+export interface SeedResult {
+  demo: DemoData;
+  companies: (SeededCompany & { players: number })[];
+  sessions: { created: number; present: number };
+  events: { stored: number; duplicates: number };
+  engagement: { stored: number; duplicates: number };
+}
+
+const BATCH = 500;
+
+/** Returns what was seeded into `sql` (migrated already) for the options. */
+export async function seedDemo(
+  sql: Sql,
+  config: Config,
+  options: SeedOptions,
+): Promise<SeedResult> {
+  const progress = options.progress ?? (() => {});
+  const demo = generateDemo(options.seed, options.now);
+  if (options.reset) await resetData(sql);
+
+  const companies = [];
+  for (const c of demo.companies) {
+    const seeded = await seedCompany(sql, config, { company_name: c.name });
+    companies.push({ ...seeded, players: c.players.length });
+  }
+
+  const present = new Set<string>();
+  const ids = demo.sessions.map((s) => s.sessionId);
+  for (let i = 0; i < ids.length; i += 5000) {
+    for (const id of await existingSessions(sql, ids.slice(i, i + 5000))) present.add(id);
+  }
+  const fresh = demo.sessions.filter((s) => !present.has(s.sessionId));
+
+  const rows = fresh.flatMap((s) => s.events.map((e) => toEventRow(e, config.companySalt)));
+  const events = { stored: 0, duplicates: 0 };
+  progress("events", 0, rows.length);
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const r = await ingestBatch(sql, rows.slice(i, i + BATCH));
+    events.stored += r.stored;
+    events.duplicates += r.duplicates;
+    progress("events", Math.min(i + BATCH, rows.length), rows.length);
+  }
+
+  const byFinalize = [...fresh].sort((a, b) => a.finalizeAt.getTime() - b.finalizeAt.getTime());
+  progress("sessions", 0, byFinalize.length);
+  for (const [i, s] of byFinalize.entries()) {
+    await finalizeSession(sql, config, s.sessionId, s.finalizeAt);
+    progress("sessions", i + 1, byFinalize.length);
+  }
+
+  const engagement = { stored: 0, duplicates: 0 };
+  progress("engagement", 0, demo.engagement.length);
+  for (const [i, body] of demo.engagement.entries()) {
+    const status = await ingestSessionSummary(sql, body);
+    if (status === "ok") engagement.stored++;
+    else engagement.duplicates++;
+    progress("engagement", i + 1, demo.engagement.length);
+  }
+
+  return {
+    demo,
+    companies,
+    sessions: { created: fresh.length, present: present.size },
+    events,
+    engagement,
+  };
+}
+
+/** Returns the base URL a browser on this machine uses for the configured HOST and PORT. */
+export function baseUrl(config: Pick<Config, "host" | "port">): string {
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${config.port}`;
+}
+
+/** Returns the closing report: what was written and the dashboard links to open. */
+export function formatReport(result: SeedResult, config: Config, seconds: number): string[] {
+  const base = baseUrl(config);
+  const { demo } = result;
+  const lines = [
+    `Seeded in ${seconds.toFixed(1)} s: ${result.companies.length} companies, ` +
+    `${demo.players.length} players, ${result.sessions.created} sessions ` +
+    `(${result.events.stored} events), ${result.engagement.stored} engagement summaries.`,
+  ];
+  if (result.sessions.present > 0) {
+    lines.push(
+      `${result.sessions.present} sessions were already present and were left as they are ` +
+        "(run with --reset to start over).",
+    );
+  }
+  lines.push("", "Company dashboards (the token is the `t` parameter):");
+  for (const c of result.companies) {
+    const note = c.players < config.minCompanyN
+      ? ` — below MIN_COMPANY_N=${config.minCompanyN}: shows the insufficient-data state`
+      : "";
+    lines.push(`  ${c.company_name} (${c.players} players)${note}`);
+    lines.push(`    ${base}/company?t=${c.dashboard_token}`);
+  }
+  lines.push(
+    `  (Single days rarely have ${config.minCompanyN} players, so the day view is mostly ` +
+      "suppressed for privacy; the week view shows the trend.)",
+  );
+  lines.push("", "Player dashboards:");
+  const shown = [...demo.companies.map((c) => c.players[0]), demo.players.at(-1)!];
+  for (const id of shown) lines.push(`  ${base}/players/${encodeURIComponent(id)}`);
+
+  const grant = (user: string) =>
+    config.dashboardGrants.find((g) => g.user === "*" || g.user === user)?.token;
+  lines.push("", "Engagement dashboards (sign in with the dashboard token):");
+  for (const user of demo.familyUsers) {
+    const token = grant(user);
+    lines.push(
+      `  ${base}/engagement/${encodeURIComponent(user)}  ` +
+        (token ? `token: ${token}` : "(no DASHBOARD_TOKEN_MAP grant for this user)"),
+    );
+  }
+  lines.push("", "Admin:");
+  if (config.adminKey === "") {
+    lines.push("  ADMIN_KEY is empty, so POST /admin/seed_company is locked.");
+    lines.push("  Start the service with ADMIN_KEY=<secret> to register more companies:");
+  }
+  lines.push(
+    `  curl -X POST ${base}/admin/seed_company -H "X-ADMIN-KEY: $ADMIN_KEY" ` +
+      `-H "Content-Type: application/json" -d '{"company_name": "Umbrella"}'`,
+  );
+  lines.push(`  API docs: ${base}/docs · start the service with: deno task start`);
+  return lines;
+}
+
+/** Returns a progress reporter: a redrawn bar on a terminal, plain lines otherwise. */
+export function progressReporter(terminal: boolean, write: (text: string) => void): Progress {
+  let lastStep = -1;
+  let lastPhase = "";
+  return (phase, done, total) => {
+    if (phase !== lastPhase) {
+      if (terminal && lastPhase !== "") write("\n");
+      lastPhase = phase;
+      lastStep = -1;
+    }
+    const fraction = total === 0 ? 1 : done / total;
+    if (terminal) {
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      const bar = "#".repeat(filled) + "-".repeat(width - filled);
+      write(`\r${phase.padEnd(10)} [${bar}] ${done}/${total}`);
+      return;
+    }
+    const step = Math.floor(fraction * 4); // 0 %, 25 %, 50 %, 75 %, 100 %
+    if (step !== lastStep) {
+      lastStep = step;
+      write(`seed: ${phase} ${done}/${total}\n`);
+    }
+  };
+}
+
+function parseArgs(args: string[]): { seed: number; reset: boolean } {
+  let seed = 1;
+  let reset = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--reset") reset = true;
+    else if (arg === "--seed" || arg.startsWith("--seed=")) {
+      const value = arg === "--seed" ? args[++i] : arg.slice("--seed=".length);
+      if (!/^\d+$/.test(value ?? "")) throw new Error("--seed needs a whole number");
+      seed = Number(value);
+    } else throw new Error(`Unknown argument ${arg} (usage: seed [--seed N] [--reset])`);
+  }
+  return { seed, reset };
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  let config: Config;
+  let args: { seed: number; reset: boolean };
+  try {
+    config = loadConfig(Deno.env.toObject());
+    args = parseArgs(Deno.args);
+  } catch (err) {
+    console.error(`seed: ${err instanceof Error ? err.message : err}`);
+    return 2;
+  }
+  if (config.appEnv === "production") {
+    console.error("seed: refusing to write demo data with APP_ENV=production");
+    return 1;
+  }
+  let db;
+  try {
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, max: 1 });
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      console.error(`seed: ${err.message} The seed cannot run while the service uses it.`);
+      return 1;
+    }
+    throw err;
+  }
+  try {
+    await migrate(db.sql);
+    const encoder = new TextEncoder();
+    const terminal = Deno.stdout.isTerminal();
+    const progress = progressReporter(terminal, (t) => Deno.stdout.writeSync(encoder.encode(t)));
+    const result = await seedDemo(db.sql, config, { ...args, now: new Date(), progress });
+    if (terminal) console.log();
+    const seconds = (performance.now() - started) / 1000;
+    console.log(formatReport(result, config, seconds).join("\n"));
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (err) {
+    if (err instanceof ConfigError) console.error(`seed: ${err.message}`);
+    else console.error(err);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Typed client for the Earth Task Telemetry API: the generated contract types (schema.d.ts,
+ * `deno task sdk`) on `openapi-fetch`, plus credentials, retries and a batch helper.
+ *
+ * Every operation may be retried: resending an event or a batch stores nothing twice, finalize
+ * returns the same summary, the company seed is an upsert and a repeated session summary answers
+ * `duplicate`. So the client retries 503 answers and network errors (timeouts included) with
+ * exponential backoff and jitter. Any other non-2xx answer throws an {@link ApiError}.
+ *
+ * @module
+ */
+import createFetchClient from "openapi-fetch";
+import type { components, paths } from "./schema.d.ts";
+
+type Schemas = components["schemas"];
+export type AttemptEvent = Schemas["AttemptSubmitted"];
+export type BatchResult = Schemas["BatchResult"];
+export type SessionSummary = Schemas["SessionSummary"];
+export type ModelState = Schemas["ModelState"];
+export type CompanyInfo = Schemas["CompanyInfo"];
+export type CompanySummary = Schemas["CompanySummary"];
+export type Timeseries = Schemas["Timeseries"];
+export type SeedCompany = Schemas["SeedCompany"];
+export type SeededCompany = Schemas["SeededCompany"];
+export type EngagementSession = Schemas["EngagementSessionSummary"];
+export type IngestStatus = Schemas["IngestStatus"];
+export type EngagementDashboard = Schemas["EngagementDashboard"];
+export type ValidationIssue = Schemas["ValidationIssue"];
+export type { components, paths };
+
+/** The most events one POST /events/batch accepts. */
+export const MAX_BATCH = 500;
+
+export interface ClientOptions {
+  /** Service root, e.g. `http://127.0.0.1:8000` (no trailing path). */
+  baseUrl: string;
+  /** INGEST_SERVICE_TOKEN: sent on event ingest, finalize and session-summary ingest. */
+  ingestToken?: string;
+  /** A DASHBOARD_TOKEN_MAP token: sent on player reads and the engagement dashboard. */
+  dashboardToken?: string;
+  /** ADMIN_KEY: sent as X-ADMIN-KEY on the company seed. */
+  adminKey?: string;
+  /** Retries after a 503 or a network error (default 3; 0 disables). */
+  retries?: number;
+  /** First backoff in ms, doubled on every retry, with jitter (default 250). */
+  retryDelayMs?: number;
+  /** Longest single wait in ms, also the cap for Retry-After (default 10 000). */
+  maxRetryDelayMs?: number;
+  /** Time limit of one attempt in ms (default 10 000); running out counts as a network error. */
+  timeoutMs?: number;
+  /** The fetch to use (default `globalThis.fetch`), e.g. to add logging or for tests. */
+  fetch?: (request: Request) => Promise<Response>;
+}
+
+/** A non-2xx answer: its status, the `detail` of the body, and the X-Request-ID to quote. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string | ValidationIssue[],
+    readonly requestId: string | null,
+  ) {
+    const text = typeof detail === "string"
+      ? detail
+      : detail.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ");
+    super(`HTTP ${status}: ${text}`);
+    this.name = "ApiError";
+  }
+}
+
+/** The typed client; see {@link createClient}. */
+export interface TelemetryClient {
+  /** POST /events: one attempt (an identical resend is accepted and stored once). */
+  postEvent(event: AttemptEvent): Promise<{ stored: true }>;
+  /** POST /events/batch in chunks of 500 (any length; each chunk all-or-nothing); sums counts. */
+  postEvents(events: readonly AttemptEvent[]): Promise<BatchResult>;
+  /** POST /sessions/{session_id}/finalize (idempotent). */
+  finalizeSession(sessionId: string): Promise<SessionSummary>;
+  /** GET /players/{player_id}/sessions, in finalize order. */
+  playerSessions(playerId: string): Promise<SessionSummary[]>;
+  /** GET /model/state/{player_id}; ApiError 404 before the player's first finalize. */
+  modelState(playerId: string): Promise<ModelState>;
+  /** GET /dashboard/company?t= */
+  companyInfo(token: string): Promise<CompanyInfo>;
+  /** GET /dashboard/summary?t= (ApiError 403 below MIN_COMPANY_N players). */
+  companySummary(token: string): Promise<CompanySummary>;
+  /** GET /dashboard/timeseries?t=&bucket= */
+  companyTimeseries(token: string, bucket?: "day" | "week"): Promise<Timeseries>;
+  /** POST /admin/seed_company (X-ADMIN-KEY). */
+  seedCompany(company: SeedCompany): Promise<SeededCompany>;
+  /** POST /internal/ingest/session_summary: `ok`, or `duplicate` for a known session_id. */
+  ingestSessionSummary(session: EngagementSession): Promise<IngestStatus>;
+  /** GET /api/dashboard/{user_id}: the seven-day engagement rollup. */
+  engagementDashboard(userId: string): Promise<EngagementDashboard>;
+  /** GET /health (process liveness). */
+  health(): Promise<{ status: "ok" }>;
+  /** GET /healthz (database round trip). */
+  healthz(): Promise<{ status: "ok" }>;
+  /** GET /readyz */
+  readyz(): Promise<{ status: "ready"; windowDays: 7 }>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Returns a fetch that retries 503 answers and network errors with backoff and jitter. */
+export function retryingFetch(
+  inner: (request: Request) => Promise<Response>,
+  { retries = 3, retryDelayMs = 250, maxRetryDelayMs = 10_000, timeoutMs = 10_000 } = {},
+): (request: Request) => Promise<Response> {
+  const backoff = (attempt: number) => {
+    const full = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** attempt);
+    return full / 2 + Math.random() * (full / 2);
+  };
+  return async (request) => {
+    for (let attempt = 0;; attempt++) {
+      const last = attempt >= retries;
+      const signal = AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]);
+      let res: Response;
+      try {
+        res = await inner(new Request(request.clone(), { signal }));
+      } catch (err) {
+        if (last || request.signal.aborted) throw err;
+        await sleep(backoff(attempt));
+        continue;
+      }
+      if (res.status !== 503 || last) return res;
+      const retryAfter = Number(res.headers.get("retry-after")) * 1000;
+      await res.body?.cancel();
+      const wait = Number.isFinite(retryAfter) ? Math.min(retryAfter, maxRetryDelayMs) : 0;
+      await sleep(Math.max(backoff(attempt), wait));
+    }
+  };
+}
+
+interface Answer<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/** Returns the body of a 2xx answer, or throws ApiError with its status and detail. */
+async function unwrap<T>(call: Promise<Answer<T>>): Promise<T> {
+  const { data, error, response } = await call;
+  if (response.ok) return data as T;
+  const detail = (error as { detail?: unknown } | undefined)?.detail ?? error;
+  throw new ApiError(
+    response.status,
+    typeof detail === "string" || Array.isArray(detail)
+      ? detail as string | ValidationIssue[]
+      : String(detail ?? response.statusText),
+    response.headers.get("x-request-id"),
+  );
+}
+
+/** Returns a client for the service at `options.baseUrl`. */
+export function createClient(options: ClientOptions): TelemetryClient {
+  const api = createFetchClient<paths>({
+    baseUrl: options.baseUrl.replace(/\/+$/, ""),
+    fetch: retryingFetch(options.fetch ?? ((r) => fetch(r)), options),
+  });
+  const bearer = (token?: string): Record<string, string> =>
+    token ? { Authorization: `Bearer ${token}` } : {};
+  const ingest = bearer(options.ingestToken);
+  const reader = bearer(options.dashboardToken);
+  const admin: Record<string, string> = options.adminKey ? { "X-ADMIN-KEY": options.adminKey } : {};
+
+  return {
+    postEvent: (event) => unwrap(api.POST("/events", { body: event, headers: ingest })),
+    async postEvents(events) {
+      const total = { stored: 0, duplicates: 0 };
+      for (let i = 0; i < events.length; i += MAX_BATCH) {
+        const body = { events: events.slice(i, i + MAX_BATCH) };
+        const part = await unwrap(api.POST("/events/batch", { body, headers: ingest }));
+        total.stored += part.stored;
+        total.duplicates += part.duplicates;
+      }
+      return total;
+    },
+    finalizeSession: (sessionId) =>
+      unwrap(api.POST("/sessions/{session_id}/finalize", {
+        params: { path: { session_id: sessionId } },
+        headers: ingest,
+      })),
+    playerSessions: (playerId) =>
+      unwrap(api.GET("/players/{player_id}/sessions", {
+        params: { path: { player_id: playerId } },
+        headers: reader,
+      })),
+    modelState: (playerId) =>
+      // openapi-fetch's Readable<> widens the [coef_fta, coef_burden] tuple to number[].
+      unwrap(api.GET("/model/state/{player_id}", {
+        params: { path: { player_id: playerId } },
+        headers: reader,
+      })) as Promise<ModelState>,
+    companyInfo: (t) => unwrap(api.GET("/dashboard/company", { params: { query: { t } } })),
+    companySummary: (t) => unwrap(api.GET("/dashboard/summary", { params: { query: { t } } })),
+    companyTimeseries: (t, bucket = "day") =>
+      unwrap(api.GET("/dashboard/timeseries", { params: { query: { t, bucket } } })),
+    seedCompany: (company) =>
+      unwrap(api.POST("/admin/seed_company", { body: company, headers: admin })),
+    ingestSessionSummary: (session) =>
+      unwrap(api.POST("/internal/ingest/session_summary", { body: session, headers: ingest })),
+    engagementDashboard: (userId) =>
+      unwrap(api.GET("/api/dashboard/{user_id}", {
+        params: { path: { user_id: userId } },
+        headers: reader,
+      })),
+    health: () => unwrap(api.GET("/health")),
+    healthz: () => unwrap(api.GET("/healthz")),
+    readyz: () => unwrap(api.GET("/readyz")),
+  };
+}

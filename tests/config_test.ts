@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig, parseDashboardTokenMap } from "../config.ts";
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+Deno.test("development starts with no environment and the documented defaults", () => {
+  const c = loadConfig({});
+  assert.equal(c.appEnv, "development");
+  assert.equal(c.port, 8000);
+  assert.equal(c.host, "127.0.0.1");
+  assert.equal(c.databaseUrl, null);
+  assert.equal(c.dataDir, "./data");
+  assert.equal(c.companySalt, "dev-company-salt-change-in-prod");
+  assert.equal(c.dashboardTokenSalt, "dev-dashboard-token-salt-change-in-prod");
+  assert.equal(c.adminKey, "");
+  assert.deepEqual(c.corsOrigins, ["http://localhost:8501"]);
+  assert.equal(c.minCompanyN, 5);
+  assert.deepEqual(c.ingestTokens, ["dev-ingest-token"]);
+  assert.deepEqual(c.dashboardGrants, [{ token: "dev-dashboard-token", user: "*" }]);
+  assert.equal(c.rollupWindowDays, 7);
+  assert.equal(c.logLevel, "info");
+  assert.equal(c.publicDocs, true);
+  assert.equal(c.workers, 1);
+});
+
+Deno.test("production names every missing or unsafe variable in one message", () => {
+  assert.deepEqual(problems({ APP_ENV: "production" }), [
+    "DATABASE_URL is required in production",
+    "COMPANY_SALT is required in production",
+    "DASHBOARD_TOKEN_SALT is required in production",
+    "INGEST_SERVICE_TOKEN is required in production",
+  ]);
+  assert.deepEqual(
+    problems({
+      APP_ENV: "production",
+      DATABASE_URL: "postgres://db/x",
+      COMPANY_SALT: "dev-company-salt-change-in-prod",
+      DASHBOARD_TOKEN_SALT: "dev-dashboard-token-salt-change-in-prod",
+      INGEST_SERVICE_TOKEN: "dev-ingest-token",
+    }),
+    [
+      "COMPANY_SALT must not be the development default",
+      "DASHBOARD_TOKEN_SALT must not be the development default",
+      "INGEST_SERVICE_TOKEN must not be the development default",
+    ],
+  );
+  const err = (() => {
+    try {
+      loadConfig({ APP_ENV: "production" });
+    } catch (e) {
+      return e as Error;
+    }
+  })();
+  assert.match(err!.message, /^Refusing to start: DATABASE_URL .*; COMPANY_SALT .*INGEST/);
+});
+
+Deno.test("blank salts count as missing in production", () => {
+  assert.deepEqual(
+    problems({
+      APP_ENV: "production",
+      DATABASE_URL: "postgres://db/x",
+      COMPANY_SALT: "   ",
+      DASHBOARD_TOKEN_SALT: "\t",
+      INGEST_SERVICE_TOKEN: "t",
+    }),
+    ["COMPANY_SALT is required in production", "DASHBOARD_TOKEN_SALT is required in production"],
+  );
+});
+
+Deno.test("a safe production configuration loads, with docs off and 0.0.0.0", () => {
+  const c = loadConfig({
+    APP_ENV: "production",
+    DATABASE_URL: "postgresql://u@db:5432/etl",
+    COMPANY_SALT: "s1",
+    DASHBOARD_TOKEN_SALT: "s2",
+    INGEST_SERVICE_TOKEN: "new-token, old-token",
+    DASHBOARD_TOKEN_MAP: "tokA:user-1,tokB:*",
+    DASHBOARD_ORIGIN: "https://dash.example.com",
+    ALLOWED_ORIGINS: "https://a.example.com,https://b.example.com",
+  }, 2);
+  assert.equal(c.host, "0.0.0.0");
+  assert.equal(c.publicDocs, false);
+  assert.deepEqual(c.ingestTokens, ["new-token", "old-token"]);
+  assert.deepEqual(c.dashboardGrants, [
+    { token: "tokA", user: "user-1" },
+    { token: "tokB", user: "*" },
+  ]);
+  assert.deepEqual(c.corsOrigins, [
+    "https://a.example.com",
+    "https://b.example.com",
+    "https://dash.example.com",
+  ]);
+  assert.equal(c.workers, 2);
+  assert.deepEqual(c.dashboardGrants.length, 2);
+});
+
+Deno.test("PUBLIC_DOCS=true keeps the docs in production", () => {
+  const c = loadConfig({
+    APP_ENV: "production",
+    DATABASE_URL: "postgres://db/x",
+    COMPANY_SALT: "a",
+    DASHBOARD_TOKEN_SALT: "b",
+    INGEST_SERVICE_TOKEN: "c",
+    PUBLIC_DOCS: "true",
+  });
+  assert.equal(c.publicDocs, true);
+});
+
+Deno.test("ROLLUP_WINDOW_DAYS other than 7 is refused in every environment", () => {
+  assert.deepEqual(problems({ ROLLUP_WINDOW_DAYS: "14" }), [
+    "ROLLUP_WINDOW_DAYS must be 7 (got 14)",
+  ]);
+  assert.deepEqual(problems({ APP_ENV: "test", ROLLUP_WINDOW_DAYS: "abc" }), [
+    'ROLLUP_WINDOW_DAYS must be a whole number (got "abc")',
+  ]);
+  assert.equal(loadConfig({ ROLLUP_WINDOW_DAYS: "7" }).rollupWindowDays, 7);
+});
+
+Deno.test("bad values are refused with their names", () => {
+  assert.deepEqual(problems({ MIN_COMPANY_N: "1" }), ["MIN_COMPANY_N must be at least 2"]);
+  assert.deepEqual(problems({ DATABASE_URL: "mysql://x" }), [
+    "DATABASE_URL must start with postgres:// or postgresql://",
+  ]);
+  assert.deepEqual(problems({ APP_ENV: "staging" }), [
+    'APP_ENV must be development, test or production (got "staging")',
+  ]);
+  assert.deepEqual(problems({ ALLOWED_ORIGINS: "*" }), [
+    "CORS origins must be listed exactly, not *",
+  ]);
+  assert.deepEqual(problems({ WORKERS: "2" }), [
+    "WORKERS above 1 needs DATABASE_URL (the embedded database has one owner)",
+  ]);
+  assert.deepEqual(problems({ LOG_LEVEL: "loud" }), [
+    "LOG_LEVEL must be one of debug, info, warn, error",
+  ]);
+});
+
+Deno.test("DASHBOARD_TOKEN_MAP accepts token:user pairs and a JSON object", () => {
+  assert.deepEqual(parseDashboardTokenMap("a:u1, b:u2"), [
+    { token: "a", user: "u1" },
+    { token: "b", user: "u2" },
+  ]);
+  assert.deepEqual(parseDashboardTokenMap('{"x":"u9","y":"*"}'), [
+    { token: "x", user: "u9" },
+    { token: "y", user: "*" },
+  ]);
+  const p: string[] = [];
+  assert.deepEqual(parseDashboardTokenMap("nouser", p), []);
+  assert.deepEqual(p, ["DASHBOARD_TOKEN_MAP entries must look like token:user"]);
+});

@@ -1,0 +1,239 @@
+/**
+ * A small Chrome DevTools Protocol driver for the browser tests: launches Debian's Chromium
+ * headless with a fresh profile and talks to it over its WebSocket (no browser download, no npm
+ * dependency). Only what the tests need: pages, navigation, evaluation, clicks, screenshots, and
+ * the console errors and exceptions each page produced.
+ */
+
+const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+
+type Params = Record<string, unknown>;
+interface Message {
+  id?: number;
+  method?: string;
+  params?: Params;
+  result?: Params;
+  error?: { message: string };
+  sessionId?: string;
+}
+
+/** A running headless Chromium. */
+export class Browser {
+  #next = 1;
+  #pending = new Map<number, { resolve(v: Params): void; reject(e: Error): void }>();
+  #listeners = new Set<(m: Message) => void>();
+
+  private constructor(
+    private readonly ws: WebSocket,
+    private readonly child: Deno.ChildProcess,
+    private readonly profile: string,
+  ) {
+    ws.onmessage = (e) => {
+      const msg = JSON.parse(String(e.data)) as Message;
+      if (msg.id !== undefined) {
+        const p = this.#pending.get(msg.id);
+        this.#pending.delete(msg.id);
+        if (msg.error) p?.reject(new Error(msg.error.message));
+        else p?.resolve(msg.result ?? {});
+      } else {
+        for (const l of this.#listeners) l(msg);
+      }
+    };
+  }
+
+  /** Starts Chromium and connects to it. */
+  static async launch(): Promise<Browser> {
+    const profile = await Deno.makeTempDir({ prefix: "ett-chromium-" });
+    const child = new Deno.Command(CHROMIUM, {
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+        `--user-data-dir=${profile}`,
+        "--remote-debugging-port=0",
+        "about:blank",
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    let url: string | null = null;
+    const deadline = Date.now() + 20000;
+    while (url === null && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+      url = /DevTools listening on (ws:\/\/\S+)/.exec(text)?.[1] ?? null;
+    }
+    // Keep draining stderr so Chromium never blocks on a full pipe.
+    (async () => {
+      try {
+        while (!(await reader.read()).done) { /* discard */ }
+      } catch { /* closed */ }
+    })();
+    if (url === null) {
+      child.kill("SIGKILL");
+      throw new Error(`Chromium did not start:\n${text}`);
+    }
+    const ws = new WebSocket(url);
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error("cannot connect to Chromium"));
+    });
+    return new Browser(ws, child, profile);
+  }
+
+  /** Sends a command (to a page when `sessionId` is given) and returns its result. */
+  send(method: string, params: Params = {}, sessionId?: string): Promise<Params> {
+    const id = this.#next++;
+    this.ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+  }
+
+  /** Registers a listener for protocol events; returns a function that removes it. */
+  on(listener: (m: Message) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Opens a new page (tab) with the given viewport. */
+  async newPage(width = 1280, height = 900): Promise<Page> {
+    const { targetId } = await this.send("Target.createTarget", { url: "about:blank" });
+    const { sessionId } = await this.send("Target.attachToTarget", { targetId, flatten: true });
+    const page = new Page(this, String(sessionId));
+    await page.init(width, height);
+    return page;
+  }
+
+  /** Closes the browser and removes its profile. */
+  async close(): Promise<void> {
+    try {
+      await this.send("Browser.close");
+    } catch { /* already gone */ }
+    this.ws.close();
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
+    await this.child.status;
+    clearTimeout(timer);
+    await Deno.remove(this.profile, { recursive: true }).catch(() => {});
+  }
+}
+
+/** One tab. */
+export class Page {
+  /** Console errors, uncaught exceptions and CSP reports seen on this page. */
+  readonly errors: string[] = [];
+  #loads = 0;
+
+  constructor(private readonly browser: Browser, private readonly sessionId: string) {
+    browser.on((m) => {
+      if (m.sessionId !== sessionId) return;
+      if (m.method === "Page.loadEventFired") this.#loads++;
+      if (m.method === "Runtime.exceptionThrown") {
+        this.errors.push(JSON.stringify(m.params?.exceptionDetails));
+      }
+      if (m.method === "Log.entryAdded") {
+        const entry = m.params?.entry as { level: string; text: string } | undefined;
+        if (entry?.level === "error") this.errors.push(entry.text);
+      }
+      if (m.method === "Runtime.consoleAPICalled" && m.params?.type === "error") {
+        this.errors.push(JSON.stringify(m.params.args));
+      }
+    });
+  }
+
+  /** Sends a command to this page. */
+  send(method: string, params: Params = {}): Promise<Params> {
+    return this.browser.send(method, params, this.sessionId);
+  }
+
+  /** Enables the domains the driver listens to and sets the viewport. */
+  async init(width: number, height: number): Promise<void> {
+    await this.send("Page.enable");
+    await this.send("Runtime.enable");
+    await this.send("Log.enable");
+    await this.setViewport(width, height);
+  }
+
+  /** Sets the viewport size (a phone is 390 × 844). */
+  async setViewport(width: number, height: number): Promise<void> {
+    await this.send("Emulation.setDeviceMetricsOverride", {
+      width,
+      height,
+      deviceScaleFactor: 1,
+      mobile: width < 600,
+    });
+  }
+
+  /** Navigates and waits for the load event. */
+  async goto(url: string, timeoutMs = 15000): Promise<void> {
+    const before = this.#loads;
+    await this.send("Page.navigate", { url });
+    await this.waitUntil(() => this.#loads > before, timeoutMs, `load of ${url}`);
+  }
+
+  /** Waits for the next load event after `action` (e.g. a click that reloads the page). */
+  async waitForReload(action: () => Promise<unknown>, timeoutMs = 30000): Promise<void> {
+    const before = this.#loads;
+    await action();
+    await this.waitUntil(() => this.#loads > before, timeoutMs, "page reload");
+  }
+
+  private async waitUntil(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Returns the value of a JavaScript expression in the page (promises are awaited). */
+  async evaluate<T>(expression: string): Promise<T> {
+    const res = await this.send("Runtime.evaluate", {
+      expression,
+      returnByValue: true,
+      awaitPromise: true,
+    });
+    const details = res.exceptionDetails as { text: string } | undefined;
+    if (details) throw new Error(`evaluate failed: ${JSON.stringify(details)}`);
+    return (res.result as { value: T }).value;
+  }
+
+  /** Waits until an expression is truthy in the page. */
+  async waitFor(expression: string, timeoutMs = 15000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.evaluate<boolean>(`Boolean(${expression})`))) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Clicks the first element matching a CSS selector. */
+  async click(selector: string): Promise<void> {
+    const found = await this.evaluate<boolean>(
+      `(() => { const el = document.querySelector(${JSON.stringify(selector)});` +
+        ` if (!el) return false; el.click(); return true; })()`,
+    );
+    if (!found) throw new Error(`no element matches ${selector}`);
+  }
+
+  /** Saves a PNG screenshot of the whole page. */
+  async screenshot(path: string): Promise<void> {
+    const metrics = await this.send("Page.getLayoutMetrics");
+    const size = metrics.cssContentSize as { width: number; height: number };
+    const res = await this.send("Page.captureScreenshot", {
+      format: "png",
+      captureBeyondViewport: true,
+      clip: { x: 0, y: 0, width: size.width, height: size.height, scale: 1 },
+    });
+    const bin = atob(String(res.data));
+    await Deno.writeFile(path, Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Browser tests (`deno task e2e`; not part of `deno task test`): the real service in development
+ * mode on an empty embedded database, driven in headless Debian Chromium. Screenshots of every
+ * page go to screenshots/ (ignored by git).
+ */
+import assert from "node:assert/strict";
+import { dashboardTokenFor } from "../../core/company.ts";
+import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
+import { type Pattern, sessionEvents } from "../helpers/play.ts";
+import { type Service, startService } from "../helpers/process.ts";
+import { Browser, type Page } from "./cdp.ts";
+
+const SHOTS = new URL("../../screenshots/", import.meta.url).pathname;
+const opts = { sanitizeOps: false, sanitizeResources: false } as const;
+const COMPANY = "c_e2ecompany01";
+const SMALL = "c_e2esmall0001";
+const DAY = 86_400_000;
+
+await Deno.mkdir(SHOTS, { recursive: true });
+const dataDir = await Deno.makeTempDir({ prefix: "ett-e2e-" });
+// The service runs with a cleared environment; keep what Deno needs to reach the npm registry
+// (the island bundler may fetch esbuild) through this machine's proxy and CA store.
+const PASS = /^(HOME|PATH|DENO_\w+|SSL_CERT_\w+|NODE_EXTRA_CA_CERTS|(HTTPS?|NO|ALL)_PROXY)$/i;
+const passed = Object.fromEntries(
+  Object.entries(Deno.env.toObject()).filter(([k]) => PASS.test(k)),
+);
+const service: Service = await startService(
+  { ...passed, APP_ENV: "development", DATA_DIR: dataDir },
+  60000,
+);
+const base = service.baseUrl;
+const browser = await Browser.launch();
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base + path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  await res.body?.cancel();
+}
+
+async function play(company: string, player: string, start: Date, pattern: Pattern) {
+  const session = `${company}-${player}-${start.getTime()}`;
+  await post("/events/batch", {
+    events: sessionEvents({
+      player,
+      session,
+      pattern,
+      start: start.toISOString(),
+      company_id: company,
+    }),
+  });
+  await post(`/sessions/${session}/finalize`, undefined);
+}
+
+// Company data: 7 players over three weeks (day and week periods differ), and a small company.
+const today = Math.floor(Date.now() / DAY) * DAY;
+const patterns: Pattern[] = [[1, 1, 1], [1, 2, 0], [1, 1, 2], [2, 3, 0], [1, 2, 3]];
+for (let p = 1; p <= 7; p++) {
+  for (let d = 0; d < 18; d += 1 + (p % 3)) {
+    await play(
+      COMPANY,
+      `e2e-p${p}`,
+      new Date(today - (20 - d) * DAY + p * 600_000),
+      patterns[(p + d) % 5],
+    );
+  }
+}
+await play(SMALL, "e2e-s1", new Date(today - DAY), [1, 1, 1]);
+// Engagement data for a family user.
+for (const [i, ago] of [5, 3, 2, 1, 0].entries()) {
+  await post("/internal/ingest/session_summary", {
+    session_id: `fam-${i}`,
+    user_external_id: "e2e-family",
+    started_at: new Date(Date.now() - ago * DAY - 3 * 3600e3).toISOString(),
+    duration_seconds: 420 + 240 * i,
+    sentiment_score: [0.35, 0.5, 0.58, 0.66, 0.72][i],
+  }, { Authorization: "Bearer dev-ingest-token" });
+}
+
+/** Returns, per canvas on the page, how many pixels were drawn. */
+const drawnPixels = (page: Page) =>
+  page.evaluate<number[]>(`[...document.querySelectorAll("canvas")].map((c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++;
+    return n;
+  })`);
+
+async function allChartsDrawn(page: Page, count: number): Promise<void> {
+  await page.waitFor(
+    `document.querySelectorAll("canvas[data-drawn]").length === ${count}`,
+  );
+  const pixels = await drawnPixels(page);
+  assert.equal(pixels.length, count);
+  for (const n of pixels) assert.ok(n > 500, `canvas drawn (${n} pixels)`);
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot(`${SHOTS}${name}.png`);
+  await page.setViewport(390, 844);
+  await new Promise((r) => setTimeout(r, 300));
+  await page.screenshot(`${SHOTS}${name}-phone.png`);
+  await page.setViewport(1280, 900);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+Deno.test("home page: no JavaScript, healthy database", opts, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/`);
+  assert.equal(await page.evaluate<number>("document.scripts.length"), 0);
+  assert.match(await page.evaluate<string>("document.body.innerText"), /connected/);
+  await shoot(page, "home");
+  assert.deepEqual(page.errors, []);
+});
+
+Deno.test("player page: the demo generator plays five sessions; charts draw", opts, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/players/e2e-demo`);
+  assert.match(await page.evaluate<string>("document.body.innerText"), /No sessions yet/);
+  await page.screenshot(`${SHOTS}player-empty.png`);
+  await page.waitFor(`document.querySelector('[data-island="DemoGenerator"]')?.dataset.hydrated`);
+  await page.waitForReload(() => page.click(".demo button"), 60000);
+  await page.waitFor(`document.querySelector("h1")`);
+  const rows = await page.evaluate<string[]>(
+    `[...document.querySelectorAll("tbody tr")].map((r) => r.cells[6].textContent)`,
+  );
+  assert.deepEqual(rows, ["0", "0", "5", "5", "10"], "five sessions from poor to perfect");
+  await allChartsDrawn(page, 3);
+  // Budget: every script the player page loaded, as transferred (gzip).
+  const js = await page.evaluate<{ name: string; size: number }[]>(
+    `performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".js"))
+      .map((e) => ({ name: e.name, size: e.encodedBodySize }))`,
+  );
+  const total = js.reduce((a, e) => a + e.size, 0);
+  console.log(`player page JavaScript: ${js.length} files, ${(total / 1024).toFixed(1)} KB gzip`);
+  assert.ok(total > 0 && total < 80 * 1024, `${total} bytes`);
+  await shoot(page, "player");
+  assert.deepEqual(page.errors, []);
+});
+
+Deno.test("company page: charts draw and the day/week toggle changes them", opts, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}`);
+  await page.waitFor(`document.querySelector('[data-island="CompanyTrends"]')?.dataset.hydrated`);
+  await allChartsDrawn(page, 3);
+  const state = () =>
+    page.evaluate<{ bucket: string; rows: number; image: string }>(`({
+      bucket: document.querySelector("[data-bucket]").dataset.bucket,
+      rows: document.querySelectorAll("tbody tr").length,
+      image: document.querySelector("canvas").toDataURL(),
+    })`);
+  const week = await state();
+  assert.equal(week.bucket, "week");
+  await shoot(page, "company");
+  await page.click('[data-bucket-choice="day"]');
+  await page.waitFor(`document.querySelector("[data-bucket]").dataset.bucket === "day"`);
+  await allChartsDrawn(page, 3);
+  const day = await state();
+  assert.ok(day.rows > week.rows, `${day.rows} day rows vs ${week.rows} week rows`);
+  assert.notEqual(day.image, week.image, "the chart was redrawn with daily data");
+  await page.screenshot(`${SHOTS}company-day.png`);
+  assert.deepEqual(page.errors, []);
+
+  const small = await browser.newPage();
+  await small.goto(`${base}/company?t=${dashboardTokenFor(SMALL, DEV_DASHBOARD_TOKEN_SALT)}`);
+  assert.match(await small.evaluate<string>("document.body.innerText"), /1 \/ 5 players/);
+  await small.screenshot(`${SHOTS}company-insufficient.png`);
+  await small.goto(`${base}/company?t=0123456789abcdef01234567`);
+  assert.match(await small.evaluate<string>("document.body.innerText"), /Access denied/);
+  await small.screenshot(`${SHOTS}company-denied.png`);
+});
+
+Deno.test("engagement page: sign in with a token, then charts draw", opts, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/engagement/e2e-family`);
+  await page.screenshot(`${SHOTS}engagement-login.png`);
+  await page.waitForReload(() =>
+    page.evaluate(`(() => {
+      document.querySelector("#token").value = "dev-dashboard-token";
+      document.querySelector("form.inline-form button").click();
+    })()`)
+  );
+  await page.waitFor(`document.querySelector("canvas")`);
+  await allChartsDrawn(page, 2);
+  const text = await page.evaluate<string>("document.body.innerText");
+  assert.match(text, /Streak/);
+  assert.match(text, /recent/);
+  assert.equal(
+    await page.evaluate<string>("document.cookie"),
+    "",
+    "the session cookie is HttpOnly",
+  );
+  await shoot(page, "engagement");
+  // The sign-in page itself answered 401, which Chromium logs; nothing else may fail.
+  assert.deepEqual(page.errors.filter((e) => !/^Failed to load resource: .* 401/.test(e)), []);
+});
+
+Deno.test("teardown", opts, async () => {
+  await browser.close();
+  const { code } = await service.stop();
+  assert.equal(code, 0);
+  await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+});

@@ -1,0 +1,49 @@
+/** Builds the app for API tests (no network): test config, captured log lines, pinned clock. */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { createApp } from "../../api/app.ts";
+import type { AppEnv } from "../../api/context.ts";
+import type { LogFields } from "../../api/log.ts";
+import { loadConfig } from "../../config.ts";
+import type { Sql } from "../../db/client.ts";
+
+export interface TestApp {
+  app: OpenAPIHono<AppEnv>;
+  /** Every log line the app wrote, as JSON text. */
+  logs: string[];
+  /** Sets the clock the app reads. */
+  setNow(date: Date): void;
+  request(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** Returns an app over `sql` with APP_ENV=test and the given environment overrides. */
+export function testApp(sql: Sql, env: Record<string, string> = {}): TestApp {
+  const config = loadConfig({ APP_ENV: "test", ADMIN_KEY: "test-admin-key", ...env });
+  const logs: string[] = [];
+  let now: Date | null = null;
+  const app = createApp({
+    config,
+    sql,
+    log: (level: string, fields: LogFields) => logs.push(JSON.stringify({ level, ...fields })),
+    now: () => now ?? new Date(),
+  });
+  return {
+    app,
+    logs,
+    setNow(date) {
+      now = date;
+    },
+    request: (path, init) => Promise.resolve(app.request(path, init)),
+  };
+}
+
+/** Returns RequestInit for a JSON POST. */
+export function postJson(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Deno.test options for tests that share a database connection across the file. */
+export const dbTestOptions = { sanitizeOps: false, sanitizeResources: false } as const;

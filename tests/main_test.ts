@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { runMain, startService } from "./helpers/process.ts";
+
+Deno.test("production refuses to start, naming every missing variable", async () => {
+  const { code, output } = await runMain({ APP_ENV: "production" });
+  assert.equal(code, 1);
+  assert.match(
+    output,
+    /Refusing to start: DATABASE_URL is required in production; COMPANY_SALT is required in production; DASHBOARD_TOKEN_SALT is required in production; INGEST_SERVICE_TOKEN is required in production/,
+  );
+});
+
+Deno.test("ROLLUP_WINDOW_DAYS=8 is refused even in development", async () => {
+  const { code, output } = await runMain({ APP_ENV: "development", ROLLUP_WINDOW_DAYS: "8" });
+  assert.equal(code, 1);
+  assert.match(output, /ROLLUP_WINDOW_DAYS must be 7 \(got 8\)/);
+});
+
+Deno.test("embedded database: a DATA_DIR lock refuses a second process; data survives a restart", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "etl-data-" });
+  try {
+    const first = await startService({ DATA_DIR: dataDir, APP_ENV: "development" });
+    console.log(
+      `startup to healthy /health (first start, fresh DATA_DIR): ${first.startupMs.toFixed(0)} ms`,
+    );
+    const second = await runMain({ DATA_DIR: dataDir });
+    assert.equal(second.code, 1);
+    assert.match(second.output, /is in use by another process/);
+    const firstRun = await first.stop("SIGTERM");
+    assert.equal(firstRun.code, 0, firstRun.output);
+    assert.match(firstRun.output, /migrations applied/);
+    assert.match(firstRun.output, /Development ingest token: dev-ingest-token/);
+
+    const again = await startService({ DATA_DIR: dataDir, APP_ENV: "development" });
+    console.log(`startup to healthy /health (warm restart): ${again.startupMs.toFixed(0)} ms`);
+    const againRun = await again.stop("SIGINT");
+    assert.equal(againRun.code, 0, againRun.output);
+    assert.doesNotMatch(againRun.output, /migrations applied/, "schema persisted across restart");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -1,0 +1,399 @@
+/**
+ * The committed contract (openapi/openapi.json): it is what the app serves, every operation is
+ * fully documented, and its examples are real. Every request example is sent to the app (with
+ * production settings and the credentials its security names) and must answer the documented
+ * status with a body matching the documented schema and the documented response example.
+ */
+import assert from "node:assert/strict";
+import { documentText, OPENAPI_PATH } from "../../scripts/openapi.ts";
+import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
+import { openTestDatabase } from "../helpers/db.ts";
+import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
+import { sampleSession } from "../../openapi/examples.ts";
+import {
+  exampleRequest,
+  jsonMedia,
+  mediaExample,
+  operations,
+  parameterExample,
+  parameters,
+  response,
+  securityOf,
+} from "./contract.ts";
+import { check, resolveRef, type Schema } from "./jsonschema.ts";
+
+const opts = dbTestOptions;
+const text = await Deno.readTextFile(OPENAPI_PATH);
+const doc = JSON.parse(text) as Schema;
+const db = await openTestDatabase();
+
+/** Production settings; the salts are the seed's reference ones (fixtures/company_vectors.json). */
+const INGEST = "contract-ingest-token";
+const DASHBOARD = "contract-dashboard-token";
+const ADMIN = "contract-admin-key";
+const PRODUCTION = {
+  APP_ENV: "production",
+  DATABASE_URL: "postgres://unused@127.0.0.1/unused",
+  COMPANY_SALT: "csalt",
+  DASHBOARD_TOKEN_SALT: "dsalt",
+  INGEST_SERVICE_TOKEN: INGEST,
+  DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
+  ADMIN_KEY: ADMIN,
+};
+const CREDENTIALS: Record<string, Record<string, string>> = {
+  ingestToken: { authorization: `Bearer ${INGEST}` },
+  dashboardToken: { authorization: `Bearer ${DASHBOARD}` },
+  adminKey: { "x-admin-key": ADMIN },
+  companyToken: {}, // the `t` example itself
+};
+
+type Contract = { tag: string; security: string[][]; statuses: number[] };
+const INGEST_OPTIONAL = [["ingestToken"], []];
+const READ_OPTIONAL = [["dashboardToken"], []];
+const DB = [503];
+const LIMITED = [429, 503];
+
+/** What each operation must document: its tag, its security alternatives, every status. */
+const CONTRACT: Record<string, Contract> = {
+  "GET /health": { tag: "health", security: [], statuses: [200] },
+  "GET /healthz": { tag: "health", security: [], statuses: [200, ...DB] },
+  "GET /readyz": { tag: "health", security: [], statuses: [200, ...DB] },
+  "POST /events": {
+    tag: "telemetry",
+    security: INGEST_OPTIONAL,
+    statuses: [200, 400, 401, 409, 413, 415, 422, ...LIMITED],
+  },
+  "POST /events/batch": {
+    tag: "telemetry",
+    security: INGEST_OPTIONAL,
+    statuses: [200, 400, 401, 409, 413, 415, 422, ...LIMITED],
+  },
+  "POST /sessions/{session_id}/finalize": {
+    tag: "telemetry",
+    security: INGEST_OPTIONAL,
+    statuses: [200, 400, 401, 404, 422, ...LIMITED],
+  },
+  "GET /players/{player_id}/sessions": {
+    tag: "telemetry",
+    security: READ_OPTIONAL,
+    statuses: [200, 401, 403, 422, ...LIMITED],
+  },
+  "GET /model/state/{player_id}": {
+    tag: "telemetry",
+    security: READ_OPTIONAL,
+    statuses: [200, 401, 403, 404, 422, ...LIMITED],
+  },
+  "GET /dashboard/company": {
+    tag: "company",
+    security: [["companyToken"]],
+    statuses: [200, 403, 422, ...LIMITED],
+  },
+  "GET /dashboard/summary": {
+    tag: "company",
+    security: [["companyToken"]],
+    statuses: [200, 403, 422, ...LIMITED],
+  },
+  "GET /dashboard/timeseries": {
+    tag: "company",
+    security: [["companyToken"]],
+    statuses: [200, 400, 403, 422, ...LIMITED],
+  },
+  "POST /admin/seed_company": {
+    tag: "admin",
+    security: [["adminKey"]],
+    statuses: [200, 400, 401, 403, 413, 415, 422, ...LIMITED],
+  },
+  "POST /internal/ingest/session_summary": {
+    tag: "engagement",
+    security: [["ingestToken"]],
+    statuses: [200, 400, 401, 413, 415, 422, ...LIMITED],
+  },
+  "GET /api/dashboard/{user_id}": {
+    tag: "engagement",
+    security: [["dashboardToken"]],
+    statuses: [200, 401, 403, 422, ...LIMITED],
+  },
+};
+
+const ops = operations(doc);
+const schemaOf = (media: Schema) => media.schema as Schema;
+const problemsOf = (value: unknown, schema: Schema) => check(value, schema, doc);
+
+Deno.test("openapi/openapi.json is what the app serves (run deno task openapi)", opts, async () => {
+  const res = await testApp(db.sql).request("/openapi.json");
+  assert.equal(res.status, 200);
+  const served = documentText(await res.json());
+  assert.ok(
+    served === text,
+    "openapi/openapi.json differs from the document the app serves: run deno task openapi",
+  );
+});
+
+Deno.test("the document declares the four security schemes and the five tags", () => {
+  const schemes = (doc.components as Schema).securitySchemes as Record<string, Schema>;
+  assert.deepEqual(schemes.ingestToken.type, "http");
+  assert.deepEqual(schemes.ingestToken.scheme, "bearer");
+  assert.deepEqual(schemes.dashboardToken.scheme, "bearer");
+  assert.deepEqual([schemes.adminKey.in, schemes.adminKey.name], ["header", "X-ADMIN-KEY"]);
+  assert.deepEqual([schemes.companyToken.in, schemes.companyToken.name], ["query", "t"]);
+  const tags = (doc.tags as Schema[]).map((t) => t.name);
+  assert.deepEqual(tags, ["telemetry", "company", "engagement", "admin", "health"]);
+  assert.equal(doc.openapi, "3.1.0");
+});
+
+Deno.test("every operation is documented completely", async (t) => {
+  assert.deepEqual(ops.map((o) => o.key).sort(), Object.keys(CONTRACT).sort());
+  const ids = ops.map((o) => o.op.operationId);
+  assert.equal(new Set(ids).size, ids.length, "operationIds are unique");
+  for (const { key, op } of ops) {
+    await t.step(key, () => {
+      const want = CONTRACT[key];
+      assert.ok(typeof op.operationId === "string", "operationId");
+      assert.ok((op.summary as string)?.length > 0, "summary");
+      assert.ok((op.description as string)?.length > 20, "description");
+      assert.deepEqual(op.tags, [want.tag]);
+      assert.deepEqual(securityOf(op), want.security, "security");
+      const statuses = Object.keys(op.responses as Schema).map(Number);
+      assert.deepEqual(statuses.sort(), [...want.statuses].sort(), "documented statuses");
+      for (const status of statuses) {
+        const res = response(op, status)!;
+        assert.ok((res.description as string).length > 0, `${status} description`);
+        const media = jsonMedia(res);
+        assert.ok(media, `${status} has a JSON body`);
+        if (status >= 400) {
+          const ref = status === 422 ? "ValidationError" : "Error";
+          assert.equal(schemaOf(media).$ref, `#/components/schemas/${ref}`, `${status} shape`);
+          assert.ok(media.example !== undefined, `${status} example`);
+        } else {
+          assert.ok(mediaExample(doc, media) !== undefined, `${status} example`);
+        }
+        if (status === 429 || status === 503) {
+          assert.ok((res.headers as Schema | undefined)?.["Retry-After"], `${status} Retry-After`);
+        }
+      }
+      for (const p of parameters(op)) {
+        assert.ok(parameterExample(p) !== undefined, `parameter ${p.name} example`);
+        assert.ok(p.schema, `parameter ${p.name} schema`);
+      }
+      const body = op.requestBody as Schema | undefined;
+      if (body) {
+        assert.equal(body.required, true, "request body required");
+        const media = jsonMedia(body);
+        assert.ok(media && mediaExample(doc, media) !== undefined, "request body example");
+      }
+    });
+  }
+});
+
+Deno.test("every example in the document matches its schema", () => {
+  const problems: string[] = [];
+  const visit = (where: string, value: unknown, schema: Schema) => {
+    if (value !== undefined) {
+      problems.push(...problemsOf(value, schema).map((p) => `${where} ${p}`));
+    }
+  };
+  for (const [name, schema] of Object.entries((doc.components as Schema).schemas as Schema)) {
+    visit(`schema ${name}`, (schema as Schema).example, schema as Schema);
+  }
+  for (const { key, op } of ops) {
+    for (const p of parameters(op)) {
+      visit(`${key} ${p.name}`, parameterExample(p), p.schema as Schema);
+    }
+    const body = jsonMedia(op.requestBody as Schema | undefined);
+    if (body) visit(`${key} body`, mediaExample(doc, body), schemaOf(body));
+    for (const [status, res] of Object.entries(op.responses as Record<string, Schema>)) {
+      const media = jsonMedia(res);
+      if (media) visit(`${key} ${status}`, mediaExample(doc, media), schemaOf(media));
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+// --- Sending the examples --------------------------------------------------------------------
+
+const app = testApp(db.sql, PRODUCTION);
+const ingestHeaders = CREDENTIALS.ingestToken;
+
+async function ok(res: Response | Promise<Response>, what: string): Promise<void> {
+  const r = await res;
+  const body = await r.text();
+  assert.equal(r.status, 200, `${what}: ${r.status} ${body}`);
+}
+
+/** Plays and finalizes a session through the API (production credentials). */
+async function play(
+  player: string,
+  session: string,
+  pattern: Pattern,
+  start: string,
+  company?: string,
+): Promise<void> {
+  const events = sessionEvents({ player, session, pattern, start, company_name: company });
+  await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
+  app.setNow(new Date(Date.parse(start) + 10 * 60_000));
+  const fin = app.request(`/sessions/${session}/finalize`, {
+    method: "POST",
+    headers: ingestHeaders,
+  });
+  await ok(fin, `finalize ${session}`);
+}
+
+async function ingest(session: string, startedAt: string, seconds: number, score: number) {
+  const body = {
+    session_id: session,
+    user_external_id: "demo-user",
+    started_at: startedAt,
+    duration_seconds: seconds,
+    sentiment_score: score,
+  };
+  await ok(app.request("/internal/ingest/session_summary", postJson(body, ingestHeaders)), session);
+}
+
+const SAMPLE_PLAYER = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
+const acme = (n: number) => `acme-player-${n}`;
+
+/** Operations in the order their examples are sent, with the state each needs first. */
+const FLOW: { key: string; now?: string; before?: () => Promise<void> }[] = [
+  { key: "GET /health" },
+  { key: "GET /healthz" },
+  { key: "GET /readyz" },
+  { key: "POST /admin/seed_company" },
+  { key: "POST /events/batch" },
+  { key: "POST /events" },
+  { key: "POST /sessions/{session_id}/finalize", now: "2024-01-15T14:40:00Z" },
+  {
+    key: "GET /players/{player_id}/sessions",
+    before: async () => {
+      await play(SAMPLE_PLAYER, "sess-002-2024-01-16", [1, 2, 1], "2024-01-16T15:00:00Z");
+      await play(SAMPLE_PLAYER, "sess-003-2024-01-17", [1, 1, 2], "2024-01-17T15:00:00Z");
+      await play(SAMPLE_PLAYER, "sess-004-2024-01-18", [1, 1, 1], "2024-01-18T15:00:00Z");
+    },
+  },
+  { key: "GET /model/state/{player_id}" },
+  {
+    key: "GET /dashboard/company",
+    before: async () => {
+      const patterns: Pattern[] = [[1, 1, 1], [1, 2, 1], [2, 1, 3]];
+      for (let n = 1; n <= 3; n++) {
+        await play(
+          acme(n),
+          `acme-w1-${n}`,
+          patterns[n - 1],
+          `2024-01-1${n + 4}T09:00:00Z`,
+          "Acme Corp",
+        );
+      }
+    },
+  },
+  {
+    key: "GET /dashboard/summary",
+    before: async () => {
+      await play(acme(4), "acme-w1-4", [1, 1, 0], "2024-01-18T09:00:00Z", "Acme Corp");
+      await play(acme(5), "acme-w1-5", [1, 2, 2], "2024-01-19T09:00:00Z", "acme corp");
+      const week2: Pattern[] = [[1, 1, 1], [1, 1, 1], [1, 1, 2], [1, 2, 1], [2, 1, 1]];
+      for (let n = 1; n <= 5; n++) {
+        await play(
+          acme(n),
+          `acme-w2-${n}`,
+          week2[n - 1],
+          `2024-01-2${n + 1}T09:00:00Z`,
+          "Acme Corp",
+        );
+      }
+    },
+  },
+  { key: "GET /dashboard/timeseries" },
+  {
+    key: "POST /internal/ingest/session_summary",
+    before: async () => {
+      await ingest("demo-session-1018", "2025-10-18T16:00:00Z", 720, 0.55);
+      await ingest("demo-session-1021", "2025-10-21T17:30:00Z", 600, 0.6);
+    },
+  },
+  { key: "GET /api/dashboard/{user_id}", now: "2025-10-22T18:00:00Z" },
+];
+
+const PRINT = Deno.env.get("CONTRACT_PRINT") === "1";
+
+/** Returns where `actual` differs from `expected`; numbers may differ in the last bits (SQL). */
+function differences(actual: unknown, expected: unknown, at = "$"): string[] {
+  if (typeof actual === "number" && typeof expected === "number") {
+    return Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected))
+      ? []
+      : [`${at}: ${actual} ≠ ${expected}`];
+  }
+  if (actual && expected && typeof actual === "object" && typeof expected === "object") {
+    const a = actual as Schema;
+    const e = expected as Schema;
+    const keys = new Set([...Object.keys(a), ...Object.keys(e)]);
+    return [...keys].flatMap((k) => differences(a[k], e[k], `${at}.${k}`));
+  }
+  return actual === expected
+    ? []
+    : [`${at}: ${JSON.stringify(actual)} ≠ ${JSON.stringify(expected)}`];
+}
+
+Deno.test(
+  "every request example answers its documented status, schema and example",
+  opts,
+  async (t) => {
+    assert.deepEqual(FLOW.map((s) => s.key).sort(), ops.map((o) => o.key).sort());
+    for (const step of FLOW) {
+      const operation = ops.find((o) => o.key === step.key)!;
+      await t.step(step.key, async () => {
+        await step.before?.();
+        if (step.now) app.setNow(new Date(step.now));
+        const [first] = securityOf(operation.op);
+        const headers = Object.assign({}, ...(first ?? []).map((s) => CREDENTIALS[s]));
+        const res = await app.app.request(exampleRequest(doc, operation, headers));
+        const body = await res.json();
+        if (PRINT) console.log(step.key, JSON.stringify(body, null, 2));
+        assert.equal(res.status, 200, JSON.stringify(body));
+        const media = jsonMedia(response(operation.op, 200))!;
+        assert.deepEqual(problemsOf(body, schemaOf(media)), []);
+        const example = mediaExample(doc, media);
+        if (example !== undefined) assert.deepEqual(differences(body, example), [], "the example");
+      });
+    }
+  },
+);
+
+// In production even the credentials that development waives (`{}` alternatives) are required.
+Deno.test(
+  "without credentials, every secured operation answers a documented 401/403",
+  opts,
+  async (t) => {
+    const strict = testApp(db.sql, PRODUCTION);
+    for (const operation of ops) {
+      const alternatives = securityOf(operation.op);
+      if (alternatives.length === 0) continue;
+      await t.step(operation.key, async () => {
+        const res = await strict.app.request(exampleRequest(doc, operation, {}, ["t"]));
+        const body = await res.json();
+        assert.ok([401, 403].includes(res.status), `${res.status} ${JSON.stringify(body)}`);
+        assert.ok(response(operation.op, res.status), "the status is documented");
+        assert.deepEqual(problemsOf(body, { $ref: "#/components/schemas/Error" }), []);
+      });
+    }
+  },
+);
+
+Deno.test("the batch example is the seed's sample session (fixtures/sample_events.jsonl)", async () => {
+  assert.deepEqual(sampleSession, await sampleEvents());
+});
+
+Deno.test("docs/api.md lists every operation", async () => {
+  const overview = await Deno.readTextFile(new URL("../../docs/api.md", import.meta.url));
+  for (const { path, method } of ops) {
+    const row = overview.split("\n").find((line) => line.includes(`| \`${path}\``));
+    assert.ok(row?.includes(method.toUpperCase()), `docs/api.md: ${method} ${path}`);
+  }
+});
+
+Deno.test("the document resolves every $ref", () => {
+  const refs = text.match(/"\$ref": "[^"]+"/g) ?? [];
+  for (const ref of refs) resolveRef(doc, ref.slice(9, -1));
+  assert.ok(refs.length > 10);
+});
+
+Deno.test("teardown", opts, () => db.close());

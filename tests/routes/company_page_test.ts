@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { dashboardTokenFor } from "../../core/company.ts";
+import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
+import { dbTestOptions, testApp } from "../helpers/app.ts";
+import { openTestDatabase } from "../helpers/db.ts";
+import { type Pattern, playSession } from "../helpers/play.ts";
+
+const db = await openTestDatabase();
+const t = testApp(db.sql);
+const opts = dbTestOptions;
+
+const BIG = "c_bigco0000001";
+const SMALL = "c_smallco00001";
+const tokenOf = (id: string) => dashboardTokenFor(id, DEV_DASHBOARD_TOKEN_SALT);
+
+async function play(company: string, player: string, day: string, pattern: Pattern) {
+  await playSession(t, {
+    player,
+    session: `${company}-${player}-${day}`,
+    pattern,
+    start: `${day}T09:00:00Z`,
+    company_id: company,
+  });
+}
+
+// BIG: Mon 2024-01-15 p1..p5 perfect; Tue 2024-01-16 p1..p6 [1, 2, unsolved]; Wed p1 alone.
+for (let i = 1; i <= 5; i++) await play(BIG, `p${i}`, "2024-01-15", [1, 1, 1]);
+for (let i = 1; i <= 6; i++) await play(BIG, `p${i}`, "2024-01-16", [1, 2, 0]);
+await play(BIG, "p1", "2024-01-17", [2, 2, 2]);
+await play(SMALL, "q1", "2024-01-15", [1, 1, 1]);
+await play(SMALL, "q2", "2024-01-15", [1, 1, 1]);
+
+Deno.test("company page: access denied (403) explains how to get a link", opts, async () => {
+  for (const q of ["", "?t=", "?t=0123456789abcdef01234567", "?t=%3Cscript%3E"]) {
+    const res = await t.request(`/company${q}`);
+    assert.equal(res.status, 403, q);
+    assert.equal(res.headers.get("x-frame-options"), "DENY");
+    const html = await res.text();
+    assert.match(html, /Access denied/);
+    assert.match(html, /personal link/);
+    assert.ok(!html.includes("<script"));
+  }
+});
+
+Deno.test("company page below MIN_COMPANY_N: n / k players and why", opts, async () => {
+  const res = await t.request(`/company?t=${tokenOf(SMALL)}`);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /<p class="big">2 \/ 5 players<\/p>/);
+  assert.match(html, /no number on this\s+page can describe a single person/);
+  assert.ok(!html.includes("<script"));
+});
+
+Deno.test(
+  "company page: overview, periods and the suppression note server-side",
+  opts,
+  async () => {
+    const token = tokenOf(BIG);
+    const res = await t.request(`/company?t=${token}&bucket=day`);
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    const metric = (label: string) =>
+      new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}`)
+        .exec(html)?.[1];
+    assert.equal(metric("Players"), "6");
+    assert.equal(metric("Sessions"), "12");
+    // fta: 5 × 1 + 6 × 1/3 + 1 × 0 = 7 over 12 sessions → 58%.
+    assert.equal(metric("Avg brain performance score"), "58%");
+    assert.match(html, /data-bucket="day"/);
+    // Day table: Monday (5 players) and Tuesday (6); Wednesday (1 player) suppressed, and with it
+    // the smallest visible day, so the lone Wednesday player cannot be derived from the totals.
+    const rows = [...html.matchAll(/<tr><td>(2024-01-\d\d)[^<]*<\/td><td class="num">(\d+)/g)];
+    assert.deepEqual(rows.map((r) => r[1]), ["2024-01-16"]);
+    assert.match(html, /2 day\(s\)\s*hidden for privacy/);
+    assert.match(html, /data-island="CompanyTrends"/);
+    assert.match(
+      html,
+      /<script type="module" src="\/static\/islands\/CompanyTrends\.[0-9a-f]{10}\.js">/,
+    );
+    // Both series are props, so the toggle never needs the token.
+    const props = /<script type="application\/json" id="island-props-1">([^<]*)<\/script>/.exec(
+      html,
+    )!;
+    const parsed = JSON.parse(props[1]);
+    assert.equal(parsed.initial, "day");
+    assert.equal(parsed.week.buckets.length, 1);
+    assert.ok(!props[1].includes(token));
+
+    const week = await (await t.request(`/company?t=${token}`)).text();
+    assert.match(week, /data-bucket="week"/);
+    assert.match(week, /<td>2024-01-15 – 2024-01-21<\/td><td class="num">12<\/td>/);
+    for (const line of t.logs) assert.ok(!line.includes(token), line);
+  },
+);
+
+Deno.test("teardown", opts, () => db.close());

@@ -1,0 +1,205 @@
+import assert from "node:assert/strict";
+import { dbTestOptions, testApp } from "../helpers/app.ts";
+import { openTestDatabase } from "../helpers/db.ts";
+import { playSession } from "../helpers/play.ts";
+
+const db = await openTestDatabase();
+const t = testApp(db.sql);
+const dev = testApp(db.sql, { APP_ENV: "development" });
+const NOW = new Date("2025-03-14T12:00:00Z");
+t.setNow(NOW);
+dev.setNow(NOW);
+const opts = dbTestOptions;
+
+const PLAYER = "player-one";
+// Played on 10..13 March: [fta, burden, score] = [0, 3, 0], [1/3, 2, 5], [2/3, 4/3, 5], [1, 1, 10].
+const patterns: [number, number, number][] = [[0, 0, 0], [1, 2, 3], [1, 1, 2], [1, 1, 1]];
+for (const [i, pattern] of patterns.entries()) {
+  await playSession(t, {
+    player: PLAYER,
+    session: `s${i + 1}`,
+    pattern,
+    start: `2025-03-1${i}T10:00:00Z`,
+  });
+}
+
+function assertPageHeaders(res: Response): void {
+  assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+  const csp = res.headers.get("content-security-policy") ?? "";
+  for (
+    const part of ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"]
+  ) assert.ok(csp.includes(part), part);
+  assert.ok(!csp.includes("unsafe-inline"));
+  assert.equal(res.headers.get("x-frame-options"), "DENY");
+  assert.equal(res.headers.get("referrer-policy"), "no-referrer");
+  assert.equal(res.headers.get("cache-control"), "no-store");
+}
+
+/** Returns the src of every script element of a page. */
+const scriptSources = (html: string) =>
+  [...html.matchAll(/<script type="module" src="([^"]+)"/g)].map((m) => m[1]);
+
+Deno.test(
+  "/ describes the service, links the dashboards and shows health; no JS",
+  opts,
+  async () => {
+    const res = await t.request("/");
+    assert.equal(res.status, 200);
+    assertPageHeaders(res);
+    const html = await res.text();
+    assert.match(html, /<h1>Earth Task Telemetry<\/h1>/);
+    assert.match(html, /connected · [\d.]+ ms/);
+    assert.match(html, /href="\/docs"/);
+    assert.match(html, /action="\/player"/);
+    assert.ok(!html.includes("<script"), "a page without islands ships no JavaScript");
+    const css = /href="(\/static\/app\.[0-9a-f]{8}\.css)"/.exec(html)![1];
+    const sheet = await t.request(css);
+    assert.equal(sheet.status, 200);
+    assert.equal(sheet.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    assert.match(await sheet.text(), /--accent/);
+    assert.equal((await t.request("/static/app.00000000.css")).status, 404);
+  },
+);
+
+Deno.test("/player?player_id= redirects to /players/{id}", opts, async () => {
+  const res = await t.request("/player?player_id=a%20b%2Fc");
+  assert.equal(res.status, 302);
+  assert.equal(res.headers.get("location"), "/players/a%20b%2Fc");
+  assert.equal((await t.request("/player")).headers.get("location"), "/");
+});
+
+Deno.test("player page: every number is in the server HTML", opts, async () => {
+  const res = await t.request(`/players/${PLAYER}`);
+  assert.equal(res.status, 200);
+  assertPageHeaders(res);
+  const html = await res.text();
+  const metric = (label: string) =>
+    new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}`)
+      .exec(html)?.[1];
+  assert.equal(metric("Sessions"), "4");
+  assert.equal(metric("Avg brain performance \\(FTA\\)"), "50%");
+  assert.equal(metric("Avg repetition burden"), "1.83");
+  assert.equal(metric("Avg earth score"), "5.0");
+  // Sessions table in play order.
+  assert.match(html, /<td>1<\/td><td>2025-03-10 10:00 UTC<\/td><td>s1<\/td><td class="num">0%/);
+  assert.match(html, /<td>4<\/td><td>2025-03-13 10:00 UTC<\/td><td>s4<\/td><td class="num">100%/);
+  // Model state and prediction.
+  assert.match(html, /badge-ok">trained</);
+  assert.match(html, /<dt>Samples \(sessions\)<\/dt><dd>4<\/dd>/);
+  assert.match(html, /<dt>MAE<\/dt><dd>\d\.\d{3}<\/dd>/);
+  assert.match(html, /<dt>Weight: last FTA<\/dt><dd>-?\d\.\d{3}<\/dd>/);
+  assert.match(html, /<dt>Intercept<\/dt><dd>-?\d\.\d{3}<\/dd>/);
+  assert.match(html, /<div class="big">\d+%<\/div><p class="muted">predicted first-try/);
+  assert.match(html, /<dt>Last actual FTA<\/dt><dd>100%<\/dd>/);
+  assert.match(html, /<dt>Last actual burden<\/dt><dd>1.00<\/dd>/);
+  // Seven-day strip: 8..14 March, active 10..13.
+  assert.equal(html.match(/<li class="day on">/g)?.length, 4);
+  assert.match(html, /Streak: 0 days/);
+  // Charts: the data is in the island props; chart.js bundles load as hashed modules.
+  assert.equal(html.match(/data-island="Chart"/g)?.length, 3);
+  assert.ok(!html.includes('data-island="DemoGenerator"'), "demo generator only in development");
+  const [src] = scriptSources(html);
+  assert.match(src, /^\/static\/islands\/Chart\.[0-9a-f]{10}\.js$/);
+  const js = await t.request(src, { headers: { "accept-encoding": "gzip" } });
+  assert.equal(js.status, 200);
+  assert.equal(js.headers.get("content-encoding"), "gzip");
+  assert.equal(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  assert.match(js.headers.get("content-type")!, /^text\/javascript/);
+  await js.body?.cancel();
+  assert.equal((await t.request("/static/islands/nope.js")).status, 404);
+});
+
+Deno.test(
+  "player with fewer than 3 sessions: the reason there is no prediction",
+  opts,
+  async () => {
+    await playSession(t, {
+      player: "newbie",
+      session: "n1",
+      pattern: [1, 1, 1],
+      start: "2025-03-14T09:00:00Z",
+    });
+    const html = await (await t.request("/players/newbie")).text();
+    assert.match(html, /insufficient data/);
+    assert.match(html, /needs at least 3 finalized sessions to learn from \(this player\s+has 1\)/);
+    assert.match(html, /Streak: 1 day</);
+  },
+);
+
+Deno.test("unknown player: a friendly empty page without JavaScript", opts, async () => {
+  const res = await t.request("/players/nobody-here");
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /No sessions yet/);
+  assert.ok(!html.includes("<script"));
+  const long = await t.request(`/players/${"x".repeat(129)}`);
+  assert.equal(long.status, 404);
+  assert.match(await long.text(), /Not a valid player id/);
+});
+
+Deno.test("development: the demo generator island; XSS-proof player ids", opts, async () => {
+  const evil = "x</script><script>alert(1)</script>";
+  const res = await dev.request(`/players/${encodeURIComponent(evil)}`);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.ok(!html.includes("<script>alert(1)"), "the id never appears as markup");
+  assert.match(html, /<h1>Player x&lt;\/script>&lt;script>alert\(1\)&lt;\/script><\/h1>/);
+  const props = /<script type="application\/json" id="(island-props-\d+)">([^<]*)<\/script>/
+    .exec(html);
+  assert.ok(props, "island props present");
+  assert.ok(props[2].includes("\\u003c/script\\u003e"));
+  assert.deepEqual(JSON.parse(props[2]), { playerId: evil });
+  assert.match(html, new RegExp(`data-island="DemoGenerator" data-props="${props[1]}"`));
+  assert.ok(scriptSources(html).some((s) => /DemoGenerator\.[0-9a-f]{10}\.js$/.test(s)));
+  // Every <script> on the page is either a same-origin module or inert JSON.
+  for (const tag of html.match(/<script[^>]*>/g) ?? []) {
+    assert.match(tag, /^<script (type="module" src="\/static\/|type="application\/json")/);
+  }
+});
+
+Deno.test("production: player pages need a dashboard-token session", opts, async () => {
+  const prod = testApp(db.sql, {
+    APP_ENV: "production",
+    DATABASE_URL: "postgres://x/y",
+    COMPANY_SALT: "prod-company-salt",
+    DASHBOARD_TOKEN_SALT: "prod-token-salt",
+    INGEST_SERVICE_TOKEN: "prod-ingest",
+    DASHBOARD_TOKEN_MAP: "tok-p1:player-one,tok-x:someone",
+  });
+  const anon = await prod.request(`/players/${PLAYER}`);
+  assert.equal(anon.status, 401);
+  const form = await anon.text();
+  assert.match(form, /<form method="post" action="\/players\/player-one"/);
+  assert.ok(!form.includes("2025-03-10"), "no data before sign-in");
+
+  const post = (token: string) =>
+    prod.request(`/players/${PLAYER}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token }).toString(),
+    });
+  assert.equal((await post("tok-x")).status, 403);
+  assert.equal((await post("wrong")).status, 401);
+  const ok = await post("tok-p1");
+  assert.equal(ok.status, 303);
+  const cookie = ok.headers.get("set-cookie")!;
+  assert.match(
+    cookie,
+    /^__Host-ett_session=v1\.[^;]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict; Secure$/,
+  );
+  assert.ok(!cookie.includes("tok-p1"));
+  const page = await prod.request(`/players/${PLAYER}`, {
+    headers: { cookie: cookie.split(";")[0] },
+  });
+  assert.equal(page.status, 200);
+  const signedIn = await page.text();
+  assert.match(signedIn, /2025-03-10 10:00 UTC/);
+  assert.match(signedIn, /action="\/logout"/);
+  assert.equal(
+    (await prod.request("/players/someone", { headers: { cookie: cookie.split(";")[0] } })).status,
+    403,
+  );
+  for (const line of prod.logs) assert.ok(!line.includes("tok-p1"), line);
+});
+
+Deno.test("teardown", opts, () => db.close());

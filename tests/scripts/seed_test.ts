@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../../config.ts";
+import { startEmbedded } from "../../db/embedded.ts";
+import { resetData, tableCounts } from "../../db/seed.ts";
+import { generateDemo } from "../../scripts/demo_data.ts";
+import { formatReport, progressReporter, seedDemo, type SeedResult } from "../../scripts/seed.ts";
+import { dbTestOptions, testApp } from "../helpers/app.ts";
+import { openTestDatabase } from "../helpers/db.ts";
+
+const opts = dbTestOptions;
+const NOW = new Date("2025-06-18T12:00:00Z");
+const DAY = 86_400_000;
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+Deno.test("the demo data is deterministic per seed, dated in the last ~90 days", () => {
+  const a = generateDemo(7, NOW);
+  assert.deepEqual(generateDemo(7, NOW), a);
+  assert.notDeepEqual(generateDemo(8, NOW).sessions, a.sessions);
+
+  assert.deepEqual(a.companies.map((c) => [c.name, c.players.length]), [
+    ["Acme Corp", 9],
+    ["Globex Industries", 7],
+    ["Initech", 3],
+  ]);
+  assert.equal(a.players.length, 21);
+  assert.equal(new Set(a.sessions.map((s) => s.sessionId)).size, a.sessions.length);
+  for (const s of a.sessions) {
+    const start = Date.parse(s.events[0].ts_utc);
+    assert.ok(start >= NOW.getTime() - 91 * DAY && s.finalizeAt <= NOW, s.sessionId);
+    const company = a.companies.find((c) => c.players.includes(s.playerId))?.name;
+    assert.ok(s.events.every((e) => e.company_name === company && e.player_id === s.playerId));
+  }
+  for (const e of a.engagement) {
+    assert.ok(Date.parse(e.started_at) >= NOW.getTime() - 11 * DAY);
+    assert.ok(Date.parse(e.started_at) + e.duration_seconds * 1000 < NOW.getTime());
+  }
+});
+
+Deno.test("progress: a redrawn bar on a terminal, a few plain lines otherwise", () => {
+  const plain: string[] = [];
+  const report = progressReporter(false, (t) => plain.push(t));
+  for (let i = 0; i <= 100; i++) report("sessions", i, 100);
+  assert.deepEqual(plain, [0, 25, 50, 75, 100].map((n) => `seed: sessions ${n}/100\n`));
+
+  const tty: string[] = [];
+  const bar = progressReporter(true, (t) => tty.push(t));
+  bar("events", 1, 2);
+  bar("events", 2, 2);
+  bar("sessions", 0, 0);
+  assert.deepEqual(tty, [
+    `\revents     [${"#".repeat(15)}${"-".repeat(15)}] 1/2`,
+    `\revents     [${"#".repeat(30)}] 2/2`,
+    "\n",
+    `\rsessions   [${"#".repeat(30)}] 0/0`,
+  ]);
+});
+
+const db = await openTestDatabase();
+const t = testApp(db.sql);
+t.setNow(NOW);
+const config = loadConfig({ APP_ENV: "test" });
+let seeded: SeedResult;
+
+Deno.test(
+  "seeds through the services: summaries, models, companies, engagement",
+  opts,
+  async () => {
+    const phases = new Set<string>();
+    seeded = await seedDemo(db.sql, config, {
+      seed: 3,
+      now: NOW,
+      reset: false,
+      progress: (phase) => phases.add(phase),
+    });
+    assert.deepEqual([...phases], ["events", "sessions", "engagement"]);
+    const { demo } = seeded;
+    const nEvents = demo.sessions.reduce((n, s) => n + s.events.length, 0);
+    assert.deepEqual(seeded.sessions, { created: demo.sessions.length, present: 0 });
+    assert.deepEqual(seeded.events, { stored: nEvents, duplicates: 0 });
+    assert.deepEqual(seeded.engagement, { stored: demo.engagement.length, duplicates: 0 });
+    const counts = await tableCounts(db.sql);
+    assert.equal(counts.session_summary, demo.sessions.length);
+    assert.equal(counts.raw_events, nEvents);
+    assert.equal(counts.company_registry, 3);
+    assert.equal(counts.model_state, 21);
+    assert.equal(counts.engagement_sessions, demo.sessions.length + demo.engagement.length);
+  },
+);
+
+Deno.test("company dashboards: two with aggregates, one below MIN_COMPANY_N", opts, async () => {
+  const [acme, globex, initech] = seeded.companies;
+  for (const c of [acme, globex]) {
+    const res = await t.request(`/dashboard/summary?t=${c.dashboard_token}`);
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).n_players, c.players);
+    const weeks =
+      await (await t.request(`/dashboard/timeseries?t=${c.dashboard_token}&bucket=week`))
+        .json();
+    assert.ok(weeks.buckets.length >= 8, `${c.company_name}: ${weeks.buckets.length} weeks`);
+  }
+  const info = await (await t.request(`/dashboard/company?t=${initech.dashboard_token}`)).json();
+  assert.equal(info.has_sufficient_data, false);
+  assert.equal(info.n_players, 3);
+  assert.equal((await t.request(`/dashboard/summary?t=${initech.dashboard_token}`)).status, 403);
+  assert.equal(initech.company_name, "Initech");
+});
+
+Deno.test(
+  "players learn: first-try accuracy rises and burden falls; models predict",
+  opts,
+  async () => {
+    let early = 0, late = 0, earlyBurden = 0, lateBurden = 0;
+    for (const player of seeded.demo.players) {
+      const sessions = await (await t.request(`/players/${player}/sessions`)).json();
+      const third = Math.floor(sessions.length / 3);
+      const mean = (
+        xs: { fta_level: number; repetition_burden: number }[],
+        k: "fta_level" | "repetition_burden",
+      ) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
+      early += mean(sessions.slice(0, third), "fta_level");
+      late += mean(sessions.slice(-third), "fta_level");
+      earlyBurden += mean(sessions.slice(0, third), "repetition_burden");
+      lateBurden += mean(sessions.slice(-third), "repetition_burden");
+      for (const s of sessions) {
+        assert.ok(Date.parse(s.played_at) < Date.parse(s.created_ts_utc));
+        assert.ok(Date.parse(s.created_ts_utc) <= NOW.getTime());
+      }
+      const model = await (await t.request(`/model/state/${player}`)).json();
+      assert.equal(model.status, "trained");
+      assert.equal(typeof model.predicted_next_fta, "number");
+    }
+    const n = seeded.demo.players.length;
+    assert.ok(late / n > early / n + 0.15, `fta ${early / n} → ${late / n}`);
+    assert.ok(
+      lateBurden / n < earlyBurden / n - 0.2,
+      `burden ${earlyBurden / n} → ${lateBurden / n}`,
+    );
+  },
+);
+
+Deno.test("engagement: varied tone, one user stale", opts, async () => {
+  const tone = async (user: string) => {
+    const res = await t.request(`/api/dashboard/${user}`, {
+      headers: { authorization: "Bearer dev-dashboard-token" },
+    });
+    assert.equal(res.status, 200);
+    return await res.json();
+  };
+  const [first, , lena, omar] = seeded.demo.familyUsers;
+  assert.equal((await tone(first)).toneTrend.current, "positive");
+  assert.equal((await tone(lena)).toneTrend.current, "negative");
+  const stale = await tone(omar);
+  assert.deepEqual(stale.streak.dailyActivity, [false, false, false, false, false, false, false]);
+  assert.ok(Date.parse(stale.lastSession.timestamp) < NOW.getTime() - 7 * DAY);
+});
+
+Deno.test("a second run adds nothing; the report lists links and tokens", opts, async () => {
+  const before = await tableCounts(db.sql);
+  const again = await seedDemo(db.sql, config, { seed: 3, now: NOW, reset: false });
+  assert.deepEqual(again.sessions, { created: 0, present: seeded.demo.sessions.length });
+  assert.deepEqual(again.engagement, { stored: 0, duplicates: seeded.demo.engagement.length });
+  assert.deepEqual(await tableCounts(db.sql), before);
+
+  const text = formatReport(again, config, 1).join("\n");
+  for (const c of again.companies) {
+    assert.ok(text.includes(`http://127.0.0.1:8000/company?t=${c.dashboard_token}`));
+  }
+  assert.match(text, /Initech \(3 players\) — below MIN_COMPANY_N=5/);
+  assert.match(text, /already present/);
+  assert.match(text, /\/engagement\/family-lena {2}token: dev-dashboard-token/);
+  assert.match(text, /ADMIN_KEY is empty/);
+});
+
+Deno.test("reset empties every data table and keeps the migrations", opts, async () => {
+  await resetData(db.sql);
+  const counts = await tableCounts(db.sql);
+  assert.ok(Object.values(counts).every((n) => n === 0), JSON.stringify(counts));
+  const [{ n }] = await db.sql<{ n: number }[]>`select count(*)::int as n from schema_migrations`;
+  assert.ok(n >= 2);
+  await db.close();
+});
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const runSeed = (dataDir: string, args: string[] = []) =>
+  new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "scripts/seed.ts", ...args],
+    cwd: ROOT,
+    env: { DATA_DIR: dataDir, DATABASE_URL: "", APP_ENV: "development", PORT: "8123" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+
+Deno.test("the CLI refuses a data directory the service holds, and seeds a free one", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "etl-seed-" });
+  const held = await startEmbedded(dataDir);
+  try {
+    const out = await runSeed(dataDir);
+    assert.equal(out.code, 1);
+    assert.match(text(out.stderr), /in use by another process.*cannot run while the service/);
+  } finally {
+    await held.close();
+  }
+  const out = await runSeed(dataDir, ["--seed", "2", "--reset"]);
+  assert.equal(out.code, 0, text(out.stderr));
+  const stdout = text(out.stdout);
+  assert.match(stdout, /^seed: events 0\/\d+$/m);
+  assert.match(stdout, /^seed: sessions \d+\/\d+$/m);
+  assert.doesNotMatch(stdout, /\r/);
+  assert.match(stdout, /http:\/\/127\.0\.0\.1:8123\/company\?t=[0-9a-f]{24}/);
+  assert.match(stdout, /http:\/\/127\.0\.0\.1:8123\/players\/acme-/);
+  await Deno.remove(dataDir, { recursive: true });
+});

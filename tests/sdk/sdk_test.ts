@@ -1,0 +1,267 @@
+/**
+ * The SDK end to end against the real service (main.ts spawned on a free port). By default the
+ * service runs in development on the embedded database in an empty temporary DATA_DIR; with
+ * TEST_DATABASE_URL it runs with production settings (every credential enforced) on a fresh
+ * server database.
+ */
+import assert from "node:assert/strict";
+import { generateSchemaTypes, SCHEMA_PATH } from "../../scripts/sdk.ts";
+import { ApiError, type AttemptEvent, createClient, type TelemetryClient } from "../../sdk/mod.ts";
+import { createServerDatabase, serverUrl } from "../helpers/db.ts";
+import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
+import { startService } from "../helpers/process.ts";
+
+const INGEST = "sdk-ingest-token";
+const DASHBOARD = "sdk-dashboard-token";
+const ADMIN = "sdk-admin-key";
+const opts = { sanitizeOps: false, sanitizeResources: false } as const;
+
+const dataDir = await Deno.makeTempDir({ prefix: "etl-sdk-" });
+const base = serverUrl();
+const database = base ? await createServerDatabase(base) : null;
+const credentials = {
+  INGEST_SERVICE_TOKEN: INGEST,
+  DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
+  ADMIN_KEY: ADMIN,
+};
+const service = await startService(
+  database
+    ? {
+      ...credentials,
+      APP_ENV: "production",
+      DATABASE_URL: database.url,
+      HOST: "127.0.0.1",
+      WORKERS: "1",
+      COMPANY_SALT: "sdk-company-salt",
+      DASHBOARD_TOKEN_SALT: "sdk-dashboard-token-salt",
+    }
+    : { ...credentials, APP_ENV: "development", DATA_DIR: dataDir },
+);
+
+/** Returns a client for the spawned service; `fetch` lets a test see or fake every request. */
+function client(
+  fetch?: (request: Request) => Promise<Response>,
+  extra: { retries?: number } = {},
+): TelemetryClient {
+  return createClient({
+    baseUrl: service.baseUrl,
+    ingestToken: INGEST,
+    dashboardToken: DASHBOARD,
+    adminKey: ADMIN,
+    retryDelayMs: 5,
+    fetch,
+    ...extra,
+  });
+}
+
+const sdk = client();
+
+/** Returns the ApiError `call` rejects with, after checking its status (and detail). */
+async function rejects(call: Promise<unknown>, status: number, detail?: string): Promise<ApiError> {
+  try {
+    await call;
+  } catch (err) {
+    assert.ok(err instanceof ApiError, String(err));
+    assert.equal(err.status, status, err.message);
+    if (detail !== undefined) assert.equal(err.detail, detail);
+    return err;
+  }
+  return assert.fail(`expected ApiError ${status}`);
+}
+
+async function play(player: string, session: string, pattern: Pattern, start: string, co?: string) {
+  const events = sessionEvents({ player, session, pattern, start, company_name: co });
+  await sdk.postEvents(events as AttemptEvent[]);
+  return await sdk.finalizeSession(session);
+}
+
+Deno.test("sdk/schema.d.ts is generated from openapi/openapi.json (run deno task sdk)", async () => {
+  const committed = await Deno.readTextFile(SCHEMA_PATH);
+  assert.ok(
+    committed === await generateSchemaTypes(),
+    "sdk/schema.d.ts is stale: run deno task sdk",
+  );
+});
+
+Deno.test("health probes", opts, async () => {
+  assert.deepEqual(await sdk.health(), { status: "ok" });
+  assert.deepEqual(await sdk.healthz(), { status: "ok" });
+  assert.deepEqual(await sdk.readyz(), { status: "ready", windowDays: 7 });
+});
+
+Deno.test("the sample session: post, resend, finalize (idempotent)", opts, async () => {
+  const events = (await sampleEvents()) as AttemptEvent[];
+  for (const event of events) assert.deepEqual(await sdk.postEvent(event), { stored: true });
+  assert.deepEqual(await sdk.postEvent(events[2]), { stored: true }, "a resend is accepted");
+  const changed = { ...events[2], duration_ms: 1 };
+  await rejects(sdk.postEvent(changed), 409);
+
+  const summary = await sdk.finalizeSession("sess-001-2024-01-15");
+  assert.equal(summary.fta_level, 1 / 3);
+  assert.equal(summary.repetition_burden, 2);
+  assert.equal(summary.earth_score_bucket, 5);
+  assert.equal(summary.n_attempts, 6);
+  assert.deepEqual(await sdk.finalizeSession("sess-001-2024-01-15"), summary);
+  const missing = await rejects(sdk.finalizeSession("nope"), 404, "No events found for session");
+  assert.match(missing.requestId ?? "", /^[0-9a-f-]{36}$/, "the error carries X-Request-ID");
+  assert.deepEqual(await sdk.playerSessions(summary.player_id), [summary]);
+});
+
+Deno.test("postEvents splits 1200 events into 3 requests and sums the counts", opts, async () => {
+  const sizes: number[] = [];
+  const counting = client(async (request) => {
+    if (new URL(request.url).pathname === "/events/batch") {
+      sizes.push((await request.clone().json()).events.length);
+    }
+    return fetch(request);
+  });
+  const events: AttemptEvent[] = [];
+  for (let seq = 1; seq <= 400; seq++) {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      events.push({
+        player_id: "bulk-player",
+        session_id: "bulk-session",
+        sequence_index: seq,
+        sequence_length: 4,
+        attempt_index: attempt,
+        presented: [1, 2, 3, 4],
+        input: attempt === 3 ? [1, 2, 3, 4] : [4, 3, 2, 1],
+        is_correct: attempt === 3,
+        duration_ms: 1000,
+        ts_utc: "2024-02-01T10:00:00Z",
+        remediation_stage: "none",
+      });
+    }
+  }
+  assert.deepEqual(await counting.postEvents(events), { stored: 1200, duplicates: 0 });
+  assert.deepEqual(sizes, [500, 500, 200]);
+  assert.deepEqual(await counting.postEvents(events), { stored: 0, duplicates: 1200 });
+  assert.deepEqual(await counting.postEvents([]), { stored: 0, duplicates: 0 });
+  const summary = await sdk.finalizeSession("bulk-session");
+  assert.equal(summary.n_attempts, 1200);
+  assert.equal(summary.repetition_burden, 3);
+});
+
+Deno.test("model state: 404 before any session, trained after three", opts, async () => {
+  await rejects(sdk.modelState("learner"), 404, "No model state found for player");
+  await play("learner", "learner-1", [2, 2, 0], "2024-03-01T10:00:00Z");
+  assert.equal((await sdk.modelState("learner")).status, "insufficient_data");
+  await play("learner", "learner-2", [1, 2, 2], "2024-03-02T10:00:00Z");
+  await play("learner", "learner-3", [1, 1, 1], "2024-03-03T10:00:00Z");
+  const state = await sdk.modelState("learner");
+  assert.equal(state.status, "trained");
+  assert.equal(state.n_samples, 3);
+  assert.equal(state.coefficients?.length, 2);
+  assert.equal(typeof state.predicted_next_fta, "number");
+});
+
+Deno.test("company: seed, not enough players, then aggregates", opts, async () => {
+  await rejects(createClient({ baseUrl: service.baseUrl }).seedCompany({ company_name: "x" }), 401);
+  const seeded = await sdk.seedCompany({ company_name: "SDK Corp" });
+  assert.match(seeded.dashboard_token, /^[0-9a-f]{24}$/);
+  const token = seeded.dashboard_token;
+  const empty = await sdk.companyInfo(token);
+  assert.deepEqual([empty.company_id, empty.n_players, empty.has_sufficient_data], [
+    seeded.company_id,
+    0,
+    false,
+  ]);
+  await rejects(sdk.companySummary(token), 403);
+  await rejects(sdk.companyInfo("0".repeat(24)), 403, "Invalid or missing dashboard token");
+
+  for (let n = 1; n <= 5; n++) {
+    await play(
+      `sdk-p${n}`,
+      `sdk-s${n}`,
+      [1, n % 2 ? 1 : 2, 1],
+      `2024-04-0${n}T09:00:00Z`,
+      "sdk corp",
+    );
+  }
+  assert.equal((await sdk.companyInfo(token)).has_sufficient_data, true);
+  const summary = await sdk.companySummary(token);
+  assert.deepEqual([summary.n_players, summary.n_sessions], [5, 5]);
+  const weeks = await sdk.companyTimeseries(token, "week");
+  assert.equal(weeks.bucket_type, "week");
+  assert.equal(weeks.buckets.reduce((n, b) => n + b.n_sessions, 0), 5);
+  const days = await sdk.companyTimeseries(token);
+  assert.equal(days.bucket_type, "day");
+  assert.equal(days.suppressed_buckets, 5, "one player per day: every day is suppressed");
+});
+
+Deno.test("engagement: ingest (then duplicate) and the dashboard", opts, async () => {
+  const session = {
+    session_id: `sdk-engagement-${crypto.randomUUID()}`,
+    user_external_id: "sdk-family",
+    started_at: `${new Date().toISOString().slice(0, 10)}T00:00:00Z`, // today, UTC
+    duration_seconds: 900,
+    sentiment_score: 0.66,
+  };
+  assert.deepEqual(await sdk.ingestSessionSummary(session), { status: "ok" });
+  assert.deepEqual(await sdk.ingestSessionSummary(session), { status: "duplicate" });
+  const dashboard = await sdk.engagementDashboard("sdk-family");
+  assert.equal(dashboard.streak.days, 1);
+  assert.equal(dashboard.avgDuration.dailyDurations[6], 15);
+  assert.equal(dashboard.toneTrend.current, "positive");
+
+  const stranger = createClient({ baseUrl: service.baseUrl, dashboardToken: "wrong" });
+  await rejects(stranger.engagementDashboard("sdk-family"), 401, "Invalid dashboard token");
+  const invalid = await rejects(sdk.ingestSessionSummary({ ...session, sentiment_score: 2 }), 422);
+  assert.deepEqual((invalid.detail as { loc: unknown[] }[])[0].loc, ["body", "sentiment_score"]);
+});
+
+Deno.test(
+  "retries: 503 twice then through; a network error once; give up after retries",
+  opts,
+  async () => {
+    let calls = 0;
+    const flaky = client((request) => {
+      calls++;
+      if (calls <= 2) {
+        return Promise.resolve(Response.json({ detail: "Database unavailable" }, { status: 503 }));
+      }
+      return fetch(request);
+    });
+    const [event] = sessionEvents({
+      player: "retry-player",
+      session: "retry-session",
+      pattern: [1, 1, 1],
+      start: "2024-05-01T10:00:00Z",
+    }) as AttemptEvent[];
+    assert.deepEqual(await flaky.postEvent(event), { stored: true });
+    assert.equal(calls, 3, "two 503s, then the real answer");
+
+    let failures = 0;
+    const offline = client((request) => {
+      if (failures++ === 0) return Promise.reject(new TypeError("connection refused"));
+      return fetch(request);
+    });
+    assert.deepEqual(await offline.postEvent(event), { stored: true }, "resend is idempotent");
+    const summary = await offline.finalizeSession("retry-session");
+    assert.equal(summary.n_attempts, 1, "the event was stored once");
+
+    let tries = 0;
+    const down = client(() => {
+      tries++;
+      return Promise.resolve(Response.json({ detail: "Database unavailable" }, { status: 503 }));
+    }, { retries: 2 });
+    await rejects(down.health(), 503, "Database unavailable");
+    assert.equal(tries, 3, "one try and two retries");
+
+    let thrown = 0;
+    const unreachable = client(() => {
+      thrown++;
+      return Promise.reject(new TypeError("connection refused"));
+    }, { retries: 1 });
+    await assert.rejects(unreachable.health(), TypeError);
+    assert.equal(thrown, 2);
+  },
+);
+
+Deno.test("teardown: stop the service", opts, async () => {
+  const { code, output } = await service.stop("SIGTERM");
+  assert.equal(code, 0, output);
+  assert.ok(!output.includes(INGEST) && !output.includes(DASHBOARD), "no token in the logs");
+  await database?.drop();
+  await Deno.remove(dataDir, { recursive: true });
+});
