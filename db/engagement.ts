@@ -25,31 +25,35 @@ export async function ensureEngagementUser(sql: Sql | Tx, userId: string): Promi
 
 /**
  * Returns true when the session was new and is now stored (false: its `(source, session_id)`
- * was already there and nothing changed). Creates the user lazily; the insert and the
- * `last_session_end` update are one statement, so they happen together or not at all, and a
- * concurrent identical insert waits and then reports a duplicate.
+ * was already there and nothing changed). One statement creates the user when new, inserts the
+ * session and advances `last_session_end`, so they happen together or not at all; a concurrent
+ * identical insert waits and then reports a duplicate.
  */
 export async function insertEngagementSession(
   sql: Sql | Tx,
   s: NewEngagementSession,
 ): Promise<boolean> {
-  await ensureEngagementUser(sql, s.userId);
   const endedAt = new Date(s.startedAt.getTime() + s.durationSeconds * 1000);
-  const rows = await sql`
+  // The session's foreign key is checked at the end of the statement, after the user upsert.
+  const rows = await sql<{ stored: boolean }[]>`
     with inserted as (
       insert into engagement_sessions
         (source, session_id, user_external_id, started_at, duration_seconds, sentiment_hundredths)
       values (${s.source}, ${s.sessionId}, ${s.userId}, ${s.startedAt}, ${s.durationSeconds},
         ${s.sentimentHundredths})
       on conflict (source, session_id) do nothing
-      returning user_external_id
+      returning 1
+    ),
+    upserted as (
+      insert into engagement_users as u (external_id, last_session_end)
+      select ${s.userId}, case when exists (select 1 from inserted) then ${endedAt}::timestamptz end
+      on conflict (external_id) do update
+        set last_session_end = greatest(u.last_session_end, excluded.last_session_end)
+        where excluded.last_session_end is not null
+      returning 1
     )
-    update engagement_users u
-    set last_session_end = greatest(u.last_session_end, ${endedAt}::timestamptz)
-    from inserted
-    where u.external_id = inserted.user_external_id
-    returning u.external_id`;
-  return rows.length === 1;
+    select exists (select 1 from inserted) as stored`;
+  return rows[0].stored;
 }
 
 /**

@@ -19,73 +19,106 @@ export interface EventRow {
   company_id: string | null;
 }
 
-export interface PlaySession {
-  session_id: string;
-  player_id: string;
-  finalized: boolean;
+/** What one statement did with an event; "retry" = a concurrent writer hid the answer. */
+export type IngestStatus =
+  | "stored"
+  | "duplicate"
+  | "different"
+  | "finalized"
+  | "other_player"
+  | "retry";
+
+/** Returns the rows as a SQL fragment `jsonb_to_recordset(…) as x(ord, …columns)`. */
+function recordset(q: Sql | Tx, rows: readonly EventRow[]) {
+  const json = rows.map((row, ord) => ({ ...row, ts_utc: row.ts_utc.toISOString(), ord }));
+  return q`jsonb_to_recordset(${q.json(json)}) as x(
+    ord int, player_id text, session_id text, task_version text, sequence_index int,
+    sequence_length int, attempt_index smallint, presented jsonb, input jsonb,
+    is_correct boolean, duration_ms bigint, ts_utc timestamptz, remediation_stage text,
+    volts_count int, company_id text)`;
 }
 
-/** Returns the sessions, created when new, share-locked against a concurrent finalize. */
-export async function lockSessionsForIngest(
-  tx: Tx,
-  sessions: readonly { session_id: string; player_id: string }[],
-): Promise<Map<string, PlaySession>> {
-  const sorted = [...sessions].sort((a, b) => (a.session_id < b.session_id ? -1 : 1));
-  await tx`
-    insert into play_sessions (session_id, player_id)
-    select session_id, player_id
-    from jsonb_to_recordset(${tx.json(sorted)}) as x(session_id text, player_id text)
-    order by session_id
-    on conflict (session_id) do nothing`;
-  const rows = await tx<{ session_id: string; player_id: string; finalized: boolean }[]>`
-    select session_id, player_id, finalized_at is not null as finalized
-    from play_sessions
-    where session_id = any(${sorted.map((s) => s.session_id)})
-    order by session_id
-    for share`;
-  return new Map(rows.map((r) => [r.session_id, r]));
+/**
+ * Returns one status per row (rows must have distinct attempt keys), storing the acceptable ones
+ * in ONE statement: it creates missing sessions, share-locks existing ones against a concurrent
+ * finalize, inserts the events of open sessions of the same player, and compares the others with
+ * what is stored. Autocommitted on `sql`, or part of the caller's transaction on a `Tx`.
+ */
+export async function ingestEvents(
+  q: Sql | Tx,
+  rows: readonly EventRow[],
+): Promise<IngestStatus[]> {
+  if (rows.length === 0) return [];
+  const result = await q<{ ord: number; status: IngestStatus }[]>`
+    with input as (
+      select * from ${recordset(q, rows)}
+    ),
+    created as (
+      insert into play_sessions (session_id, player_id)
+      select distinct on (session_id) session_id, player_id from input order by session_id, ord
+      on conflict (session_id) do nothing
+      returning session_id, player_id, false as finalized
+    ),
+    existing as (
+      select session_id, player_id, finalized_at is not null as finalized
+      from play_sessions
+      where session_id in (select session_id from input)
+      order by session_id
+      for share
+    ),
+    sessions as (select * from created union all select * from existing),
+    stored as (
+      insert into raw_events (
+        player_id, session_id, task_version, sequence_index, sequence_length, attempt_index,
+        presented, input, is_correct, duration_ms, ts_utc, remediation_stage, volts_count,
+        company_id
+      )
+      select i.player_id, i.session_id, i.task_version, i.sequence_index, i.sequence_length,
+        i.attempt_index, i.presented, i.input, i.is_correct, i.duration_ms, i.ts_utc,
+        i.remediation_stage, i.volts_count, i.company_id
+      from input i join sessions s on s.session_id = i.session_id
+      where not s.finalized and s.player_id = i.player_id
+      order by i.session_id, i.sequence_index, i.attempt_index
+      on conflict (session_id, sequence_index, attempt_index) do nothing
+      returning session_id, sequence_index, attempt_index
+    )
+    select i.ord, case
+        when s.session_id is null then 'retry'
+        when s.finalized then 'finalized'
+        when s.player_id <> i.player_id then 'other_player'
+        when st.session_id is not null then 'stored'
+        when e.session_id is null then 'retry'
+        when (e.player_id, e.task_version, e.sequence_length, e.is_correct, e.duration_ms,
+            e.ts_utc, e.remediation_stage, e.volts_count, e.company_id, e.presented, e.input)
+          is not distinct from (i.player_id, i.task_version, i.sequence_length, i.is_correct,
+            i.duration_ms, i.ts_utc, i.remediation_stage, i.volts_count, i.company_id,
+            i.presented, i.input) then 'duplicate'
+        else 'different'
+      end as status
+    from input i
+    left join sessions s on s.session_id = i.session_id
+    left join stored st on st.session_id = i.session_id and st.sequence_index = i.sequence_index
+      and st.attempt_index = i.attempt_index
+    left join raw_events e on st.session_id is null and e.session_id = i.session_id
+      and e.sequence_index = i.sequence_index and e.attempt_index = i.attempt_index`;
+  const statuses: IngestStatus[] = new Array(rows.length);
+  for (const r of result) statuses[r.ord] = r.status;
+  return statuses;
 }
 
-function toJson(row: EventRow) {
-  return { ...row, ts_utc: row.ts_utc.toISOString() };
-}
-
-/** Inserts the rows (skipping existing attempt keys) and returns the keys it inserted. */
-export async function insertEvents(tx: Tx, rows: readonly EventRow[]): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
-  const inserted = await tx<{ k: string }[]>`
+/** Inserts the rows as they are (bulk import: sessions exist, keys unique) and returns the count. */
+export async function insertEvents(tx: Tx, rows: readonly EventRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const inserted = await tx`
     insert into raw_events (
       player_id, session_id, task_version, sequence_index, sequence_length, attempt_index,
       presented, input, is_correct, duration_ms, ts_utc, remediation_stage, volts_count, company_id
     )
     select player_id, session_id, task_version, sequence_index, sequence_length, attempt_index,
       presented, input, is_correct, duration_ms, ts_utc, remediation_stage, volts_count, company_id
-    from jsonb_to_recordset(${tx.json(rows.map(toJson))}) as x(
-      player_id text, session_id text, task_version text, sequence_index int,
-      sequence_length int, attempt_index smallint, presented jsonb, input jsonb,
-      is_correct boolean, duration_ms bigint, ts_utc timestamptz, remediation_stage text,
-      volts_count int, company_id text)
-    on conflict (session_id, sequence_index, attempt_index) do nothing
-    returning session_id || '|' || sequence_index || '|' || attempt_index as k`;
-  return new Set(inserted.map((r) => r.k));
-}
-
-/** Returns the stored events with the given attempt keys. */
-export async function findEvents(
-  tx: Tx | Sql,
-  keys: readonly { session_id: string; sequence_index: number; attempt_index: number }[],
-): Promise<EventRow[]> {
-  if (keys.length === 0) return [];
-  return await tx<EventRow[]>`
-    select e.player_id, e.session_id, e.task_version, e.sequence_index, e.sequence_length,
-      e.attempt_index::int as attempt_index, e.presented, e.input, e.is_correct,
-      e.duration_ms::float8 as duration_ms, e.ts_utc, e.remediation_stage, e.volts_count,
-      e.company_id
-    from raw_events e
-    join jsonb_to_recordset(${tx.json(keys.map((k) => ({ ...k })))})
-      as k(session_id text, sequence_index int, attempt_index int)
-      on e.session_id = k.session_id and e.sequence_index = k.sequence_index
-        and e.attempt_index = k.attempt_index`;
+    from ${recordset(tx, rows)}
+    on conflict (session_id, sequence_index, attempt_index) do nothing`;
+  return inserted.count;
 }
 
 /** Returns the key string of an attempt. */

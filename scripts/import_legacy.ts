@@ -95,7 +95,7 @@ async function importEvents(sql: Sql, events: EventRow[], warnings: string[]) {
   const inserted = await sql.begin(async (tx) => {
     for (const part of chunks(sessionRows)) await insertPlaySessions(tx, part);
     let n = 0;
-    for (const part of chunks([...first.values()])) n += (await insertEvents(tx, part)).size;
+    for (const part of chunks([...first.values()])) n += await insertEvents(tx, part);
     return n;
   });
   return { read: events.length, inserted, present: events.length - inserted };

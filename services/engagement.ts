@@ -18,16 +18,14 @@ export async function ingestSessionSummary(
 ): Promise<IngestStatus> {
   const startedAt = parseTimestamp(body.started_at);
   if (startedAt === null) throw badRequest("started_at is not an ISO-8601 timestamp");
-  const stored = await sql.begin((tx) =>
-    insertEngagementSession(tx, {
-      source: "device",
-      sessionId: body.session_id,
-      userId: body.user_external_id,
-      startedAt,
-      durationSeconds: body.duration_seconds,
-      sentimentHundredths: scoreToHundredths(body.sentiment_score),
-    })
-  );
+  const stored = await insertEngagementSession(sql, {
+    source: "device",
+    sessionId: body.session_id,
+    userId: body.user_external_id,
+    startedAt,
+    durationSeconds: body.duration_seconds,
+    sentimentHundredths: scoreToHundredths(body.sentiment_score),
+  });
   return stored ? "ok" : "duplicate";
 }
 

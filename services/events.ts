@@ -1,20 +1,14 @@
 /**
  * Ingest of attempt events. Single events from concurrent requests are coalesced into one
- * transaction per tick (group commit); every request is answered only after the transaction
- * holding its row has committed. A batch is one all-or-nothing transaction.
+ * autocommitted statement per tick (group commit); every request is answered only after the
+ * statement holding its row has committed. A batch is one all-or-nothing transaction.
  */
 import { companyIdFor } from "../core/company.ts";
 import { conflict } from "../core/errors.ts";
 import { parseTimestamp } from "../core/time.ts";
 import type { Sql, Tx } from "../db/client.ts";
 import { isDatabaseUnavailable } from "../db/errors.ts";
-import {
-  attemptKey,
-  type EventRow,
-  findEvents,
-  insertEvents,
-  lockSessionsForIngest,
-} from "../db/events.ts";
+import { attemptKey, type EventRow, ingestEvents, type IngestStatus } from "../db/events.ts";
 import type { AttemptEvent } from "../openapi/telemetry.ts";
 
 export type Outcome =
@@ -58,53 +52,53 @@ function sameContent(a: EventRow, b: EventRow): boolean {
 const DIFFERENT = "Attempt already stored with different content " +
   "(same session_id, sequence_index and attempt_index)";
 
-/** Returns one outcome per row, storing the acceptable ones inside `tx`. */
-async function ingestInTx(tx: Tx, rows: readonly EventRow[]): Promise<Outcome[]> {
-  const firstPlayer = new Map<string, string>();
-  for (const r of rows) {
-    if (!firstPlayer.has(r.session_id)) firstPlayer.set(r.session_id, r.player_id);
-  }
-  const sessions = await lockSessionsForIngest(
-    tx,
-    [...firstPlayer].map(([session_id, player_id]) => ({ session_id, player_id })),
-  );
+const CONFLICTS: Record<Exclude<IngestStatus, "stored" | "duplicate" | "retry">, string> = {
+  finalized: "Session is already finalized",
+  other_player: "Session belongs to another player_id than this event's",
+  different: DIFFERENT,
+};
 
-  const outcomes: (Outcome | null)[] = rows.map(() => null);
+/** A concurrent writer can hide a row's answer from one statement, never from the next. */
+const MAX_ROUNDS = 5;
+
+function outcomeOf(status: Exclude<IngestStatus, "retry">): Outcome {
+  if (status === "stored" || status === "duplicate") return { status };
+  return { status: "conflict", message: CONFLICTS[status] };
+}
+
+/** Returns one outcome per row, storing the acceptable ones through `q` (a pool or a transaction). */
+async function ingestRows(q: Sql | Tx, rows: readonly EventRow[]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(rows.length);
   const firstOfKey = new Map<string, number>();
-  const candidates: number[] = [];
+  let pending: number[] = [];
   rows.forEach((row, i) => {
-    const session = sessions.get(row.session_id)!;
     const key = attemptKey(row);
-    const earlier = firstOfKey.get(key);
-    if (session.finalized) {
-      outcomes[i] = { status: "conflict", message: "Session is already finalized" };
-    } else if (session.player_id !== row.player_id) {
-      outcomes[i] = {
-        status: "conflict",
-        message: "Session belongs to another player_id than this event's",
-      };
-    } else if (earlier !== undefined) {
-      outcomes[i] = sameContent(rows[earlier], row)
-        ? { status: "duplicate" }
-        : { status: "conflict", message: DIFFERENT };
-    } else {
+    if (!firstOfKey.has(key)) {
       firstOfKey.set(key, i);
-      candidates.push(i);
+      pending.push(i);
     }
   });
-
-  const inserted = await insertEvents(tx, candidates.map((i) => rows[i]));
-  const skipped = candidates.filter((i) => !inserted.has(attemptKey(rows[i])));
-  const stored = new Map(
-    (await findEvents(tx, skipped.map((i) => rows[i]))).map((e) => [attemptKey(e), e]),
-  );
-  for (const i of candidates) {
-    const existing = stored.get(attemptKey(rows[i]));
-    if (inserted.has(attemptKey(rows[i]))) outcomes[i] = { status: "stored" };
-    else if (existing && sameContent(existing, rows[i])) outcomes[i] = { status: "duplicate" };
-    else outcomes[i] = { status: "conflict", message: DIFFERENT };
+  for (let round = 1; pending.length > 0; round++) {
+    if (round > MAX_ROUNDS) throw new Error(`event ingest did not settle in ${MAX_ROUNDS} rounds`);
+    const statuses = await ingestEvents(q, pending.map((i) => rows[i]));
+    const retry: number[] = [];
+    pending.forEach((i, j) => {
+      const status = statuses[j];
+      if (status === "retry") retry.push(i);
+      else outcomes[i] = outcomeOf(status);
+    });
+    pending = retry;
   }
-  return outcomes as Outcome[];
+  // A key repeated within the request: a duplicate of its first occurrence, or a conflict.
+  rows.forEach((row, i) => {
+    if (outcomes[i]) return;
+    const first = firstOfKey.get(attemptKey(row))!;
+    const answer = outcomes[first];
+    if (answer.status === "conflict") outcomes[i] = answer;
+    else if (sameContent(rows[first], row)) outcomes[i] = { status: "duplicate" };
+    else outcomes[i] = { status: "conflict", message: DIFFERENT };
+  });
+  return outcomes;
 }
 
 /** Returns the counts of a batch stored all-or-nothing; throws 409 naming the first bad index. */
@@ -113,7 +107,7 @@ export async function ingestBatch(
   rows: readonly EventRow[],
 ): Promise<{ stored: number; duplicates: number }> {
   return await sql.begin(async (tx) => {
-    const outcomes = await ingestInTx(tx, rows);
+    const outcomes = await ingestRows(tx, rows);
     const bad = outcomes.findIndex((o) => o.status === "conflict");
     if (bad >= 0) {
       const o = outcomes[bad] as { message: string };
@@ -132,13 +126,13 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-/** Coalesces concurrent single-event writes into one transaction per tick. */
+/** Coalesces concurrent single-event writes into one statement per tick. */
 export interface EventWriter {
-  /** Returns the outcome of one event once the transaction holding it has committed. */
+  /** Returns the outcome of one event once the statement holding it has committed. */
   submit(row: EventRow): Promise<Outcome>;
 }
 
-/** Returns a group-commit writer over `sql` (at most `maxBatch` events per transaction). */
+/** Returns a group-commit writer over `sql` (at most `maxBatch` events per statement). */
 export function createEventWriter(sql: Sql, maxBatch = 500): EventWriter {
   const queue: Pending[] = [];
   let scheduled = false;
@@ -148,7 +142,7 @@ export function createEventWriter(sql: Sql, maxBatch = 500): EventWriter {
     const batch = queue.splice(0, maxBatch);
     if (queue.length > 0) schedule();
     try {
-      const outcomes = await sql.begin((tx) => ingestInTx(tx, batch.map((p) => p.row)));
+      const outcomes = await ingestRows(sql, batch.map((p) => p.row));
       batch.forEach((p, i) => p.resolve(outcomes[i]));
     } catch (err) {
       if (batch.length === 1 || isDatabaseUnavailable(err)) {
@@ -158,7 +152,7 @@ export function createEventWriter(sql: Sql, maxBatch = 500): EventWriter {
       // One row's value failed the whole statement: retry each alone so only it fails.
       await Promise.all(batch.map(async (p) => {
         try {
-          p.resolve((await sql.begin((tx) => ingestInTx(tx, [p.row])))[0]);
+          p.resolve((await ingestRows(sql, [p.row]))[0]);
         } catch (one) {
           p.reject(one);
         }
