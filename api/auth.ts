@@ -2,7 +2,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "./context.ts";
-import { constantTimeEqual } from "../core/company.ts";
+import { digestsEqual, secretDigest } from "../core/company.ts";
 import { badCredentials, deniedCredentials } from "../core/errors.ts";
 
 /** Returns the token of an `Authorization: Bearer <token>` header, or throws 401. */
@@ -13,13 +13,31 @@ export function bearerToken(header: string | undefined): string {
   return match[1];
 }
 
+/** Digests of configured secrets, computed once per (immutable) list. */
+const digestCache = new WeakMap<readonly unknown[], Uint8Array[]>();
+
+function digestsOf<T>(list: readonly T[], secret: (item: T) => string): Uint8Array[] {
+  let digests = digestCache.get(list);
+  if (!digests) {
+    digests = list.map((item) => secretDigest(secret(item)));
+    digestCache.set(list, digests);
+  }
+  return digests;
+}
+
+/** Returns the index of the first candidate equal to `token` (all are compared), or -1. */
+function matchIndex<T>(token: string, list: readonly T[], secret: (item: T) => string): number {
+  const digest = secretDigest(token);
+  let found = -1;
+  digestsOf(list, secret).forEach((candidate, i) => {
+    if (digestsEqual(digest, candidate) && found < 0) found = i;
+  });
+  return found;
+}
+
 /** Returns true when `token` equals one of `candidates` (every candidate is compared). */
 export function tokenMatches(token: string, candidates: readonly string[]): boolean {
-  let found = false;
-  for (const candidate of candidates) {
-    if (constantTimeEqual(token, candidate)) found = true;
-  }
-  return found;
+  return matchIndex(token, candidates, (c) => c) >= 0;
 }
 
 /** Throws 401 unless the header carries one of the configured ingest tokens. */
@@ -30,11 +48,8 @@ export function requireIngestToken(config: Config, header: string | undefined): 
 
 /** Returns the user a dashboard token may read (`*` = any), or null for an unknown token. */
 export function dashboardGrantOf(config: Config, token: string): string | null {
-  let user: string | null = null;
-  for (const grant of config.dashboardGrants) {
-    if (constantTimeEqual(token, grant.token) && user === null) user = grant.user;
-  }
-  return user;
+  const i = matchIndex(token, config.dashboardGrants, (g) => g.token);
+  return i < 0 ? null : config.dashboardGrants[i].user;
 }
 
 /** Throws 401 for a missing/unknown dashboard token and 403 when it belongs to another user. */

@@ -10,6 +10,12 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Returns the path and query of an absolute URL (`http://host/p?q` → `/p?q`). */
+function pathAndQuery(url: string): string {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  return slash < 0 ? "/" : url.slice(slash);
+}
+
 /** Returns middleware that tags the request with an id and logs one JSON line when it ends. */
 export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -21,12 +27,11 @@ export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
       await next();
     } finally {
       c.res.headers.set("X-Request-ID", requestId);
-      const url = new URL(c.req.url);
       const userId = c.get("userId");
       log("info", {
         request_id: requestId,
         method: c.req.method,
-        path: redactUrl(url.pathname + url.search),
+        path: redactUrl(pathAndQuery(c.req.url)),
         status: c.res.status,
         duration_ms: Math.round((performance.now() - started) * 100) / 100,
         ...(userId !== undefined ? { user_id: userId } : {}),

@@ -49,11 +49,21 @@ export function dashboardTokenFor(companyId: string, dashboardTokenSalt: string)
   return sha256Hex(companyId + dashboardTokenSalt).slice(0, 24);
 }
 
+/** Returns the SHA-256 digest of a string's UTF-16 code units (lone surrogates stay distinct). */
+export function secretDigest(value: string): Uint8Array {
+  // Hashing gives equal-length buffers, so comparing digests leaks neither content nor length.
+  // UTF-16 code units are hashed as-is (UTF-8 would map every lone surrogate to U+FFFD).
+  const units = new Uint16Array(value.length);
+  for (let i = 0; i < value.length; i++) units[i] = value.charCodeAt(i);
+  return createHash("sha256").update(new Uint8Array(units.buffer)).digest();
+}
+
+/** Returns whether two digests of `secretDigest` are equal, in constant time. */
+export function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return timingSafeEqual(a, b);
+}
+
 /** Returns whether two strings are equal, in time independent of where (or whether) they differ. */
 export function constantTimeEqual(a: string, b: string): boolean {
-  // Hashing first gives equal-length buffers, so neither content nor length leaks through timing.
-  // UTF-16 code units are hashed as-is (UTF-8 would map every lone surrogate to U+FFFD).
-  const ha = createHash("sha256").update(a, "utf16le").digest();
-  const hb = createHash("sha256").update(b, "utf16le").digest();
-  return timingSafeEqual(ha, hb);
+  return digestsEqual(secretDigest(a), secretDigest(b));
 }
