@@ -87,20 +87,24 @@ export async function ingestEvents(
         when s.finalized then 'finalized'
         when s.player_id <> i.player_id then 'other_player'
         when st.session_id is not null then 'stored'
-        when e.session_id is null then 'retry'
-        when (e.player_id, e.task_version, e.sequence_length, e.is_correct, e.duration_ms,
-            e.ts_utc, e.remediation_stage, e.volts_count, e.company_id, e.presented, e.input)
-          is not distinct from (i.player_id, i.task_version, i.sequence_length, i.is_correct,
-            i.duration_ms, i.ts_utc, i.remediation_stage, i.volts_count, i.company_id,
-            i.presented, i.input) then 'duplicate'
-        else 'different'
+        else coalesce((
+          select case
+              when (e.player_id, e.task_version, e.sequence_length, e.is_correct, e.duration_ms,
+                  e.ts_utc, e.remediation_stage, e.volts_count, e.company_id, e.presented,
+                  e.input)
+                is not distinct from (i.player_id, i.task_version, i.sequence_length,
+                  i.is_correct, i.duration_ms, i.ts_utc, i.remediation_stage, i.volts_count,
+                  i.company_id, i.presented, i.input) then 'duplicate'
+              else 'different'
+            end
+          from raw_events e
+          where e.session_id = i.session_id and e.sequence_index = i.sequence_index
+            and e.attempt_index = i.attempt_index), 'retry')
       end as status
     from input i
     left join sessions s on s.session_id = i.session_id
     left join stored st on st.session_id = i.session_id and st.sequence_index = i.sequence_index
-      and st.attempt_index = i.attempt_index
-    left join raw_events e on st.session_id is null and e.session_id = i.session_id
-      and e.sequence_index = i.sequence_index and e.attempt_index = i.attempt_index`;
+      and st.attempt_index = i.attempt_index`;
   const statuses: IngestStatus[] = new Array(rows.length);
   for (const r of result) statuses[r.ord] = r.status;
   return statuses;
