@@ -35,12 +35,17 @@ export async function upsertCompany(sql: Sql, row: CompanyRow): Promise<CompanyR
   return rows[0];
 }
 
+/** Kind of a `company_bucket` row: all time, UTC day, ISO week (migration 0003). */
+const KIND = { all: "a", day: "d", week: "w" } as const;
+/** bucket_start of the company's all-time row. */
+const ALL_TIME = "1970-01-01";
+
 /** Returns the number of distinct players with a finalized session in the company. */
 export async function companyPlayerCount(sql: Sql, companyId: string): Promise<number> {
   const rows = await sql<{ n: number }[]>`
-    select count(distinct player_id)::int as n from session_summary
-    where company_id = ${companyId}`;
-  return rows[0].n;
+    select n_players as n from company_bucket
+    where company_id = ${companyId} and kind = ${KIND.all} and bucket_start = ${ALL_TIME}`;
+  return rows[0]?.n ?? 0;
 }
 
 export interface CompanyTotals {
@@ -53,12 +58,15 @@ export interface CompanyTotals {
 
 /** Returns the company's aggregates over all its finalized sessions. */
 export async function companyTotals(sql: Sql, companyId: string): Promise<CompanyTotals> {
+  // avg_bucket as avg(smallint) computes it: numeric division, then float8.
   const rows = await sql<CompanyTotals[]>`
-    select count(distinct player_id)::int as n_players, count(*)::int as n_sessions,
-      avg(fta_level) as avg_fta, avg(repetition_burden) as avg_burden,
-      avg(earth_score_bucket)::float8 as avg_bucket
-    from session_summary where company_id = ${companyId}`;
-  return rows[0];
+    select n_players, n_sessions, sum_fta / n_sessions as avg_fta,
+      sum_burden / n_sessions as avg_burden,
+      (sum_bucket::numeric / n_sessions)::float8 as avg_bucket
+    from company_bucket
+    where company_id = ${companyId} and kind = ${KIND.all} and bucket_start = ${ALL_TIME}`;
+  return rows[0] ??
+    { n_players: 0, n_sessions: 0, avg_fta: null, avg_burden: null, avg_bucket: null };
 }
 
 export interface BucketRow {
@@ -69,9 +77,6 @@ export interface BucketRow {
   avg_burden: number;
 }
 
-const bucketExpr = (sql: Sql, type: BucketType) =>
-  sql`to_char(date_trunc(${type}, played_at at time zone 'UTC'), 'YYYY-MM-DD')`;
-
 /** Returns the company's per-day or per-week aggregates by play time, oldest first. */
 export async function companyBuckets(
   sql: Sql,
@@ -79,10 +84,10 @@ export async function companyBuckets(
   type: BucketType,
 ): Promise<BucketRow[]> {
   return await sql<BucketRow[]>`
-    select ${bucketExpr(sql, type)} as bucket_start, count(distinct player_id)::int as n_players,
-      count(*)::int as n_sessions, avg(fta_level) as avg_fta, avg(repetition_burden) as avg_burden
-    from session_summary where company_id = ${companyId}
-    group by 1 order by 1`;
+    select to_char(bucket_start, 'YYYY-MM-DD') as bucket_start, n_players, n_sessions,
+      sum_fta / n_sessions as avg_fta, sum_burden / n_sessions as avg_burden
+    from company_bucket where company_id = ${companyId} and kind = ${KIND[type]}
+    order by bucket_start`;
 }
 
 /** Returns the number of distinct players over a set of the company's buckets. */
@@ -93,7 +98,19 @@ export async function playersInBuckets(
   starts: readonly string[],
 ): Promise<number> {
   const rows = await sql<{ n: number }[]>`
-    select count(distinct player_id)::int as n from session_summary
-    where company_id = ${companyId} and ${bucketExpr(sql, type)} = any(${starts as string[]})`;
+    select count(distinct player_id)::int as n from company_bucket_player
+    where company_id = ${companyId} and kind = ${KIND[type]}
+      and bucket_start = any(${starts as string[]}::date[])`;
   return rows[0].n;
+}
+
+/**
+ * Recomputes the company aggregates from session_summary, for the given companies or for all;
+ * needed only after rows were written with triggers off (`session_replication_role = replica`).
+ */
+export async function rebuildCompanyAggregates(
+  sql: Sql | Tx,
+  companyIds: readonly string[] | null = null,
+): Promise<void> {
+  await sql`select company_aggregates_rebuild(${companyIds as string[] | null}::text[])`;
 }

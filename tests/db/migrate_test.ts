@@ -14,6 +14,8 @@ Deno.test(
     assert.deepEqual(files.map((m) => `${m.version}_${m.name}`), [
       "0001_telemetry",
       "0002_engagement",
+      "0003_company_aggregates",
+      "0004_events_without_session_fk",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -74,9 +76,14 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
   const b = connect(fresh.url, 2);
   try {
     const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
-    assert.deepEqual([...ra, ...rb].sort(), ["0001_telemetry", "0002_engagement"]);
+    assert.deepEqual([...ra, ...rb].sort(), [
+      "0001_telemetry",
+      "0002_engagement",
+      "0003_company_aggregates",
+      "0004_events_without_session_fk",
+    ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 2);
+    assert.equal(count[0].n, 4);
   } finally {
     await a.end();
     await b.end();

@@ -4,7 +4,7 @@
  */
 import postgres from "postgres";
 import { connect, openDatabase, type Sql } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
+import { migrate, type Migration } from "../../db/migrate.ts";
 
 export interface TestDatabase {
   sql: Sql;
@@ -59,13 +59,13 @@ export async function createServerDatabase(
   }
 }
 
-/** Returns a migrated database for one test file. */
-export async function openTestDatabase(): Promise<TestDatabase> {
+/** Returns a migrated database for one test file (all migrations, or the given ones). */
+export async function openTestDatabase(migrations?: Migration[]): Promise<TestDatabase> {
   const base = serverUrl();
   if (base) {
     const created = await createServerDatabase(base);
     const sql = connect(created.url, 10);
-    await migrate(sql);
+    await migrate(sql, migrations);
     return {
       sql,
       kind: "postgres",
@@ -77,6 +77,6 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     };
   }
   const db = await openDatabase({ databaseUrl: null, dataDir: null });
-  await migrate(db.sql);
+  await migrate(db.sql, migrations);
   return { sql: db.sql, kind: "embedded", url: null, close: () => db.close() };
 }
