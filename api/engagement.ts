@@ -1,18 +1,19 @@
 /** Engagement handlers: session-summary ingest and the seven-day dashboard. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { engagementDashboardRoute, ingestSessionSummaryRoute } from "../openapi/engagement.ts";
-import { buildEngagementDashboard, ingestSessionSummary } from "../services/engagement.ts";
+import { buildEngagementDashboard, createSummaryWriter } from "../services/engagement.ts";
 import { dashboardAuth, ingestAuth } from "./auth.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 
 /** Registers POST /internal/ingest/session_summary and GET /api/dashboard/{user_id}. */
 export function registerEngagement(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
+  const summaries = createSummaryWriter(deps.sql);
   app.openapi(
     { ...ingestSessionSummaryRoute, middleware: [ingestAuth(deps.config)] },
     async (c) => {
       const body = c.req.valid("json");
       c.set("userId", body.user_external_id);
-      const status = await ingestSessionSummary(deps.sql, body);
+      const status = await summaries.ingest(body);
       return c.json({ status }, 200);
     },
   );

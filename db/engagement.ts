@@ -24,36 +24,75 @@ export async function ensureEngagementUser(sql: Sql | Tx, userId: string): Promi
 }
 
 /**
- * Returns true when the session was new and is now stored (false: its `(source, session_id)`
- * was already there and nothing changed). One statement creates the user when new, inserts the
- * session and advances `last_session_end`, so they happen together or not at all; a concurrent
- * identical insert waits and then reports a duplicate.
+ * Returns, per session, true when it was new and is now stored (false: its `(source,
+ * session_id)` was already there, or earlier in `sessions`, and nothing changed). One statement
+ * creates new users, inserts the sessions and advances each user's `last_session_end`, so they
+ * happen together or not at all; a concurrent identical insert waits and then reports false.
  */
-export async function insertEngagementSession(
+export async function insertEngagementSessions(
   sql: Sql | Tx,
-  s: NewEngagementSession,
-): Promise<boolean> {
-  const endedAt = new Date(s.startedAt.getTime() + s.durationSeconds * 1000);
-  // The session's foreign key is checked at the end of the statement, after the user upsert.
-  const rows = await sql<{ stored: boolean }[]>`
-    with inserted as (
+  sessions: readonly NewEngagementSession[],
+): Promise<boolean[]> {
+  const stored = sessions.map(() => false);
+  const firsts = new Map<string, number>();
+  sessions.forEach((s, i) => {
+    const key = `${s.source}|${s.sessionId}`;
+    if (!firsts.has(key)) firsts.set(key, i);
+  });
+  const input = [...firsts.values()].map((i) => ({
+    ord: i,
+    source: sessions[i].source,
+    session_id: sessions[i].sessionId,
+    user_external_id: sessions[i].userId,
+    started_at: sessions[i].startedAt.toISOString(),
+    duration_seconds: sessions[i].durationSeconds,
+    sentiment_hundredths: sessions[i].sentimentHundredths,
+  }));
+  if (input.length === 0) return stored;
+  // The sessions' foreign key is checked at the end of the statement, after the user upsert.
+  const rows = await sql<{ ord: number; stored: boolean }[]>`
+    with input as (
+      select * from jsonb_to_recordset(${sql.json(input)}) as x(ord int, source text,
+        session_id text, user_external_id text, started_at timestamptz, duration_seconds int,
+        sentiment_hundredths smallint)
+    ),
+    inserted as (
       insert into engagement_sessions
         (source, session_id, user_external_id, started_at, duration_seconds, sentiment_hundredths)
-      values (${s.source}, ${s.sessionId}, ${s.userId}, ${s.startedAt}, ${s.durationSeconds},
-        ${s.sentimentHundredths})
+      select source, session_id, user_external_id, started_at, duration_seconds,
+        sentiment_hundredths
+      from input
+      order by source, session_id
       on conflict (source, session_id) do nothing
-      returning 1
+      returning source, session_id
     ),
     upserted as (
       insert into engagement_users as u (external_id, last_session_end)
-      select ${s.userId}, case when exists (select 1 from inserted) then ${endedAt}::timestamptz end
+      select i.user_external_id,
+        max(i.started_at + i.duration_seconds * interval '1 second')
+          filter (where n.session_id is not null)
+      from input i
+      left join inserted n on n.source = i.source and n.session_id = i.session_id
+      group by i.user_external_id
+      order by i.user_external_id
       on conflict (external_id) do update
         set last_session_end = greatest(u.last_session_end, excluded.last_session_end)
         where excluded.last_session_end is not null
       returning 1
     )
-    select exists (select 1 from inserted) as stored`;
-  return rows[0].stored;
+    select i.ord, n.session_id is not null as stored
+    from input i
+    left join inserted n on n.source = i.source and n.session_id = i.session_id`;
+  for (const r of rows) stored[r.ord] = r.stored;
+  return stored;
+}
+
+/** Returns true when the session was new and is now stored (see `insertEngagementSessions`). */
+export async function insertEngagementSession(
+  sql: Sql | Tx,
+  s: NewEngagementSession,
+): Promise<boolean> {
+  return (await insertEngagementSessions(sql, [s]))[0];
 }
 
 /**

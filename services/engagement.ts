@@ -8,25 +8,50 @@ import {
   ensureEngagementUser,
   findLastSessionEnd,
   insertEngagementSession,
+  insertEngagementSessions,
+  type NewEngagementSession,
 } from "../db/engagement.ts";
 import type { EngagementDashboard, IngestStatus, SessionSummary } from "../openapi/engagement.ts";
+import { createGroupCommit } from "./group_commit.ts";
 
-/** Returns "ok" when the summary was stored, "duplicate" when its session_id already was. */
-export async function ingestSessionSummary(
-  sql: Sql,
-  body: SessionSummary,
-): Promise<IngestStatus> {
+/** Returns the session to store for a validated summary, or throws 400. */
+function toEngagementSession(body: SessionSummary): NewEngagementSession {
   const startedAt = parseTimestamp(body.started_at);
   if (startedAt === null) throw badRequest("started_at is not an ISO-8601 timestamp");
-  const stored = await insertEngagementSession(sql, {
+  return {
     source: "device",
     sessionId: body.session_id,
     userId: body.user_external_id,
     startedAt,
     durationSeconds: body.duration_seconds,
     sentimentHundredths: scoreToHundredths(body.sentiment_score),
-  });
-  return stored ? "ok" : "duplicate";
+  };
+}
+
+/** Returns "ok" when the summary was stored, "duplicate" when its session_id already was. */
+export async function ingestSessionSummary(
+  sql: Sql,
+  body: SessionSummary,
+): Promise<IngestStatus> {
+  return (await insertEngagementSession(sql, toEngagementSession(body))) ? "ok" : "duplicate";
+}
+
+/** Group-commit writer of session summaries: concurrent ingests share one statement per tick. */
+export interface SummaryWriter {
+  /** Returns "ok" or "duplicate" once the statement holding the summary has committed. */
+  ingest(body: SessionSummary): Promise<IngestStatus>;
+}
+
+/** Returns the group-commit summary writer over `sql`. */
+export function createSummaryWriter(sql: Sql): SummaryWriter {
+  const queue = createGroupCommit((sessions: NewEngagementSession[]) =>
+    insertEngagementSessions(sql, sessions)
+  );
+  return {
+    async ingest(body) {
+      return (await queue.submit(toEngagementSession(body))) ? "ok" : "duplicate";
+    },
+  };
 }
 
 /**

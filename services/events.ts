@@ -7,9 +7,9 @@ import { companyIdFor } from "../core/company.ts";
 import { conflict } from "../core/errors.ts";
 import { parseTimestamp } from "../core/time.ts";
 import type { Sql, Tx } from "../db/client.ts";
-import { isDatabaseUnavailable } from "../db/errors.ts";
 import { attemptKey, type EventRow, ingestEvents, type IngestStatus } from "../db/events.ts";
 import type { AttemptEvent } from "../openapi/telemetry.ts";
+import { createGroupCommit, type GroupCommit } from "./group_commit.ts";
 
 export type Outcome =
   | { status: "stored" }
@@ -120,57 +120,7 @@ export async function ingestBatch(
   });
 }
 
-interface Pending {
-  row: EventRow;
-  resolve(outcome: Outcome): void;
-  reject(err: unknown): void;
-}
-
-/** Coalesces concurrent single-event writes into one statement per tick. */
-export interface EventWriter {
-  /** Returns the outcome of one event once the statement holding it has committed. */
-  submit(row: EventRow): Promise<Outcome>;
-}
-
-/** Returns a group-commit writer over `sql` (at most `maxBatch` events per statement). */
-export function createEventWriter(sql: Sql, maxBatch = 500): EventWriter {
-  const queue: Pending[] = [];
-  let scheduled = false;
-
-  const flush = async () => {
-    scheduled = false;
-    const batch = queue.splice(0, maxBatch);
-    if (queue.length > 0) schedule();
-    try {
-      const outcomes = await ingestRows(sql, batch.map((p) => p.row));
-      batch.forEach((p, i) => p.resolve(outcomes[i]));
-    } catch (err) {
-      if (batch.length === 1 || isDatabaseUnavailable(err)) {
-        for (const p of batch) p.reject(err);
-        return;
-      }
-      // One row's value failed the whole statement: retry each alone so only it fails.
-      await Promise.all(batch.map(async (p) => {
-        try {
-          p.resolve((await ingestRows(sql, [p.row]))[0]);
-        } catch (one) {
-          p.reject(one);
-        }
-      }));
-    }
-  };
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setTimeout(flush, 0);
-  };
-
-  return {
-    submit(row) {
-      return new Promise<Outcome>((resolve, reject) => {
-        queue.push({ row, resolve, reject });
-        schedule();
-      });
-    },
-  };
+/** Returns the group-commit writer of single events over `sql` (one statement per tick). */
+export function createEventWriter(sql: Sql, maxBatch = 500): GroupCommit<EventRow, Outcome> {
+  return createGroupCommit((rows) => ingestRows(sql, rows), maxBatch);
 }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { dailyAggregates, recordGameSession } from "../../db/engagement.ts";
+import {
+  dailyAggregates,
+  insertEngagementSessions,
+  type NewEngagementSession,
+  recordGameSession,
+} from "../../db/engagement.ts";
 import { buildEngagementDashboard, ingestSessionSummary } from "../../services/engagement.ts";
 import { dbTestOptions } from "../helpers/app.ts";
 import { openTestDatabase } from "../helpers/db.ts";
@@ -178,6 +183,52 @@ Deno.test(
       { day: "2025-10-20", sessions: 2, seconds: 150, sentimentSum: 75, sentimentCount: 2 },
       { day: "2025-10-21", sessions: 2, seconds: 30, sentimentSum: 100, sentimentCount: 1 },
     ]);
+  },
+);
+
+Deno.test(
+  "insertEngagementSessions: one statement, repeats and stored ones answer false, max end kept",
+  dbTestOptions,
+  async () => {
+    const at = (iso: string, seconds: number, id: string, user = "multi-1") =>
+      ({
+        source: "device",
+        sessionId: id,
+        userId: user,
+        startedAt: new Date(iso),
+        durationSeconds: seconds,
+        sentimentHundredths: 50,
+      }) satisfies NewEngagementSession;
+    assert.deepEqual(
+      await insertEngagementSessions(db.sql, [at("2025-10-20T10:00:00Z", 60, "m-0")]),
+      [
+        true,
+      ],
+    );
+    const result = await insertEngagementSessions(db.sql, [
+      at("2025-10-21T10:00:00Z", 600, "m-1"),
+      at("2025-10-21T09:00:00Z", 60, "m-0"), // stored by the previous call
+      at("2025-10-21T11:00:00Z", 30, "m-2"),
+      at("2025-10-22T23:00:00Z", 5, "m-1"), // repeats m-1 of this call: not stored
+      at("2025-10-19T10:00:00Z", 120, "m-3", "multi-2"),
+      { ...at("2025-10-18T10:00:00Z", 1, "m-1"), source: "earth_task" }, // other source
+    ]);
+    assert.deepEqual(result, [true, false, true, false, true, true]);
+    assert.deepEqual((await rowsOf("multi-1")).map((r) => `${r.source}/${r.session_id}`), [
+      "earth_task/m-1",
+      "device/m-0",
+      "device/m-1",
+      "device/m-2",
+    ]);
+    // The newest end among the stored sessions: m-2 (11:00:30), not the refused repeat of m-1.
+    assert.equal(await lastEnd("multi-1"), "2025-10-21T11:00:30.000Z");
+    assert.equal(await lastEnd("multi-2"), "2025-10-19T10:02:00.000Z");
+    // Only duplicates: nothing changes.
+    assert.deepEqual(
+      await insertEngagementSessions(db.sql, [at("2025-10-23T10:00:00Z", 60, "m-2")]),
+      [false],
+    );
+    assert.equal(await lastEnd("multi-1"), "2025-10-21T11:00:30.000Z");
   },
 );
 
