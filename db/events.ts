@@ -38,26 +38,38 @@ function recordset(q: Sql | Tx, rows: readonly EventRow[]) {
     volts_count int, company_id text)`;
 }
 
+/** Returns the fragment "stored attempt `e` has the content of input row `i`". */
+function sameContent(q: Sql | Tx) {
+  return q`(e.player_id, e.task_version, e.sequence_length, e.is_correct, e.duration_ms,
+      e.ts_utc, e.remediation_stage, e.volts_count, e.company_id, e.presented, e.input)
+    is not distinct from (i.player_id, i.task_version, i.sequence_length, i.is_correct,
+      i.duration_ms, i.ts_utc, i.remediation_stage, i.volts_count, i.company_id, i.presented,
+      i.input)`;
+}
+
+/** SQLSTATE of an atomic ingest that a concurrent writer raced (nothing was stored). */
+export const INGEST_RACED = "40001";
+
 /**
  * Returns one status per row (rows must have distinct attempt keys), storing the acceptable ones
  * in ONE statement: it creates missing sessions, share-locks existing ones against a concurrent
  * finalize, inserts the events of open sessions of the same player, and compares the others with
  * what is stored. Autocommitted on `sql`, or part of the caller's transaction on a `Tx`.
+ *
+ * `atomic`: the statement stores nothing when any row conflicts with what it sees, and fails
+ * with SQLSTATE `INGEST_RACED` (storing nothing) when a concurrent writer hid a row from it.
+ * Rows of one session must then share one player_id.
  */
 export async function ingestEvents(
   q: Sql | Tx,
   rows: readonly EventRow[],
+  { atomic = false }: { atomic?: boolean } = {},
 ): Promise<IngestStatus[]> {
   if (rows.length === 0) return [];
+  const clean = atomic ? q`and not exists (select 1 from problem)` : q``;
   const result = await q<{ ord: number; status: IngestStatus }[]>`
     with input as (
       select * from ${recordset(q, rows)}
-    ),
-    created as (
-      insert into play_sessions (session_id, player_id)
-      select distinct on (session_id) session_id, player_id from input order by session_id, ord
-      on conflict (session_id) do nothing
-      returning session_id, player_id, false as finalized
     ),
     existing as (
       select session_id, player_id, finalized_at is not null as finalized
@@ -65,6 +77,23 @@ export async function ingestEvents(
       where session_id in (select session_id from input)
       order by session_id
       for share
+    ),
+    problem as (
+      select 1 from input i join existing s on s.session_id = i.session_id
+      where ${atomic} and (s.finalized or s.player_id <> i.player_id)
+      union all
+      select 1 from input i join raw_events e on e.session_id = i.session_id
+        and e.sequence_index = i.sequence_index and e.attempt_index = i.attempt_index
+      where ${atomic} and not ${sameContent(q)}
+      limit 1
+    ),
+    created as (
+      insert into play_sessions (session_id, player_id)
+      select distinct on (session_id) session_id, player_id from input
+      where true ${clean}
+      order by session_id, ord
+      on conflict (session_id) do nothing
+      returning session_id, player_id, false as finalized
     ),
     sessions as (select * from created union all select * from existing),
     stored as (
@@ -77,34 +106,34 @@ export async function ingestEvents(
         i.attempt_index, i.presented, i.input, i.is_correct, i.duration_ms, i.ts_utc,
         i.remediation_stage, i.volts_count, i.company_id
       from input i join sessions s on s.session_id = i.session_id
-      where not s.finalized and s.player_id = i.player_id
+      where not s.finalized and s.player_id = i.player_id ${clean}
       order by i.session_id, i.sequence_index, i.attempt_index
       on conflict (session_id, sequence_index, attempt_index) do nothing
       returning session_id, sequence_index, attempt_index
+    ),
+    statuses as (
+      select i.ord, case
+          when s.session_id is null then 'retry'
+          when s.finalized then 'finalized'
+          when s.player_id <> i.player_id then 'other_player'
+          when st.session_id is not null then 'stored'
+          else coalesce((
+            select case when ${sameContent(q)} then 'duplicate' else 'different' end
+            from raw_events e
+            where e.session_id = i.session_id and e.sequence_index = i.sequence_index
+              and e.attempt_index = i.attempt_index), 'retry')
+        end as status
+      from input i
+      left join sessions s on s.session_id = i.session_id
+      left join stored st on st.session_id = i.session_id
+        and st.sequence_index = i.sequence_index and st.attempt_index = i.attempt_index
     )
-    select i.ord, case
-        when s.session_id is null then 'retry'
-        when s.finalized then 'finalized'
-        when s.player_id <> i.player_id then 'other_player'
-        when st.session_id is not null then 'stored'
-        else coalesce((
-          select case
-              when (e.player_id, e.task_version, e.sequence_length, e.is_correct, e.duration_ms,
-                  e.ts_utc, e.remediation_stage, e.volts_count, e.company_id, e.presented,
-                  e.input)
-                is not distinct from (i.player_id, i.task_version, i.sequence_length,
-                  i.is_correct, i.duration_ms, i.ts_utc, i.remediation_stage, i.volts_count,
-                  i.company_id, i.presented, i.input) then 'duplicate'
-              else 'different'
-            end
-          from raw_events e
-          where e.session_id = i.session_id and e.sequence_index = i.sequence_index
-            and e.attempt_index = i.attempt_index), 'retry')
+    select ord, case
+        when ${atomic} and status = 'retry' and exists (select 1 from stored)
+          then ingest_raced()
+        else status
       end as status
-    from input i
-    left join sessions s on s.session_id = i.session_id
-    left join stored st on st.session_id = i.session_id and st.sequence_index = i.sequence_index
-      and st.attempt_index = i.attempt_index`;
+    from statuses`;
   const statuses: IngestStatus[] = new Array(rows.length);
   for (const r of result) statuses[r.ord] = r.status;
   return statuses;

@@ -1,13 +1,20 @@
 /**
  * Ingest of attempt events. Single events from concurrent requests are coalesced into one
  * autocommitted statement per tick (group commit); every request is answered only after the
- * statement holding its row has committed. A batch is one all-or-nothing transaction.
+ * statement holding its row has committed. A batch is stored all-or-nothing.
  */
 import { companyIdFor } from "../core/company.ts";
 import { conflict } from "../core/errors.ts";
 import { parseTimestamp } from "../core/time.ts";
 import type { Sql, Tx } from "../db/client.ts";
-import { attemptKey, type EventRow, ingestEvents, type IngestStatus } from "../db/events.ts";
+import { sqlState } from "../db/errors.ts";
+import {
+  attemptKey,
+  type EventRow,
+  INGEST_RACED,
+  ingestEvents,
+  type IngestStatus,
+} from "../db/events.ts";
 import type { AttemptEvent } from "../openapi/telemetry.ts";
 import { createGroupCommit, type GroupCommit } from "./group_commit.ts";
 
@@ -101,23 +108,65 @@ async function ingestRows(q: Sql | Tx, rows: readonly EventRow[]): Promise<Outco
   return outcomes;
 }
 
-/** Returns the counts of a batch stored all-or-nothing; throws 409 naming the first bad index. */
+function batchConflict(index: number, message: string): Error {
+  return conflict(`events[${index}]: ${message}`);
+}
+
+/** Returns the counts of outcomes, or throws 409 naming the first conflicting index. */
+function batchCounts(outcomes: readonly Outcome[]): { stored: number; duplicates: number } {
+  const bad = outcomes.findIndex((o) => o.status === "conflict");
+  if (bad >= 0) throw batchConflict(bad, (outcomes[bad] as { message: string }).message);
+  return {
+    stored: outcomes.filter((o) => o.status === "stored").length,
+    duplicates: outcomes.filter((o) => o.status === "duplicate").length,
+  };
+}
+
+/** Returns whether every key occurs once and every session has one player in the batch. */
+function isClean(rows: readonly EventRow[]): boolean {
+  const keys = new Set<string>();
+  const players = new Map<string, string>();
+  for (const row of rows) {
+    const key = attemptKey(row);
+    if (keys.has(key) || (players.get(row.session_id) ?? row.player_id) !== row.player_id) {
+      return false;
+    }
+    keys.add(key);
+    players.set(row.session_id, row.player_id);
+  }
+  return true;
+}
+
+/** Returns the outcomes of a clean batch stored by one atomic statement (null: raced, retry). */
+async function ingestAtomically(sql: Sql, rows: readonly EventRow[]): Promise<Outcome[] | null> {
+  let statuses: IngestStatus[];
+  try {
+    statuses = await ingestEvents(sql, rows, { atomic: true });
+  } catch (err) {
+    if (sqlState(err) === INGEST_RACED) return null;
+    throw err;
+  }
+  // Any conflict means the statement stored nothing.
+  const bad = statuses.findIndex((s) => s !== "stored" && s !== "duplicate" && s !== "retry");
+  if (bad >= 0) throw batchConflict(bad, CONFLICTS[statuses[bad] as keyof typeof CONFLICTS]);
+  if (statuses.includes("retry")) return null;
+  return statuses.map((s) => outcomeOf(s as Exclude<IngestStatus, "retry">));
+}
+
+/**
+ * Returns the counts of a batch stored all-or-nothing; throws 409 naming the first bad index.
+ * A batch without repeated keys or mixed players per session takes one autocommitted
+ * statement; others, and batches a concurrent writer raced, take a transaction.
+ */
 export async function ingestBatch(
   sql: Sql,
   rows: readonly EventRow[],
 ): Promise<{ stored: number; duplicates: number }> {
-  return await sql.begin(async (tx) => {
-    const outcomes = await ingestRows(tx, rows);
-    const bad = outcomes.findIndex((o) => o.status === "conflict");
-    if (bad >= 0) {
-      const o = outcomes[bad] as { message: string };
-      throw conflict(`events[${bad}]: ${o.message}`);
-    }
-    return {
-      stored: outcomes.filter((o) => o.status === "stored").length,
-      duplicates: outcomes.filter((o) => o.status === "duplicate").length,
-    };
-  });
+  if (isClean(rows)) {
+    const outcomes = await ingestAtomically(sql, rows);
+    if (outcomes) return batchCounts(outcomes);
+  }
+  return await sql.begin(async (tx) => batchCounts(await ingestRows(tx, rows)));
 }
 
 /** Returns the group-commit writer of single events over `sql` (one statement per tick). */

@@ -16,6 +16,7 @@ Deno.test(
       "0002_engagement",
       "0003_company_aggregates",
       "0004_events_without_session_fk",
+      "0005_ingest_raced",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -81,9 +82,10 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0002_engagement",
       "0003_company_aggregates",
       "0004_events_without_session_fk",
+      "0005_ingest_raced",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 4);
+    assert.equal(count[0].n, 5);
   } finally {
     await a.end();
     await b.end();

@@ -1,0 +1,140 @@
+/** The one-statement event ingest (db/events.ts) and the batch use case built on it. */
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { type EventRow, INGEST_RACED, ingestEvents } from "../../db/events.ts";
+import { ingestBatch } from "../../services/events.ts";
+import { dbTestOptions } from "../helpers/app.ts";
+import { openTestDatabase, serverUrl } from "../helpers/db.ts";
+
+const db = await openTestDatabase();
+
+function event(session: string, seq: number, overrides: Partial<EventRow> = {}): EventRow {
+  return {
+    player_id: "p-ev",
+    session_id: session,
+    task_version: "earth_v1",
+    sequence_index: seq,
+    sequence_length: 3,
+    attempt_index: 1,
+    presented: [1, 2, 3],
+    input: [1, 2, 3],
+    is_correct: true,
+    duration_ms: 1500,
+    ts_utc: new Date(`2026-11-20T10:00:0${seq}Z`),
+    remediation_stage: "none",
+    volts_count: null,
+    company_id: null,
+    ...overrides,
+  };
+}
+
+async function stored(session: string): Promise<number> {
+  const [r] = await db.sql<{ n: number }[]>`
+    select count(*)::int as n from raw_events where session_id = ${session}`;
+  return r.n;
+}
+
+async function sessionRows(session: string): Promise<number> {
+  const [r] = await db.sql<{ n: number }[]>`
+    select count(*)::int as n from play_sessions where session_id = ${session}`;
+  return r.n;
+}
+
+Deno.test("ingestEvents: one status per row, in order", dbTestOptions, async () => {
+  assert.deepEqual(await ingestEvents(db.sql, [event("ev-1", 1)]), ["stored"]);
+  const statuses = await ingestEvents(db.sql, [
+    event("ev-1", 2),
+    event("ev-1", 1),
+    event("ev-1", 3, { player_id: "someone-else" }),
+    event("ev-1", 1, { attempt_index: 2 }),
+  ]);
+  assert.deepEqual(statuses, ["stored", "duplicate", "other_player", "stored"]);
+  assert.deepEqual(
+    await ingestEvents(db.sql, [event("ev-1", 2, { duration_ms: 99 })]),
+    ["different"],
+  );
+  await db.sql`update play_sessions set finalized_at = now() where session_id = 'ev-1'`;
+  assert.deepEqual(await ingestEvents(db.sql, [event("ev-1", 3)]), ["finalized"]);
+  assert.equal(await stored("ev-1"), 3);
+});
+
+Deno.test(
+  "atomic ingest: any conflict stores nothing, not even the new session rows",
+  dbTestOptions,
+  async () => {
+    await ingestEvents(db.sql, [event("ev-2", 1)]);
+    const statuses = await ingestEvents(db.sql, [
+      event("ev-2-new", 1),
+      event("ev-2", 2),
+      event("ev-2", 1, { input: [3, 2, 1] }),
+    ], { atomic: true });
+    assert.equal(statuses[2], "different");
+    assert.equal(await stored("ev-2"), 1);
+    assert.equal(await stored("ev-2-new"), 0);
+    assert.equal(await sessionRows("ev-2-new"), 0);
+
+    await assert.rejects(
+      ingestBatch(db.sql, [event("ev-2-new", 1), event("ev-2", 1, { is_correct: false })]),
+      /events\[1\]: Attempt already stored with different content/,
+    );
+    assert.equal(await sessionRows("ev-2-new"), 0);
+    // A batch that repeats a key with other content takes the transaction: still 409 at [1].
+    await assert.rejects(
+      ingestBatch(db.sql, [event("ev-2-new", 1), event("ev-2-new", 1, { duration_ms: 1 })]),
+      /events\[1\]: Attempt already stored with different content/,
+    );
+    assert.equal(await sessionRows("ev-2-new"), 0);
+    assert.deepEqual(
+      await ingestBatch(db.sql, [event("ev-2-new", 1), event("ev-2", 1), event("ev-2", 2)]),
+      { stored: 2, duplicates: 1 },
+    );
+  },
+);
+
+Deno.test({
+  ...dbTestOptions,
+  name:
+    "atomic ingest raced by a concurrent writer stores nothing; the batch retries in a transaction",
+  ignore: serverUrl() === null,
+  fn: async () => {
+    const other = postgres(db.url!, { max: 1, onnotice: () => {} });
+    try {
+      // Another transaction holds an uncommitted attempt of the batch's session.
+      const reserved = other.reserve();
+      const conn = await reserved;
+      await conn`begin`;
+      await conn`insert into play_sessions (session_id, player_id) values ('ev-3', 'p-ev')`;
+      await conn`
+        insert into raw_events (player_id, session_id, task_version, sequence_index,
+          sequence_length, attempt_index, presented, input, is_correct, duration_ms, ts_utc,
+          remediation_stage)
+        values ('p-ev', 'ev-3', 'earth_v1', 2, 3, 1, '[1,2,3]', '[9,9,9]', false, 10, now(),
+          'none')`;
+      // The atomic statement waits on that session row, then cannot see what it waited for.
+      const racing = ingestEvents(db.sql, [event("ev-3b", 1), event("ev-3", 1)], {
+        atomic: true,
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      await conn`commit`;
+      conn.release();
+      await assert.rejects(racing, (err: { code?: string }) => err.code === INGEST_RACED);
+      assert.equal(await stored("ev-3b"), 0, "the raced statement stored nothing");
+      assert.equal(await sessionRows("ev-3b"), 0);
+
+      // ingestBatch then takes the transaction: [1] conflicts with the committed attempt 2.
+      await assert.rejects(
+        ingestBatch(db.sql, [event("ev-3b", 1), event("ev-3", 2)]),
+        /events\[1\]: Attempt already stored with different content/,
+      );
+      assert.equal(await stored("ev-3b"), 0);
+      assert.deepEqual(await ingestBatch(db.sql, [event("ev-3b", 1), event("ev-3", 1)]), {
+        stored: 2,
+        duplicates: 0,
+      });
+    } finally {
+      await other.end();
+    }
+  },
+});
+
+Deno.test("teardown", dbTestOptions, () => db.close());
