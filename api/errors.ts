@@ -37,9 +37,15 @@ export function errorHandler(log: Logger) {
       c.header("Retry-After", "2");
       return detail(c, 503, "Database unavailable");
     }
+    // 40001 (serialization failure) and 40P01 (deadlock detected): a transient collision with
+    // a concurrent writer; nothing was stored, and the same request succeeds when retried.
+    const state = sqlState(err);
+    if (state === "40001" || state === "40P01") {
+      c.header("Retry-After", "1");
+      return detail(c, 503, "Database busy (concurrent writers); retry");
+    }
     // SQLSTATE class 22 (data exception: NUL in text, out-of-range value, …) and 54000
     // (program limit exceeded) are caused by the request's values, never by the server.
-    const state = sqlState(err);
     if (state && (state.startsWith("22") || state === "54000")) {
       return detail(c, 400, "Invalid value in request");
     }
