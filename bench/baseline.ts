@@ -11,18 +11,24 @@
  * Tables mirror the service's (`raw_events` columns, identity key, the attempt unique key and
  * the player index; `engagement_sessions` columns, its unique key and its user index) without
  * foreign keys and without the service's session/user bookkeeping rows.
- * Environment: `DATABASE_URL` (required), `PORT` (default 8100), `HOST` (127.0.0.1).
+ *
+ * Environment: `DATABASE_URL` (a server: pool of 10), or, when it is unset, `DATA_DIR` (the
+ * embedded PGlite under that directory, opened exactly as the service's embedded mode opens it:
+ * `openDatabase` of db/client.ts, one connection); `PORT` (default 8100), `HOST` (127.0.0.1).
  */
 import { Hono } from "hono";
 import postgres from "postgres";
 import { z } from "zod";
+import { openDatabase } from "../db/client.ts";
 
-const url = Deno.env.get("DATABASE_URL");
-if (!url) {
-  console.error("DATABASE_URL is required");
+const url = Deno.env.get("DATABASE_URL")?.trim() || null;
+const dataDir = Deno.env.get("DATA_DIR")?.trim() || null;
+if (!url && !dataDir) {
+  console.error("DATABASE_URL (a server) or DATA_DIR (embedded PGlite) is required");
   Deno.exit(1);
 }
-const sql = postgres(url, { max: 10, onnotice: () => {} });
+const embedded = url ? null : await openDatabase({ databaseUrl: null, dataDir });
+const sql = embedded?.sql ?? postgres(url!, { max: 10, onnotice: () => {} });
 
 await sql`
   create table if not exists bench_events (
@@ -174,7 +180,8 @@ const server = Deno.serve({
 
 const stop = async () => {
   await server.shutdown();
-  await sql.end({ timeout: 5 });
+  if (embedded) await embedded.close();
+  else await sql.end({ timeout: 5 });
   Deno.exit(0);
 };
 Deno.addSignalListener("SIGINT", stop);

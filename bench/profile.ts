@@ -1,6 +1,7 @@
 /**
  * `deno run -A bench/profile.ts [--target=service|baseline] [--mode=event|batch|summary]
- *   [--path=/events] [--size=100] [--seconds=8] [--connections=10] [--out=file.cpuprofile]`
+ *   [--path=/events] [--size=100] [--seconds=8] [--connections=10] [--out=file.cpuprofile]
+ *   [--database=server|embedded]`
  *
  * Profiles one load run: starts the service (WORKERS=1, production settings as in
  * bench/run.ts) or the baseline on a fresh database with the V8 inspector on, drives it with the
@@ -8,6 +9,11 @@
  * no --cpu-prof), and prints where the time went: by package, the top functions by self and by
  * inclusive time, and the database transactions and round trips per request (from
  * pg_stat_database). The .cpuprofile opens in Chrome DevTools.
+ *
+ * `--database=embedded`: the process runs over its own embedded PGlite in a fresh temporary
+ * DATA_DIR instead (no DATABASE_URL; the service with APP_ENV=development and the same tokens, the
+ * baseline in its embedded mode). PGlite runs inside the profiled process, so its WASM shows in
+ * the profile; the transaction counts are not available (PGlite serves one connection).
  */
 import postgres from "postgres";
 import { createServerDatabase } from "../tests/helpers/db.ts";
@@ -46,7 +52,12 @@ const path = flag("path", mode === "batch" ? "/events/batch" : "/events");
 const size = Number(flag("size", "100"));
 const seconds = Number(flag("seconds", "8"));
 const connections = Number(flag("connections", "10"));
-const out = flag("out", `/tmp/bench-${target}-${mode}.cpuprofile`);
+const database = flag("database", "server");
+const embedded = database === "embedded";
+const out = flag(
+  "out",
+  `/tmp/bench-${target}-${mode}${embedded ? "-embedded" : ""}.cpuprofile`,
+);
 
 /** Returns a readable package or area name for a script URL. */
 function area(url: string): string {
@@ -146,7 +157,9 @@ function analyse(profile: Profile): void {
 async function main(): Promise<void> {
   const baseUrl = Deno.env.get("BENCH_DATABASE_URL")?.trim() ||
     "postgres://postgres@127.0.0.1:5432/postgres";
-  const db = await createServerDatabase(baseUrl);
+  const dataDir = embedded ? await Deno.makeTempDir({ prefix: "bench-profile-" }) : null;
+  const db = embedded ? null : await createServerDatabase(baseUrl);
+  const where: Record<string, string> = db ? { DATABASE_URL: db.url } : { DATA_DIR: dataDir! };
   const inspect = freePort();
   const server = target === "baseline"
     ? await startServer("baseline", [
@@ -154,7 +167,7 @@ async function main(): Promise<void> {
       `--inspect=127.0.0.1:${inspect}`,
       "-A",
       "bench/baseline.ts",
-    ], { DATABASE_URL: db.url })
+    ], where)
     : await startServer("service", [
       "run",
       "--unstable-net",
@@ -162,8 +175,9 @@ async function main(): Promise<void> {
       "-A",
       "main.ts",
     ], {
-      APP_ENV: "production",
-      DATABASE_URL: db.url,
+      // Production refuses to start without DATABASE_URL.
+      APP_ENV: embedded ? "development" : "production",
+      ...where,
       WORKERS: "1",
       COMPANY_SALT: "bench-company-salt",
       DASHBOARD_TOKEN_SALT: "bench-dashboard-token-salt",
@@ -171,7 +185,7 @@ async function main(): Promise<void> {
       DASHBOARD_TOKEN_MAP: "bench-dashboard-token:*",
       LOG_LEVEL: Deno.env.get("LOG_LEVEL") ?? "info",
     });
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const sql = db ? postgres(db.url, { max: 1, onnotice: () => {} }) : null;
   try {
     const spec = (prefix: string, s: number): LoadSpec => ({
       baseUrl: server.baseUrl,
@@ -186,6 +200,7 @@ async function main(): Promise<void> {
     });
     await runLoad(spec(`warm${Date.now()}`, 2));
     const stats = async () => {
+      if (!sql) return { xact: NaN, tup: NaN };
       await new Promise((r) => setTimeout(r, 1500));
       const [row] = await sql<{ xact: number; tup: number }[]>`
         select (xact_commit + xact_rollback)::float8 as xact, tup_inserted::float8 as tup
@@ -207,18 +222,21 @@ async function main(): Promise<void> {
         `p99 ${r.p99Ms.toFixed(2)} ms, errors ${r.errors}, ≥400 ${r.badStatus}`,
     );
     const xact = after.xact - before.xact;
-    console.log(
-      `database: ${(xact / r.requests).toFixed(3)} transactions per request ` +
-        `(${(r.requests / xact).toFixed(2)} requests per transaction), ` +
-        `${((after.tup - before.tup) / r.requests).toFixed(2)} rows inserted per request ` +
-        `(includes the stats query itself)`,
-    );
+    if (sql) {
+      console.log(
+        `database: ${(xact / r.requests).toFixed(3)} transactions per request ` +
+          `(${(r.requests / xact).toFixed(2)} requests per transaction), ` +
+          `${((after.tup - before.tup) / r.requests).toFixed(2)} rows inserted per request ` +
+          `(includes the stats query itself)`,
+      );
+    }
     console.log(`profile written to ${out}`);
     analyse(profile);
   } finally {
-    await sql.end({ timeout: 5 });
+    await sql?.end({ timeout: 5 });
     await server.stop();
-    await db.drop();
+    await db?.drop();
+    if (dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 }
 

@@ -41,7 +41,7 @@ async function collect(stream: ReadableStream<Uint8Array>, into: string[]): Prom
 /** Returns a running service once /health answers, or throws with its output. */
 export async function startService(
   env: Record<string, string>,
-  timeoutMs = 20000,
+  timeoutMs = 60_000,
 ): Promise<Service> {
   const port = freePort();
   const started = performance.now();
