@@ -66,7 +66,13 @@ export async function ingestEvents(
   { atomic = false }: { atomic?: boolean } = {},
 ): Promise<IngestStatus[]> {
   if (rows.length === 0) return [];
+  // The flag is SQL text, not a parameter: each mode keeps one cached generic plan (a boolean
+  // parameter that prunes the plan makes Postgres re-plan this statement at every execution).
+  const isAtomic = atomic ? q`true` : q`false`;
   const clean = atomic ? q`and not exists (select 1 from problem)` : q``;
+  // An array parameter is planned as primary-key probes at every table size (`in (select … from
+  // input)` was planned as a hash join over all sessions once the table grew).
+  const sessionIds = [...new Set(rows.map((r) => r.session_id))];
   const result = await q<{ ord: number; status: IngestStatus }[]>`
     with input as (
       select * from ${recordset(q, rows)}
@@ -74,17 +80,17 @@ export async function ingestEvents(
     existing as (
       select session_id, player_id, finalized_at is not null as finalized
       from play_sessions
-      where session_id in (select session_id from input)
+      where session_id = any(${sessionIds}::text[])
       order by session_id
       for share
     ),
     problem as (
       select 1 from input i join existing s on s.session_id = i.session_id
-      where ${atomic} and (s.finalized or s.player_id <> i.player_id)
+      where ${isAtomic} and (s.finalized or s.player_id <> i.player_id)
       union all
       select 1 from input i join raw_events e on e.session_id = i.session_id
         and e.sequence_index = i.sequence_index and e.attempt_index = i.attempt_index
-      where ${atomic} and not ${sameContent(q)}
+      where ${isAtomic} and not ${sameContent(q)}
       limit 1
     ),
     created as (
@@ -129,7 +135,7 @@ export async function ingestEvents(
         and st.sequence_index = i.sequence_index and st.attempt_index = i.attempt_index
     )
     select ord, case
-        when ${atomic} and status = 'retry' and exists (select 1 from stored)
+        when ${isAtomic} and status = 'retry' and exists (select 1 from stored)
           then ingest_raced()
         else status
       end as status
