@@ -3,7 +3,7 @@
  * gracefully on SIGINT/SIGTERM (in-flight requests finish, then the database closes).
  */
 import { createApp } from "./api/app.ts";
-import { jsonLogger } from "./api/log.ts";
+import { jsonLogger, type Logger } from "./api/log.ts";
 import {
   type Config,
   ConfigError,
@@ -11,13 +11,16 @@ import {
   DEV_INGEST_TOKEN,
   loadConfig,
 } from "./config.ts";
-import { openDatabase } from "./db/client.ts";
+import { type Database, openDatabase } from "./db/client.ts";
 import { DataDirLockedError } from "./db/embedded.ts";
+import { analyzeStaleTables } from "./db/maintenance.ts";
 import { migrate } from "./db/migrate.ts";
 import { isWorker, supervise } from "./supervisor.ts";
 
 /** How long a stopping server keeps accepting before it drains (ms). */
 const SHUTDOWN_DRAIN_MS = 300;
+/** How often the embedded database's statistics are brought up to date (ms). */
+const STATISTICS_UPKEEP_MS = 60_000;
 
 function fail(message: string): never {
   console.error(message);
@@ -39,6 +42,20 @@ function announce(config: Config, kind: string): void {
       console.log(`Development dashboard token (any user): ${DEV_DASHBOARD_TOKEN}`);
     }
   }
+}
+
+/** Returns the stop function of the embedded database's periodic ANALYZE (no autovacuum). */
+function startStatisticsUpkeep(db: Database, log: Logger): () => void {
+  if (db.kind !== "embedded") return () => {};
+  const timer = setInterval(async () => {
+    try {
+      const tables = await analyzeStaleTables(db.sql);
+      if (tables.length > 0) log("debug", { msg: "statistics updated", tables });
+    } catch (err) {
+      log("warn", { msg: "statistics upkeep failed", error: String(err) });
+    }
+  }, STATISTICS_UPKEEP_MS);
+  return () => clearInterval(timer);
 }
 
 async function migrateOnce(config: Config): Promise<void> {
@@ -79,6 +96,7 @@ async function main(): Promise<void> {
     if (applied.length > 0) log("info", { msg: "migrations applied", applied });
   }
 
+  const stopUpkeep = startStatisticsUpkeep(db, log);
   const app = createApp({ config, sql: db.sql, log, now: () => new Date() });
   const server = Deno.serve({
     port: config.port,
@@ -96,6 +114,7 @@ async function main(): Promise<void> {
     // would otherwise be reset when the listener closes.
     await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS));
     await server.shutdown();
+    stopUpkeep();
     await db.close();
     Deno.exit(0);
   };
