@@ -24,6 +24,16 @@ export interface DatabaseOptions {
 
 const silence = () => {};
 
+/**
+ * Returns the fragment `array(…)` of `values` as a text[] sent as ONE jsonb parameter. A raw JS
+ * array parameter is typed by postgres.js from a describe round trip and was seen sent as a bare
+ * scalar ("malformed array literal", 22P02) on a fresh connection; JSON is typed explicitly.
+ * `= any(array(…))` is planned as index probes at every table size.
+ */
+export function textArray(q: Sql | Tx, values: readonly string[]) {
+  return q`array(select jsonb_array_elements_text(${q.json(values as string[])}))`;
+}
+
 /** Returns a postgres.js client for a server URL with this service's pool and timeouts. */
 export function connect(url: string, max = 10): Sql {
   return postgres(url, {

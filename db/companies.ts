@@ -1,6 +1,6 @@
 /** SQL for the company registry and company aggregates. */
 import type { BucketType } from "../core/time.ts";
-import type { Sql, Tx } from "./client.ts";
+import { type Sql, textArray, type Tx } from "./client.ts";
 
 export interface CompanyRow {
   company_id: string;
@@ -100,7 +100,7 @@ export async function playersInBuckets(
   const rows = await sql<{ n: number }[]>`
     select count(distinct player_id)::int as n from company_bucket_player
     where company_id = ${companyId} and kind = ${KIND[type]}
-      and bucket_start = any(${starts as string[]}::date[])`;
+      and bucket_start = any(${textArray(sql, starts)}::date[])`;
   return rows[0].n;
 }
 

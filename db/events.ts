@@ -1,5 +1,5 @@
 /** SQL for attempt events and the play sessions they belong to. */
-import type { Sql, Tx } from "./client.ts";
+import { type Sql, textArray, type Tx } from "./client.ts";
 
 /** An attempt as stored (company_name already turned into company_id). */
 export interface EventRow {
@@ -70,7 +70,7 @@ export async function ingestEvents(
   // parameter that prunes the plan makes Postgres re-plan this statement at every execution).
   const isAtomic = atomic ? q`true` : q`false`;
   const clean = atomic ? q`and not exists (select 1 from problem)` : q``;
-  // An array parameter is planned as primary-key probes at every table size (`in (select … from
+  // `= any(array)` is planned as primary-key probes at every table size (`in (select … from
   // input)` was planned as a hash join over all sessions once the table grew).
   const sessionIds = [...new Set(rows.map((r) => r.session_id))];
   const result = await q<{ ord: number; status: IngestStatus }[]>`
@@ -80,7 +80,7 @@ export async function ingestEvents(
     existing as (
       select session_id, player_id, finalized_at is not null as finalized
       from play_sessions
-      where session_id = any(${sessionIds}::text[])
+      where session_id = any(${textArray(q, sessionIds)})
       order by session_id
       for share
     ),

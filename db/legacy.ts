@@ -2,7 +2,7 @@
  * SQL of the legacy import: rows keep their original times, nothing already stored is
  * overwritten (every insert is `on conflict do nothing` on the natural key).
  */
-import type { Tx } from "./client.ts";
+import { textArray, type Tx } from "./client.ts";
 import type { LegacyCompany, LegacySummary } from "./legacy_sqlite.ts";
 
 /** Resolves once every session has a play_sessions row (existing rows are left as they are). */
@@ -57,7 +57,7 @@ export async function insertLegacySummaries(
     await tx`
       update play_sessions p set finalized_at = s.created_ts_utc
       from session_summary s
-      where s.session_id = p.session_id and p.session_id = any(${ids})
+      where s.session_id = p.session_id and p.session_id = any(${textArray(tx, ids)})
         and p.finalized_at is null`;
   }
   return ids;
@@ -73,7 +73,7 @@ export async function sessionSpans(
     select s.session_id, s.player_id, s.played_at,
       coalesce(max(r.ts_utc + r.duration_ms * interval '1 millisecond'), s.played_at) as ended_at
     from session_summary s left join raw_events r on r.session_id = s.session_id
-    where s.session_id = any(${sessionIds as string[]})
+    where s.session_id = any(${textArray(tx, sessionIds)})
     group by s.session_id, s.player_id, s.played_at
     order by s.played_at, s.session_id`;
 }
@@ -106,7 +106,7 @@ export async function registryTokens(
   if (companyIds.length === 0) return new Map();
   const rows = await tx<{ company_id: string; dashboard_token: string }[]>`
     select company_id, dashboard_token from company_registry
-    where company_id = any(${companyIds as string[]})`;
+    where company_id = any(${textArray(tx, companyIds)})`;
   return new Map(rows.map((r) => [r.company_id, r.dashboard_token]));
 }
 
@@ -119,7 +119,7 @@ export async function playersWithStaleModel(
   const rows = await tx<{ player_id: string }[]>`
     select s.player_id from session_summary s
     left join model_state m on m.player_id = s.player_id
-    where s.player_id = any(${playerIds as string[]})
+    where s.player_id = any(${textArray(tx, playerIds)})
     group by s.player_id, m.n_samples
     having m.n_samples is distinct from count(*)
     order by s.player_id`;

@@ -1,5 +1,5 @@
 /** SQL used by `deno task seed`: wiping the data tables and finding sessions already stored. */
-import type { Sql } from "./client.ts";
+import { type Sql, textArray } from "./client.ts";
 
 /** Every table holding data (schema_migrations is not one of them). */
 export const DATA_TABLES = [
@@ -24,7 +24,7 @@ export async function existingSessions(
 ): Promise<Set<string>> {
   if (sessionIds.length === 0) return new Set();
   const rows = await sql<{ session_id: string }[]>`
-    select session_id from play_sessions where session_id = any(${sessionIds as string[]})`;
+    select session_id from play_sessions where session_id = any(${textArray(sql, sessionIds)})`;
   return new Set(rows.map((r) => r.session_id));
 }
 
