@@ -85,21 +85,23 @@ export async function ingestEvents(
       for share
     ),
     problem as (
+      -- Only rows of sessions that existed can conflict with what is stored.
       select 1 from input i join existing s on s.session_id = i.session_id
-      where ${isAtomic} and (s.finalized or s.player_id <> i.player_id)
-      union all
-      select 1 from input i join raw_events e on e.session_id = i.session_id
-        and e.sequence_index = i.sequence_index and e.attempt_index = i.attempt_index
-      where ${isAtomic} and not ${sameContent(q)}
+      where ${isAtomic} and (s.finalized or s.player_id <> i.player_id or exists (
+        select 1 from raw_events e
+        where e.session_id = i.session_id and e.sequence_index = i.sequence_index
+          and e.attempt_index = i.attempt_index and not ${sameContent(q)}))
       limit 1
     ),
     created as (
-      insert into play_sessions (session_id, player_id)
+      -- Sessions this statement did not see. If a concurrent writer creates one first, the
+      -- no-op update waits for it, then locks and returns its row (invisible to a plain select).
+      insert into play_sessions as p (session_id, player_id)
       select distinct on (session_id) session_id, player_id from input
-      where true ${clean}
+      where session_id not in (select session_id from existing) ${clean}
       order by session_id, ord
-      on conflict (session_id) do nothing
-      returning session_id, player_id, false as finalized
+      on conflict (session_id) do update set player_id = p.player_id
+      returning session_id, player_id, finalized_at is not null as finalized
     ),
     sessions as (select * from created union all select * from existing),
     stored as (

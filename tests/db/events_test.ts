@@ -93,25 +93,48 @@ Deno.test(
 
 Deno.test({
   ...dbTestOptions,
-  name:
-    "atomic ingest raced by a concurrent writer stores nothing; the batch retries in a transaction",
+  name: "a session created concurrently is found, not raced (ON CONFLICT DO UPDATE waits for it)",
   ignore: serverUrl() === null,
   fn: async () => {
     const other = postgres(db.url!, { max: 1, onnotice: () => {} });
     try {
-      // Another transaction holds an uncommitted attempt of the batch's session.
-      const reserved = other.reserve();
-      const conn = await reserved;
+      const conn = await other.reserve();
       await conn`begin`;
-      await conn`insert into play_sessions (session_id, player_id) values ('ev-3', 'p-ev')`;
+      await conn`insert into play_sessions (session_id, player_id) values ('ev-4', 'p-ev')`;
+      const racing = ingestEvents(db.sql, [event("ev-4b", 1), event("ev-4", 1)], {
+        atomic: true,
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      await conn`commit`;
+      conn.release();
+      assert.deepEqual(await racing, ["stored", "stored"]);
+      assert.equal(await stored("ev-4"), 1);
+    } finally {
+      await other.end();
+    }
+  },
+});
+
+Deno.test({
+  ...dbTestOptions,
+  name:
+    "atomic ingest raced by a concurrent writer stores nothing; the batch retries in a transaction",
+  ignore: serverUrl() === null,
+  fn: async () => {
+    await ingestEvents(db.sql, [event("ev-3", 3)]);
+    const other = postgres(db.url!, { max: 1, onnotice: () => {} });
+    try {
+      // Another transaction holds an uncommitted attempt that the batch also carries.
+      const conn = await other.reserve();
+      await conn`begin`;
       await conn`
         insert into raw_events (player_id, session_id, task_version, sequence_index,
           sequence_length, attempt_index, presented, input, is_correct, duration_ms, ts_utc,
           remediation_stage)
         values ('p-ev', 'ev-3', 'earth_v1', 2, 3, 1, '[1,2,3]', '[9,9,9]', false, 10, now(),
           'none')`;
-      // The atomic statement waits on that session row, then cannot see what it waited for.
-      const racing = ingestEvents(db.sql, [event("ev-3b", 1), event("ev-3", 1)], {
+      // The atomic statement waits on that key, then cannot see what it waited for.
+      const racing = ingestEvents(db.sql, [event("ev-3b", 1), event("ev-3", 2)], {
         atomic: true,
       });
       await new Promise((r) => setTimeout(r, 300));
