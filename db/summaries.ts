@@ -81,15 +81,19 @@ export async function insertSummary(
     created_ts_utc: Date;
   } & SessionMetrics,
 ): Promise<SummaryRow> {
-  const rows = await tx<SummaryRow[]>`
-    insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-      repetition_burden, earth_score_bucket, company_id, played_at, n_attempts, created_ts_utc)
-    values (${s.player_id}, ${s.session_id}, ${s.task_version}, ${s.fta_level}, ${s.fta_strict},
-      ${s.repetition_burden}, ${s.earth_score_bucket}, ${s.company_id}, ${s.played_at},
-      ${s.n_attempts}, ${s.created_ts_utc})
-    returning ${SUMMARY_COLUMNS(tx)}`;
-  await tx`
-    update play_sessions set finalized_at = ${s.created_ts_utc} where session_id = ${s.session_id}`;
+  // Both statements are sent at once (pipelined; they run in this order).
+  const [rows] = await Promise.all([
+    tx<SummaryRow[]>`
+      insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
+        repetition_burden, earth_score_bucket, company_id, played_at, n_attempts, created_ts_utc)
+      values (${s.player_id}, ${s.session_id}, ${s.task_version}, ${s.fta_level},
+        ${s.fta_strict}, ${s.repetition_burden}, ${s.earth_score_bucket}, ${s.company_id},
+        ${s.played_at}, ${s.n_attempts}, ${s.created_ts_utc})
+      returning ${SUMMARY_COLUMNS(tx)}`,
+    tx`
+      update play_sessions set finalized_at = ${s.created_ts_utc}
+      where session_id = ${s.session_id}`,
+  ]);
   return rows[0];
 }
 

@@ -45,12 +45,6 @@ function mixedCompanies(ids: readonly (string | null)[]): string {
   return `Mixed company_ids in session: ${shown.join(", ")}`;
 }
 
-async function retrain(tx: Tx, playerId: string, now: Date): Promise<void> {
-  await lockPlayer(tx, playerId);
-  const points = await playerLearningPoints(tx, playerId);
-  await saveModel(tx, playerId, trainLearner(points), now);
-}
-
 /** Returns the session's summary, creating it on the first call. */
 export async function finalizeSession(
   sql: Sql,
@@ -59,37 +53,48 @@ export async function finalizeSession(
   now: Date,
 ): Promise<SessionSummary> {
   const row = await sql.begin(async (tx) => {
-    const session = await lockSessionForFinalize(tx, sessionId);
+    // Statements sent together are pipelined (one round trip) and run in the order sent: the
+    // aggregation reads the session's attempts after its row is locked against ingest.
+    const [session, attempts] = await Promise.all([
+      lockSessionForFinalize(tx, sessionId),
+      sessionAttempts(tx, sessionId),
+    ]);
     if (!session) throw notFound("No events found for session");
     if (session.finalized) return (await findSummary(tx, sessionId))!;
-
-    const attempts = await sessionAttempts(tx, sessionId);
     if (!attempts) throw notFound("No events found for session");
     if (attempts.company_ids.length > 1) throw badRequest(mixedCompanies(attempts.company_ids));
     const companyId = attempts.company_ids[0] ?? null;
+    const playerId = session.player_id;
 
-    const summary = await insertSummary(tx, {
-      player_id: session.player_id,
-      session_id: sessionId,
-      task_version: attempts.task_version,
-      company_id: companyId,
-      played_at: attempts.played_at,
-      n_attempts: attempts.n_attempts,
-      created_ts_utc: now,
-      ...computeSessionMetrics(attempts.outcomes),
-    });
-    if (companyId !== null) {
-      await registerCompany(tx, companyId, dashboardTokenFor(companyId, config.dashboardTokenSalt));
-    }
-    await retrain(tx, session.player_id, now);
-    await recordGameSession(tx, {
-      playerId: session.player_id,
-      sessionId,
-      startedAt: attempts.played_at,
-      durationSeconds: Math.round(
-        (attempts.ended_at.getTime() - attempts.played_at.getTime()) / 1000,
-      ),
-    });
+    // One round trip again: the summary, the company, the player's lock and the learner's read
+    // (after the lock, so two finalizes of one player retrain one after the other, each on every
+    // summary before its own), and the engagement session.
+    const [summary, , , points] = await Promise.all([
+      insertSummary(tx, {
+        player_id: playerId,
+        session_id: sessionId,
+        task_version: attempts.task_version,
+        company_id: companyId,
+        played_at: attempts.played_at,
+        n_attempts: attempts.n_attempts,
+        created_ts_utc: now,
+        ...computeSessionMetrics(attempts.outcomes),
+      }),
+      companyId === null
+        ? undefined
+        : registerCompany(tx, companyId, dashboardTokenFor(companyId, config.dashboardTokenSalt)),
+      lockPlayer(tx, playerId),
+      playerLearningPoints(tx, playerId),
+      recordGameSession(tx, {
+        playerId,
+        sessionId,
+        startedAt: attempts.played_at,
+        durationSeconds: Math.round(
+          (attempts.ended_at.getTime() - attempts.played_at.getTime()) / 1000,
+        ),
+      }),
+    ]);
+    await saveModel(tx, playerId, trainLearner(points), now);
     return summary;
   });
   return toSessionSummary(row);
