@@ -7,7 +7,7 @@ import { badRequest, notFound } from "../core/errors.ts";
 import { trainLearner } from "../core/learner.ts";
 import { computeSessionMetrics } from "../core/metrics.ts";
 import type { Config } from "../config.ts";
-import type { Sql, Tx } from "../db/client.ts";
+import type { Sql } from "../db/client.ts";
 import { registerCompany } from "../db/companies.ts";
 import { recordGameSession } from "../db/engagement.ts";
 import { lockPlayer, saveModel } from "../db/models.ts";
