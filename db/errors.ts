@@ -1,5 +1,17 @@
 /** Database errors the HTTP edge maps to status codes. */
 
+/**
+ * Thrown when concurrent writers kept hiding rows from a statement; nothing of them was stored.
+ * Carries SQLSTATE 40001 (serialization failure), which the edge answers with 503 + Retry-After.
+ */
+export class ConcurrentWriteError extends Error {
+  readonly code = "40001";
+  constructor(message: string) {
+    super(message);
+    this.name = "ConcurrentWriteError";
+  }
+}
+
 const CONNECTION_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",

@@ -39,7 +39,7 @@ function recordset(q: Sql | Tx, rows: readonly EventRow[]) {
 }
 
 /** Returns the fragment "stored attempt `e` has the content of input row `i`". */
-function sameContent(q: Sql | Tx) {
+function storedMatchesInput(q: Sql | Tx) {
   return q`(e.player_id, e.task_version, e.sequence_length, e.is_correct, e.duration_ms,
       e.ts_utc, e.remediation_stage, e.volts_count, e.company_id, e.presented, e.input)
     is not distinct from (i.player_id, i.task_version, i.sequence_length, i.is_correct,
@@ -90,7 +90,7 @@ export async function ingestEvents(
       where ${isAtomic} and (s.finalized or s.player_id <> i.player_id or exists (
         select 1 from raw_events e
         where e.session_id = i.session_id and e.sequence_index = i.sequence_index
-          and e.attempt_index = i.attempt_index and not ${sameContent(q)}))
+          and e.attempt_index = i.attempt_index and not ${storedMatchesInput(q)}))
       limit 1
     ),
     created as (
@@ -126,7 +126,7 @@ export async function ingestEvents(
           when s.player_id <> i.player_id then 'other_player'
           when st.session_id is not null then 'stored'
           else coalesce((
-            select case when ${sameContent(q)} then 'duplicate' else 'different' end
+            select case when ${storedMatchesInput(q)} then 'duplicate' else 'different' end
             from raw_events e
             where e.session_id = i.session_id and e.sequence_index = i.sequence_index
               and e.attempt_index = i.attempt_index), 'retry')

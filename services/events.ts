@@ -7,7 +7,7 @@ import { companyIdFor } from "../core/company.ts";
 import { conflict } from "../core/errors.ts";
 import { parseTimestamp } from "../core/time.ts";
 import type { Sql, Tx } from "../db/client.ts";
-import { sqlState } from "../db/errors.ts";
+import { ConcurrentWriteError, sqlState } from "../db/errors.ts";
 import {
   attemptKey,
   type EventRow,
@@ -86,7 +86,9 @@ async function ingestRows(q: Sql | Tx, rows: readonly EventRow[]): Promise<Outco
     }
   });
   for (let round = 1; pending.length > 0; round++) {
-    if (round > MAX_ROUNDS) throw new Error(`event ingest did not settle in ${MAX_ROUNDS} rounds`);
+    if (round > MAX_ROUNDS) {
+      throw new ConcurrentWriteError(`event ingest did not settle in ${MAX_ROUNDS} rounds`);
+    }
     const statuses = await ingestEvents(q, pending.map((i) => rows[i]));
     const retry: number[] = [];
     pending.forEach((i, j) => {

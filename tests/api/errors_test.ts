@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { errorHandler } from "../../api/errors.ts";
+import { ConcurrentWriteError } from "../../db/errors.ts";
 import type { AppEnv } from "../../api/context.ts";
 import type { LogFields } from "../../api/log.ts";
 
@@ -18,8 +19,14 @@ function appThrowing(err: Error) {
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
 Deno.test("errors: a deadlock or serialization failure is 503 with Retry-After", async () => {
-  for (const code of ["40P01", "40001"]) {
-    const { app, logged } = appThrowing(withCode("deadlock detected", code));
+  const failures = [
+    withCode("deadlock detected", "40P01"),
+    withCode("could not serialize access", "40001"),
+    new ConcurrentWriteError("event ingest did not settle in 5 rounds"),
+  ];
+  for (const err of failures) {
+    const { app, logged } = appThrowing(err);
+    const code = err.message;
     const res = await app.request("/x");
     assert.equal(res.status, 503, code);
     assert.equal(res.headers.get("retry-after"), "1");
