@@ -17,8 +17,18 @@
  * service's RSS after the last run ÷ after the second run (the first run still loads code and
  * warms PGlite's buffers).
  */
+import { attemptEvent } from "./bodies.ts";
 import { type LoadResult, type LoadSpec, runLoad } from "./load.ts";
-import { type Server, startServer } from "./procs.ts";
+import {
+  BASELINE_ARGS,
+  cpuTicks,
+  type Server,
+  SERVICE_ARGS,
+  startServer,
+  statusKb,
+  TICK_MS,
+} from "./procs.ts";
+import { f0, f2, median, mib, ms } from "./stats.ts";
 
 /** A row of the benchmark's table (same shape as bench/run.ts's). */
 export interface EmbeddedRow {
@@ -68,45 +78,14 @@ function serviceEnv(dataDir: string): Record<string, string> {
   };
 }
 
-const SERVICE_ARGS = ["run", "--unstable-net", "-A", "main.ts"];
-const BASELINE_ARGS = ["run", "-A", "bench/baseline.ts"];
-const TICK_MS = 10; // getconf CLK_TCK = 100 on Linux
-
-/** Returns a process's VmRSS in KiB (0 when it is gone). */
-export function vmRssKb(pid: number): number {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Returns the utime + stime of a process and its descendants in ms. */
+/** Returns the CPU time (utime + stime) of a server's processes in ms. */
 function cpuMs(server: Server): number {
-  let ticks = 0;
-  for (const pid of server.pids()) {
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks * TICK_MS;
+  return server.pids().reduce((sum, pid) => sum + (cpuTicks(pid) ?? 0), 0) * TICK_MS;
 }
 
+/** Returns the resident set of a server's processes in KiB. */
 function rssKb(server: Server): number {
-  return server.pids().reduce((sum, pid) => sum + vmRssKb(pid), 0);
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return server.pids().reduce((sum, pid) => sum + statusKb(pid, "VmRSS"), 0);
 }
 
 /** One load run with the process's CPU per request and its RSS right after. */
@@ -115,28 +94,12 @@ interface EmbeddedRun extends LoadResult {
   rssKbAfter: number;
 }
 
-const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
-const f2 = (n: number) => n.toFixed(2);
-const ms = (n: number) => `${n.toFixed(2)} ms`;
-const mib = (kb: number) => (kb / 1024).toFixed(0);
-
+/** Throws unless the server stores one event. */
 async function check(server: Server, headers: Record<string, string>, run: string) {
   const res = await fetch(`${server.baseUrl}/events`, {
     method: "POST",
     headers: { "Content-Type": "application/json", ...headers },
-    body: JSON.stringify({
-      player_id: `check-${run}`,
-      session_id: `check-${run}`,
-      sequence_index: 1,
-      sequence_length: 3,
-      attempt_index: 1,
-      presented: [1, 2, 3],
-      input: [1, 2, 3],
-      is_correct: true,
-      duration_ms: 1000,
-      ts_utc: new Date().toISOString(),
-      remediation_stage: "none",
-    }),
+    body: JSON.stringify(attemptEvent(`check-${run}`, 0, 0)),
   });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`${server.name} /events: ${res.status} ${text}`);
@@ -231,31 +194,26 @@ export async function embeddedScenario(o: EmbeddedOptions): Promise<EmbeddedResu
         ? `${f.errors} socket errors, ${f.badStatus} answers ≥ 400`
         : undefined;
 
+    /** A row comparing one figure of the service and the baseline. */
+    const compare = (
+      label: string,
+      pick: (f: typeof sf) => number,
+      show: (n: number) => string,
+    ): EmbeddedRow => ({
+      scenario: `embedded PGlite: ${label}`,
+      service: show(pick(sf)),
+      baseline: show(pick(bf)),
+      ratio: `${f2(pick(sf) / pick(bf))}×`,
+    });
     const rows: EmbeddedRow[] = [
-      {
-        scenario: "embedded PGlite: POST /events, 10 conn: req/s",
-        service: f0(sf.rps),
-        baseline: f0(bf.rps),
-        ratio: `${f2(sf.rps / bf.rps)}×`,
-      },
-      {
-        scenario: "embedded PGlite: POST /events, 10 conn: p50",
-        service: ms(sf.p50Ms),
-        baseline: ms(bf.p50Ms),
-        ratio: `${f2(sf.p50Ms / bf.p50Ms)}×`,
-      },
-      {
-        scenario: "embedded PGlite: POST /events, 10 conn: p99",
-        service: ms(sf.p99Ms),
-        baseline: ms(bf.p99Ms),
-        ratio: `${f2(sf.p99Ms / bf.p99Ms)}×`,
-      },
-      {
-        scenario: "embedded PGlite: POST /events: CPU per request (process, PGlite included)",
-        service: ms(sf.cpuMsPerRequest),
-        baseline: ms(bf.cpuMsPerRequest),
-        ratio: `${f2(sf.cpuMsPerRequest / bf.cpuMsPerRequest)}×`,
-      },
+      compare("POST /events, 10 conn: req/s", (f) => f.rps, f0),
+      compare("POST /events, 10 conn: p50", (f) => f.p50Ms, ms),
+      compare("POST /events, 10 conn: p99", (f) => f.p99Ms, ms),
+      compare(
+        "POST /events: CPU per request (process, PGlite included)",
+        (f) => f.cpuMsPerRequest,
+        ms,
+      ),
       {
         scenario: `embedded PGlite: RSS (MiB) at start, after warm-up, after each of ${runs} runs`,
         service: `${mib(rssStart.service)}, ${mib(rssWarm.service)}; ${series(sf)}`,

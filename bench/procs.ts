@@ -48,14 +48,32 @@ function children(pid: number): number[] {
   return found;
 }
 
-/** Returns a process's VmHWM in KiB (0 when it is gone). */
-export function vmHwmKb(pid: number): number {
+/** Command lines of the two contenders (run from the project root). */
+export const SERVICE_ARGS = ["run", "--unstable-net", "-A", "main.ts"];
+export const BASELINE_ARGS = ["run", "-A", "bench/baseline.ts"];
+
+/** Milliseconds per clock tick of /proc CPU times (getconf CLK_TCK = 100 on Linux). */
+export const TICK_MS = 10;
+
+/** Returns a `/proc/<pid>/status` memory field in KiB (0 when the process is gone). */
+export function statusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
   try {
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
+  }
+}
+
+/** Returns utime + stime of a process in clock ticks, or null when it is gone. */
+export function cpuTicks(pid: number): number | null {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
   }
 }
 
@@ -127,7 +145,7 @@ export async function startServer(
     baseUrl,
     startupMs,
     pids: tree,
-    peakRssKb: () => tree().reduce((sum, pid) => sum + vmHwmKb(pid), 0),
+    peakRssKb: () => tree().reduce((sum, pid) => sum + statusKb(pid, "VmHWM"), 0),
     output: () => out.text,
     async stop() {
       if (exited) return;

@@ -20,7 +20,15 @@ import { createServerDatabase } from "../tests/helpers/db.ts";
 import { sessionEvents } from "./bodies.ts";
 import { embeddedScenario } from "./embedded.ts";
 import { findWrk, type LoadResult, type LoadSpec, runLoad } from "./load.ts";
-import { type Server, startServer } from "./procs.ts";
+import {
+  BASELINE_ARGS,
+  cpuTicks,
+  type Server,
+  SERVICE_ARGS,
+  startServer,
+  TICK_MS,
+} from "./procs.ts";
+import { f0, f2, median, ms, percentile } from "./stats.ts";
 
 type Sql = postgres.Sql;
 
@@ -99,9 +107,6 @@ function serviceEnv(databaseUrl: string, workers: number): Record<string, string
   };
 }
 
-const SERVICE_ARGS = ["run", "--unstable-net", "-A", "main.ts"];
-const BASELINE_ARGS = ["run", "-A", "bench/baseline.ts"];
-
 // ---------------------------------------------------------------------------------------------
 // Figures and targets
 
@@ -143,18 +148,6 @@ const rows: Row[] = [];
 const raw: Record<string, unknown> = {};
 const loadavg: { at: string; load: string }[] = [];
 
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-
 function figures(runs: (LoadResult | Measured)[]): Figures {
   const measured = runs.filter((r): r is Measured => "serverCpuMs" in r);
   const extra = measured.length === runs.length && runs.length > 0
@@ -176,10 +169,6 @@ function figures(runs: (LoadResult | Measured)[]): Figures {
     runs,
   };
 }
-
-const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
-const f2 = (n: number) => n.toFixed(2);
-const ms = (n: number) => `${n.toFixed(2)} ms`;
 
 /** Rows showing where a request's CPU went and how many requests shared a transaction. */
 function diagnostics(scenario: string, s: Figures, b: Figures, w2?: Figures): Row[] {
@@ -297,18 +286,6 @@ interface Measured extends LoadResult {
 let admin: Sql | null = null;
 /** Database name of each server. */
 const databaseOf = new Map<Server, string>();
-const TICK_MS = 10; // getconf CLK_TCK = 100 on Linux
-
-/** Returns utime + stime of a process in clock ticks, or null when it is gone. */
-function cpuTicks(pid: number): number | null {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return null;
-  }
-}
 
 interface Snapshot {
   server: Map<number, number>;
