@@ -3,6 +3,9 @@
  * only, and validates every row before anything is written elsewhere: a file that is not SQLite,
  * lacks a table or column, or holds a row this service cannot represent is a LegacyFileError.
  *
+ * Two schemas exist, told apart by their columns: the handover version (earth only) and the later
+ * version, which adds `session_summary.stress_score` and `model_state.model_name`.
+ *
  * SQLite as the seed (SQLAlchemy) wrote it: timestamps are TEXT such as
  * `2024-01-15 14:30:00.000000` (no offset = UTC), booleans INTEGER 0/1, JSON columns TEXT.
  */
@@ -30,8 +33,12 @@ export interface LegacyCompany {
   created_ts_utc: Date | null;
 }
 
+/** Which version of the seed system wrote the file. */
+export type LegacySchema = "handover" | "later";
+
 /** The validated content of a legacy file, each table in id order. */
 export interface LegacyData {
+  schema: LegacySchema;
   events: EventRow[];
   summaries: LegacySummary[];
   companies: LegacyCompany[];
@@ -43,18 +50,27 @@ function words(text: string): string[] {
   return text.split(" ");
 }
 
-/** Columns each table must have (more are fine). */
+/** Columns each table of the handover schema has (more are fine). */
 export const REQUIRED_COLUMNS: Record<string, readonly string[]> = {
   raw_events: words(
     "id player_id session_id task_version sequence_index sequence_length attempt_index " +
-      "presented input is_correct duration_ms ts_utc remediation_stage volts_count company_id",
+      "presented_json input_json is_correct duration_ms ts_utc remediation_stage volts_count " +
+      "company_id",
   ),
   session_summary: words(
     "id player_id session_id task_version fta_level fta_strict repetition_burden " +
       "earth_score_bucket created_ts_utc company_id",
   ),
-  company_registry: words("company_id company_name dashboard_token created_ts_utc"),
-  model_state: words("player_id trained_ts_utc n_samples coefficients_json intercept mae status"),
+  company_registry: words("id company_id company_name dashboard_token created_ts_utc"),
+  model_state: words(
+    "id player_id trained_ts_utc n_samples coefficients_json intercept mae status",
+  ),
+};
+
+/** Columns the later schema adds to the handover one (all of them, or none). */
+export const LATER_COLUMNS: Record<string, readonly string[]> = {
+  session_summary: ["stress_score"],
+  model_state: ["model_name"],
 };
 
 type Row = Record<string, unknown>;
@@ -134,8 +150,8 @@ function eventOf(row: Row): EventRow {
     sequence_index: f.int("sequence_index", 1, 1_000_000),
     sequence_length: f.int("sequence_length", 1, 1_000_000),
     attempt_index: f.int("attempt_index", 1, 3),
-    presented: f.items("presented"),
-    input: f.items("input"),
+    presented: f.items("presented_json"),
+    input: f.items("input_json"),
     is_correct: f.bool("is_correct"),
     duration_ms: f.int("duration_ms", 0, 86_400_000),
     ts_utc: f.time("ts_utc"),
@@ -171,21 +187,41 @@ function companyOf(row: Row): LegacyCompany {
   };
 }
 
-function checkSchema(db: DatabaseSync): void {
+function columnsOf(db: DatabaseSync, table: string): Set<string> {
+  const info = db.prepare(`pragma table_info(${table})`).all() as { name: string }[];
+  return new Set(info.map((c) => c.name));
+}
+
+/** Returns the schema of the file, or throws naming every missing table and column. */
+function detectSchema(db: DatabaseSync): LegacySchema {
   const problems: string[] = [];
+  const have = new Map<string, Set<string>>();
   for (const [table, columns] of Object.entries(REQUIRED_COLUMNS)) {
-    const info = db.prepare(`pragma table_info(${table})`).all() as { name: string }[];
-    if (info.length === 0) {
+    const found = columnsOf(db, table);
+    have.set(table, found);
+    if (found.size === 0) {
       problems.push(`table ${table} is missing`);
       continue;
     }
-    const have = new Set(info.map((c) => c.name));
-    const missing = columns.filter((c) => !have.has(c));
+    const missing = columns.filter((c) => !found.has(c));
     if (missing.length > 0) problems.push(`${table} lacks column(s) ${missing.join(", ")}`);
   }
   if (problems.length > 0) {
-    throw new LegacyFileError(`not a telemetry.db of the seed system: ${problems.join("; ")}`);
+    throw new LegacyFileError(
+      `not a telemetry.db of the seed system (handover or later schema): ${problems.join("; ")}`,
+    );
   }
+  const later = Object.entries(LATER_COLUMNS).flatMap(([table, columns]) =>
+    columns.map((c) => ({ table, column: c, present: have.get(table)!.has(c) }))
+  );
+  const present = later.filter((c) => c.present);
+  if (present.length === 0) return "handover";
+  if (present.length === later.length) return "later";
+  const name = (cs: typeof later) => cs.map((c) => `${c.table}.${c.column}`).join(", ");
+  throw new LegacyFileError(
+    "not a telemetry.db of the seed system: it has the later schema's " +
+      `${name(present)} but lacks ${name(later.filter((c) => !c.present))}`,
+  );
 }
 
 /** Returns the validated content of a legacy SQLite file, or throws LegacyFileError. */
@@ -206,12 +242,13 @@ export function readLegacyFile(path: string): LegacyData {
       if (err instanceof LegacyFileError) throw err;
       throw new LegacyFileError(`${path} is not a readable SQLite file: ${(err as Error).message}`);
     }
-    checkSchema(db);
+    const schema = detectSchema(db);
     const all = (sql: string) => db.prepare(sql).all() as Row[];
     return {
+      schema,
       events: all("select * from raw_events order by id").map(eventOf),
       summaries: all("select * from session_summary order by id").map(summaryOf),
-      companies: all("select * from company_registry order by rowid").map(companyOf),
+      companies: all("select * from company_registry order by id").map(companyOf),
       modelRows: Number(all("select count(*) as n from model_state")[0].n),
     };
   } finally {

@@ -22,7 +22,12 @@ import {
   registryTokens,
   sessionSpans,
 } from "../db/legacy.ts";
-import { type LegacyData, LegacyFileError, readLegacyFile } from "../db/legacy_sqlite.ts";
+import {
+  type LegacyData,
+  LegacyFileError,
+  type LegacySchema,
+  readLegacyFile,
+} from "../db/legacy_sqlite.ts";
 import { migrate } from "../db/migrate.ts";
 import { lockPlayer, saveModel } from "../db/models.ts";
 import { playerLearningPoints } from "../db/summaries.ts";
@@ -37,6 +42,8 @@ export interface TableCounts {
 }
 
 export interface ImportReport {
+  /** Which version of the seed system wrote the file. */
+  schema: LegacySchema;
   raw_events: TableCounts;
   session_summary: TableCounts;
   /** `registered`: companies of imported summaries missing from the legacy registry. */
@@ -188,6 +195,7 @@ export async function importLegacyData(
   const company_registry = await importCompanies(sql, config, data, warnings);
   const retrained = await retrainModels(sql, data, now);
   return {
+    schema: data.schema,
     raw_events,
     session_summary: summaries.counts,
     company_registry,
@@ -214,6 +222,7 @@ export function formatImportReport(r: ImportReport): string[] {
     `${String(c.present).padStart(17)}${note}`;
   const registered = r.company_registry.registered;
   return [
+    `schema: ${r.schema} version of the seed system`,
     `${"table".padEnd(18)}${"read".padStart(8)}${"inserted".padStart(10)}` +
     `${"already present".padStart(17)}`,
     row("raw_events", r.raw_events),

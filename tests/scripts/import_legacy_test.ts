@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { companyIdFor, dashboardTokenFor } from "../../core/company.ts";
+import { dashboardTokenFor } from "../../core/company.ts";
 import { trainLearner } from "../../core/learner.ts";
-import { computeSessionMetrics } from "../../core/metrics.ts";
 import { DEV_DASHBOARD_TOKEN_SALT, loadConfig } from "../../config.ts";
 import { tableCounts } from "../../db/seed.ts";
 import {
@@ -13,7 +12,16 @@ import {
 } from "../../scripts/import_legacy.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
 import { openTestDatabase } from "../helpers/db.ts";
-import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
+import {
+  addEvents,
+  buildLegacyFile,
+  HANDOVER_SCHEMA,
+  LEGACY_ID,
+  LEGACY_TOKEN,
+  ORPHAN_ID,
+  P1,
+} from "../helpers/legacy.ts";
+import { sessionEvents } from "../helpers/play.ts";
 
 const db = await openTestDatabase();
 const t = testApp(db.sql);
@@ -21,146 +29,15 @@ const config = loadConfig({ APP_ENV: "test" });
 const dir = await Deno.makeTempDir({ prefix: "etl-legacy-" });
 const opts = dbTestOptions;
 
-// A company registered by the seed system under other salts than this service's.
-const LEGACY_ID = companyIdFor("Legacy Co", "old-company-salt");
-const LEGACY_TOKEN = dashboardTokenFor(LEGACY_ID, "old-dashboard-token-salt");
-const ORPHAN_ID = "c_orphan000001"; // used by a summary, missing from the legacy registry
-const P1 = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
-
-/** SQLAlchemy's SQLite text for a timestamp: `2024-01-15 14:30:00.000000`, no offset. */
-const sqliteTime = (iso: string) =>
-  new Date(iso).toISOString().replace("T", " ").replace("Z", "000");
-
-const SCHEMA = `
-  CREATE TABLE raw_events (id INTEGER NOT NULL PRIMARY KEY, player_id VARCHAR NOT NULL,
-    session_id VARCHAR NOT NULL, task_version VARCHAR NOT NULL, sequence_index INTEGER NOT NULL,
-    sequence_length INTEGER NOT NULL, attempt_index INTEGER NOT NULL, presented JSON NOT NULL,
-    input JSON NOT NULL, is_correct BOOLEAN NOT NULL, duration_ms INTEGER NOT NULL,
-    ts_utc DATETIME NOT NULL, remediation_stage VARCHAR NOT NULL, volts_count INTEGER,
-    company_id VARCHAR);
-  CREATE TABLE session_summary (id INTEGER NOT NULL PRIMARY KEY, player_id VARCHAR NOT NULL,
-    session_id VARCHAR NOT NULL, task_version VARCHAR NOT NULL, fta_level FLOAT NOT NULL,
-    fta_strict BOOLEAN NOT NULL, repetition_burden FLOAT NOT NULL,
-    earth_score_bucket INTEGER NOT NULL, created_ts_utc DATETIME NOT NULL, company_id VARCHAR);
-  CREATE TABLE company_registry (company_id VARCHAR NOT NULL PRIMARY KEY, company_name VARCHAR,
-    dashboard_token VARCHAR NOT NULL UNIQUE, created_ts_utc DATETIME NOT NULL);
-  CREATE TABLE model_state (player_id VARCHAR NOT NULL PRIMARY KEY,
-    trained_ts_utc DATETIME NOT NULL, n_samples INTEGER NOT NULL, coefficients_json TEXT,
-    intercept FLOAT, mae FLOAT, status VARCHAR NOT NULL);`;
-
-type Event = Record<string, unknown>;
-
-function addEvents(file: DatabaseSync, events: Event[]): void {
-  const insert = file.prepare(`insert into raw_events (player_id, session_id, task_version,
-    sequence_index, sequence_length, attempt_index, presented, input, is_correct, duration_ms,
-    ts_utc, remediation_stage, volts_count, company_id) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
-  for (const e of events) {
-    insert.run(
-      e.player_id as string,
-      e.session_id as string,
-      (e.task_version as string | undefined) ?? "earth_v1",
-      e.sequence_index as number,
-      e.sequence_length as number,
-      e.attempt_index as number,
-      JSON.stringify(e.presented),
-      JSON.stringify(e.input),
-      e.is_correct ? 1 : 0,
-      e.duration_ms as number,
-      sqliteTime(e.ts_utc as string),
-      e.remediation_stage as string,
-      (e.volts_count as number | null) ?? null,
-      (e.company_id as string | undefined) ?? null,
-    );
-  }
-}
-
-function addSummary(file: DatabaseSync, events: Event[], s: Event): void {
-  const m = computeSessionMetrics(events.map((e) => ({
-    sequence_index: e.sequence_index as number,
-    attempt_index: e.attempt_index as number,
-    is_correct: e.is_correct as boolean,
-  })));
-  file.prepare(`insert into session_summary (player_id, session_id, task_version, fta_level,
-    fta_strict, repetition_burden, earth_score_bucket, created_ts_utc, company_id)
-    values (?, ?, 'earth_v1', ?, ?, ?, ?, ?, ?)`).run(
-    s.player_id as string,
-    s.session_id as string,
-    m.fta_level,
-    m.fta_strict ? 1 : 0,
-    m.repetition_burden,
-    m.earth_score_bucket,
-    sqliteTime(s.created as string),
-    (s.company_id as string | null) ?? null,
-  );
-}
-
-const P2_SESSIONS: [string, Pattern, string][] = [
-  ["legacy-s1", [2, 2, 0], "2024-01-16T09:00:00Z"],
-  ["legacy-s2", [1, 2, 1], "2024-01-17T09:00:00Z"],
-  ["legacy-s3", [1, 1, 1], "2024-01-18T09:00:00Z"],
-];
-
-/** Writes the legacy file; returns its path. */
-async function buildLegacyFile(): Promise<string> {
+/** Writes the handover-schema legacy file; returns its path. */
+async function buildHandoverFile(): Promise<string> {
   const path = `${dir}/telemetry.db`;
-  const file = new DatabaseSync(path);
-  file.exec(SCHEMA);
-  const sample = await sampleEvents();
-  addEvents(file, sample);
-  addEvents(file, [sample[0]]); // a client retry the seed stored twice
-  const p2 = P2_SESSIONS.map(([session, pattern, start]) =>
-    sessionEvents({ player: "legacy-p2", session, pattern, start, company_id: LEGACY_ID })
-  );
-  p2.forEach((events) => addEvents(file, events));
-  const open = sessionEvents({
-    player: "legacy-p4",
-    session: "sess-open",
-    pattern: [1, 1, 1],
-    start: "2024-01-21T09:00:00Z",
-  }).slice(0, 2);
-  addEvents(file, open); // never finalized
-
-  addSummary(file, sample, {
-    player_id: P1,
-    session_id: sample[0].session_id,
-    created: "2024-01-15T14:40:00Z",
-  });
-  // Finalize order differs from play order: s1, s3, s2.
-  addSummary(file, p2[0], {
-    player_id: "legacy-p2",
-    session_id: "legacy-s1",
-    created: "2024-01-16T10:00:00Z",
-    company_id: LEGACY_ID,
-  });
-  addSummary(file, p2[2], {
-    player_id: "legacy-p2",
-    session_id: "legacy-s3",
-    created: "2024-01-18T10:00:00Z",
-    company_id: LEGACY_ID,
-  });
-  addSummary(file, p2[1], {
-    player_id: "legacy-p2",
-    session_id: "legacy-s2",
-    created: "2024-01-19T10:00:00Z",
-    company_id: LEGACY_ID,
-  });
-  addSummary(file, [], {
-    player_id: "legacy-p3",
-    session_id: "sess-no-events",
-    created: "2024-01-20T10:00:00Z",
-    company_id: ORPHAN_ID,
-  });
-
-  file.prepare("insert into company_registry values (?, ?, ?, ?)")
-    .run(LEGACY_ID, "Legacy Co", LEGACY_TOKEN, "2023-12-01 08:00:00.000000");
-  const model = file.prepare("insert into model_state values (?, ?, ?, ?, ?, ?, ?)");
-  model.run(P1, "2024-01-15 14:40:00", 1, null, null, null, "insufficient_data");
-  model.run("legacy-p2", "2024-01-19 10:00:00", 3, "[9, 9]", 9, 9, "trained");
-  file.close();
+  (await buildLegacyFile(path, HANDOVER_SCHEMA)).close();
   return path;
 }
 
 const FIRST_RUN: ImportReport = {
+  schema: "handover",
   raw_events: { read: 23, inserted: 22, present: 1 },
   session_summary: { read: 5, inserted: 5, present: 0 },
   company_registry: { read: 1, inserted: 1, present: 0, registered: 1 },
@@ -170,7 +47,7 @@ const FIRST_RUN: ImportReport = {
 };
 
 const IMPORTED_AT = new Date("2025-01-01T00:00:00Z");
-const legacyPath = await buildLegacyFile();
+const legacyPath = await buildHandoverFile();
 
 Deno.test("imports every table with exact counts", opts, async () => {
   const report = await importLegacy(db.sql, config, legacyPath, IMPORTED_AT);
@@ -185,8 +62,9 @@ Deno.test("imports every table with exact counts", opts, async () => {
     engagement_users: 3,
   });
   const lines = formatImportReport(report);
-  assert.match(lines[1], /^raw_events\s+23\s+22\s+1$/);
-  assert.match(lines[3], /\+1 registered with a token from the current salt/);
+  assert.equal(lines[0], "schema: handover version of the seed system");
+  assert.match(lines[2], /^raw_events\s+23\s+22\s+1$/);
+  assert.match(lines[4], /\+1 registered with a token from the current salt/);
 });
 
 Deno.test(
@@ -262,6 +140,7 @@ Deno.test("a second run adds nothing and retrains nothing", opts, async () => {
   const before = await tableCounts(db.sql);
   const report = await importLegacy(db.sql, config, legacyPath, new Date("2025-02-01T00:00:00Z"));
   assert.deepEqual(report, {
+    schema: "handover",
     raw_events: { read: 23, inserted: 0, present: 23 },
     session_summary: { read: 5, inserted: 0, present: 5 },
     company_registry: { read: 1, inserted: 0, present: 1, registered: 0 },
@@ -314,7 +193,20 @@ Deno.test(
     other.close();
     await rejects(
       foreign,
-      /not a telemetry\.db of the seed system: table raw_events is missing;.*table model_state is missing/,
+      /not a telemetry\.db of the seed system \(handover or later schema\): table raw_events is missing;.*table model_state is missing/,
+    );
+    // This service's own earlier guess at the seed's columns (plain `presented`, `input`).
+    await rejects(
+      variant("plain-json-names", (f) => {
+        f.exec("alter table raw_events rename column presented_json to presented");
+        f.exec("alter table raw_events rename column input_json to input");
+      }),
+      /raw_events lacks column\(s\) presented_json, input_json$/,
+    );
+    // Half of the later schema is neither version.
+    await rejects(
+      variant("half-later", (f) => f.exec("alter table session_summary add column stress_score")),
+      /has the later schema's session_summary\.stress_score but lacks model_state\.model_name$/,
     );
 
     await rejects(
@@ -322,8 +214,11 @@ Deno.test(
       /session_summary lacks column\(s\) fta_strict/,
     );
     await rejects(
-      variant("bad-json", (f) => f.exec("update raw_events set presented = '[1, 2' where id = 3")),
-      /raw_events id 3: presented must be a JSON array/,
+      variant(
+        "bad-json",
+        (f) => f.exec("update raw_events set presented_json = '[1, 2' where id = 3"),
+      ),
+      /raw_events id 3: presented_json must be a JSON array/,
     );
     await rejects(
       variant(
@@ -335,9 +230,9 @@ Deno.test(
     await rejects(
       variant(
         "nul",
-        (f) => f.exec(`update raw_events set input = '["a\\u0000b"]' where id = 2`),
+        (f) => f.exec(`update raw_events set input_json = '["a\\u0000b"]' where id = 2`),
       ),
-      /raw_events id 2: input must be a JSON array of ints or strings/,
+      /raw_events id 2: input_json must be a JSON array of ints or strings/,
     );
     await rejects(
       variant(
@@ -355,10 +250,10 @@ Deno.test(
   async () => {
     const path = variant("warnings", (f) => {
       f.exec(`insert into raw_events (player_id, session_id, task_version, sequence_index,
-      sequence_length, attempt_index, presented, input, is_correct, duration_ms, ts_utc,
+      sequence_length, attempt_index, presented_json, input_json, is_correct, duration_ms, ts_utc,
       remediation_stage, volts_count, company_id)
       select 'someone-else', session_id, task_version, sequence_index, sequence_length,
-        attempt_index, presented, input, 0, duration_ms, ts_utc, remediation_stage, volts_count,
+        attempt_index, presented_json, input_json, 0, duration_ms, ts_utc, remediation_stage, volts_count,
         company_id
       from raw_events where id = 1`);
       addEvents(
