@@ -15,7 +15,7 @@ import { migrate } from "../db/migrate.ts";
 import type { AttemptEvent } from "../openapi/telemetry.ts";
 import { ingestBatch, toEventRow } from "../services/events.ts";
 import { finalizeSession } from "../services/finalize.ts";
-import { createServerDatabase } from "../tests/helpers/db.ts";
+import { createScratchDatabase } from "./scratch.ts";
 import { attemptEvent } from "./bodies.ts";
 
 const N = Number(Deno.args.find((a) => a.startsWith("--n="))?.slice(4) ?? 200);
@@ -62,7 +62,7 @@ function pct(values: number[], p: number): number {
 async function main(): Promise<void> {
   const baseUrl = Deno.env.get("BENCH_DATABASE_URL")?.trim() ||
     "postgres://postgres@127.0.0.1:5432/postgres";
-  const db = await createServerDatabase(baseUrl);
+  const db = await createScratchDatabase(baseUrl);
   const sql = postgres(db.url, {
     max: 1,
     onnotice: () => {},

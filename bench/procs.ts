@@ -3,7 +3,7 @@
  * each spawned on a free loopback port and timed from spawn to a healthy `/health`; their peak
  * resident memory is read from /proc (VmHWM).
  */
-import { freePort } from "../tests/helpers/process.ts";
+import { freePort } from "./scratch.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const KEEP_OUTPUT = 64 * 1024;

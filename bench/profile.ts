@@ -16,8 +16,7 @@
  * the profile; the transaction counts are not available (PGlite serves one connection).
  */
 import postgres from "postgres";
-import { createServerDatabase } from "../tests/helpers/db.ts";
-import { freePort } from "../tests/helpers/process.ts";
+import { createScratchDatabase, freePort } from "./scratch.ts";
 import { type LoadSpec, runLoad } from "./load.ts";
 import { startServer } from "./procs.ts";
 import type { PostMode } from "./bodies.ts";
@@ -158,7 +157,7 @@ async function main(): Promise<void> {
   const baseUrl = Deno.env.get("BENCH_DATABASE_URL")?.trim() ||
     "postgres://postgres@127.0.0.1:5432/postgres";
   const dataDir = embedded ? await Deno.makeTempDir({ prefix: "bench-profile-" }) : null;
-  const db = embedded ? null : await createServerDatabase(baseUrl);
+  const db = embedded ? null : await createScratchDatabase(baseUrl);
   const where: Record<string, string> = db ? { DATABASE_URL: db.url } : { DATA_DIR: dataDir! };
   const inspect = freePort();
   const server = target === "baseline"

@@ -1,0 +1,200 @@
+/**
+ * The hostile values of the fuzz run (tests/security/fuzz_test.ts): JSON tokens, odd values and
+ * keys, path segments and templates, query bases, invalid UTF-8, methods and content types.
+ */
+
+/** One MiB, the body limit. */
+export const MIB = 1024 * 1024;
+
+/** Returns `inner` wrapped in `depth` pairs of `open`/`close`. */
+export const deep = (depth: number, open: string, close: string, inner = ""): string =>
+  open.repeat(depth) + inner + close.repeat(depth);
+
+/** JSON tokens JSON.stringify cannot produce, spliced in through sentinels. */
+export const RAW_TOKENS = [
+  "1e400",
+  "-1e400",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "01",
+  "0x10",
+  "1.",
+  ".5",
+  "+1",
+  "undefined",
+  "'single'",
+  "9223372036854775808",
+  "-9223372036854775809",
+  "1e308",
+  "-0",
+  "1E+2",
+  '"\\ud800"',
+  '"\\udc00x"',
+  '"\\u0000"',
+  '"\\x41"',
+  '"unterminated',
+  deep(10_000, "[", "]"),
+  deep(10_000, '{"a":', "}", "1"),
+  deep(2_000, "[", "]", '"x"'),
+];
+
+export const WEIRD_VALUES: readonly unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  1e308,
+  -1e308,
+  2 ** 63,
+  -(2 ** 63),
+  2 ** 53 + 1,
+  Number.MIN_VALUE,
+  "",
+  " ",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "1e308",
+  "null",
+  "true",
+  "0",
+  [],
+  {},
+  [null],
+  [[[]]],
+  { a: { b: {} } },
+  "x".repeat(10_000),
+  "\u0000",
+  "a\u0000b",
+  "\ud800",
+  "\udfff\ud800",
+  "é😀\u202e",
+  "<script>alert(1)</script>",
+  "' or 1=1 --",
+  "2026-13-45T25:61:61Z",
+  "2026-01-01T00:00:00",
+  "2026-01-01T00:00:00+99:99",
+  "+275760-09-13T00:00:00Z",
+  "-271821-04-20T00:00:00Z",
+  Array.from({ length: 65 }, (_, i) => i),
+  Array.from({ length: 2000 }, () => "x"),
+  { __proto__: { polluted: true } },
+];
+
+export const EXTRA_KEYS = [
+  "extra",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "x".repeat(1000),
+  "é😀",
+  "",
+  "$where",
+  "id",
+  "company_id",
+];
+
+export const SEGMENTS = [
+  "%00",
+  "a%00b",
+  "..",
+  "%2e%2e",
+  "%2E%2E%2F..%2F",
+  ".",
+  "",
+  "%ZZ",
+  "%",
+  "%E0%A4%A",
+  "%ED%A0%80",
+  "%C0%AF",
+  "%FF%FE",
+  "a%2Fb",
+  "a%5Cb",
+  ";x=1",
+  "%0D%0ASet-Cookie:%20x=1",
+  "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+  encodeURIComponent("é😀\u202e"),
+  "é😀",
+  "a".repeat(5000),
+  "x".repeat(129),
+  "x".repeat(128),
+  "%20",
+  "+",
+  "~",
+  "*",
+  "'",
+  "%27%20or%20%271%27%3D%271",
+  "%u0041",
+  "%%32%65",
+  "fz-p1",
+  "fz-p2",
+  "fz-s1",
+];
+
+export const PATH_TEMPLATES = [
+  "/players/{}/sessions",
+  "/model/state/{}",
+  "/api/dashboard/{}",
+  "/sessions/{}/finalize",
+  "/players/{}",
+  "/engagement/{}",
+  "/static/{}",
+  "/static/islands/{}",
+  "/{}",
+  "/{}/{}",
+  "/players/{}/sessions/{}",
+  "/health/{}",
+  "/dashboard/{}",
+];
+
+export const QUERY_BASES = [
+  "/dashboard/company",
+  "/dashboard/summary",
+  "/dashboard/timeseries",
+  "/company",
+  "/player",
+  "/engagement",
+];
+
+export const INVALID_UTF8: readonly number[][] = [
+  [0xff],
+  [0xfe, 0xff],
+  [0xc0, 0xaf],
+  [0xe2, 0x82],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0x80, 0x80, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+];
+
+export const CONTENT_TYPES = [
+  undefined,
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  "application/xml",
+  "application/json; charset=utf-16",
+  "application/json;;",
+  "json",
+  "application/jsonx",
+  "*/*",
+  "",
+  "APPLICATION/JSON",
+  "application/vnd.api+json",
+  "application/json; charset=\u00ff",
+];
+
+export const ODD_METHODS = [
+  "PUT",
+  "DELETE",
+  "PATCH",
+  "OPTIONS",
+  "HEAD",
+  "GET",
+  "POST",
+  "PROPFIND",
+  "FOO",
+];
