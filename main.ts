@@ -2,8 +2,8 @@
  * Entry point: reads the configuration, opens the database, migrates, serves, and shuts down
  * gracefully on SIGINT/SIGTERM (in-flight requests finish, then the database closes).
  */
-import { createApp } from "./api/app.ts";
-import { jsonLogger, type Logger } from "./api/log.ts";
+import { createApp } from "./app.ts";
+import { jsonLogger, type Logger } from "./http/log.ts";
 import {
   type Config,
   ConfigError,

@@ -1,8 +1,6 @@
 /** Company dashboard handlers (token in `t`) and the admin company seed. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { constantTimeEqual } from "../core/company.ts";
-import { badCredentials, deniedCredentials } from "../core/errors.ts";
 import {
   companyInfoRoute,
   companySummaryRoute,
@@ -15,14 +13,8 @@ import {
   companyTimeseries,
   seedCompany,
 } from "../services/company.ts";
-import type { AppDeps, AppEnv } from "./context.ts";
-
-/** Throws 401 without X-ADMIN-KEY and 403 for a wrong key or a locked (empty) ADMIN_KEY. */
-export function requireAdminKey(adminKey: string, header: string | undefined): void {
-  if (adminKey === "") throw deniedCredentials("Admin endpoints are locked (ADMIN_KEY is not set)");
-  if (header === undefined || header === "") throw badCredentials("Missing X-ADMIN-KEY header");
-  if (!constantTimeEqual(header, adminKey)) throw deniedCredentials("Invalid admin key");
-}
+import { requireAdminKey } from "../http/auth.ts";
+import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /** Registers the company and admin routes on the app. */
 export function registerCompany(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {

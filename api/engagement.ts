@@ -2,8 +2,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { engagementDashboardRoute, ingestSessionSummaryRoute } from "../openapi/engagement.ts";
 import { buildEngagementDashboard, createSummaryWriter } from "../services/engagement.ts";
-import { dashboardAuth, ingestAuth } from "./auth.ts";
-import type { AppDeps, AppEnv } from "./context.ts";
+import { dashboardAuth, ingestAuth } from "../http/auth.ts";
+import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /** Registers POST /internal/ingest/session_summary and GET /api/dashboard/{user_id}. */
 export function registerEngagement(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {

@@ -2,7 +2,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { ping } from "../db/health.ts";
 import { healthRoute, healthzRoute, readyzRoute } from "../openapi/health.ts";
-import type { AppDeps, AppEnv } from "./context.ts";
+import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /** Registers /health, /healthz and /readyz (GET and HEAD) on the app. */
 export function registerHealth(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {

@@ -11,8 +11,8 @@ import {
 import { createEventWriter, ingestBatch, toEventRow } from "../services/events.ts";
 import { finalizeSession } from "../services/finalize.ts";
 import { findModelState, listPlayerSessions } from "../services/players.ts";
-import { dashboardAuth, ingestAuth } from "./auth.ts";
-import type { AppDeps, AppEnv } from "./context.ts";
+import { dashboardAuth, ingestAuth } from "../http/auth.ts";
+import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /** Registers the telemetry routes on the app. */
 export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {

@@ -1,4 +1,4 @@
-/** Typed domain errors. The HTTP edge maps each kind to one status code (api/errors.ts). */
+/** Typed domain errors. The HTTP edges map each kind to one status code (http/errors.ts). */
 
 export type ErrorKind =
   | "bad_request"
@@ -38,3 +38,15 @@ export const forbidden = (message: string) => new DomainError("forbidden", messa
 export const notFound = (message: string) => new DomainError("not_found", message);
 /** Returns a 409-kind error. */
 export const conflict = (message: string) => new DomainError("conflict", message);
+
+/**
+ * Stored data broke an invariant the code relies on (e.g. an aggregate read from the database
+ * that no valid rows can produce). Not the caller's fault: the edge logs it as a bug and answers
+ * 500; its message is for the log only.
+ */
+export class InvariantViolation extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvariantViolation";
+  }
+}

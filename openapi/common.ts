@@ -98,7 +98,7 @@ export function errorWith<S extends ErrorStatus>(status: S, detail: string): (ty
 
 type Requirement = Record<string, string[]>[];
 
-/** Security requirements used by the routes (schemes registered in api/app.ts). */
+/** Security requirements used by the routes (schemes registered in api/mod.ts). */
 export const security: Record<
   "ingest" | "dashboardBearer" | "admin" | "companyToken",
   Requirement

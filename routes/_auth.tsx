@@ -1,7 +1,7 @@
 /** Page sign-in: the token form, its POST handler, the session check and sign-out. */
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { dashboardGrantOf } from "../api/auth.ts";
+import { dashboardGrantOf } from "../http/auth.ts";
 import type { Config } from "../config.ts";
 import { type PageEnv, sendPage } from "./_page.tsx";
 import {

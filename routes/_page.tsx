@@ -1,8 +1,9 @@
 /** Turns a page tree into an HTTP response: layout, stylesheet, island scripts, security headers. */
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ComponentChildren } from "preact";
-import type { AppDeps } from "../api/context.ts";
-import type { Logger } from "../api/log.ts";
+import type { AppDeps } from "../http/context.ts";
+import type { Logger } from "../http/log.ts";
 import { buildIslands, type IslandBuild, type StaticFile, staticFile } from "./_assets.ts";
 import { Layout } from "./_app.tsx";
 import { PAGE_HEADERS, renderBody, wrapDocument } from "./_render.tsx";
@@ -65,7 +66,7 @@ export interface PageSpec {
   title: string;
   heading?: string;
   lead?: ComponentChildren;
-  status?: 200 | 400 | 401 | 403 | 404 | 500 | 503;
+  status?: ContentfulStatusCode;
   body: ComponentChildren;
 }
 
@@ -109,7 +110,7 @@ export function sendStatic(c: Context, file: StaticFile): Response {
 export function errorPage(
   c: Context,
   env: PageEnv,
-  status: 400 | 401 | 403 | 404 | 500 | 503,
+  status: ContentfulStatusCode,
   title: string,
   message: string,
 ): Promise<Response> {

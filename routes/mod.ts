@@ -1,65 +1,63 @@
 /**
- * Registers the pages (routes/*.tsx) and their static assets on the app. Every page handler is
- * guarded: a database outage renders a 503 page, a domain error its status, anything else a 500
- * page (logged), so pages never answer with a JSON error.
+ * The pages (routes/*.tsx) and their static assets as one Hono sub-app. Its `onError` renders
+ * every failure as an HTML page with the status the API would give it (http/errors.ts): a
+ * database outage 503 with Retry-After, a domain error its status, a bug 500 (logged). Its
+ * `notFound` is an HTML 404 page, which the composition root (app.ts) also serves to browsers
+ * asking for unknown paths.
  */
-import type { Context } from "hono";
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppDeps, AppEnv } from "../api/context.ts";
-import { DomainError, notFound } from "../core/errors.ts";
+import { type Context, Hono } from "hono";
+import type { AppDeps, AppEnv } from "../http/context.ts";
+import { notFound } from "../core/errors.ts";
+import { bugFields, errorAnswer } from "../http/errors.ts";
 import { IdSchema } from "../openapi/common.ts";
-import { isDatabaseUnavailable } from "../db/errors.ts";
 import { handleLogout } from "./_auth.tsx";
 import { createAssets, errorPage, type PageEnv, sendStatic, sharedIslands } from "./_page.tsx";
-import type { Logger } from "../api/log.ts";
+import type { Logger } from "../http/log.ts";
 import { companyPage } from "./company.tsx";
 import { engagementLogin, engagementPage } from "./engagement.tsx";
 import { homePage } from "./index.tsx";
 import { playerLogin, playerPage } from "./player.tsx";
 
-type Handler = (c: Context<AppEnv>) => Promise<Response>;
+/** The title and explanation of an error page for a status. */
+function errorText(status: number, message: string): [title: string, text: string] {
+  if (status === 503) {
+    return message === "Database unavailable"
+      ? ["The database is unavailable", "Try again soon."]
+      : ["The service is busy", "Try again in a moment."];
+  }
+  if (status >= 500) return ["Something went wrong", "The error was logged."];
+  return ["This page cannot be shown", message];
+}
 
-const DOMAIN_STATUS = {
-  bad_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 400,
-  too_many_requests: 503,
-} as const;
+/** Returns the HTML error page of any failure, with the status of the shared error map. */
+async function failurePage(c: Context<AppEnv>, env: PageEnv, err: unknown): Promise<Response> {
+  const answer = errorAnswer(err);
+  if (answer.bug) env.deps.log("error", bugFields(err, c.get("requestId")));
+  const [title, text] = errorText(answer.status, answer.message);
+  const res = await errorPage(c, env, answer.status, title, text);
+  if (answer.retryAfter !== undefined) res.headers.set("Retry-After", String(answer.retryAfter));
+  return res;
+}
 
-function guard(env: PageEnv, handler: Handler): Handler {
-  return async (c) => {
-    try {
-      return await handler(c);
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) {
-        const res = await errorPage(c, env, 503, "The database is unavailable", "Try again soon.");
-        res.headers.set("Retry-After", "2");
-        return res;
-      }
-      if (err instanceof DomainError) {
-        return errorPage(c, env, DOMAIN_STATUS[err.kind], "This page cannot be shown", err.message);
-      }
-      env.deps.log("error", {
-        msg: "page failed",
-        request_id: c.get("requestId"),
-        error: err instanceof Error ? err.name : "unknown",
-        message: err instanceof Error ? err.message : String(err),
-        stack: err instanceof Error ? err.stack : undefined,
-      });
-      return errorPage(c, env, 500, "Something went wrong", "The error was logged.");
-    }
-  };
+/** The pages sub-app and its not-found page (for the composition root's browser 404s). */
+export interface Pages {
+  app: Hono<AppEnv>;
+  /** Returns the HTML 404 page. */
+  notFoundPage(c: Context<AppEnv>): Promise<Response>;
 }
 
 function redirect(path: string): Response {
   return new Response(null, { status: 302, headers: { Location: path } });
 }
 
-/** Registers /, the dashboards, sign-in/out and /static/* on the app. */
-export function registerPages(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
+/** Returns the pages sub-app: /, the dashboards, sign-in/out and /static/*. */
+export function createPages(deps: AppDeps): Pages {
   const env: PageEnv = { deps, assets: createAssets(deps.log) };
+  const app = new Hono<AppEnv>();
+  const notFoundPage = (c: Context<AppEnv>) =>
+    errorPage(c, env, 404, "Page not found", "There is no page at this address.");
+  app.onError((err, c) => failurePage(c, env, err));
+  app.notFound(notFoundPage);
   const userParam = (c: Context<AppEnv>, name: string) => {
     const id = c.req.param(name) ?? "";
     if (!IdSchema.safeParse(id).success) {
@@ -69,31 +67,31 @@ export function registerPages(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
     return id;
   };
 
-  app.get("/", guard(env, (c) => homePage(c, env)));
+  app.get("/", (c) => homePage(c, env));
   app.get("/player", (c) => {
     const id = c.req.query("player_id")?.trim() ?? "";
     return id ? redirect(`/players/${encodeURIComponent(id)}`) : redirect("/");
   });
   app.get(
     "/players/:player_id",
-    guard(env, (c) => playerPage(c, env, userParam(c, "player_id"))),
+    (c) => playerPage(c, env, userParam(c, "player_id")),
   );
   app.post(
     "/players/:player_id",
-    guard(env, (c) => playerLogin(c, env, userParam(c, "player_id"))),
+    (c) => playerLogin(c, env, userParam(c, "player_id")),
   );
-  app.get("/company", guard(env, (c) => companyPage(c, env)));
+  app.get("/company", (c) => companyPage(c, env));
   app.get("/engagement", (c) => {
     const id = c.req.query("user_id")?.trim() ?? "";
     return id ? redirect(`/engagement/${encodeURIComponent(id)}`) : redirect("/");
   });
   app.get(
     "/engagement/:user_id",
-    guard(env, (c) => engagementPage(c, env, userParam(c, "user_id"))),
+    (c) => engagementPage(c, env, userParam(c, "user_id")),
   );
   app.post(
     "/engagement/:user_id",
-    guard(env, (c) => engagementLogin(c, env, userParam(c, "user_id"))),
+    (c) => engagementLogin(c, env, userParam(c, "user_id")),
   );
   app.post("/logout", (c) => handleLogout(c, env));
 
@@ -108,6 +106,7 @@ export function registerPages(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
     const file = build?.files.get(c.req.param("file"));
     return file ? sendStatic(c, file) : c.notFound();
   });
+  return { app, notFoundPage };
 }
 
 /**

@@ -6,7 +6,7 @@
  * which keep their declaration order), pretty-printed, with a trailing newline.
  */
 import postgres from "postgres";
-import { createApp, documentInfo } from "../api/app.ts";
+import { createApi, documentInfo } from "../api/mod.ts";
 import { loadConfig } from "../config.ts";
 
 export const OPENAPI_PATH = new URL("../openapi/openapi.json", import.meta.url);
@@ -51,7 +51,7 @@ export function documentText(document: unknown): string {
 export async function buildDocument(): Promise<unknown> {
   const sql = postgres("postgres://unused@127.0.0.1:9/unused", { max: 1 });
   try {
-    const app = createApp({
+    const app = createApi({
       config: loadConfig({ APP_ENV: "test" }),
       sql,
       log: () => {},

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { errorHandler } from "../../api/errors.ts";
 import { ConcurrentWriteError } from "../../db/errors.ts";
-import type { AppEnv } from "../../api/context.ts";
-import type { LogFields } from "../../api/log.ts";
+import type { AppEnv } from "../../http/context.ts";
+import type { LogFields } from "../../http/log.ts";
 
 function appThrowing(err: Error) {
   const logged: LogFields[] = [];

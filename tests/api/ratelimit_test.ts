@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import type { AppEnv } from "../../api/context.ts";
-import { authFailureLimit } from "../../api/ratelimit.ts";
+import type { AppEnv } from "../../http/context.ts";
+import { authFailureLimit } from "../../http/ratelimit.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { openTestDatabase } from "../helpers/db.ts";
 

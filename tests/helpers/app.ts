@@ -1,13 +1,13 @@
 /** Builds the app for API tests (no network): test config, captured log lines, pinned clock. */
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import { createApp } from "../../api/app.ts";
-import type { AppEnv } from "../../api/context.ts";
-import type { LogFields } from "../../api/log.ts";
+import type { Hono } from "hono";
+import { createApp } from "../../app.ts";
+import type { AppEnv } from "../../http/context.ts";
+import type { LogFields } from "../../http/log.ts";
 import { loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/client.ts";
 
 export interface TestApp {
-  app: OpenAPIHono<AppEnv>;
+  app: Hono<AppEnv>;
   /** Every log line the app wrote, as JSON text. */
   logs: string[];
   /** Sets the clock the app reads. */

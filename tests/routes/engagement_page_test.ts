@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { createApp } from "../../api/app.ts";
+import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { openTestDatabase } from "../helpers/db.ts";

@@ -5,8 +5,7 @@
  * production refuses unsafe configuration; token comparison looks at every candidate.
  */
 import assert from "node:assert/strict";
-import { dashboardGrantOf, tokenMatches } from "../../api/auth.ts";
-import { requireAdminKey } from "../../api/company.ts";
+import { dashboardGrantOf, requireAdminKey, tokenMatches } from "../../http/auth.ts";
 import { ConfigError, DEV_DASHBOARD_TOKEN_SALT, loadConfig } from "../../config.ts";
 import { constantTimeEqual, dashboardTokenFor } from "../../core/company.ts";
 import { DomainError } from "../../core/errors.ts";

@@ -1,16 +1,13 @@
-/** Builds the HTTP application: middleware, the API areas, the contract and its docs. */
+/** The API as one sub-app: the areas, the contract (`/openapi.json`) and its docs, JSON errors. */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { securitySchemes } from "../openapi/common.ts";
-import type { AppDeps, AppEnv } from "./context.ts";
-import { detail, errorHandler, validationHook } from "./errors.ts";
+import type { AppDeps, AppEnv } from "../http/context.ts";
+import { errorHandler, validationHook } from "./errors.ts";
 import { registerEngagement } from "./engagement.ts";
 import { registerHealth } from "./health.ts";
-import { authFailureLimit } from "./ratelimit.ts";
 import { registerTelemetry } from "./telemetry.ts";
 import { registerCompany } from "./company.ts";
-import { baseHeaders, corsFor, limitBody, requestLog } from "./middleware.ts";
-import { registerPages } from "../routes/mod.ts";
 
 export const API_VERSION = "1.0.0";
 
@@ -37,18 +34,12 @@ export const documentInfo: {
   ],
 };
 
-/** Returns the application for the given dependencies. */
-export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+/** Returns the API sub-app: its routes, security schemes and `{"detail": …}` error answers. */
+export function createApi(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
   }
-
-  app.use("*", requestLog(deps.log));
-  app.use("*", baseHeaders());
-  app.use("*", corsFor(deps.config.corsOrigins));
-  app.use("*", limitBody());
-  app.use("*", authFailureLimit(deps.config.authFailLimit, deps.config.authFailWindowSeconds));
 
   registerHealth(app, deps);
   registerTelemetry(app, deps);
@@ -59,9 +50,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.doc31("/openapi.json", documentInfo);
     app.get("/docs", swaggerUI({ url: "/openapi.json" }));
   }
-
-  registerPages(app, deps);
-  app.notFound((c) => detail(c, 404, "Not Found"));
   app.onError(errorHandler(deps.log));
   return app;
 }

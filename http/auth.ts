@@ -1,8 +1,8 @@
-/** Credential checks shared by the API areas. Tokens compare in constant time. */
+/** Credential checks shared by the API and the pages. Tokens compare in constant time. */
 import type { MiddlewareHandler } from "hono";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "./context.ts";
-import { digestsEqual, secretDigest } from "../core/company.ts";
+import { constantTimeEqual, digestsEqual, secretDigest } from "../core/company.ts";
 import { badCredentials, deniedCredentials } from "../core/errors.ts";
 
 /** Returns the token of an `Authorization: Bearer <token>` header, or throws 401. */
@@ -79,4 +79,11 @@ export function dashboardAuth(config: Config, param: string): MiddlewareHandler<
     authorizeDashboard(config, c.req.header("authorization"), userId);
     await next();
   };
+}
+
+/** Throws 401 without X-ADMIN-KEY and 403 for a wrong key or a locked (empty) ADMIN_KEY. */
+export function requireAdminKey(adminKey: string, header: string | undefined): void {
+  if (adminKey === "") throw deniedCredentials("Admin endpoints are locked (ADMIN_KEY is not set)");
+  if (header === undefined || header === "") throw badCredentials("Missing X-ADMIN-KEY header");
+  if (!constantTimeEqual(header, adminKey)) throw deniedCredentials("Invalid admin key");
 }

@@ -1,0 +1,37 @@
+/**
+ * The composition root: the one place the HTTP application is assembled from its edges. The
+ * cross-cutting middleware (http/) wraps everything; the API (api/) and the pages (routes/) are
+ * sub-apps that never import each other. Used by main.ts, scripts/openapi.ts and the tests.
+ */
+import { type Context, Hono } from "hono";
+import { createApi } from "./api/mod.ts";
+import { errorHandler } from "./api/errors.ts";
+import type { AppDeps, AppEnv } from "./http/context.ts";
+import { detail } from "./http/errors.ts";
+import { baseHeaders, corsFor, limitBody, requestLog } from "./http/middleware.ts";
+import { authFailureLimit } from "./http/ratelimit.ts";
+import { createPages } from "./routes/mod.ts";
+
+/** Returns true when the client prefers a page (a browser's `Accept` names text/html). */
+export function wantsHtml(c: Context): boolean {
+  return /\btext\/html\b/i.test(c.req.header("accept") ?? "");
+}
+
+/** Returns the application for the given dependencies. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", requestLog(deps.log));
+  app.use("*", baseHeaders());
+  app.use("*", corsFor(deps.config.corsOrigins));
+  app.use("*", limitBody());
+  app.use("*", authFailureLimit(deps.config.authFailLimit, deps.config.authFailWindowSeconds));
+
+  app.route("/", createApi(deps));
+  const pages = createPages(deps);
+  app.route("/", pages.app);
+
+  app.notFound((c) => (wantsHtml(c) ? pages.notFoundPage(c) : detail(c, 404, "Not Found")));
+  // Failures outside both sub-apps (middleware) are answered like the API's.
+  app.onError(errorHandler(deps.log));
+  return app;
+}
