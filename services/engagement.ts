@@ -36,7 +36,7 @@ export async function ingestSessionSummary(
   return (await insertEngagementSession(sql, toEngagementSession(body))) ? "ok" : "duplicate";
 }
 
-/** Group-commit writer of session summaries: concurrent ingests share one statement per tick. */
+/** Group-commit writer of session summaries: concurrent ingests share one statement. */
 export interface SummaryWriter {
   /** Returns "ok" or "duplicate" once the statement holding the summary has committed. */
   ingest(body: SessionSummary): Promise<IngestStatus>;

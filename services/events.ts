@@ -1,7 +1,8 @@
 /**
  * Ingest of attempt events. Single events from concurrent requests are coalesced into one
- * autocommitted statement per tick (group commit); every request is answered only after the
- * statement holding its row has committed. A batch is stored all-or-nothing.
+ * autocommitted statement (group commit: the events that arrive while a statement is in flight go
+ * in the next one); every request is answered only after the statement holding its row has
+ * committed. A batch is stored all-or-nothing.
  */
 import { companyIdFor } from "../core/company.ts";
 import { conflict } from "../core/errors.ts";
@@ -171,7 +172,7 @@ export async function ingestBatch(
   return await sql.begin(async (tx) => batchCounts(await ingestRows(tx, rows)));
 }
 
-/** Returns the group-commit writer of single events over `sql` (one statement per tick). */
+/** Returns the group-commit writer of single events over `sql` (see services/group_commit.ts). */
 export function createEventWriter(sql: Sql, maxBatch = 500): GroupCommit<EventRow, Outcome> {
-  return createGroupCommit((rows) => ingestRows(sql, rows), maxBatch);
+  return createGroupCommit((rows) => ingestRows(sql, rows), { maxBatch });
 }

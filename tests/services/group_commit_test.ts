@@ -1,8 +1,33 @@
 import assert from "node:assert/strict";
 import { createGroupCommit } from "../../services/group_commit.ts";
 
-/** A store that records the batches it was given; items "bad" fail their whole statement. */
-function recordingStore(fail: (items: string[]) => Error | null = () => null) {
+/**
+ * A store whose statements stay in flight until the test ends them: `calls` records the batch of
+ * every statement when it starts, `finish(k)` commits statement k (or fails it when `fail` says so).
+ */
+function heldStore(fail: (items: string[]) => Error | null = () => null) {
+  const calls: string[][] = [];
+  const ends: (() => void)[] = [];
+  const store = (items: string[]) => {
+    calls.push([...items]);
+    return new Promise<string[]>((resolve, reject) => {
+      ends.push(() => {
+        const err = fail(items);
+        if (err) reject(err);
+        else resolve(items.map((i) => i.toUpperCase()));
+      });
+    });
+  };
+  /** Commits statement `k` and lets its callers and the next statement run. */
+  const finish = async (k: number) => {
+    ends[k]();
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
+  return { calls, store, finish };
+}
+
+/** A store that commits at once (answers through promise jobs only, no timer). */
+function instantStore(fail: (items: string[]) => Error | null = () => null) {
   const calls: string[][] = [];
   const store = (items: string[]) => {
     calls.push([...items]);
@@ -12,40 +37,100 @@ function recordingStore(fail: (items: string[]) => Error | null = () => null) {
   return { calls, store };
 }
 
-Deno.test("group commit: concurrent submits share one statement, answers in order", async () => {
-  const { calls, store } = recordingStore();
+Deno.test("createGroupCommit writes a lone submit at once, without waiting for a timer", async () => {
+  const { calls, store } = instantStore();
   const queue = createGroupCommit(store);
-  const answers = await Promise.all(["a", "b", "c"].map((i) => queue.submit(i)));
-  assert.deepEqual(answers, ["A", "B", "C"]);
-  assert.deepEqual(calls, [["a", "b", "c"]]);
-  // A later submit gets a statement of its own.
-  assert.equal(await queue.submit("d"), "D");
-  assert.deepEqual(calls, [["a", "b", "c"], ["d"]]);
+  const answer = queue.submit("a");
+  // The statement started inside submit itself: nothing was scheduled for later.
+  assert.deepEqual(calls, [["a"]]);
+  assert.equal(await answer, "A");
+  const second = queue.submit("b");
+  assert.deepEqual(calls, [["a"], ["b"]]);
+  assert.equal(await second, "B");
 });
 
-Deno.test("group commit: at most maxBatch items per statement", async () => {
-  const { calls, store } = recordingStore();
-  const queue = createGroupCommit(store, 2);
-  const answers = await Promise.all(["a", "b", "c", "d", "e"].map((i) => queue.submit(i)));
+Deno.test("createGroupCommit writes submits that arrive while a statement is in flight together in the next one", async () => {
+  const { calls, store, finish } = heldStore();
+  const queue = createGroupCommit(store, { maxInFlight: 1 });
+  const answers: string[] = [];
+  const submit = (item: string) => queue.submit(item).then((a) => answers.push(a));
+  const all = ["a", "b", "c", "d"].map(submit);
+  assert.deepEqual(calls, [["a"]]);
+  // Nobody is answered before the statement holding the item has committed.
+  await Promise.resolve();
+  assert.deepEqual(answers, []);
+  await finish(0);
+  assert.deepEqual(answers, ["A"]);
+  assert.deepEqual(calls, [["a"], ["b", "c", "d"]]);
+  const late = submit("e");
+  assert.deepEqual(calls, [["a"], ["b", "c", "d"]], "e waits for the statement in flight");
+  await finish(1);
+  assert.deepEqual(answers, ["A", "B", "C", "D"]);
+  assert.deepEqual(calls, [["a"], ["b", "c", "d"], ["e"]]);
+  await finish(2);
+  await Promise.all([...all, late]);
   assert.deepEqual(answers, ["A", "B", "C", "D", "E"]);
-  assert.deepEqual(calls, [["a", "b"], ["c", "d"], ["e"]]);
 });
 
-Deno.test("group commit: a bad value fails only its own request", async () => {
+Deno.test("createGroupCommit keeps at most maxInFlight statements running (default 2)", async () => {
+  const { calls, store, finish } = heldStore();
+  const queue = createGroupCommit(store);
+  const all = ["a", "b", "c", "d", "e"].map((i) => queue.submit(i));
+  assert.deepEqual(calls, [["a"], ["b"]]);
+  await finish(1);
+  assert.deepEqual(calls, [["a"], ["b"], ["c", "d", "e"]]);
+  await finish(0);
+  await finish(2);
+  assert.deepEqual(await Promise.all(all), ["A", "B", "C", "D", "E"]);
+  assert.equal(calls.length, 3);
+});
+
+Deno.test("createGroupCommit puts at most maxBatch items in one statement", async () => {
+  const { calls, store, finish } = heldStore();
+  const queue = createGroupCommit(store, { maxBatch: 2, maxInFlight: 1 });
+  const all = ["a", "b", "c", "d", "e", "f"].map((i) => queue.submit(i));
+  assert.deepEqual(calls, [["a"]]);
+  for (let k = 0; k < 4; k++) await finish(k);
+  assert.deepEqual(calls, [["a"], ["b", "c"], ["d", "e"], ["f"]]);
+  assert.deepEqual(await Promise.all(all), ["A", "B", "C", "D", "E", "F"]);
+});
+
+Deno.test("createGroupCommit fails only the request whose value failed a shared statement", async () => {
   const bad = Object.assign(new Error("invalid byte sequence"), { code: "22021" });
-  const { calls, store } = recordingStore((items) => (items.includes("bad") ? bad : null));
-  const queue = createGroupCommit(store);
-  const results = await Promise.allSettled(["a", "bad", "c"].map((i) => queue.submit(i)));
-  assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
-  assert.equal((results[1] as PromiseRejectedResult).reason, bad);
-  assert.deepEqual(calls, [["a", "bad", "c"], ["a"], ["bad"], ["c"]]);
+  const { calls, store, finish } = heldStore((items) => (items.includes("bad") ? bad : null));
+  const queue = createGroupCommit(store, { maxInFlight: 1 });
+  const results = Promise.allSettled(["first", "a", "bad", "c"].map((i) => queue.submit(i)));
+  await finish(0);
+  await finish(1);
+  for (let k = 2; k < 5; k++) await finish(k);
+  const settled = await results;
+  assert.deepEqual(settled.map((r) => r.status), [
+    "fulfilled",
+    "fulfilled",
+    "rejected",
+    "fulfilled",
+  ]);
+  assert.equal((settled[2] as PromiseRejectedResult).reason, bad);
+  assert.deepEqual(calls, [["first"], ["a", "bad", "c"], ["a"], ["bad"], ["c"]]);
 });
 
-Deno.test("group commit: a database outage fails the whole tick at once, no retries", async () => {
+Deno.test("createGroupCommit fails a whole statement at once on a database outage, no retries", async () => {
   const down = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
-  const { calls, store } = recordingStore(() => down);
-  const queue = createGroupCommit(store);
-  const results = await Promise.allSettled(["a", "b"].map((i) => queue.submit(i)));
-  assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected"]);
-  assert.deepEqual(calls, [["a", "b"]]);
+  const { calls, store, finish } = heldStore((items) => (items.length > 1 ? down : null));
+  const queue = createGroupCommit(store, { maxInFlight: 1 });
+  const results = Promise.allSettled(["first", "a", "b"].map((i) => queue.submit(i)));
+  await finish(0);
+  await finish(1);
+  const settled = await results;
+  assert.deepEqual(settled.map((r) => r.status), ["fulfilled", "rejected", "rejected"]);
+  assert.deepEqual(calls, [["first"], ["a", "b"]]);
+});
+
+Deno.test("createGroupCommit answers a lone submit when the store fails synchronously", async () => {
+  const queue = createGroupCommit<string, string>(() => {
+    throw new Error("boom");
+  }, { maxInFlight: 1 });
+  await assert.rejects(queue.submit("a"), /boom/);
+  // The slot was freed: the next submit gets its own statement.
+  await assert.rejects(queue.submit("b"), /boom/);
 });
