@@ -5,7 +5,7 @@
 import { useSignal } from "@preact/signals";
 import type { Timeseries } from "../openapi/company.ts";
 import { ChartFigure } from "./_ChartCanvas.tsx";
-import { dayLabel, fixed, percent } from "./_format.ts";
+import { dayLabel, fixed, percent } from "./format.ts";
 
 type Bucket = "day" | "week";
 type Period = Timeseries["buckets"][number];

@@ -10,7 +10,7 @@ export function boot<P extends object>(name: string, component: FunctionComponen
   for (const root of roots) {
     const source = document.getElementById(root.dataset.props ?? "");
     if (!source) continue;
-    // The server serialized exactly this island's props (routes/_render.tsx).
+    // The server serialized exactly this island's props (routes/render.tsx).
     const props = JSON.parse(source.textContent ?? "{}") as P;
     hydrate(h(component, props), root);
     root.dataset.hydrated = "true";

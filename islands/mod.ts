@@ -1,6 +1,6 @@
 /**
  * The island registry: the only components that run in the browser. The server renders them
- * through `<Island name=… />` (routes/_render.tsx); routes/_assets.ts bundles one entry per name.
+ * through `<Island name=… />` (routes/render.tsx); routes/assets.ts bundles one entry per name.
  */
 import type { ComponentProps } from "preact";
 import Chart from "./Chart.tsx";

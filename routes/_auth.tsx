@@ -10,7 +10,7 @@ import {
   sessionCookieName,
   sessionCovers,
   verifySession,
-} from "./_session.ts";
+} from "./session.ts";
 import { LoginForm, Notice } from "./_ui.tsx";
 
 /** Returns the user the request's session cookie grants (`*` = any), or null. */

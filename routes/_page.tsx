@@ -4,9 +4,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ComponentChildren } from "preact";
 import type { AppDeps } from "../http/context.ts";
 import type { Logger } from "../http/log.ts";
-import { buildIslands, type IslandBuild, type StaticFile, staticFile } from "./_assets.ts";
+import { buildIslands, type IslandBuild, type StaticFile, staticFile } from "./assets.ts";
 import { Layout } from "./_app.tsx";
-import { PAGE_HEADERS, renderBody, wrapDocument } from "./_render.tsx";
+import { PAGE_HEADERS, renderBody, wrapDocument } from "./render.tsx";
 import { Notice } from "./_ui.tsx";
 
 const STYLESHEET = new URL("../static/app.css", import.meta.url);

@@ -1,6 +1,6 @@
 /** Small building blocks shared by the pages (server-only; no JavaScript ships for them). */
 import type { ComponentChildren } from "preact";
-import { weekdayLabel } from "../islands/_format.ts";
+import { weekdayLabel } from "../islands/format.ts";
 
 /** A titled box. */
 export function Card(

@@ -1,11 +1,11 @@
 /** `/company?t=TOKEN`: a company's privacy-guarded aggregates. */
 import type { Context } from "hono";
 import { DomainError } from "../core/errors.ts";
-import { fixed, percent } from "../islands/_format.ts";
+import { fixed, percent } from "../islands/format.ts";
 import type { CompanyInfo } from "../openapi/company.ts";
 import { companyInfo, companySummary, companyTimeseries } from "../services/company.ts";
 import { type PageEnv, sendPage } from "./_page.tsx";
-import { Island } from "./_render.tsx";
+import { Island } from "./render.tsx";
 import { Metric, Metrics, Notice } from "./_ui.tsx";
 
 const TITLE = "Company";

@@ -2,12 +2,12 @@
 import type { Context } from "hono";
 import type { EngagementDashboard } from "../openapi/engagement.ts";
 import { windowDays } from "../core/rollup.ts";
-import { dayLabel, fixed } from "../islands/_format.ts";
+import { dayLabel, fixed } from "../islands/format.ts";
 import { buildEngagementDashboard } from "../services/engagement.ts";
 import { handleLogin, loginPage, otherUserPage, sessionUser, SignOut } from "./_auth.tsx";
-import { Island } from "./_render.tsx";
+import { Island } from "./render.tsx";
 import { type PageEnv, sendPage } from "./_page.tsx";
-import { sessionCovers } from "./_session.ts";
+import { sessionCovers } from "./session.ts";
 import { Badge, Card, DayStrip, Metric, Metrics, Notice } from "./_ui.tsx";
 
 const HOUR = 3_600_000;

@@ -1,13 +1,13 @@
 /** `/players/{player_id}`: one player's sessions, trends, model and prediction. */
 import type { Context } from "hono";
 import { windowDays } from "../core/rollup.ts";
-import { fixed, percent, utcMinute } from "../islands/_format.ts";
+import { fixed, percent, utcMinute } from "../islands/format.ts";
 import type { ModelState, SessionSummary } from "../openapi/telemetry.ts";
 import { type PlayerDashboard, playerDashboard } from "../services/dashboards.ts";
 import { handleLogin, loginPage, otherUserPage, sessionUser, SignOut } from "./_auth.tsx";
 import { type PageEnv, sendPage } from "./_page.tsx";
-import { Island } from "./_render.tsx";
-import { sessionCovers } from "./_session.ts";
+import { Island } from "./render.tsx";
+import { sessionCovers } from "./session.ts";
 import { Badge, Card, DayStrip, Fact, Facts, Metric, Metrics, Notice } from "./_ui.tsx";
 import { validUserId } from "./engagement.tsx";
 

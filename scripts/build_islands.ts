@@ -2,7 +2,7 @@
  * `deno task build`: bundles the islands ahead of time into the cache the server reads
  * (node_modules/.cache/islands/<key>), and prints each bundle with its gzipped size.
  */
-import { buildIslands } from "../routes/_assets.ts";
+import { buildIslands } from "../routes/assets.ts";
 
 const started = performance.now();
 const build = await buildIslands();

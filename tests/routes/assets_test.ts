@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildIslands, type IslandBuild } from "../../routes/_assets.ts";
+import { buildIslands, type IslandBuild } from "../../routes/assets.ts";
 
 /** Returns every file an entry loads (static and dynamic imports), itself included. */
 function reachable(build: IslandBuild, entry: string): Set<string> {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
-import { Island, renderBody, serializeProps, wrapDocument } from "../../routes/_render.tsx";
-import { issueSession, sessionCovers, verifySession } from "../../routes/_session.ts";
+import { Island, renderBody, serializeProps, wrapDocument } from "../../routes/render.tsx";
+import { issueSession, sessionCovers, verifySession } from "../../routes/session.ts";
 import { freshness, relativeTime } from "../../routes/engagement.tsx";
 
 Deno.test("serializeProps: no value can close the script tag or open a comment", () => {

@@ -4,7 +4,7 @@
  * A page is a Preact tree rendered once on the server with `preact-render-to-string`. Inside it,
  * `<Island name="…" props={…} />` renders an island's server HTML inside a marked `<div>` and
  * serializes its props into a `<script type="application/json">` beside it; the renderer then adds
- * one `<script type="module">` per island used (the content-hashed bundles of routes/_assets.ts).
+ * one `<script type="module">` per island used (the content-hashed bundles of routes/assets.ts).
  * A page that renders no island ships no JavaScript at all.
  */
 import {
