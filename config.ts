@@ -5,7 +5,7 @@
  * naming every problem (see `ConfigError`).
  */
 
-export type AppEnv = "development" | "test" | "production";
+export type DeployEnv = "development" | "test" | "production";
 
 /** A dashboard bearer token and the user it may read (`*` = any user). */
 export interface DashboardGrant {
@@ -16,7 +16,7 @@ export interface DashboardGrant {
 export interface Config {
   port: number;
   host: string;
-  appEnv: AppEnv;
+  appEnv: DeployEnv;
   /** `postgres://…` URL, or null for the embedded PGlite database under `dataDir`. */
   databaseUrl: string | null;
   dataDir: string;
@@ -113,7 +113,7 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
   if (rawEnv !== "development" && rawEnv !== "test" && rawEnv !== "production") {
     problems.push(`APP_ENV must be development, test or production (got "${rawEnv}")`);
   }
-  const appEnv: AppEnv = rawEnv === "production" || rawEnv === "test" ? rawEnv : "development";
+  const appEnv: DeployEnv = rawEnv === "production" || rawEnv === "test" ? rawEnv : "development";
   const production = appEnv === "production";
 
   const databaseUrl = env.DATABASE_URL?.trim() || null;

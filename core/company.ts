@@ -1,7 +1,7 @@
 /**
  * Company identity (DESIGN.md "Company identity and dashboards").
  *
- * Reproduces the seed system byte for byte so its company ids and dashboard tokens stay valid:
+ * Reproduces the legacy system byte for byte so its company ids and dashboard tokens stay valid:
  * `s = name.lower().strip(); s = re.sub(r"\s+", " ", s); s = re.sub(r"[^\w\s]", "", s)`
  * with Python 3's Unicode `str` semantics, then sha256 over the UTF-8 bytes.
  */
@@ -32,7 +32,7 @@ function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** Returns the seed's normalized company name (lowercase, trimmed, spaces collapsed, no punctuation). */
+/** Returns the legacy system's normalized company name (lowercase, trimmed, spaces collapsed, no punctuation). */
 export function normalizeCompanyName(name: string): string {
   let s = name.toLowerCase().replace(PY_LEADING_SPACE, "").replace(PY_TRAILING_SPACE, "");
   s = s.replace(PY_SPACE_RUN, " ");

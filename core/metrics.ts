@@ -4,7 +4,7 @@
  * Per sequence 1, 2, 3: solved = some attempt correct; fta_seq = 1 when attempt 1 is correct;
  * attempts_used = attempt_index of the first (lowest-index) correct attempt, else 3. A missing
  * sequence is unsolved (fta 0, attempts 3); sequences outside 1..3 are ignored. Means are
- * computed as `sum / 3` so the floats are bit-identical to the seed's Python.
+ * computed as `sum / 3` so the floats are bit-identical to the legacy system's Python.
  */
 import { CoreInputError } from "./input_error.ts";
 

@@ -17,7 +17,7 @@ export async function companyByToken(sql: Sql, token: string): Promise<CompanyRo
 }
 
 /** Registers a company unless it is known already (finalize's auto-registration). */
-export async function registerCompany(tx: Tx, companyId: string, token: string): Promise<void> {
+export async function insertCompanyToken(tx: Tx, companyId: string, token: string): Promise<void> {
   await tx`
     insert into company_registry (company_id, company_name, dashboard_token)
     values (${companyId}, null, ${token})

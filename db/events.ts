@@ -1,4 +1,5 @@
 /** SQL for attempt events and the play sessions they belong to. */
+import { ATTEMPT_CONTENT_FIELDS } from "../core/attempt.ts";
 import { type Sql, textArray, type Tx } from "./client.ts";
 
 /** An attempt as stored (company_name already turned into company_id). */
@@ -20,7 +21,7 @@ export interface EventRow {
 }
 
 /** What one statement did with an event; "retry" = a concurrent writer hid the answer. */
-export type IngestStatus =
+export type EventIngestStatus =
   | "stored"
   | "duplicate"
   | "different"
@@ -38,13 +39,26 @@ function recordset(q: Sql | Tx, rows: readonly EventRow[]) {
     volts_count int, company_id text)`;
 }
 
-/** Returns the fragment "stored attempt `e` has the content of input row `i`". */
+/**
+ * Returns the fragment "stored attempt `e` has the content of input row `i`": the SQL form of
+ * `sameAttemptContent` (core/attempt.ts), over the same fields in the same order.
+ */
 function storedMatchesInput(q: Sql | Tx) {
-  return q`(e.player_id, e.task_version, e.sequence_length, e.is_correct, e.duration_ms,
-      e.ts_utc, e.remediation_stage, e.volts_count, e.company_id, e.presented, e.input)
-    is not distinct from (i.player_id, i.task_version, i.sequence_length, i.is_correct,
-      i.duration_ms, i.ts_utc, i.remediation_stage, i.volts_count, i.company_id, i.presented,
-      i.input)`;
+  const row = (alias: string) =>
+    q.unsafe(ATTEMPT_CONTENT_FIELDS.map((field) => `${alias}.${field}`).join(", "));
+  return q`(${row("e")}) is not distinct from (${row("i")})`;
+}
+
+/** Returns whether the ingest statement's SQL rule deems two attempts the same content. */
+export async function sameContentInDatabase(
+  q: Sql | Tx,
+  stored: EventRow,
+  input: EventRow,
+): Promise<boolean> {
+  const [{ same }] = await q<{ same: boolean }[]>`
+    select ${storedMatchesInput(q)} as same
+    from (select * from ${recordset(q, [stored])}) e, (select * from ${recordset(q, [input])}) i`;
+  return same;
 }
 
 /** SQLSTATE of an atomic ingest that a concurrent writer raced (nothing was stored). */
@@ -64,7 +78,7 @@ export async function ingestEvents(
   q: Sql | Tx,
   rows: readonly EventRow[],
   { atomic = false }: { atomic?: boolean } = {},
-): Promise<IngestStatus[]> {
+): Promise<EventIngestStatus[]> {
   if (rows.length === 0) return [];
   // The flag is SQL text, not a parameter: each mode keeps one cached generic plan (a boolean
   // parameter that prunes the plan makes Postgres re-plan this statement at every execution).
@@ -73,7 +87,7 @@ export async function ingestEvents(
   // `= any(array)` is planned as primary-key probes at every table size (`in (select … from
   // input)` was planned as a hash join over all sessions once the table grew).
   const sessionIds = [...new Set(rows.map((r) => r.session_id))];
-  const result = await q<{ ord: number; status: IngestStatus }[]>`
+  const result = await q<{ ord: number; status: EventIngestStatus }[]>`
     with input as (
       select * from ${recordset(q, rows)}
     ),
@@ -142,7 +156,7 @@ export async function ingestEvents(
         else status
       end as status
     from statuses`;
-  const statuses: IngestStatus[] = new Array(rows.length);
+  const statuses: EventIngestStatus[] = new Array(rows.length);
   for (const r of result) statuses[r.ord] = r.status;
   return statuses;
 }

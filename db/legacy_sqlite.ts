@@ -1,12 +1,12 @@
 /**
- * Reads the seed system's SQLite file (telemetry.db) with Deno's built-in `node:sqlite`, read
+ * Reads the legacy system's SQLite file (telemetry.db) with Deno's built-in `node:sqlite`, read
  * only, and validates every row before anything is written elsewhere: a file that is not SQLite,
  * lacks a table or column, or holds a row this service cannot represent is a LegacyFileError.
  *
  * Two schemas exist, told apart by their columns: the handover version (earth only) and the later
  * version, which adds `session_summary.stress_score` and `model_state.model_name`.
  *
- * SQLite as the seed (SQLAlchemy) wrote it: timestamps are TEXT such as
+ * SQLite as the legacy system (SQLAlchemy) wrote it: timestamps are TEXT such as
  * `2024-01-15 14:30:00.000000` (no offset = UTC), booleans INTEGER 0/1, JSON columns TEXT.
  */
 import { DatabaseSync } from "node:sqlite";
@@ -33,7 +33,7 @@ export interface LegacyCompany {
   created_ts_utc: Date | null;
 }
 
-/** Which version of the seed system wrote the file. */
+/** Which version of the legacy system wrote the file. */
 export type LegacySchema = "handover" | "later";
 
 /** The validated content of a legacy file, each table in id order. */
@@ -208,7 +208,7 @@ function detectSchema(db: DatabaseSync): LegacySchema {
   }
   if (problems.length > 0) {
     throw new LegacyFileError(
-      `not a telemetry.db of the seed system (handover or later schema): ${problems.join("; ")}`,
+      `not a telemetry.db of the legacy system (handover or later schema): ${problems.join("; ")}`,
     );
   }
   const later = Object.entries(LATER_COLUMNS).flatMap(([table, columns]) =>
@@ -219,7 +219,7 @@ function detectSchema(db: DatabaseSync): LegacySchema {
   if (present.length === later.length) return "later";
   const name = (cs: typeof later) => cs.map((c) => `${c.table}.${c.column}`).join(", ");
   throw new LegacyFileError(
-    "not a telemetry.db of the seed system: it has the later schema's " +
+    "not a telemetry.db of the legacy system: it has the later schema's " +
       `${name(present)} but lacks ${name(later.filter((c) => !c.present))}`,
   );
 }

@@ -8,7 +8,7 @@ const TokenQuery = z.object({
   t: z.string().max(256).optional().openapi({
     param: { name: "t", in: "query" },
     description: "Company dashboard token (24 hex characters, from POST /admin/seed_company). " +
-      "The example is the seed system's token for Acme Corp.",
+      "The example is the legacy system's token for Acme Corp.",
     example: "6ce99e1e54ed18055b582ae8",
   }),
 });

@@ -68,9 +68,9 @@ export const UserIdParamsSchema = z.object({
 });
 
 /** The validated ingest body. */
-export type SessionSummary = z.infer<typeof SessionSummarySchema>;
+export type EngagementSessionSummary = z.infer<typeof SessionSummarySchema>;
 /** The ingest answer. */
-export type IngestStatus = z.infer<typeof IngestStatusSchema>["status"];
+export type EngagementIngestStatus = z.infer<typeof IngestStatusSchema>["status"];
 /** The dashboard contract. */
 export type EngagementDashboard = z.infer<typeof EngagementDashboardSchema>;
 

@@ -1,5 +1,5 @@
 /**
- * Examples of the contract, taken from real payloads: the seed's sample session
+ * Examples of the contract, taken from real payloads: the legacy system's sample session
  * (fixtures/sample_events.jsonl) and the answers the service gives to it. The contract test
  * (tests/openapi/contract_test.ts) sends every request example and compares every answer.
  */
@@ -10,7 +10,7 @@ const common = {
   task_version: "earth_v1",
 };
 
-/** The seed's sample session: sequence 1 right first time, 2 on the second try, 3 on the third. */
+/** The legacy system's sample session: sequence 1 right first time, 2 on the second try, 3 on the third. */
 export const sampleSession = [
   {
     ...common,
@@ -170,7 +170,7 @@ export const modelState = {
   predicted_next_fta: 0.9333333333333333,
 };
 
-/** POST /admin/seed_company for Acme Corp (the seed system's reference salts). */
+/** POST /admin/seed_company for Acme Corp (the legacy system's reference salts). */
 export const seededCompany = {
   company_id: "c_a7e357256323",
   company_name: "Acme Corp",

@@ -79,7 +79,7 @@ export type SessionSummary = z.infer<typeof SessionSummarySchema>;
 export const ModelStateSchema = z.object({
   player_id: z.string(),
   trained_ts_utc: z.string(),
-  n_samples: z.number().int().openapi({ description: "Finalized sessions (seed semantics)" }),
+  n_samples: z.number().int().openapi({ description: "Finalized sessions (legacy semantics)" }),
   coefficients: z.tuple([z.number(), z.number()]).nullable().openapi({
     description: "[coef_fta, coef_burden]",
   }),

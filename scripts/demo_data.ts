@@ -1,10 +1,10 @@
 /**
- * Demo data for `deno task seed`, generated without I/O from a seed: companies, players with
+ * Demo data for `deno task demo`, generated without I/O from a seed: companies, players with
  * learning curves (first-try accuracy rising, repetition burden falling, with day-to-day noise),
  * their attempt events over the last ~90 days, and family-engagement session summaries over the
  * last 10 days. The same seed and the same day give the same data.
  */
-import type { SessionSummary as EngagementSummary } from "../openapi/engagement.ts";
+import type { EngagementSessionSummary as EngagementSummary } from "../openapi/engagement.ts";
 import type { AttemptEvent } from "../openapi/telemetry.ts";
 import { mulberry32, type Rng } from "../core/random.ts";
 
@@ -24,7 +24,7 @@ export interface DemoSession {
   finalizeAt: Date;
 }
 
-/** Everything the seed writes. */
+/** Everything the demo task writes. */
 export interface DemoData {
   companies: DemoCompany[];
   /** Every player, company players first. */

@@ -1,5 +1,5 @@
 /**
- * `deno task import-legacy <telemetry.db>`: copies the seed system's SQLite data into this
+ * `deno task import-legacy <telemetry.db>`: copies the legacy system's SQLite data into this
  * database. The whole file is read and validated first (a bad file changes nothing); then each
  * table is imported in its own transaction: events, summaries (original created times, legacy id
  * order; sessions recorded for the engagement rollup as finalize does), the company registry
@@ -10,7 +10,7 @@ import { dashboardTokenFor } from "../core/company.ts";
 import { trainLearner } from "../core/learner.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { openDatabase, type Sql } from "../db/client.ts";
-import { registerCompany } from "../db/companies.ts";
+import { insertCompanyToken } from "../db/companies.ts";
 import { DataDirLockedError } from "../db/embedded.ts";
 import { recordGameSession } from "../db/engagement.ts";
 import { attemptKey, type EventRow, insertEvents } from "../db/events.ts";
@@ -42,7 +42,7 @@ export interface TableCounts {
 }
 
 export interface ImportReport {
-  /** Which version of the seed system wrote the file. */
+  /** Which version of the legacy system wrote the file. */
   schema: LegacySchema;
   raw_events: TableCounts;
   session_summary: TableCounts;
@@ -158,7 +158,7 @@ async function importCompanies(
     }
     const missing = used.filter((id) => !stored.has(id));
     for (const id of missing) {
-      await registerCompany(tx, id, dashboardTokenFor(id, config.dashboardTokenSalt));
+      await insertCompanyToken(tx, id, dashboardTokenFor(id, config.dashboardTokenSalt));
     }
     const read = data.companies.length;
     return {
@@ -222,7 +222,7 @@ export function formatImportReport(r: ImportReport): string[] {
     `${String(c.present).padStart(17)}${note}`;
   const registered = r.company_registry.registered;
   return [
-    `schema: ${r.schema} version of the seed system`,
+    `schema: ${r.schema} version of the legacy system`,
     `${"table".padEnd(18)}${"read".padStart(8)}${"inserted".padStart(10)}` +
     `${"already present".padStart(17)}`,
     row("raw_events", r.raw_events),

@@ -643,7 +643,7 @@ export interface components {
         ModelState: {
             player_id: string;
             trained_ts_utc: string;
-            /** @description Finalized sessions (seed semantics) */
+            /** @description Finalized sessions (legacy semantics) */
             n_samples: number;
             /** @description [coef_fta, coef_burden] */
             coefficients: [
@@ -1093,7 +1093,7 @@ export interface operations {
     companyInfo: {
         parameters: {
             query?: {
-                /** @description Company dashboard token (24 hex characters, from POST /admin/seed_company). The example is the seed system's token for Acme Corp. */
+                /** @description Company dashboard token (24 hex characters, from POST /admin/seed_company). The example is the legacy system's token for Acme Corp. */
                 t?: string;
             };
             header?: never;
@@ -1185,7 +1185,7 @@ export interface operations {
     companySummary: {
         parameters: {
             query?: {
-                /** @description Company dashboard token (24 hex characters, from POST /admin/seed_company). The example is the seed system's token for Acme Corp. */
+                /** @description Company dashboard token (24 hex characters, from POST /admin/seed_company). The example is the legacy system's token for Acme Corp. */
                 t?: string;
             };
             header?: never;
@@ -1277,7 +1277,7 @@ export interface operations {
     companyTimeseries: {
         parameters: {
             query?: {
-                /** @description Company dashboard token (24 hex characters, from POST /admin/seed_company). The example is the seed system's token for Acme Corp. */
+                /** @description Company dashboard token (24 hex characters, from POST /admin/seed_company). The example is the legacy system's token for Acme Corp. */
                 t?: string;
                 /** @description day (default) or week */
                 bucket?: string;

@@ -11,11 +11,15 @@ import {
   insertEngagementSessions,
   type NewEngagementSession,
 } from "../db/engagement.ts";
-import type { EngagementDashboard, IngestStatus, SessionSummary } from "../openapi/engagement.ts";
+import type {
+  EngagementDashboard,
+  EngagementIngestStatus,
+  EngagementSessionSummary,
+} from "../openapi/engagement.ts";
 import { createGroupCommit } from "./group_commit.ts";
 
 /** Returns the session to store for a validated summary, or throws 400. */
-function toEngagementSession(body: SessionSummary): NewEngagementSession {
+function toEngagementSession(body: EngagementSessionSummary): NewEngagementSession {
   const startedAt = parseTimestamp(body.started_at);
   if (startedAt === null) throw badRequest("started_at is not an ISO-8601 timestamp");
   return {
@@ -31,15 +35,15 @@ function toEngagementSession(body: SessionSummary): NewEngagementSession {
 /** Returns "ok" when the summary was stored, "duplicate" when its session_id already was. */
 export async function ingestSessionSummary(
   sql: Sql,
-  body: SessionSummary,
-): Promise<IngestStatus> {
+  body: EngagementSessionSummary,
+): Promise<EngagementIngestStatus> {
   return (await insertEngagementSession(sql, toEngagementSession(body))) ? "ok" : "duplicate";
 }
 
 /** Group-commit writer of session summaries: concurrent ingests share one statement. */
 export interface SummaryWriter {
   /** Returns "ok" or "duplicate" once the statement holding the summary has committed. */
-  ingest(body: SessionSummary): Promise<IngestStatus>;
+  ingest(body: EngagementSessionSummary): Promise<EngagementIngestStatus>;
 }
 
 /** Returns the group-commit summary writer over `sql`. */

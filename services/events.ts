@@ -4,6 +4,7 @@
  * in the next one); every request is answered only after the statement holding its row has
  * committed. A batch is stored all-or-nothing.
  */
+import { sameAttemptContent } from "../core/attempt.ts";
 import { companyIdFor } from "../core/company.ts";
 import { conflict } from "../core/errors.ts";
 import { parseTimestamp } from "../core/time.ts";
@@ -11,10 +12,10 @@ import type { Sql, Tx } from "../db/client.ts";
 import { ConcurrentWriteError, sqlState } from "../db/errors.ts";
 import {
   attemptKey,
+  type EventIngestStatus,
   type EventRow,
   INGEST_RACED,
   ingestEvents,
-  type IngestStatus,
 } from "../db/events.ts";
 import type { AttemptEvent } from "../openapi/telemetry.ts";
 import { createGroupCommit, type GroupCommit } from "./group_commit.ts";
@@ -46,21 +47,10 @@ export function toEventRow(event: AttemptEvent, companySalt: string): EventRow {
   };
 }
 
-function sameContent(a: EventRow, b: EventRow): boolean {
-  return a.player_id === b.player_id && a.task_version === b.task_version &&
-    a.sequence_length === b.sequence_length && a.is_correct === b.is_correct &&
-    Number(a.duration_ms) === Number(b.duration_ms) &&
-    a.ts_utc.getTime() === b.ts_utc.getTime() && a.remediation_stage === b.remediation_stage &&
-    (a.volts_count ?? null) === (b.volts_count ?? null) &&
-    (a.company_id ?? null) === (b.company_id ?? null) &&
-    JSON.stringify(a.presented) === JSON.stringify(b.presented) &&
-    JSON.stringify(a.input) === JSON.stringify(b.input);
-}
-
 const DIFFERENT = "Attempt already stored with different content " +
   "(same session_id, sequence_index and attempt_index)";
 
-const CONFLICTS: Record<Exclude<IngestStatus, "stored" | "duplicate" | "retry">, string> = {
+const CONFLICTS: Record<Exclude<EventIngestStatus, "stored" | "duplicate" | "retry">, string> = {
   finalized: "Session is already finalized",
   other_player: "Session belongs to another player_id than this event's",
   different: DIFFERENT,
@@ -69,7 +59,7 @@ const CONFLICTS: Record<Exclude<IngestStatus, "stored" | "duplicate" | "retry">,
 /** A concurrent writer can hide a row's answer from one statement, never from the next. */
 const MAX_ROUNDS = 5;
 
-function outcomeOf(status: Exclude<IngestStatus, "retry">): Outcome {
+function outcomeOf(status: Exclude<EventIngestStatus, "retry">): Outcome {
   if (status === "stored" || status === "duplicate") return { status };
   return { status: "conflict", message: CONFLICTS[status] };
 }
@@ -105,7 +95,7 @@ async function ingestRows(q: Sql | Tx, rows: readonly EventRow[]): Promise<Outco
     const first = firstOfKey.get(attemptKey(row))!;
     const answer = outcomes[first];
     if (answer.status === "conflict") outcomes[i] = answer;
-    else if (sameContent(rows[first], row)) outcomes[i] = { status: "duplicate" };
+    else if (sameAttemptContent(rows[first], row)) outcomes[i] = { status: "duplicate" };
     else outcomes[i] = { status: "conflict", message: DIFFERENT };
   });
   return outcomes;
@@ -142,7 +132,7 @@ function isClean(rows: readonly EventRow[]): boolean {
 
 /** Returns the outcomes of a clean batch stored by one atomic statement (null: raced, retry). */
 async function ingestAtomically(sql: Sql, rows: readonly EventRow[]): Promise<Outcome[] | null> {
-  let statuses: IngestStatus[];
+  let statuses: EventIngestStatus[];
   try {
     statuses = await ingestEvents(sql, rows, { atomic: true });
   } catch (err) {
@@ -153,7 +143,7 @@ async function ingestAtomically(sql: Sql, rows: readonly EventRow[]): Promise<Ou
   const bad = statuses.findIndex((s) => s !== "stored" && s !== "duplicate" && s !== "retry");
   if (bad >= 0) throw batchConflict(bad, CONFLICTS[statuses[bad] as keyof typeof CONFLICTS]);
   if (statuses.includes("retry")) return null;
-  return statuses.map((s) => outcomeOf(s as Exclude<IngestStatus, "retry">));
+  return statuses.map((s) => outcomeOf(s as Exclude<EventIngestStatus, "retry">));
 }
 
 /**

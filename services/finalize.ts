@@ -8,7 +8,7 @@ import { trainLearner } from "../core/learner.ts";
 import { computeSessionMetrics } from "../core/metrics.ts";
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/client.ts";
-import { registerCompany } from "../db/companies.ts";
+import { insertCompanyToken } from "../db/companies.ts";
 import { recordGameSession } from "../db/engagement.ts";
 import { lockPlayer, saveModel } from "../db/models.ts";
 import {
@@ -80,9 +80,11 @@ export async function finalizeSession(
         created_ts_utc: now,
         ...computeSessionMetrics(attempts.outcomes),
       }),
-      companyId === null
-        ? undefined
-        : registerCompany(tx, companyId, dashboardTokenFor(companyId, config.dashboardTokenSalt)),
+      companyId === null ? undefined : insertCompanyToken(
+        tx,
+        companyId,
+        dashboardTokenFor(companyId, config.dashboardTokenSalt),
+      ),
       lockPlayer(tx, playerId),
       playerLearningPoints(tx, playerId),
       recordGameSession(tx, {

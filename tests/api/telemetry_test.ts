@@ -17,7 +17,7 @@ async function count(sessionId: string): Promise<number> {
 }
 
 Deno.test(
-  "the seed's sample session ingests and finalizes to fta 1/3, burden 2.0, bucket 5",
+  "the legacy system's sample session ingests and finalizes to fta 1/3, burden 2.0, bucket 5",
   opts,
   async () => {
     for (const e of await sampleEvents()) {

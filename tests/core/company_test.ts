@@ -20,7 +20,7 @@ const fixture = JSON.parse(
   ),
 ) as { company_salt: string; dashboard_token_salt: string; cases: CompanyCase[] };
 
-Deno.test("company: every fixture case matches the seed (normalized, id, token)", () => {
+Deno.test("company: every fixture case matches the legacy system (normalized, id, token)", () => {
   assert.equal(fixture.cases.length, 20);
   assert.equal(fixture.company_salt, "csalt");
   assert.equal(fixture.dashboard_token_salt, "dsalt");
@@ -36,7 +36,7 @@ Deno.test("company: every fixture case matches the seed (normalized, id, token)"
 Deno.test("company: collapse whitespace first, then drop punctuation (two spaces stay)", () => {
   assert.equal(normalizeCompanyName("O'Brien & Co."), "obrien  co");
   assert.equal(normalizeCompanyName("Ben & Jerry's"), "ben  jerrys");
-  // Punctuation at the end leaves the space before it (no second strip, like the seed).
+  // Punctuation at the end leaves the space before it (no second strip, like the legacy system).
   assert.equal(normalizeCompanyName("Foo ."), "foo ");
   assert.equal(normalizeCompanyName("  ..Bar"), "bar");
 });

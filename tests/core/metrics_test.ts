@@ -22,7 +22,7 @@ const at = (sequence_index: number, attempt_index: number, ok: boolean): Attempt
   is_correct: ok,
 });
 
-Deno.test("metrics: every fixture case matches the seed exactly", () => {
+Deno.test("metrics: every fixture case matches the legacy system exactly", () => {
   assert.equal(fixture.cases.length, 27);
   for (const c of fixture.cases) {
     const m = computeSessionMetrics(c.events);

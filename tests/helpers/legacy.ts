@@ -1,5 +1,5 @@
 /**
- * Builds SQLite files as the seed system (SQLAlchemy on SQLite) wrote them, in either of its two
+ * Builds SQLite files as the legacy system (SQLAlchemy on SQLite) wrote them, in either of its two
  * schemas, for the legacy import tests.
  */
 import { DatabaseSync } from "node:sqlite";
@@ -7,13 +7,13 @@ import { companyIdFor, dashboardTokenFor } from "../../core/company.ts";
 import { computeSessionMetrics } from "../../core/metrics.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "./play.ts";
 
-/** A company registered by the seed system under other salts than this service's. */
+/** A company registered by the legacy system under other salts than this service's. */
 export const LEGACY_ID = companyIdFor("Legacy Co", "old-company-salt");
 /** The seed system's dashboard token of LEGACY_ID. */
 export const LEGACY_TOKEN = dashboardTokenFor(LEGACY_ID, "old-dashboard-token-salt");
 /** A company used by a summary but missing from the legacy registry. */
 export const ORPHAN_ID = "c_orphan000001";
-/** The player of the seed's sample session. */
+/** The player of the legacy system's sample session. */
 export const P1 = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
 
 /** Returns SQLAlchemy's SQLite text for a timestamp: `2024-01-15 14:30:00.000000`, no offset. */

@@ -55,7 +55,7 @@ export async function playSession(t: TestApp, spec: SessionSpec): Promise<Record
   return await fin.json();
 }
 
-/** Returns the seed's sample session (fixtures/sample_events.jsonl). */
+/** Returns the legacy system's sample session (fixtures/sample_events.jsonl). */
 export async function sampleEvents(): Promise<Record<string, unknown>[]> {
   const text = await Deno.readTextFile(
     new URL("../../../shared/fixtures/sample_events.jsonl", import.meta.url),

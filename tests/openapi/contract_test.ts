@@ -27,7 +27,7 @@ const text = await Deno.readTextFile(OPENAPI_PATH);
 const doc = JSON.parse(text) as Schema;
 const db = await openTestDatabase();
 
-/** Production settings; the salts are the seed's reference ones (fixtures/company_vectors.json). */
+/** Production settings; the salts are the legacy system's reference ones (fixtures/company_vectors.json). */
 const INGEST = "contract-ingest-token";
 const DASHBOARD = "contract-dashboard-token";
 const ADMIN = "contract-admin-key";
@@ -378,7 +378,7 @@ Deno.test(
   },
 );
 
-Deno.test("the batch example is the seed's sample session (fixtures/sample_events.jsonl)", async () => {
+Deno.test("the batch example is the legacy system's sample session (fixtures/sample_events.jsonl)", async () => {
   assert.deepEqual(sampleSession, await sampleEvents());
 });
 

@@ -3,7 +3,7 @@ import { DatabaseSync } from "node:sqlite";
 import { dashboardTokenFor } from "../../core/company.ts";
 import { trainLearner } from "../../core/learner.ts";
 import { DEV_DASHBOARD_TOKEN_SALT, loadConfig } from "../../config.ts";
-import { tableCounts } from "../../db/seed.ts";
+import { tableCounts } from "../../db/demo.ts";
 import {
   formatImportReport,
   importLegacy,
@@ -62,7 +62,7 @@ Deno.test("imports every table with exact counts", opts, async () => {
     engagement_users: 3,
   });
   const lines = formatImportReport(report);
-  assert.equal(lines[0], "schema: handover version of the seed system");
+  assert.equal(lines[0], "schema: handover version of the legacy system");
   assert.match(lines[2], /^raw_events\s+23\s+22\s+1$/);
   assert.match(lines[4], /\+1 registered with a token from the current salt/);
 });
@@ -193,9 +193,9 @@ Deno.test(
     other.close();
     await rejects(
       foreign,
-      /not a telemetry\.db of the seed system \(handover or later schema\): table raw_events is missing;.*table model_state is missing/,
+      /not a telemetry\.db of the legacy system \(handover or later schema\): table raw_events is missing;.*table model_state is missing/,
     );
-    // This service's own earlier guess at the seed's columns (plain `presented`, `input`).
+    // This service's own earlier guess at the legacy system's columns (plain `presented`, `input`).
     await rejects(
       variant("plain-json-names", (f) => {
         f.exec("alter table raw_events rename column presented_json to presented");

@@ -1,4 +1,4 @@
-/** SQL used by `deno task seed`: wiping the data tables and finding sessions already stored. */
+/** SQL used by `deno task demo`: wiping the data tables and finding sessions already stored. */
 import { type Sql, textArray } from "./client.ts";
 
 /** Every table holding data (schema_migrations is not one of them). */

@@ -1,5 +1,5 @@
 /**
- * `deno task seed [--seed N] [--reset]`: writes demo data through the same services the API
+ * `deno task demo [--seed N] [--reset]`: writes demo data through the same services the API
  * uses (events via toEventRow + ingestBatch, finalizeSession, seedCompany, ingestSessionSummary),
  * so summaries, models, company registration and engagement sessions come out exactly as from
  * real clients. Sessions already stored are skipped, so running it twice adds nothing.
@@ -8,7 +8,7 @@ import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { openDatabase, type Sql } from "../db/client.ts";
 import { DataDirLockedError } from "../db/embedded.ts";
 import { migrate } from "../db/migrate.ts";
-import { existingSessions, resetData } from "../db/seed.ts";
+import { existingSessions, resetData } from "../db/demo.ts";
 import type { SeededCompany } from "../openapi/company.ts";
 import { seedCompany } from "../services/company.ts";
 import { ingestSessionSummary } from "../services/engagement.ts";
@@ -19,14 +19,14 @@ import { type DemoData, generateDemo } from "./demo_data.ts";
 /** Reports progress of one phase (`done` of `total` items). */
 export type Progress = (phase: string, done: number, total: number) => void;
 
-export interface SeedOptions {
+export interface DemoOptions {
   seed: number;
   now: Date;
   reset: boolean;
   progress?: Progress;
 }
 
-export interface SeedResult {
+export interface DemoResult {
   demo: DemoData;
   companies: (SeededCompany & { players: number })[];
   sessions: { created: number; present: number };
@@ -36,12 +36,12 @@ export interface SeedResult {
 
 const BATCH = 500;
 
-/** Returns what was seeded into `sql` (migrated already) for the options. */
-export async function seedDemo(
+/** Returns what was written into `sql` (migrated already) for the options. */
+export async function writeDemo(
   sql: Sql,
   config: Config,
-  options: SeedOptions,
-): Promise<SeedResult> {
+  options: DemoOptions,
+): Promise<DemoResult> {
   const progress = options.progress ?? (() => {});
   const demo = generateDemo(options.seed, options.now);
   if (options.reset) await resetData(sql);
@@ -101,7 +101,7 @@ export function baseUrl(config: Pick<Config, "host" | "port">): string {
 }
 
 /** Returns the closing report: what was written and the dashboard links to open. */
-export function formatReport(result: SeedResult, config: Config, seconds: number): string[] {
+export function formatReport(result: DemoResult, config: Config, seconds: number): string[] {
   const base = baseUrl(config);
   const { demo } = result;
   const lines = [
@@ -175,7 +175,7 @@ export function progressReporter(terminal: boolean, write: (text: string) => voi
     const step = Math.floor(fraction * 4); // 0 %, 25 %, 50 %, 75 %, 100 %
     if (step !== lastStep) {
       lastStep = step;
-      write(`seed: ${phase} ${done}/${total}\n`);
+      write(`demo: ${phase} ${done}/${total}\n`);
     }
   };
 }
@@ -190,7 +190,7 @@ function parseArgs(args: string[]): { seed: number; reset: boolean } {
       const value = arg === "--seed" ? args[++i] : arg.slice("--seed=".length);
       if (!/^\d+$/.test(value ?? "")) throw new Error("--seed needs a whole number");
       seed = Number(value);
-    } else throw new Error(`Unknown argument ${arg} (usage: seed [--seed N] [--reset])`);
+    } else throw new Error(`Unknown argument ${arg} (usage: demo [--seed N] [--reset])`);
   }
   return { seed, reset };
 }
@@ -203,11 +203,11 @@ async function main(): Promise<number> {
     config = loadConfig(Deno.env.toObject());
     args = parseArgs(Deno.args);
   } catch (err) {
-    console.error(`seed: ${err instanceof Error ? err.message : err}`);
+    console.error(`demo: ${err instanceof Error ? err.message : err}`);
     return 2;
   }
   if (config.appEnv === "production") {
-    console.error("seed: refusing to write demo data with APP_ENV=production");
+    console.error("demo: refusing to write demo data with APP_ENV=production");
     return 1;
   }
   let db;
@@ -215,7 +215,7 @@ async function main(): Promise<number> {
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, max: 1 });
   } catch (err) {
     if (err instanceof DataDirLockedError) {
-      console.error(`seed: ${err.message} The seed cannot run while the service uses it.`);
+      console.error(`demo: ${err.message} The demo task cannot run while the service uses it.`);
       return 1;
     }
     throw err;
@@ -225,7 +225,7 @@ async function main(): Promise<number> {
     const encoder = new TextEncoder();
     const terminal = Deno.stdout.isTerminal();
     const progress = progressReporter(terminal, (t) => Deno.stdout.writeSync(encoder.encode(t)));
-    const result = await seedDemo(db.sql, config, { ...args, now: new Date(), progress });
+    const result = await writeDemo(db.sql, config, { ...args, now: new Date(), progress });
     if (terminal) console.log();
     const seconds = (performance.now() - started) / 1000;
     console.log(formatReport(result, config, seconds).join("\n"));
@@ -239,7 +239,7 @@ if (import.meta.main) {
   try {
     Deno.exit(await main());
   } catch (err) {
-    if (err instanceof ConfigError) console.error(`seed: ${err.message}`);
+    if (err instanceof ConfigError) console.error(`demo: ${err.message}`);
     else console.error(err);
     Deno.exit(1);
   }

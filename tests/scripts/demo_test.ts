@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
 import { startEmbedded } from "../../db/embedded.ts";
-import { resetData, tableCounts } from "../../db/seed.ts";
+import { resetData, tableCounts } from "../../db/demo.ts";
 import { generateDemo } from "../../scripts/demo_data.ts";
-import { formatReport, progressReporter, seedDemo, type SeedResult } from "../../scripts/seed.ts";
+import { type DemoResult, formatReport, progressReporter, writeDemo } from "../../scripts/demo.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
 import { openTestDatabase } from "../helpers/db.ts";
 
@@ -40,7 +40,7 @@ Deno.test("progress: a redrawn bar on a terminal, a few plain lines otherwise", 
   const plain: string[] = [];
   const report = progressReporter(false, (t) => plain.push(t));
   for (let i = 0; i <= 100; i++) report("sessions", i, 100);
-  assert.deepEqual(plain, [0, 25, 50, 75, 100].map((n) => `seed: sessions ${n}/100\n`));
+  assert.deepEqual(plain, [0, 25, 50, 75, 100].map((n) => `demo: sessions ${n}/100\n`));
 
   const tty: string[] = [];
   const bar = progressReporter(true, (t) => tty.push(t));
@@ -59,14 +59,14 @@ const db = await openTestDatabase();
 const t = testApp(db.sql);
 t.setNow(NOW);
 const config = loadConfig({ APP_ENV: "test" });
-let seeded: SeedResult;
+let seeded: DemoResult;
 
 Deno.test(
   "seeds through the services: summaries, models, companies, engagement",
   opts,
   async () => {
     const phases = new Set<string>();
-    seeded = await seedDemo(db.sql, config, {
+    seeded = await writeDemo(db.sql, config, {
       seed: 3,
       now: NOW,
       reset: false,
@@ -156,7 +156,7 @@ Deno.test("engagement: varied tone, one user stale", opts, async () => {
 
 Deno.test("a second run adds nothing; the report lists links and tokens", opts, async () => {
   const before = await tableCounts(db.sql);
-  const again = await seedDemo(db.sql, config, { seed: 3, now: NOW, reset: false });
+  const again = await writeDemo(db.sql, config, { seed: 3, now: NOW, reset: false });
   assert.deepEqual(again.sessions, { created: 0, present: seeded.demo.sessions.length });
   assert.deepEqual(again.engagement, { stored: 0, duplicates: seeded.demo.engagement.length });
   assert.deepEqual(await tableCounts(db.sql), before);
@@ -183,7 +183,7 @@ Deno.test("reset empties every data table and keeps the migrations", opts, async
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const runSeed = (dataDir: string, args: string[] = []) =>
   new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/seed.ts", ...args],
+    args: ["run", "-A", "scripts/demo.ts", ...args],
     cwd: ROOT,
     env: { DATA_DIR: dataDir, DATABASE_URL: "", APP_ENV: "development", PORT: "8123" },
     stdin: "null",
@@ -204,8 +204,8 @@ Deno.test("the CLI refuses a data directory the service holds, and seeds a free 
   const out = await runSeed(dataDir, ["--seed", "2", "--reset"]);
   assert.equal(out.code, 0, text(out.stderr));
   const stdout = text(out.stdout);
-  assert.match(stdout, /^seed: events 0\/\d+$/m);
-  assert.match(stdout, /^seed: sessions \d+\/\d+$/m);
+  assert.match(stdout, /^demo: events 0\/\d+$/m);
+  assert.match(stdout, /^demo: sessions \d+\/\d+$/m);
   assert.doesNotMatch(stdout, /\r/);
   assert.match(stdout, /http:\/\/127\.0\.0\.1:8123\/company\?t=[0-9a-f]{24}/);
   assert.match(stdout, /http:\/\/127\.0\.0\.1:8123\/players\/acme-/);
