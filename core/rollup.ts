@@ -5,6 +5,7 @@
  * window is anchored at the read, not at the last ingest. All rounding is decimal half-up done
  * with integers (scores are carried as integer hundredths), never binary floating point.
  */
+import { InvariantViolation } from "./errors.ts";
 import { CoreInputError } from "./input_error.ts";
 import { addDays, dayKey } from "./time.ts";
 
@@ -57,6 +58,13 @@ function roundHalfUpDiv(sum: number, n: number): number {
 function requireCount(value: number, what: string): void {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new CoreInputError(`${what} must be a non-negative integer`);
+  }
+}
+
+/** Throws InvariantViolation unless a stored count is a non-negative safe integer. */
+function requireStoredCount(value: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvariantViolation(`${what} must be a non-negative integer, got ${value}`);
   }
 }
 
@@ -130,7 +138,10 @@ export function toneOf(hundredths: number): "positive" | "neutral" | "negative" 
 /**
  * Returns the dashboard rollup for the window ending on the UTC day of `now`. Aggregates for
  * days outside the window are ignored; several aggregates for the same day are added together
- * (e.g. companion-device sessions and Earth Task sessions aggregated separately).
+ * (e.g. companion-device sessions and Earth Task sessions aggregated separately). `days` and
+ * `lastSessionEnd` are read from the database: values no stored rows can produce (a negative or
+ * fractional count, a sentiment sum over 100 per session, an invalid date) throw
+ * InvariantViolation, a bug answered 500, never the caller's 400.
  */
 export function buildRollup(input: {
   now: Date;
@@ -146,10 +157,10 @@ export function buildRollup(input: {
   const sentCount = new Array<number>(WINDOW_DAYS).fill(0);
   for (const [k, d] of days.entries()) {
     for (const f of ["sessions", "seconds", "sentimentSum", "sentimentCount"] as const) {
-      requireCount(d[f], `days[${k}].${f}`);
+      requireStoredCount(d[f], `days[${k}].${f}`);
     }
     if (d.sentimentSum > 100 * d.sentimentCount) {
-      throw new CoreInputError(`days[${k}].sentimentSum exceeds 100 per counted session`);
+      throw new InvariantViolation(`days[${k}].sentimentSum exceeds 100 per counted session`);
     }
     const i = index.get(d.day);
     if (i === undefined) continue;
@@ -159,7 +170,7 @@ export function buildRollup(input: {
     sentCount[i] += d.sentimentCount;
   }
   if (lastSessionEnd !== null && !Number.isFinite(lastSessionEnd.getTime())) {
-    throw new CoreInputError("lastSessionEnd is an invalid date");
+    throw new InvariantViolation("lastSessionEnd is an invalid date");
   }
 
   const dailyActivity = sessions.map((n) => n > 0);

@@ -11,6 +11,7 @@ import {
   windowDays,
 } from "../../core/rollup.ts";
 import { CoreInputError } from "../../core/input_error.ts";
+import { DomainError, InvariantViolation } from "../../core/errors.ts";
 
 const NOW = new Date("2024-03-10T15:00:00Z"); // window 2024-03-04 .. 2024-03-10
 
@@ -304,7 +305,7 @@ Deno.test("empty user: zeroed shape", () => {
   });
 });
 
-Deno.test("invalid rollup inputs throw CoreInputError", () => {
+Deno.test("aggregateByDay and buildRollup throw CoreInputError for invalid caller input", () => {
   const ok = session("2024-03-10T08:00:00Z", 60, 0.5);
   assert.throws(() => aggregateByDay([{ ...ok, durationSeconds: -1 }], NOW), CoreInputError);
   assert.throws(() => aggregateByDay([{ ...ok, durationSeconds: 1.5 }], NOW), CoreInputError);
@@ -314,17 +315,30 @@ Deno.test("invalid rollup inputs throw CoreInputError", () => {
     () => aggregateByDay([{ ...ok, startedAt: new Date(Number.NaN) }], NOW),
     CoreInputError,
   );
-  const build = (d: DayAggregate) => () =>
-    buildRollup({ now: NOW, days: [d], lastSessionEnd: null });
-  assert.throws(build(day("2024-03-10", 1, 60, 101, 1)), CoreInputError);
-  assert.throws(build(day("2024-03-10", -1, 60)), CoreInputError);
-  assert.throws(build(day("2024-03-10", 1, 60.5)), CoreInputError);
   assert.throws(
     () => buildRollup({ now: new Date(Number.NaN), days: [], lastSessionEnd: null }),
     CoreInputError,
   );
+});
+
+Deno.test("buildRollup throws InvariantViolation when stored aggregates are impossible", () => {
+  const build = (d: DayAggregate) => () =>
+    buildRollup({ now: NOW, days: [d], lastSessionEnd: null });
+  const cases: [DayAggregate, string][] = [
+    [day("2024-03-10", 1, 60, 101, 1), "days[0].sentimentSum exceeds 100 per counted session"],
+    [day("2024-03-10", -1, 60), "days[0].sessions must be a non-negative integer, got -1"],
+    [day("2024-03-10", 1, 60.5), "days[0].seconds must be a non-negative integer, got 60.5"],
+  ];
+  for (const [aggregate, message] of cases) {
+    assert.throws(build(aggregate), (err: unknown) => {
+      assert.ok(err instanceof InvariantViolation, String(err));
+      assert.ok(!(err instanceof DomainError));
+      assert.equal(err.message, message);
+      return true;
+    });
+  }
   assert.throws(
     () => buildRollup({ now: NOW, days: [], lastSessionEnd: new Date(Number.NaN) }),
-    CoreInputError,
+    (err: unknown) => err instanceof InvariantViolation && /lastSessionEnd/.test(err.message),
   );
 });
