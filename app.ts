@@ -8,7 +8,7 @@ import { createApi } from "./api/mod.ts";
 import { errorHandler } from "./api/errors.ts";
 import type { AppDeps, AppEnv } from "./http/context.ts";
 import { detail } from "./http/errors.ts";
-import { baseHeaders, corsFor, limitBody, requestLog } from "./http/middleware.ts";
+import { baseHeaders, corsFor, identifyClient, limitBody, requestLog } from "./http/middleware.ts";
 import { authFailureLimit } from "./http/ratelimit.ts";
 import { createPages } from "./routes/mod.ts";
 
@@ -20,11 +20,12 @@ export function wantsHtml(c: Context): boolean {
 /** Returns the application for the given dependencies. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use("*", identifyClient(deps.config.trustedProxies));
   app.use("*", requestLog(deps.log));
   app.use("*", baseHeaders());
   app.use("*", corsFor(deps.config.corsOrigins));
   app.use("*", limitBody());
-  app.use("*", authFailureLimit(deps.config.authFailLimit, deps.config.authFailWindowSeconds));
+  app.use("*", authFailureLimit(deps));
 
   app.route("/", createApi(deps));
   const pages = createPages(deps);

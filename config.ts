@@ -5,6 +5,8 @@
  * naming every problem (see `ConfigError`).
  */
 
+import { type AddressRange, parseRanges } from "./core/client_address.ts";
+
 export type DeployEnv = "development" | "test" | "production";
 
 /** A dashboard bearer token and the user it may read (`*` = any user). */
@@ -36,6 +38,10 @@ export interface Config {
   /** Failed (401/403) answers per client and window before 429; 0 = off. */
   authFailLimit: number;
   authFailWindowSeconds: number;
+  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES; empty = use the socket peer). */
+  trustedProxies: AddressRange[];
+  /** Bearer token for GET /metrics in production (empty there = /metrics off). */
+  metricsToken: string;
   /** Worker processes to serve with (only with DATABASE_URL; the embedded database allows one). */
   workers: number;
 }
@@ -182,6 +188,11 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     problems.push("WORKERS above 1 needs DATABASE_URL (the embedded database has one owner)");
   }
 
+  const proxies = parseRanges(env.TRUSTED_PROXIES ?? "");
+  for (const entry of proxies.invalid) {
+    problems.push(`TRUSTED_PROXIES entry "${entry}" is not an IP address or CIDR range`);
+  }
+
   const corsOrigins = [
     ...list(env.ALLOWED_ORIGINS ?? "http://localhost:8501"),
     ...list(env.DASHBOARD_ORIGIN),
@@ -208,6 +219,8 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     publicDocs: !production || env.PUBLIC_DOCS === "true",
     authFailLimit,
     authFailWindowSeconds,
+    trustedProxies: proxies.ranges,
+    metricsToken: env.METRICS_TOKEN?.trim() ?? "",
     workers,
   };
 }

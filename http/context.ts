@@ -15,6 +15,8 @@ export interface AppDeps {
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** The client's address (the socket peer, or what a trusted proxy forwarded). */
+    clientAddress: string;
     /** The user or player a request is about, for the request log. */
     userId?: string;
     /** Set when the request was refused for its credentials (counted by the rate limiter). */

@@ -2,6 +2,7 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { type AddressRange, clientAddress } from "../core/client_address.ts";
 import type { AppEnv } from "./context.ts";
 import { detail } from "./errors.ts";
 import { type Logger, redactUrl } from "./log.ts";
@@ -14,6 +15,23 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 function pathAndQuery(url: string): string {
   const slash = url.indexOf("/", url.indexOf("//") + 2);
   return slash < 0 ? "/" : url.slice(slash);
+}
+
+/** Returns the socket peer's address Deno.serve passed as the handler's info (or ""). */
+function peerOf(env: unknown): string {
+  const addr = (env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
+  return addr?.hostname ?? "";
+}
+
+/**
+ * Returns middleware setting `clientAddress`: the socket peer, or, when the peer is one of the
+ * trusted proxies, the right-most untrusted X-Forwarded-For address (core/client_address.ts).
+ */
+export function identifyClient(trusted: readonly AddressRange[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("clientAddress", clientAddress(peerOf(c.env), c.req.header("x-forwarded-for"), trusted));
+    await next();
+  };
 }
 
 /** Returns middleware that tags the request with an id and logs one JSON line when it ends. */
@@ -32,6 +50,7 @@ export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
         request_id: requestId,
         method: c.req.method,
         path: redactUrl(pathAndQuery(c.req.url)),
+        client: c.get("clientAddress"),
         status: c.res.status,
         duration_ms: Math.round((performance.now() - started) * 100) / 100,
         ...(userId !== undefined ? { user_id: userId } : {}),

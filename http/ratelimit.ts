@@ -1,71 +1,77 @@
 /**
- * Slows credential guessing: a client (by IP) whose credentials were refused (every 401, and
- * 403s caused by a credential — not, say, "not enough players yet") more than `limit` times
- * within `windowSeconds` gets 429 with Retry-After until its window ends. Well-behaved clients
- * never fail authentication, so they are never limited; health probes are exempt.
+ * The failed-credential limiter. It only ever refuses a request whose credential failed (every
+ * 401, and a 403 caused by a credential — not, say, "not enough players yet"): counted per client
+ * address (see client_address middleware; IPv6 per /64), once a client has failed more than
+ * AUTH_FAIL_LIMIT times in its window, each further failing request is answered 429 with
+ * Retry-After instead. A request with a valid credential, or to a route that needs none, is
+ * never refused, so a stale token in one game build cannot lock out the players sharing its
+ * address (or a proxy's).
  *
- * The counters live in this process: with several workers each counts on its own, which still
- * bounds guessing to workers × limit per window.
+ * The counts live in Postgres (auth_failures), shared by every worker and instance, and are
+ * written only on the failure path; a process that saw a client go over the limit answers its
+ * further failures from memory until the window ends. Health probes are never counted.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "./context.ts";
+import { failureVerdict } from "../core/auth_limit.ts";
+import { limiterKey } from "../core/client_address.ts";
+import { pruneAuthFailures, recordAuthFailure } from "../db/auth_failures.ts";
+import type { AppDeps, AppEnv } from "./context.ts";
 import { detail } from "./errors.ts";
 
-interface Window {
-  startedAt: number;
-  failures: number;
-}
-
-const MAX_TRACKED = 10_000;
-
-/** Health probes are never limited (a load balancer shares its address with nobody). */
+/** Health probes are never limited or counted. */
 const PROBES = new Set(["/health", "/healthz", "/readyz"]);
+/** Most clients remembered as over the limit by one process. */
+const MAX_BLOCKED = 10_000;
 
-/** Returns the client address Deno.serve passed as the handler's info (or "unknown"). */
-function clientKey(env: unknown): string {
-  const addr = (env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
-  return addr?.hostname ?? "unknown";
-}
+export const LIMITED_MESSAGE = "Too many failed authentication attempts; retry later";
 
-/** Returns the middleware; `limit` 0 disables it. `clock` returns milliseconds. */
-export function authFailureLimit(
-  limit: number,
-  windowSeconds: number,
-  clock: () => number = Date.now,
-): MiddlewareHandler<AppEnv> {
-  const windows = new Map<string, Window>();
-  const windowMs = windowSeconds * 1000;
+/** Returns the limiter middleware (AUTH_FAIL_LIMIT 0 disables it). */
+export function authFailureLimit(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const { sql, log, now, config } = deps;
+  const limit = config.authFailLimit;
+  const windowSeconds = config.authFailWindowSeconds;
+  /** Client key → end of its window (ms), for clients this process saw over the limit. */
+  const blocked = new Map<string, number>();
+  let nextPrune = 0;
 
-  const current = (key: string, now: number): Window | undefined => {
-    const w = windows.get(key);
-    if (w && now - w.startedAt >= windowMs) {
-      windows.delete(key);
-      return undefined;
-    }
-    return w;
-  };
-  const prune = (now: number) => {
-    if (windows.size < MAX_TRACKED) return;
-    for (const [key, w] of windows) if (now - w.startedAt >= windowMs) windows.delete(key);
-    if (windows.size >= MAX_TRACKED) windows.delete(windows.keys().next().value!);
+  const limited = (c: Parameters<MiddlewareHandler<AppEnv>>[0], endsAt: number, at: number) => {
+    const res = detail(c, 429, LIMITED_MESSAGE);
+    res.headers.set("Retry-After", String(Math.max(1, Math.ceil((endsAt - at) / 1000))));
+    c.res = undefined;
+    c.res = res;
   };
 
   return async (c, next) => {
-    if (limit <= 0 || PROBES.has(c.req.path)) return await next();
-    const key = clientKey(c.env);
-    const now = clock();
-    const w = current(key, now);
-    if (w && w.failures >= limit) {
-      const retryAfter = Math.max(1, Math.ceil((w.startedAt + windowMs - now) / 1000));
-      c.header("Retry-After", String(retryAfter));
-      return detail(c, 429, "Too many failed authentication attempts; retry later");
-    }
     await next();
-    if (c.res.status === 401 || (c.res.status === 403 && c.get("credentialFailure"))) {
-      prune(now);
-      const entry = current(key, now) ?? { startedAt: now, failures: 0 };
-      entry.failures++;
-      windows.set(key, entry);
+    if (limit <= 0 || PROBES.has(c.req.path)) return;
+    const failed = c.res.status === 401 || (c.res.status === 403 && c.get("credentialFailure"));
+    if (!failed) return;
+    const key = limiterKey(c.get("clientAddress") ?? "unknown");
+    const at = now();
+    const known = blocked.get(key);
+    if (known !== undefined && known > at.getTime()) return limited(c, known, at.getTime());
+    blocked.delete(key);
+    try {
+      const window = await recordAuthFailure(sql, key, at, windowSeconds);
+      const verdict = failureVerdict(
+        window.failures,
+        window.windowStartedAt,
+        at,
+        limit,
+        windowSeconds,
+      );
+      if (at.getTime() >= nextPrune) {
+        nextPrune = at.getTime() + windowSeconds * 1000;
+        await pruneAuthFailures(sql, at, windowSeconds);
+      }
+      if (!verdict.limited) return;
+      if (blocked.size >= MAX_BLOCKED) blocked.delete(blocked.keys().next().value!);
+      const endsAt = window.windowStartedAt.getTime() + windowSeconds * 1000;
+      blocked.set(key, endsAt);
+      limited(c, endsAt, at.getTime());
+    } catch (err) {
+      // The database is out: keep the request's own answer (a 401 stays a 401).
+      log("warn", { msg: "auth failure not counted", error: String(err) });
     }
   };
 }

@@ -29,6 +29,17 @@ Deno.test("development starts with no environment and the documented defaults", 
   assert.equal(c.logLevel, "info");
   assert.equal(c.publicDocs, true);
   assert.equal(c.workers, 1);
+  assert.deepEqual(c.trustedProxies, []);
+  assert.equal(c.metricsToken, "");
+});
+
+Deno.test("TRUSTED_PROXIES is read as ranges; an entry that does not parse is refused by name", () => {
+  const c = loadConfig({ TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8,::1" });
+  assert.deepEqual(c.trustedProxies.map((r) => r.text), ["127.0.0.1", "10.0.0.0/8", "::1"]);
+  assert.deepEqual(problems({ TRUSTED_PROXIES: "127.0.0.1,nginx.local,10.0.0.0/40" }), [
+    'TRUSTED_PROXIES entry "nginx.local" is not an IP address or CIDR range',
+    'TRUSTED_PROXIES entry "10.0.0.0/40" is not an IP address or CIDR range',
+  ]);
 });
 
 Deno.test("production names every missing or unsafe variable in one message", () => {

@@ -17,6 +17,7 @@ Deno.test(
       "0003_company_aggregates",
       "0004_events_without_session_fk",
       "0005_ingest_raced",
+      "0006_auth_failures",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -83,9 +84,10 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0003_company_aggregates",
       "0004_events_without_session_fk",
       "0005_ingest_raced",
+      "0006_auth_failures",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 5);
+    assert.equal(count[0].n, 6);
   } finally {
     await a.end();
     await b.end();
