@@ -1,8 +1,8 @@
 /** The API as one sub-app: the areas, the contract (`/openapi.json`) and its docs, JSON errors. */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import { securitySchemes } from "../openapi/common.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
+import { registerDocs } from "./docs.ts";
 import { errorHandler, validationHook } from "./errors.ts";
 import { registerEngagement } from "./engagement.ts";
 import { registerHealth } from "./health.ts";
@@ -48,7 +48,7 @@ export function createApi(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   if (deps.config.publicDocs) {
     app.doc31("/openapi.json", documentInfo);
-    app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+    registerDocs(app);
   }
   app.onError(errorHandler(deps.log));
   return app;

@@ -4,7 +4,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ComponentChildren } from "preact";
 import type { AppDeps } from "../http/context.ts";
 import type { Logger } from "../http/log.ts";
-import { buildIslands, type IslandBuild, type StaticFile, staticFile } from "./assets.ts";
+import { type StaticFile, staticFile } from "../http/static.ts";
+import { buildIslands, type IslandBuild } from "./assets.ts";
 import { Layout } from "./_app.tsx";
 import { PAGE_HEADERS, renderBody, wrapDocument } from "./render.tsx";
 import { Notice } from "./_ui.tsx";
@@ -90,20 +91,6 @@ export async function sendPage(_c: Context, env: PageEnv, spec: PageSpec): Promi
     scripts,
   });
   return new Response(html, { status: spec.status ?? 200, headers: { ...PAGE_HEADERS } });
-}
-
-/** Returns a static file response: immutable for a year, gzipped when the client accepts it. */
-export function sendStatic(c: Context, file: StaticFile): Response {
-  const headers: Record<string, string> = {
-    "Content-Type": file.type,
-    "Cache-Control": "public, max-age=31536000, immutable",
-    "Vary": "Accept-Encoding",
-    "X-Content-Type-Options": "nosniff",
-  };
-  const accepts = /\bgzip\b/.test(c.req.header("accept-encoding") ?? "");
-  if (accepts) headers["Content-Encoding"] = "gzip";
-  const body = accepts ? file.gzip : file.body;
-  return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers });
 }
 
 /** Returns an error page with a title and an explanation. */

@@ -9,19 +9,13 @@
  * Entry files are renamed `<Island>.<content hash>.js`; chunks already carry esbuild's content
  * hash. Everything is served with a one-year immutable cache header, gzipped when accepted.
  */
+import { type StaticFile, staticFile } from "../http/static.ts";
 import { islandModules, type IslandName } from "../islands/mod.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const ISLANDS_DIR = new URL("islands/", ROOT);
 /** Where built bundles are cached (ignored by git, fmt and lint like the rest of node_modules). */
 export const DEFAULT_CACHE_DIR = new URL("node_modules/.cache/islands/", ROOT);
-
-/** One servable file, plain and gzipped. */
-export interface StaticFile {
-  body: Uint8Array;
-  gzip: Uint8Array;
-  type: string;
-}
 
 /** A finished island build. */
 export interface IslandBuild {
@@ -36,18 +30,6 @@ async function sha256Hex(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Returns the gzip of some bytes. */
-export async function gzip(data: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-/** Returns a servable file of the given type. */
-export async function staticFile(body: Uint8Array, type: string): Promise<StaticFile> {
-  return { body, gzip: await gzip(body), type };
 }
 
 async function readIfExists(url: URL): Promise<string> {

@@ -198,6 +198,19 @@ Deno.test("engagement page: sign in with a token, then charts draw", opts, async
   assert.deepEqual(page.errors.filter((e) => !/^Failed to load resource: .* 401/.test(e)), []);
 });
 
+Deno.test("docs page: Swagger UI renders from this origin only, under its CSP", opts, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/docs`);
+  await page.waitFor("document.querySelectorAll('.opblock').length > 10");
+  const loaded = await page.evaluate<string[]>(
+    "[location.href, ...performance.getEntriesByType('resource').map((e) => e.name)]",
+  );
+  assert.deepEqual(loaded.filter((url) => !url.startsWith(`${base}/`)), []);
+  assert.ok(loaded.includes(`${base}/openapi.json`));
+  await shoot(page, "docs");
+  assert.deepEqual(page.errors, []);
+});
+
 Deno.test("teardown", opts, async () => {
   await browser.close();
   const { code } = await service.stop();
