@@ -2,10 +2,10 @@
  * Island: company trends per day or week. Both series arrive as props, so the toggle switches
  * instantly and never fetches (the company token never reaches page JavaScript).
  */
-import { useSignal } from "@preact/signals";
+import { useState } from "preact/hooks";
 import type { Timeseries } from "../openapi/company.ts";
-import { ChartFigure } from "./_ChartCanvas.tsx";
-import { dayLabel, fixed, percent } from "./format.ts";
+import { ChartFigure, type ChartFigureProps } from "./_ChartCanvas.tsx";
+import { chartAlt, dayLabel, fixed, percent } from "./format.ts";
 
 type Bucket = "day" | "week";
 type Period = Timeseries["buckets"][number];
@@ -18,23 +18,28 @@ export interface CompanyTrendsProps {
   minN: number;
 }
 
+/** A chart figure whose text alternative is computed from its data. */
+const Figure = (p: Omit<ChartFigureProps, "alt">) => (
+  <ChartFigure {...p} alt={chartAlt(p.title, p.spec)} />
+);
+
 /** Renders the toggle, three charts, the table of periods and the suppression note. */
 export default function CompanyTrends(props: CompanyTrendsProps) {
-  const bucket = useSignal<Bucket>(props.initial);
-  const current = props[bucket.value];
+  const [bucket, setBucket] = useState<Bucket>(props.initial);
+  const current = props[bucket];
   const labels = current.buckets.map((p) => dayLabel(p.bucket_start));
-  const unit = bucket.value === "day" ? "day" : "week";
+  const unit = bucket;
   return (
-    <section class="card" data-bucket={bucket.value}>
+    <section class="card" data-bucket={bucket}>
       <div class="card-head">
         <h2>Over time</h2>
         <div class="toggle" role="group" aria-label="Period">
           {(["day", "week"] as const).map((b) => (
             <button
               type="button"
-              aria-pressed={bucket.value === b}
+              aria-pressed={bucket === b}
               data-bucket-choice={b}
-              onClick={() => (bucket.value = b)}
+              onClick={() => setBucket(b)}
             >
               {b === "day" ? "Day" : "Week"}
             </button>
@@ -54,7 +59,7 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
         : (
           <>
             <div class="charts">
-              <ChartFigure
+              <Figure
                 title={`Brain performance score (first-try accuracy) per ${unit}`}
                 spec={{
                   kind: "line",
@@ -69,7 +74,7 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                   percent: true,
                 }}
               />
-              <ChartFigure
+              <Figure
                 title={`Repetition burden per ${unit} (1 = best, 3 = worst)`}
                 spec={{
                   kind: "line",
@@ -83,7 +88,7 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                   yMax: 3,
                 }}
               />
-              <ChartFigure
+              <Figure
                 wide
                 size="sm"
                 title={`Sessions per ${unit}`}
@@ -100,7 +105,7 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                 }}
               />
             </div>
-            <div class="table-wrap">
+            <div class="table-wrap" tabIndex={0} role="region" aria-label={`${unit}s`}>
               <table>
                 <thead>
                   <tr>

@@ -4,8 +4,10 @@ import type { ChartSpec } from "./_chart.ts";
 
 /** Props of a chart figure. */
 export interface ChartFigureProps {
-  /** Accessible name of the chart (also the figure caption). */
+  /** Caption of the chart. */
   title: string;
+  /** Text alternative carrying every value (`chartAlt`, computed where the data is). */
+  alt: string;
   spec: ChartSpec;
   /** Box height. */
   size?: "sm" | "md";
@@ -13,8 +15,8 @@ export interface ChartFigureProps {
   wide?: boolean;
 }
 
-/** Renders a figure with a canvas; in the browser, draws the chart into it. */
-export function ChartFigure({ title, spec, size = "md", wide }: ChartFigureProps) {
+/** Renders a figure with a canvas named by its values; in the browser, draws the chart into it. */
+export function ChartFigure({ title, alt, spec, size = "md", wide }: ChartFigureProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const key = JSON.stringify(spec);
   useEffect(() => {
@@ -37,7 +39,7 @@ export function ChartFigure({ title, spec, size = "md", wide }: ChartFigureProps
     <figure class={wide ? "chart wide" : "chart"}>
       <figcaption>{title}</figcaption>
       <div class={`chart-box chart-${size}`}>
-        <canvas ref={canvas} role="img" aria-label={title} />
+        <canvas ref={canvas} role="img" aria-label={alt} />
       </div>
     </figure>
   );

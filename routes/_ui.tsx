@@ -1,6 +1,8 @@
 /** Small building blocks shared by the pages (server-only; no JavaScript ships for them). */
 import type { ComponentChildren } from "preact";
-import { weekdayLabel } from "../islands/format.ts";
+import type { IslandProps } from "../islands/mod.ts";
+import { chartAlt, weekdayLabel } from "../islands/format.ts";
+import { Island } from "./render.tsx";
 
 /** A titled box. */
 export function Card(
@@ -32,11 +34,21 @@ export function Metrics({ children }: { children: ComponentChildren }) {
   return <div class="metrics">{children}</div>;
 }
 
-/** A colored label: ok (green), warn (amber), bad (red), muted (grey). */
+const BADGE_MARK = { ok: "✓", warn: "!", bad: "✕", muted: "–" } as const;
+
+/**
+ * A label in words, with a tone shown by colour and by a mark (so never by colour alone): ok
+ * (green ✓), warn (amber !), bad (red ✕), muted (grey –).
+ */
 export function Badge(
   { tone, children }: { tone: "ok" | "warn" | "bad" | "muted"; children: ComponentChildren },
 ) {
-  return <span class={`badge badge-${tone}`}>{children}</span>;
+  return (
+    <span class={`badge badge-${tone}`}>
+      <span class="badge-mark" aria-hidden="true">{BADGE_MARK[tone]}</span>
+      {children}
+    </span>
+  );
 }
 
 /** A friendly empty or error state. */
@@ -115,4 +127,12 @@ export function LoginForm(
       </form>
     </section>
   );
+}
+
+/**
+ * A chart island; its text alternative, carrying every value, is computed here on the server so
+ * no page ships the code for it.
+ */
+export function ChartIsland({ props }: { props: Omit<IslandProps<"Chart">, "alt"> }) {
+  return <Island name="Chart" props={{ ...props, alt: chartAlt(props.title, props.spec) }} />;
 }

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { DomainError } from "../core/errors.ts";
 import { fixed, percent } from "../islands/format.ts";
 import type { CompanyInfo } from "../openapi/company.ts";
-import { companyInfo, companySummary, companyTimeseries } from "../services/company.ts";
+import { companySummary, companyTimeseries, namedCompanyInfo } from "../services/company.ts";
 import { type PageEnv, sendPage } from "./_page.tsx";
 import { Island } from "./render.tsx";
 import { Metric, Metrics, Notice } from "./_ui.tsx";
@@ -31,15 +31,24 @@ function deniedPage(c: Context, env: PageEnv): Promise<Response> {
   });
 }
 
+/** The company as its pages name it: the registered name, else its id. */
+interface Named {
+  info: CompanyInfo;
+  name: string | null;
+}
+
+const headingOf = ({ info, name }: Named) => name ?? `Company ${info.company_id}`;
+
 function insufficientPage(
   c: Context,
   env: PageEnv,
-  info: CompanyInfo,
+  company: Named,
   k: number,
 ): Promise<Response> {
+  const { info } = company;
   return sendPage(c, env, {
-    title: TITLE,
-    heading: `Company ${info.company_id}`,
+    title: `${headingOf(company)} · ${TITLE}`,
+    heading: headingOf(company),
     body: (
       <Notice title="Not enough players yet" tone="warn">
         <p class="big">{info.n_players} / {k} players</p>
@@ -59,15 +68,15 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   const { sql, config } = env.deps;
   const token = c.req.query("t");
   const initial = c.req.query("bucket") === "day" ? "day" : "week";
-  let info: CompanyInfo;
+  let company: Named;
   try {
-    info = await companyInfo(sql, config, token);
+    company = await namedCompanyInfo(sql, config, token);
   } catch (err) {
     if (err instanceof DomainError && err.kind === "forbidden") return deniedPage(c, env);
     throw err;
   }
   const k = config.minCompanyN;
-  if (!info.has_sufficient_data) return insufficientPage(c, env, info, k);
+  if (!company.info.has_sufficient_data) return insufficientPage(c, env, company, k);
   let summary, day, week;
   try {
     summary = await companySummary(sql, config, token);
@@ -76,13 +85,13 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   } catch (err) {
     // Players can only be added, but stay safe if the count changed between the reads.
     if (err instanceof DomainError && err.kind === "forbidden") {
-      return insufficientPage(c, env, info, k);
+      return insufficientPage(c, env, company, k);
     }
     throw err;
   }
   return sendPage(c, env, {
-    title: TITLE,
-    heading: `Company ${info.company_id}`,
+    title: `${headingOf(company)} · ${TITLE}`,
+    heading: headingOf(company),
     lead: `Averages over ${summary.n_players} players. Every number shown stands for at least ` +
       `${k} different players.`,
     body: (

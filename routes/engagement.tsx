@@ -5,10 +5,9 @@ import { windowDays } from "../core/rollup.ts";
 import { dayLabel, fixed } from "../islands/format.ts";
 import { buildEngagementDashboard } from "../services/engagement.ts";
 import { handleLogin, loginPage, otherUserPage, sessionUser, SignOut } from "./_auth.tsx";
-import { Island } from "./render.tsx";
 import { type PageEnv, sendPage } from "./_page.tsx";
 import { sessionCovers } from "./session.ts";
-import { Badge, Card, DayStrip, Metric, Metrics, Notice } from "./_ui.tsx";
+import { Badge, Card, ChartIsland, DayStrip, Metric, Metrics, Notice } from "./_ui.tsx";
 
 const HOUR = 3_600_000;
 const TITLE = "Family engagement";
@@ -98,8 +97,7 @@ function Dashboard(
       </div>
       <Card>
         <div class="charts">
-          <Island
-            name="Chart"
+          <ChartIsland
             props={{
               title: "Minutes per day",
               spec: {
@@ -115,8 +113,7 @@ function Dashboard(
               },
             }}
           />
-          <Island
-            name="Chart"
+          <ChartIsland
             props={{
               title: "Sentiment per day (0 = low, 1 = high)",
               spec: {

@@ -8,7 +8,17 @@ import { handleLogin, loginPage, otherUserPage, sessionUser, SignOut } from "./_
 import { type PageEnv, sendPage } from "./_page.tsx";
 import { Island } from "./render.tsx";
 import { sessionCovers } from "./session.ts";
-import { Badge, Card, DayStrip, Fact, Facts, Metric, Metrics, Notice } from "./_ui.tsx";
+import {
+  Badge,
+  Card,
+  ChartIsland,
+  DayStrip,
+  Fact,
+  Facts,
+  Metric,
+  Metrics,
+  Notice,
+} from "./_ui.tsx";
 import { validUserId } from "./engagement.tsx";
 
 const TITLE = "Player";
@@ -22,8 +32,7 @@ function Charts({ sessions, outcomes }: {
   return (
     <Card title="Trends">
       <div class="charts">
-        <Island
-          name="Chart"
+        <ChartIsland
           props={{
             title: "First-try accuracy per session",
             spec: {
@@ -36,8 +45,7 @@ function Charts({ sessions, outcomes }: {
             },
           }}
         />
-        <Island
-          name="Chart"
+        <ChartIsland
           props={{
             title: "Repetition burden per session (1 = best, 3 = worst)",
             spec: {
@@ -53,8 +61,7 @@ function Charts({ sessions, outcomes }: {
             },
           }}
         />
-        <Island
-          name="Chart"
+        <ChartIsland
           props={{
             title: "Earth-score outcomes",
             size: "sm",
@@ -79,7 +86,7 @@ function Charts({ sessions, outcomes }: {
 function SessionsTable({ sessions }: { sessions: SessionSummary[] }) {
   return (
     <Card title="Sessions" wide>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Sessions table">
         <table>
           <thead>
             <tr>

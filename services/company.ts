@@ -9,6 +9,7 @@ import {
   companyBuckets,
   companyByToken,
   companyPlayerCount,
+  type CompanyRow,
   companyTotals,
   playersInBuckets,
   upsertCompany,
@@ -17,13 +18,17 @@ import type { CompanyInfo, CompanySummary, SeededCompany, Timeseries } from "../
 
 const TOKEN_SHAPE = /^[0-9a-f]{24}$/;
 
-/** Returns the company id a dashboard token grants, or throws 403. */
-export async function resolveCompany(sql: Sql, token: string | undefined): Promise<string> {
+async function registryRow(sql: Sql, token: string | undefined): Promise<CompanyRow> {
   const denied = deniedCredentials("Invalid or missing dashboard token");
   if (!token || !TOKEN_SHAPE.test(token)) throw denied;
   const row = await companyByToken(sql, token);
   if (!row || !constantTimeEqual(row.dashboard_token, token)) throw denied;
-  return row.company_id;
+  return row;
+}
+
+/** Returns the company id a dashboard token grants, or throws 403. */
+export async function resolveCompany(sql: Sql, token: string | undefined): Promise<string> {
+  return (await registryRow(sql, token)).company_id;
 }
 
 function insufficient(n: number, k: number): string {
@@ -36,7 +41,20 @@ export async function companyInfo(
   config: Config,
   token: string | undefined,
 ): Promise<CompanyInfo> {
-  const companyId = await resolveCompany(sql, token);
+  return (await namedCompanyInfo(sql, config, token)).info;
+}
+
+/** Returns the company info and the registered company name (null where none is known). */
+export async function namedCompanyInfo(
+  sql: Sql,
+  config: Config,
+  token: string | undefined,
+): Promise<{ info: CompanyInfo; name: string | null }> {
+  const row = await registryRow(sql, token);
+  return { info: await infoOf(sql, config, row.company_id), name: row.company_name };
+}
+
+async function infoOf(sql: Sql, config: Config, companyId: string): Promise<CompanyInfo> {
   const n = await companyPlayerCount(sql, companyId);
   const enough = n >= config.minCompanyN;
   return {

@@ -224,6 +224,17 @@ export class Page {
     if (!found) throw new Error(`no element matches ${selector}`);
   }
 
+  /** Presses and releases a key ("Tab", "Enter" or " ") on the focused element. */
+  async key(key: "Tab" | "Enter" | " "): Promise<void> {
+    const codes = {
+      Tab: { code: "Tab", windowsVirtualKeyCode: 9 },
+      Enter: { code: "Enter", windowsVirtualKeyCode: 13, text: "\r" },
+      " ": { code: "Space", windowsVirtualKeyCode: 32, text: " " },
+    }[key];
+    await this.send("Input.dispatchKeyEvent", { type: "keyDown", key, ...codes });
+    await this.send("Input.dispatchKeyEvent", { type: "keyUp", key, ...codes });
+  }
+
   /** Saves a PNG screenshot of the whole page. */
   async screenshot(path: string): Promise<void> {
     const metrics = await this.send("Page.getLayoutMetrics");

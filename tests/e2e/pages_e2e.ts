@@ -9,6 +9,7 @@ import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { type Pattern, sessionEvents } from "../helpers/play.ts";
 import { type Service, startService } from "../helpers/process.ts";
 import { Browser, type Page } from "./cdp.ts";
+import { axeViolations, PHONE, phoneOverflow, scriptBytes, smallestTarget } from "./_a11y.ts";
 
 const SHOTS = new URL("../../screenshots/", import.meta.url).pathname;
 const opts = { sanitizeOps: false, sanitizeResources: false } as const;
@@ -25,7 +26,7 @@ const passed = Object.fromEntries(
   Object.entries(Deno.env.toObject()).filter(([k]) => PASS.test(k)),
 );
 const service: Service = await startService(
-  { ...passed, APP_ENV: "development", DATA_DIR: dataDir },
+  { ...passed, APP_ENV: "development", DATA_DIR: dataDir, ADMIN_KEY: "e2e-admin-key" },
   60000,
 );
 const base = service.baseUrl;
@@ -69,6 +70,10 @@ for (let p = 1; p <= 7; p++) {
   }
 }
 await play(SMALL, "e2e-s1", new Date(today - DAY), [1, 1, 1]);
+// The registry's name for the big company (the small one stays unnamed: its id is shown).
+await post("/admin/seed_company", { company_name: "Acme Corp", company_id: COMPANY }, {
+  "X-Admin-Key": "e2e-admin-key",
+});
 // Engagement data for a family user.
 for (const [i, ago] of [5, 3, 2, 1, 0].entries()) {
   await post("/internal/ingest/session_summary", {
@@ -208,6 +213,141 @@ Deno.test("docs page: Swagger UI renders from this origin only, under its CSP", 
   assert.deepEqual(loaded.filter((url) => !url.startsWith(`${base}/`)), []);
   assert.ok(loaded.includes(`${base}/openapi.json`));
   await shoot(page, "docs");
+  assert.deepEqual(page.errors, []);
+});
+
+const DOCS_SHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
+
+/**
+ * Bytes of gzipped JavaScript each page loaded before issue 16 (development mode, so the player
+ * pages include the demo generator): no page may ship more (docs/performance.md).
+ */
+const JS_BUDGET: Record<string, number> = {
+  "engagement-login": 0,
+  "engagement-bad-token": 0,
+  home: 0,
+  player: 65974,
+  "player-empty": 6705,
+  "player-invalid": 0,
+  company: 68998,
+  "company-insufficient": 0,
+  "company-denied": 0,
+  engagement: 65029,
+  "engagement-empty": 65029,
+};
+
+/** Every page in each of its states, in visiting order (signed out first). */
+const PHONE_PAGES: { name: string; path: string; doc?: boolean }[] = [
+  { name: "engagement-login", path: "/engagement/e2e-family" },
+  { name: "engagement-bad-token", path: "/engagement/e2e-family" },
+  { name: "home", path: "/" },
+  { name: "player", path: "/players/e2e-p1", doc: true },
+  { name: "player-empty", path: "/players/nobody-yet" },
+  { name: "player-invalid", path: `/players/${"x".repeat(129)}` },
+  {
+    name: "company",
+    path: `/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}`,
+    doc: true,
+  },
+  {
+    name: "company-insufficient",
+    path: `/company?t=${dashboardTokenFor(SMALL, DEV_DASHBOARD_TOKEN_SALT)}`,
+  },
+  { name: "company-denied", path: "/company?t=0123456789abcdef01234567" },
+  { name: "engagement", path: "/engagement/e2e-family", doc: true },
+  { name: "engagement-empty", path: "/engagement/nobody-yet" },
+];
+
+/** Submits the sign-in form with a token and waits for the answer page. */
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.waitForReload(() =>
+    page.evaluate(`(() => {
+      document.querySelector("#token").value = ${JSON.stringify(token)};
+      document.querySelector("form.inline-form button").click();
+    })()`)
+  );
+}
+
+Deno.test("every page fits a 360 px phone and has no serious axe violation", opts, async () => {
+  const page = await browser.newPage(PHONE.width, PHONE.height);
+  const sizes: string[] = [];
+  await page.send("Network.clearBrowserCookies");
+  for (const p of PHONE_PAGES) {
+    await page.goto(base + p.path);
+    if (p.name === "engagement-bad-token") await signIn(page, "not-a-token");
+    if (p.name === "engagement") await signIn(page, "dev-dashboard-token");
+    await page.waitFor(
+      `[...document.querySelectorAll("[data-island]")].every((e) => e.dataset.hydrated)`,
+    );
+    const overflow = await phoneOverflow(page);
+    assert.deepEqual(
+      { scrollWidth: overflow.scrollWidth, innerWidth: overflow.innerWidth },
+      { scrollWidth: Math.min(overflow.scrollWidth, PHONE.width), innerWidth: PHONE.width },
+      `${p.name} scrolls sideways: ${overflow.wide.join(", ")}`,
+    );
+    assert.deepEqual(await axeViolations(page), [], p.name);
+    const js = await scriptBytes(page);
+    sizes.push(`${p.name}: ${js.files} file(s), ${js.bytes} B (budget ${JS_BUDGET[p.name]} B)`);
+    assert.ok(js.bytes <= JS_BUDGET[p.name], sizes.at(-1));
+    if (p.name.startsWith("engagement-") && p.name !== "engagement-empty") {
+      const form = await smallestTarget(page, "form.inline-form input, form.inline-form button");
+      assert.equal(form.count, 2);
+      assert.ok(form.height >= 44, `${p.name}: sign-in targets ${form.height} px high`);
+    }
+    if (p.name === "engagement-bad-token") {
+      assert.match(await page.evaluate<string>("document.body.innerText"), /not valid/i);
+    }
+    if (p.name === "company") {
+      const toggle = await smallestTarget(page, "[data-bucket-choice]");
+      assert.equal(toggle.count, 2);
+      assert.ok(toggle.width >= 44 && toggle.height >= 44, JSON.stringify(toggle));
+      assert.equal(
+        await page.evaluate<string>("document.querySelector('h1').textContent"),
+        "Acme Corp",
+      );
+    }
+    await page.screenshot(`${SHOTS}${p.name}-360.png`);
+    if (p.doc) await page.screenshot(`${DOCS_SHOTS}${p.name}-phone.png`);
+  }
+  console.log(sizes.join("\n"));
+  assert.deepEqual(page.errors.filter((e) => !/^Failed to load resource: .* 40[134]/.test(e)), []);
+});
+
+Deno.test("the day/week toggle works by keyboard and announces its state", opts, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}`);
+  await page.waitFor(`document.querySelector('[data-island="CompanyTrends"]')?.dataset.hydrated`);
+  const pressed = () =>
+    page.evaluate<string[]>(`[...document.querySelectorAll("[data-bucket-choice]")]
+      .map((b) => b.dataset.bucketChoice + "=" + b.getAttribute("aria-pressed"))`);
+  assert.deepEqual(await pressed(), ["day=false", "week=true"]);
+  assert.equal(
+    await page.evaluate<string>(
+      `document.querySelector("[data-bucket-choice]").closest("[role=group]")
+      .getAttribute("aria-label")`,
+    ),
+    "Period",
+  );
+  // Tab from the last element before the toggle reaches "Day"; Enter and Space switch.
+  await page.evaluate(`document.querySelector(".card-head h2").setAttribute("tabindex", "-1"),
+    document.querySelector(".card-head h2").focus()`);
+  await page.key("Tab");
+  assert.equal(await page.evaluate<string>("document.activeElement.dataset.bucketChoice"), "day");
+  await page.key("Enter");
+  await page.waitFor(`document.querySelector("[data-bucket]").dataset.bucket === "day"`);
+  assert.deepEqual(await pressed(), ["day=true", "week=false"]);
+  await page.key("Tab");
+  await page.key(" ");
+  await page.waitFor(`document.querySelector("[data-bucket]").dataset.bucket === "week"`);
+  assert.deepEqual(await pressed(), ["day=false", "week=true"]);
+  // The redrawn charts' text alternatives follow the data.
+  const alt = await page.evaluate<string>(
+    `document.querySelector("canvas").getAttribute("aria-label")`,
+  );
+  assert.match(
+    alt,
+    /^Brain performance score \(first-try accuracy\) per week: (\d+ \w+ \d+%, )*\d+ \w+ \d+%; latest \d+%\.$/,
+  );
   assert.deepEqual(page.errors, []);
 });
 

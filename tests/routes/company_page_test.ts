@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { dashboardTokenFor } from "../../core/company.ts";
 import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
+import { upsertCompany } from "../../db/companies.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
 import { openTestDatabase } from "../helpers/db.ts";
 import { type Pattern, playSession } from "../helpers/play.ts";
@@ -86,10 +87,39 @@ Deno.test(
     assert.equal(parsed.week.buckets.length, 1);
     assert.ok(!props[1].includes(token));
 
+    // Each chart's text alternative carries its numbers.
+    assert.match(
+      html,
+      /aria-label="Brain performance score \(first-try accuracy\) per day: 16 Jan 33%; latest 33%\."/,
+    );
+    assert.match(html, /aria-label="Sessions per day: 16 Jan 6\."/);
+    assert.match(html, /<div class="table-wrap" tabindex="0" role="region" aria-label="days">/);
+    assert.match(html, /<h1>Company c_bigco0000001<\/h1>/);
+
     const week = await (await t.request(`/company?t=${token}`)).text();
     assert.match(week, /data-bucket="week"/);
     assert.match(week, /<td>2024-01-15 – 2024-01-21<\/td><td class="num">12<\/td>/);
     for (const line of t.logs) assert.ok(!line.includes(token), line);
+  },
+);
+
+Deno.test(
+  "company page: the registered company name, escaped, in heading and title",
+  opts,
+  async () => {
+    await upsertCompany(db.sql, {
+      company_id: SMALL,
+      company_name: "Acme & <Sons>",
+      dashboard_token: tokenOf(SMALL),
+    });
+    const html = await (await t.request(`/company?t=${tokenOf(SMALL)}`)).text();
+    assert.match(html, /<h1>Acme &amp; &lt;Sons><\/h1>/);
+    assert.match(
+      html,
+      /<title>Acme &#38; &#60;Sons&#62; · Company · Earth Task Telemetry<\/title>/,
+    );
+    assert.ok(!html.includes("<Sons>"));
+    assert.ok(!html.includes(SMALL), "the id is shown only where no name is known");
   },
 );
 

@@ -110,13 +110,16 @@ Deno.test("engagement dashboard: the numbers are server-rendered", opts, async (
   const html = await res.text();
   // Last session ended 15:20 today: 2 hours 40 minutes before 18:00.
   assert.match(html, /<div class="metric-value">2 hours ago<\/div>/);
-  assert.match(html, /badge-ok">recent</);
+  assert.match(html, /badge-ok"><span class="badge-mark" aria-hidden="true">✓<\/span>recent</);
   assert.match(html, /<div class="metric-value">3 days<\/div><div class="metric-label">Streak/);
   assert.match(
     html,
     /<div class="metric-value">15<\/div><div class="metric-label">Average minutes/,
   );
-  assert.match(html, /Current tone: <span class="badge badge-ok">positive<\/span>/);
+  assert.match(
+    html,
+    /Current tone: <span class="badge badge-ok"><span class="badge-mark" aria-hidden="true">✓<\/span>positive<\/span>/,
+  );
   assert.match(html, /Daily sentiment \(0–1\): – · – · – · – · 0.50 · 0.55 · 0.70/);
   assert.equal(html.match(/<li class="day on">/g)?.length, 3);
   assert.match(html, /<span class="day-min">20 min<\/span>/);
@@ -137,11 +140,11 @@ Deno.test("freshness badges: warning under 72 h, stale after; empty state", opts
   const cookie = await signIn("bob", "tok-all");
   const bob = await (await t.request("/engagement/bob", { headers: { cookie } })).text();
   assert.match(bob, /<div class="metric-value">3 days ago<\/div>/);
-  assert.match(bob, /badge-bad">stale</);
-  assert.match(bob, /badge-bad">negative</);
+  assert.match(bob, /badge-bad"><span class="badge-mark" aria-hidden="true">✕<\/span>stale</);
+  assert.match(bob, /badge-bad"><span class="badge-mark" aria-hidden="true">✕<\/span>negative</);
   t.setNow(new Date("2025-10-20T12:00:00Z"));
   const warn = await (await t.request("/engagement/bob", { headers: { cookie } })).text();
-  assert.match(warn, /badge-warn">warning</);
+  assert.match(warn, /badge-warn"><span class="badge-mark" aria-hidden="true">!<\/span>warning</);
   t.setNow(NOW);
   const nobody = await (await t.request("/engagement/nobody", { headers: { cookie } })).text();
   assert.match(nobody, /No sessions yet/);
@@ -168,7 +171,10 @@ Deno.test("database down: pages answer an HTML 503, never a hang", opts, async (
   });
   const home = await app.request("/");
   assert.equal(home.status, 503);
-  assert.match(await home.text(), /badge-bad">unavailable</);
+  assert.match(
+    await home.text(),
+    /badge-bad"><span class="badge-mark" aria-hidden="true">✕<\/span>unavailable</,
+  );
   const player = await app.request("/players/p1");
   assert.equal(player.status, 503);
   assert.equal(player.headers.get("content-type"), "text/html; charset=utf-8");

@@ -84,7 +84,7 @@ Deno.test("player page: every number is in the server HTML", opts, async () => {
   assert.match(html, /<td>1<\/td><td>2025-03-10 10:00 UTC<\/td><td>s1<\/td><td class="num">0%/);
   assert.match(html, /<td>4<\/td><td>2025-03-13 10:00 UTC<\/td><td>s4<\/td><td class="num">100%/);
   // Model state and prediction.
-  assert.match(html, /badge-ok">trained</);
+  assert.match(html, /badge-ok"><span class="badge-mark" aria-hidden="true">✓<\/span>trained</);
   assert.match(html, /<dt>Samples \(sessions\)<\/dt><dd>4<\/dd>/);
   assert.match(html, /<dt>MAE<\/dt><dd>\d\.\d{3}<\/dd>/);
   assert.match(html, /<dt>Weight: last FTA<\/dt><dd>-?\d\.\d{3}<\/dd>/);
@@ -97,6 +97,12 @@ Deno.test("player page: every number is in the server HTML", opts, async () => {
   assert.match(html, /Streak: 0 days/);
   // Charts: the data is in the island props; chart.js bundles load as hashed modules.
   assert.equal(html.match(/data-island="Chart"/g)?.length, 3);
+  // Each chart's text alternative carries its numbers; the table scrolls in a focusable box.
+  assert.match(
+    html,
+    /aria-label="First-try accuracy per session: #1 0%, #2 33%, #3 67%, #4 100%; latest 100%\."/,
+  );
+  assert.match(html, /<div class="table-wrap" tabindex="0" role="region" aria-label="Sessions/);
   assert.ok(!html.includes('data-island="DemoGenerator"'), "demo generator only in development");
   const [src] = scriptSources(html);
   assert.match(src, /^\/static\/islands\/Chart\.[0-9a-f]{10}\.js$/);

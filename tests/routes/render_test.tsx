@@ -21,15 +21,18 @@ Deno.test("renderBody collects islands once each; wrapDocument adds one module p
   const spec = { kind: "bar" as const, labels: ["a"], series: [] };
   const { body, islands } = renderBody(
     <div>
-      <Island name="Chart" props={{ title: "One </script>", spec }} />
-      <Island name="Chart" props={{ title: "Two", spec }} />
+      <Island
+        name="Chart"
+        props={{ title: "One </script>", alt: "One </script>: no data.", spec }}
+      />
+      <Island name="Chart" props={{ title: "Two", alt: "Two", spec }} />
     </div>,
   );
   assert.deepEqual(islands, ["Chart"]);
   assert.equal(body.match(/data-island="Chart"/g)?.length, 2);
   assert.match(body, /<script type="application\/json" id="island-props-1">/);
   assert.match(body, /One \\u003c\/script\\u003e/);
-  assert.match(body, /<canvas role="img" aria-label="One &lt;\/script>"/);
+  assert.match(body, /<canvas role="img" aria-label="One &lt;\/script>: no data."/);
   const html = wrapDocument(body, {
     title: "T <x>",
     stylesheet: "/static/app.1.css",
