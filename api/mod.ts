@@ -4,6 +4,7 @@ import { securitySchemes } from "../openapi/common.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
 import { registerDocs } from "./docs.ts";
 import { errorHandler, validationHook } from "./errors.ts";
+import { registerAdmin } from "./admin.ts";
 import { registerEngagement } from "./engagement.ts";
 import { registerHealth } from "./health.ts";
 import { registerTelemetry } from "./telemetry.ts";
@@ -45,6 +46,7 @@ export function createApi(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerTelemetry(app, deps);
   registerCompany(app, deps);
   registerEngagement(app, deps);
+  registerAdmin(app, deps);
 
   if (deps.config.publicDocs) {
     app.doc31("/openapi.json", documentInfo);

@@ -34,14 +34,23 @@ const SUMMARY_COLUMNS = (sql: Sql | Tx) =>
     repetition_burden, earth_score_bucket::int as earth_score_bucket, created_ts_utc,
     company_id, played_at, n_attempts`;
 
-/** Returns the session's owner and whether it is finalized, locking it for finalize. */
+/**
+ * Returns the session's owner and whether it is finalized, locking it for finalize. The table
+ * lock (ROW EXCLUSIVE, which the finalize's update needs anyway) comes before the row lock, as
+ * in event ingest and erasure (db/privacy.ts): a finalize never holds a session row while it
+ * waits for an erasure's table lock, so the two cannot deadlock.
+ */
 export async function lockSessionForFinalize(
   tx: Tx,
   sessionId: string,
 ): Promise<{ player_id: string; finalized: boolean } | null> {
-  const rows = await tx<{ player_id: string; finalized: boolean }[]>`
-    select player_id, finalized_at is not null as finalized
-    from play_sessions where session_id = ${sessionId} for update`;
+  // Pipelined: both are sent at once and run in this order.
+  const [, rows] = await Promise.all([
+    tx`lock table play_sessions in row exclusive mode`,
+    tx<{ player_id: string; finalized: boolean }[]>`
+      select player_id, finalized_at is not null as finalized
+      from play_sessions where session_id = ${sessionId} for update`,
+  ]);
   return rows[0] ?? null;
 }
 
@@ -95,6 +104,18 @@ export async function insertSummary(
       where session_id = ${s.session_id}`,
   ]);
   return rows[0];
+}
+
+/** Returns the summaries with the given ids, by id. */
+export async function summariesByIds(
+  sql: Sql,
+  ids: readonly number[],
+): Promise<Map<number, SummaryRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql<SummaryRow[]>`
+    select ${SUMMARY_COLUMNS(sql)} from session_summary
+    where id = any(array(select jsonb_array_elements_text(${sql.json(ids as number[])})::bigint))`;
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /** Returns a player's summaries in finalize order. */

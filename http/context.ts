@@ -19,6 +19,10 @@ export interface AppEnv {
     clientAddress: string;
     /** The user or player a request is about, for the request log. */
     userId?: string;
+    /** Replaces the request path in the log line (a route whose path holds a personal id). */
+    logPath?: string;
+    /** Extra fields of the request's log line. */
+    logFields?: Record<string, unknown>;
     /** Set when the request was refused for its credentials (counted by the rate limiter). */
     credentialFailure?: boolean;
   };

@@ -49,11 +49,12 @@ export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
       log("info", {
         request_id: requestId,
         method: c.req.method,
-        path: redactUrl(pathAndQuery(c.req.url)),
+        path: c.get("logPath") ?? redactUrl(pathAndQuery(c.req.url)),
         client: c.get("clientAddress"),
         status: c.res.status,
         duration_ms: Math.round((performance.now() - started) * 100) / 100,
         ...(userId !== undefined ? { user_id: userId } : {}),
+        ...c.get("logFields"),
       });
     }
   };

@@ -209,3 +209,44 @@ export const companyTimeseries = {
   ],
   suppressed_buckets: 0,
 };
+
+/** DELETE /admin/players/{player_id} for the sample player after its four sessions. */
+export const erasure = {
+  player_id: common.player_id,
+  deleted: { raw_events: 17, sessions: 4, models: 1, engagement_sessions: 4 },
+};
+
+/** GET /admin/players/{player_id}/export for the engagement demo user (device sessions only). */
+export const playerExport = {
+  player_id: "demo-user",
+  exported_at: "2025-10-22T18:00:00.000Z",
+  sessions: [],
+  events: [],
+  models: [],
+  engagement_sessions: [
+    {
+      source: "device",
+      session_id: "demo-session-1018",
+      started_at: "2025-10-18T16:00:00.000Z",
+      duration_seconds: 720,
+      sentiment_hundredths: 55,
+      created_at: "2025-10-18T16:12:00.000Z",
+    },
+    {
+      source: "device",
+      session_id: "demo-session-1021",
+      started_at: "2025-10-21T17:30:00.000Z",
+      duration_seconds: 600,
+      sentiment_hundredths: 60,
+      created_at: "2025-10-21T17:40:00.000Z",
+    },
+    {
+      source: "device",
+      session_id: "demo-session-001",
+      started_at: "2025-10-22T14:30:00.000Z",
+      duration_seconds: 900,
+      sentiment_hundredths: 66,
+      created_at: "2025-10-22T14:45:00.000Z",
+    },
+  ],
+};

@@ -26,6 +26,8 @@ export type EngagementSession = Schemas["EngagementSessionSummary"];
 export type IngestStatus = Schemas["IngestStatus"];
 export type EngagementDashboard = Schemas["EngagementDashboard"];
 export type ValidationIssue = Schemas["ValidationIssue"];
+export type Erasure = Schemas["Erasure"];
+export type PlayerExport = Schemas["PlayerExport"];
 export type { components, paths };
 
 /** The most events one POST /events/batch accepts. */
@@ -38,7 +40,7 @@ export interface ClientOptions {
   ingestToken?: string;
   /** A DASHBOARD_TOKEN_MAP token: sent on player reads and the engagement dashboard. */
   dashboardToken?: string;
-  /** ADMIN_KEY: sent as X-ADMIN-KEY on the company seed. */
+  /** ADMIN_KEY: sent as X-ADMIN-KEY on the company seed, erase and export. */
   adminKey?: string;
   /** Retries after a 503 or a network error (default 3; 0 disables). */
   retries?: number;
@@ -87,6 +89,12 @@ export interface TelemetryClient {
   companyTimeseries(token: string, bucket?: "day" | "week"): Promise<Timeseries>;
   /** POST /admin/seed_company (X-ADMIN-KEY). */
   seedCompany(company: SeedCompany): Promise<SeededCompany>;
+  /** DELETE /admin/players/{player_id} (X-ADMIN-KEY): erases everything held; zeros when nothing. */
+  erasePlayer(playerId: string): Promise<Erasure>;
+  /** GET /admin/players/{player_id}/export (X-ADMIN-KEY), parsed into one object. */
+  exportPlayer(playerId: string): Promise<PlayerExport>;
+  /** The same export as the raw JSON byte stream, for histories too large to parse at once. */
+  exportPlayerStream(playerId: string): Promise<ReadableStream<Uint8Array>>;
   /** POST /internal/ingest/session_summary: `ok`, or `duplicate` for a known session_id. */
   ingestSessionSummary(session: EngagementSession): Promise<IngestStatus>;
   /** GET /api/dashboard/{user_id}: the seven-day engagement rollup. */
@@ -197,6 +205,25 @@ export function createClient(options: ClientOptions): TelemetryClient {
       unwrap(api.GET("/dashboard/timeseries", { params: { query: { t, bucket } } })),
     seedCompany: (company) =>
       unwrap(api.POST("/admin/seed_company", { body: company, headers: admin })),
+    erasePlayer: (playerId) =>
+      unwrap(api.DELETE("/admin/players/{player_id}", {
+        params: { path: { player_id: playerId } },
+        headers: admin,
+      })),
+    exportPlayer: (playerId) =>
+      // openapi-fetch's Readable<> adds an index signature to the summary; same shape.
+      unwrap(api.GET("/admin/players/{player_id}/export", {
+        params: { path: { player_id: playerId } },
+        headers: admin,
+      })) as Promise<PlayerExport>,
+    async exportPlayerStream(playerId) {
+      const answer = await api.GET("/admin/players/{player_id}/export", {
+        params: { path: { player_id: playerId } },
+        headers: admin,
+        parseAs: "stream",
+      });
+      return await unwrap(Promise.resolve(answer as Answer<ReadableStream<Uint8Array>>));
+    },
     ingestSessionSummary: (session) =>
       unwrap(api.POST("/internal/ingest/session_summary", { body: session, headers: ingest })),
     engagementDashboard: (userId) =>

@@ -2,6 +2,46 @@
 // Do not edit by hand: change the routes, then run `deno task openapi && deno task sdk`.
 
 export interface paths {
+    "/admin/players/{player_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase everything held on a participant
+         * @description Deletes, in one transaction, the participant's attempt events, play sessions and their summaries, models of every task, and the engagement sessions of the same user id; company aggregates are recomputed in the same transaction. Events acknowledged before the erasure committed never survive it; later ones start the id afresh. Idempotent: an unknown (or already erased) id answers zeros. The request log carries a keyed hash of the id, never the id. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.
+         */
+        delete: operations["erasePlayer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/players/{player_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export everything held on a participant
+         * @description One JSON document, streamed in chunks (`Content-Disposition: attachment`): play sessions with their summaries, attempt events as stored, models, and engagement sessions of the same user id. Empty lists for an unknown id. Read page by page, not in one snapshot: writes during the export may or may not appear. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.
+         */
+        get: operations["exportPlayer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/seed_company": {
         parameters: {
             query?: never;
@@ -433,6 +473,30 @@ export interface components {
              */
             sentiment_score: number;
         };
+        /**
+         * @example {
+         *       "player_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+         *       "deleted": {
+         *         "raw_events": 17,
+         *         "sessions": 4,
+         *         "models": 1,
+         *         "engagement_sessions": 4
+         *       }
+         *     }
+         */
+        Erasure: {
+            player_id: string;
+            deleted: {
+                /** @description Attempt events */
+                raw_events: number;
+                /** @description Play sessions, open or finalized (their summaries with them) */
+                sessions: number;
+                /** @description Model states, of every task */
+                models: number;
+                /** @description Engagement sessions of the same user id (device and game) */
+                engagement_sessions: number;
+            };
+        };
         Error: {
             /** @example No events found for session */
             detail: string;
@@ -612,6 +676,52 @@ export interface components {
         EventBatch: {
             events: components["schemas"]["AttemptSubmitted"][];
         };
+        ExportedEngagementSession: {
+            /** @enum {string} */
+            source: "device" | "earth_task";
+            session_id: string;
+            started_at: string;
+            duration_seconds: number;
+            /** @description Sentiment as stored, in hundredths (0.68 = 68); null for game sessions */
+            sentiment_hundredths: number | null;
+            created_at: string;
+        };
+        ExportedEvent: {
+            player_id: string;
+            session_id: string;
+            task_version: string;
+            sequence_index: number;
+            sequence_length: number;
+            attempt_index: number;
+            presented: (number | string)[];
+            input: (number | string)[];
+            is_correct: boolean;
+            duration_ms: number;
+            ts_utc: string;
+            /** @enum {string} */
+            remediation_stage: "none" | "volts" | "space";
+            volts_count: number | null;
+            /** @description As stored: a posted company_name is kept only as this salted hash */
+            company_id: string | null;
+            /** @description When the service stored it */
+            received_at: string;
+        };
+        ExportedModel: {
+            player_id: string;
+            trained_ts_utc: string;
+            n_samples: number;
+            coefficients: number[] | null;
+            intercept: number | null;
+            mae: number | null;
+            status: string;
+        };
+        ExportedSession: {
+            session_id: string;
+            /** @description When its first event arrived */
+            first_seen_at: string;
+            finalized_at: string | null;
+            summary: components["schemas"]["SessionSummary"] & (Record<string, never> | null);
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -656,6 +766,52 @@ export interface components {
             status: "trained" | "insufficient_data";
             /** @description intercept + c0·last_fta + c1·last_burden, clamped to [0, 1] */
             predicted_next_fta: number | null;
+        };
+        /**
+         * @example {
+         *       "player_id": "demo-user",
+         *       "exported_at": "2025-10-22T18:00:00.000Z",
+         *       "sessions": [],
+         *       "events": [],
+         *       "models": [],
+         *       "engagement_sessions": [
+         *         {
+         *           "source": "device",
+         *           "session_id": "demo-session-1018",
+         *           "started_at": "2025-10-18T16:00:00.000Z",
+         *           "duration_seconds": 720,
+         *           "sentiment_hundredths": 55,
+         *           "created_at": "2025-10-18T16:12:00.000Z"
+         *         },
+         *         {
+         *           "source": "device",
+         *           "session_id": "demo-session-1021",
+         *           "started_at": "2025-10-21T17:30:00.000Z",
+         *           "duration_seconds": 600,
+         *           "sentiment_hundredths": 60,
+         *           "created_at": "2025-10-21T17:40:00.000Z"
+         *         },
+         *         {
+         *           "source": "device",
+         *           "session_id": "demo-session-001",
+         *           "started_at": "2025-10-22T14:30:00.000Z",
+         *           "duration_seconds": 900,
+         *           "sentiment_hundredths": 66,
+         *           "created_at": "2025-10-22T14:45:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        PlayerExport: {
+            player_id: string;
+            exported_at: string;
+            /** @description By session_id */
+            sessions: components["schemas"]["ExportedSession"][];
+            /** @description By session_id, sequence_index, attempt_index */
+            events: components["schemas"]["ExportedEvent"][];
+            models: components["schemas"]["ExportedModel"][];
+            /** @description By started_at */
+            engagement_sessions: components["schemas"]["ExportedEngagementSession"][];
         };
         Ready: {
             /** @enum {string} */
@@ -787,6 +943,218 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    erasePlayer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                player_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was deleted (zeros when nothing was held) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Missing X-ADMIN-KEY header"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials valid but not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid admin key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportPlayer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                player_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export (an attachment) */
+            200: {
+                headers: {
+                    /** @description attachment; filename="player-export.json" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlayerExport"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Missing X-ADMIN-KEY header"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials valid but not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid admin key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     seedCompany: {
         parameters: {
             query?: never;

@@ -18,6 +18,7 @@ Deno.test(
       "0004_events_without_session_fk",
       "0005_ingest_raced",
       "0006_auth_failures",
+      "0007_privacy",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -85,9 +86,10 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0004_events_without_session_fk",
       "0005_ingest_raced",
       "0006_auth_failures",
+      "0007_privacy",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 6);
+    assert.equal(count[0].n, 7);
   } finally {
     await a.end();
     await b.end();

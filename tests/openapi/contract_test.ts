@@ -103,6 +103,16 @@ const CONTRACT: Record<string, Contract> = {
     security: [["adminKey"]],
     statuses: [200, 400, 401, 403, 413, 415, 422, ...LIMITED],
   },
+  "DELETE /admin/players/{player_id}": {
+    tag: "admin",
+    security: [["adminKey"]],
+    statuses: [200, 401, 403, 422, ...LIMITED],
+  },
+  "GET /admin/players/{player_id}/export": {
+    tag: "admin",
+    security: [["adminKey"]],
+    statuses: [200, 401, 403, 422, ...LIMITED],
+  },
   "POST /internal/ingest/session_summary": {
     tag: "engagement",
     security: [["ingestToken"]],
@@ -311,6 +321,16 @@ const FLOW: { key: string; now?: string; before?: () => Promise<void> }[] = [
     },
   },
   { key: "GET /api/dashboard/{user_id}", now: "2025-10-22T18:00:00Z" },
+  {
+    key: "GET /admin/players/{player_id}/export",
+    // The export carries the database's own receive times: pin them for a stable example.
+    before: async () => {
+      await db.sql`update engagement_sessions
+        set created_at = started_at + duration_seconds * interval '1 second'
+        where user_external_id = 'demo-user'`;
+    },
+  },
+  { key: "DELETE /admin/players/{player_id}" },
 ];
 
 const PRINT = Deno.env.get("CONTRACT_PRINT") === "1";

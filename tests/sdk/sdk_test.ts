@@ -258,6 +258,43 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "privacy: export (parsed and streamed), erase, then zeros and an empty export",
+  opts,
+  async () => {
+    const summary = await play("sdk-erase", "sdk-erase-1", [1, 2, 1], "2024-05-01T09:00:00Z");
+    const parsed = await sdk.exportPlayer("sdk-erase");
+    assert.equal(parsed.player_id, "sdk-erase");
+    assert.deepEqual(parsed.sessions.map((s) => s.summary), [summary]);
+    assert.equal(parsed.events.length, 4);
+    assert.equal(parsed.models.length, 1);
+    assert.equal(parsed.engagement_sessions.length, 1);
+    const streamed = await sdk.exportPlayerStream("sdk-erase");
+    const text = await new Response(streamed).text();
+    assert.deepEqual({ ...JSON.parse(text), exported_at: "" }, { ...parsed, exported_at: "" });
+
+    assert.deepEqual(await sdk.erasePlayer("sdk-erase"), {
+      player_id: "sdk-erase",
+      deleted: { raw_events: 4, sessions: 1, models: 1, engagement_sessions: 1 },
+    });
+    assert.deepEqual((await sdk.erasePlayer("sdk-erase")).deleted, {
+      raw_events: 0,
+      sessions: 0,
+      models: 0,
+      engagement_sessions: 0,
+    });
+    const empty = await sdk.exportPlayer("sdk-erase");
+    assert.deepEqual([empty.sessions, empty.events, empty.models, empty.engagement_sessions], [
+      [],
+      [],
+      [],
+      [],
+    ]);
+    await rejects(createClient({ baseUrl: service.baseUrl }).erasePlayer("sdk-erase"), 401);
+    await rejects(createClient({ baseUrl: service.baseUrl }).exportPlayerStream("x"), 401);
+  },
+);
+
 Deno.test("teardown: stop the service", opts, async () => {
   const { code, output } = await service.stop("SIGTERM");
   assert.equal(code, 0, output);

@@ -1,0 +1,151 @@
+/** Contract of the data-subject rights endpoints: erase and export everything held on a player. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { errors, errorWith, IdSchema, security } from "./common.ts";
+import { erasure, playerExport } from "./examples.ts";
+import { SessionSummarySchema } from "./telemetry.ts";
+
+export const ErasureSchema = z.object({
+  player_id: z.string(),
+  deleted: z.object({
+    raw_events: z.number().int().openapi({ description: "Attempt events" }),
+    sessions: z.number().int().openapi({
+      description: "Play sessions, open or finalized (their summaries with them)",
+    }),
+    models: z.number().int().openapi({ description: "Model states, of every task" }),
+    engagement_sessions: z.number().int().openapi({
+      description: "Engagement sessions of the same user id (device and game)",
+    }),
+  }),
+}).openapi("Erasure", { example: erasure });
+
+export type Erasure = z.infer<typeof ErasureSchema>;
+
+export const ExportedEventSchema = z.object({
+  player_id: z.string(),
+  session_id: z.string(),
+  task_version: z.string(),
+  sequence_index: z.number().int(),
+  sequence_length: z.number().int(),
+  attempt_index: z.number().int(),
+  presented: z.array(z.union([z.number(), z.string()])),
+  input: z.array(z.union([z.number(), z.string()])),
+  is_correct: z.boolean(),
+  duration_ms: z.number().int(),
+  ts_utc: z.string(),
+  remediation_stage: z.enum(["none", "volts", "space"]),
+  volts_count: z.number().int().nullable(),
+  company_id: z.string().nullable().openapi({
+    description: "As stored: a posted company_name is kept only as this salted hash",
+  }),
+  received_at: z.string().openapi({ description: "When the service stored it" }),
+}).openapi("ExportedEvent");
+
+export const ExportedSessionSchema = z.object({
+  session_id: z.string(),
+  first_seen_at: z.string().openapi({ description: "When its first event arrived" }),
+  finalized_at: z.string().nullable(),
+  summary: SessionSummarySchema.nullable().openapi({ description: "Null while open" }),
+}).openapi("ExportedSession");
+
+export const ExportedModelSchema = z.object({
+  player_id: z.string(),
+  trained_ts_utc: z.string(),
+  n_samples: z.number().int(),
+  coefficients: z.array(z.number()).nullable(),
+  intercept: z.number().nullable(),
+  mae: z.number().nullable(),
+  status: z.string(),
+}).openapi("ExportedModel");
+
+export const ExportedEngagementSessionSchema = z.object({
+  source: z.enum(["device", "earth_task"]),
+  session_id: z.string(),
+  started_at: z.string(),
+  duration_seconds: z.number().int(),
+  sentiment_hundredths: z.number().int().nullable().openapi({
+    description: "Sentiment as stored, in hundredths (0.68 = 68); null for game sessions",
+  }),
+  created_at: z.string(),
+}).openapi("ExportedEngagementSession");
+
+export const PlayerExportSchema = z.object({
+  player_id: z.string(),
+  exported_at: z.string(),
+  sessions: z.array(ExportedSessionSchema).openapi({ description: "By session_id" }),
+  events: z.array(ExportedEventSchema).openapi({
+    description: "By session_id, sequence_index, attempt_index",
+  }),
+  models: z.array(ExportedModelSchema),
+  engagement_sessions: z.array(ExportedEngagementSessionSchema).openapi({
+    description: "By started_at",
+  }),
+}).openapi("PlayerExport", { example: playerExport });
+
+export type ExportedEvent = z.infer<typeof ExportedEventSchema>;
+export type ExportedSession = z.infer<typeof ExportedSessionSchema>;
+export type ExportedModel = z.infer<typeof ExportedModelSchema>;
+export type ExportedEngagementSession = z.infer<typeof ExportedEngagementSessionSchema>;
+
+const playerIdParam = (example: string) =>
+  z.object({
+    player_id: IdSchema.openapi({ param: { name: "player_id", in: "path" }, example }),
+  });
+
+const ADMIN_ERRORS = {
+  401: errorWith(401, "Missing X-ADMIN-KEY header"),
+  403: errorWith(403, "Invalid admin key"),
+  422: errors[422],
+  429: errors[429],
+  503: errors[503],
+};
+
+export const erasePlayerRoute = createRoute({
+  method: "delete",
+  path: "/admin/players/{player_id}",
+  operationId: "erasePlayer",
+  tags: ["admin"],
+  summary: "Erase everything held on a participant",
+  description: "Deletes, in one transaction, the participant's attempt events, play sessions " +
+    "and their summaries, models of every task, and the engagement sessions of the same user " +
+    "id; company aggregates are recomputed in the same transaction. Events acknowledged before " +
+    "the erasure committed never survive it; later ones start the id afresh. Idempotent: an " +
+    "unknown (or already erased) id answers zeros. The request log carries a keyed hash of " +
+    "the id, never the id. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.",
+  security: security.admin,
+  request: { params: playerIdParam(erasure.player_id) },
+  responses: {
+    200: {
+      description: "What was deleted (zeros when nothing was held)",
+      content: { "application/json": { schema: ErasureSchema } },
+    },
+    ...ADMIN_ERRORS,
+  },
+});
+
+export const exportPlayerRoute = createRoute({
+  method: "get",
+  path: "/admin/players/{player_id}/export",
+  operationId: "exportPlayer",
+  tags: ["admin"],
+  summary: "Export everything held on a participant",
+  description: "One JSON document, streamed in chunks (`Content-Disposition: attachment`): " +
+    "play sessions with their summaries, attempt events as stored, models, and engagement " +
+    "sessions of the same user id. Empty lists for an unknown id. Read page by page, not in " +
+    "one snapshot: writes during the export may or may not appear. 401 without X-ADMIN-KEY, " +
+    "403 for a wrong key or an empty ADMIN_KEY.",
+  security: security.admin,
+  request: { params: playerIdParam(playerExport.player_id) },
+  responses: {
+    200: {
+      description: "The export (an attachment)",
+      headers: {
+        "Content-Disposition": {
+          description: 'attachment; filename="player-export.json"',
+          schema: { type: "string" },
+        },
+      },
+      content: { "application/json": { schema: PlayerExportSchema } },
+    },
+    ...ADMIN_ERRORS,
+  },
+});
