@@ -9,6 +9,7 @@ import { errorHandler } from "./api/errors.ts";
 import type { AppDeps, AppEnv } from "./http/context.ts";
 import { detail } from "./http/errors.ts";
 import { baseHeaders, corsFor, identifyClient, limitBody, requestLog } from "./http/middleware.ts";
+import { createMetrics, measureRequests, metricsEndpoint } from "./http/metrics.ts";
 import { authFailureLimit } from "./http/ratelimit.ts";
 import { createPages } from "./routes/mod.ts";
 
@@ -18,15 +19,19 @@ export function wantsHtml(c: Context): boolean {
 }
 
 /** Returns the application for the given dependencies. */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(given: AppDeps): Hono<AppEnv> {
+  const metrics = given.metrics ?? createMetrics();
+  const deps = { ...given, metrics };
   const app = new Hono<AppEnv>();
   app.use("*", identifyClient(deps.config.trustedProxies));
   app.use("*", requestLog(deps.log));
+  app.use("*", measureRequests(metrics));
   app.use("*", baseHeaders());
   app.use("*", corsFor(deps.config.corsOrigins));
   app.use("*", limitBody());
   app.use("*", authFailureLimit(deps));
 
+  app.get("/metrics", metricsEndpoint(deps.config, metrics, deps.sql));
   app.route("/", createApi(deps));
   const pages = createPages(deps);
   app.route("/", pages.app);

@@ -7,7 +7,7 @@ import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /** Registers POST /internal/ingest/session_summary and GET /api/dashboard/{user_id}. */
 export function registerEngagement(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
-  const summaries = createSummaryWriter(deps.sql);
+  const summaries = createSummaryWriter(deps.sql, (n) => deps.metrics?.batch("engagement", n));
   app.openapi(
     { ...ingestSessionSummaryRoute, middleware: [ingestAuth(deps.config)] },
     async (c) => {

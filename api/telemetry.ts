@@ -18,7 +18,8 @@ import type { AppDeps, AppEnv } from "../http/context.ts";
 export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
   const production = config.appEnv === "production";
-  const writer = createEventWriter(sql);
+  const { metrics } = deps;
+  const writer = createEventWriter(sql, undefined, (n) => metrics?.batch("events", n));
   // Production checks credentials before the body is validated (no 422 details to strangers).
   const ingest = production ? [ingestAuth(config)] : [];
   const reader = production ? [dashboardAuth(config, "player_id")] : [];
@@ -28,12 +29,14 @@ export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     c.set("userId", event.player_id);
     const outcome = await writer.submit(toEventRow(event, config.companySalt));
     if (outcome.status === "conflict") throw conflict(outcome.message);
+    if (outcome.status === "stored") metrics?.eventsStored(1);
     return c.json({ stored: true as const }, 200);
   });
 
   app.openapi({ ...postBatchRoute, middleware: ingest }, async (c) => {
     const { events } = c.req.valid("json");
     const result = await ingestBatch(sql, events.map((e) => toEventRow(e, config.companySalt)));
+    metrics?.eventsStored(result.stored);
     return c.json(result, 200);
   });
 

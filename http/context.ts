@@ -2,6 +2,7 @@
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 
 /** What the app is built from; tests pass their own. */
 export interface AppDeps {
@@ -10,6 +11,8 @@ export interface AppDeps {
   log: Logger;
   /** The clock; tests pin it. */
   now: () => Date;
+  /** The process's metrics (createApp makes one when none is given). */
+  metrics?: Metrics;
 }
 
 export interface AppEnv {

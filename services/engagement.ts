@@ -47,9 +47,10 @@ export interface SummaryWriter {
 }
 
 /** Returns the group-commit summary writer over `sql`. */
-export function createSummaryWriter(sql: Sql): SummaryWriter {
-  const queue = createGroupCommit((sessions: NewEngagementSession[]) =>
-    insertEngagementSessions(sql, sessions)
+export function createSummaryWriter(sql: Sql, onBatch?: (size: number) => void): SummaryWriter {
+  const queue = createGroupCommit(
+    (sessions: NewEngagementSession[]) => insertEngagementSessions(sql, sessions),
+    { onBatch },
   );
   return {
     async ingest(body) {

@@ -163,6 +163,10 @@ export async function ingestBatch(
 }
 
 /** Returns the group-commit writer of single events over `sql` (see services/group_commit.ts). */
-export function createEventWriter(sql: Sql, maxBatch = 500): GroupCommit<EventRow, Outcome> {
-  return createGroupCommit((rows) => ingestRows(sql, rows), { maxBatch });
+export function createEventWriter(
+  sql: Sql,
+  maxBatch = 500,
+  onBatch?: (size: number) => void,
+): GroupCommit<EventRow, Outcome> {
+  return createGroupCommit((rows) => ingestRows(sql, rows), { maxBatch, onBatch });
 }

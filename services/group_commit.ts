@@ -25,6 +25,8 @@ export interface GroupCommitOptions {
    * flush; more would only split the queue into smaller batches.
    */
   maxInFlight?: number;
+  /** Called with the number of items of every statement started (e.g. for /metrics). */
+  onBatch?: (size: number) => void;
 }
 
 interface Pending<T, R> {
@@ -42,12 +44,13 @@ export const DEFAULT_IN_FLIGHT = 2;
  */
 export function createGroupCommit<T, R>(
   store: (items: T[]) => Promise<R[]>,
-  { maxBatch = 500, maxInFlight = DEFAULT_IN_FLIGHT }: GroupCommitOptions = {},
+  { maxBatch = 500, maxInFlight = DEFAULT_IN_FLIGHT, onBatch }: GroupCommitOptions = {},
 ): GroupCommit<T, R> {
   const queue: Pending<T, R>[] = [];
   let inFlight = 0;
 
   const write = async (batch: Pending<T, R>[]) => {
+    onBatch?.(batch.length);
     try {
       const results = await store(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results[i]));

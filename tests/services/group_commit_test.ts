@@ -134,3 +134,16 @@ Deno.test("createGroupCommit answers a lone submit when the store fails synchron
   // The slot was freed: the next submit gets its own statement.
   await assert.rejects(queue.submit("b"), /boom/);
 });
+
+Deno.test("createGroupCommit reports the size of every statement it starts to onBatch", async () => {
+  const { store, finish } = heldStore();
+  const sizes: number[] = [];
+  const queue = createGroupCommit(store, { maxInFlight: 1, onBatch: (n) => sizes.push(n) });
+  const all = ["a", "b", "c", "d"].map((i) => queue.submit(i));
+  assert.deepEqual(sizes, [1]);
+  await finish(0);
+  assert.deepEqual(sizes, [1, 3]);
+  await finish(1);
+  await Promise.all(all);
+  assert.deepEqual(sizes, [1, 3]);
+});

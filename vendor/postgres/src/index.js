@@ -77,6 +77,16 @@ function Postgres(a, b) {
     PostgresError,
     options,
     reserve,
+    // PATCH (earth-task-telemetry): pool occupancy for the service's /metrics.
+    stats: () => ({
+      max: options.max,
+      open: open.length,
+      busy: busy.length,
+      full: full.length,
+      reserved: reserved.length,
+      connecting: connecting.length,
+      waiting: queries.length
+    }),
     listen,
     begin,
     close,

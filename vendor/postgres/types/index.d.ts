@@ -718,6 +718,9 @@ declare namespace postgres {
     begin<T>(options: string, cb: (sql: TransactionSql<TTypes>) => T | Promise<T>): Promise<UnwrapPromiseArray<T>>;
 
     reserve(): Promise<ReservedSql<TTypes>>
+
+    /** PATCH (earth-task-telemetry): connections per state and queries waiting for one. */
+    stats(): { max: number; open: number; busy: number; full: number; reserved: number; connecting: number; waiting: number };
   }
 
   interface TransactionSql<TTypes extends Record<string, unknown> = {}> extends ISql<TTypes>  {

@@ -1,0 +1,192 @@
+/**
+ * Process metrics in the Prometheus text format (GET /metrics): requests by route template and
+ * status, a latency histogram, events stored, group-commit batch sizes, the database pool and
+ * process memory. Every series is of this process; with several workers or instances, scrape
+ * each (docs/operations.md).
+ */
+import type { MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
+import type { Config } from "../config.ts";
+import type { Sql } from "../db/client.ts";
+import { badCredentials } from "../core/errors.ts";
+import { bearerToken, tokenMatches } from "./auth.ts";
+import type { AppEnv } from "./context.ts";
+import { detail } from "./errors.ts";
+
+/** Latency buckets in seconds. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Group-commit batch size buckets (items per statement). */
+export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 500];
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+class Histogram {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  constructor(readonly buckets: readonly number[]) {
+    this.counts = buckets.map(() => 0);
+  }
+  observe(value: number): void {
+    this.sum += value;
+    this.count++;
+    const i = this.buckets.findIndex((b) => value <= b);
+    if (i >= 0) this.counts[i]++;
+  }
+}
+
+/** The metrics of one process. */
+export interface Metrics {
+  /** Counts one answered request under its route template. */
+  request(method: string, route: string, status: number, seconds: number): void;
+  /** Counts events newly stored (duplicates excluded). */
+  eventsStored(n: number): void;
+  /** Records the size of one group-commit statement of `queue`. */
+  batch(queue: string, size: number): void;
+  /** Returns the exposition text, reading the pool of `sql` and process memory now. */
+  render(sql?: Sql): string;
+}
+
+/** Returns `value` escaped for a Prometheus label. */
+function label(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+function labels(pairs: Record<string, string>): string {
+  const parts = Object.entries(pairs).map(([k, v]) => `${k}="${label(v)}"`);
+  return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+function histogramLines(name: string, key: Record<string, string>, h: Histogram): string[] {
+  const lines: string[] = [];
+  let cumulative = 0;
+  h.buckets.forEach((b, i) => {
+    cumulative += h.counts[i];
+    lines.push(`${name}_bucket${labels({ ...key, le: String(b) })} ${cumulative}`);
+  });
+  lines.push(`${name}_bucket${labels({ ...key, le: "+Inf" })} ${h.count}`);
+  lines.push(`${name}_sum${labels(key)} ${h.sum}`);
+  lines.push(`${name}_count${labels(key)} ${h.count}`);
+  return lines;
+}
+
+/** Returns an empty metrics registry. */
+export function createMetrics(): Metrics {
+  const requests = new Map<string, { key: Record<string, string>; n: number }>();
+  const latency = new Map<string, { key: Record<string, string>; h: Histogram }>();
+  const batches = new Map<string, Histogram>();
+  let eventsStored = 0;
+
+  return {
+    request(method, route, status, seconds) {
+      const m = METHODS.has(method) ? method : "OTHER";
+      const key = { method: m, route, status: String(status) };
+      const id = JSON.stringify(key);
+      const entry = requests.get(id) ?? { key, n: 0 };
+      entry.n++;
+      requests.set(id, entry);
+      const lid = JSON.stringify([m, route]);
+      const l = latency.get(lid) ??
+        { key: { method: m, route }, h: new Histogram(LATENCY_BUCKETS) };
+      l.h.observe(seconds);
+      latency.set(lid, l);
+    },
+    eventsStored(n) {
+      eventsStored += n;
+    },
+    batch(queue, size) {
+      const h = batches.get(queue) ?? new Histogram(BATCH_BUCKETS);
+      h.observe(size);
+      batches.set(queue, h);
+    },
+    render(sql) {
+      const out: string[] = [];
+      const head = (name: string, type: string, help: string) =>
+        out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      head(
+        "etl_http_requests_total",
+        "counter",
+        "HTTP requests answered, by route template and status.",
+      );
+      for (const { key, n } of requests.values()) {
+        out.push(`etl_http_requests_total${labels(key)} ${n}`);
+      }
+      head("etl_http_request_duration_seconds", "histogram", "Time to answer a request.");
+      for (const { key, h } of latency.values()) {
+        out.push(...histogramLines("etl_http_request_duration_seconds", key, h));
+      }
+      head(
+        "etl_events_stored_total",
+        "counter",
+        "Attempt events newly stored (duplicates excluded).",
+      );
+      out.push(`etl_events_stored_total ${eventsStored}`);
+      head("etl_group_commit_batch_size", "histogram", "Items written per group-commit statement.");
+      for (const [queue, h] of batches) {
+        out.push(...histogramLines("etl_group_commit_batch_size", { queue }, h));
+      }
+      if (sql) {
+        const pool = sql.stats();
+        head("etl_db_pool_connections", "gauge", "Database connections the pool may open.");
+        out.push(`etl_db_pool_connections ${pool.max}`);
+        head("etl_db_pool_in_use", "gauge", "Database connections busy with queries or reserved.");
+        out.push(`etl_db_pool_in_use ${pool.busy + pool.full + pool.reserved}`);
+        head("etl_db_pool_waiting", "gauge", "Queries waiting for a free database connection.");
+        out.push(`etl_db_pool_waiting ${pool.waiting}`);
+      }
+      const mem = Deno.memoryUsage();
+      head("process_resident_memory_bytes", "gauge", "Resident set size.");
+      out.push(`process_resident_memory_bytes ${mem.rss}`);
+      head("deno_heap_used_bytes", "gauge", "V8 heap in use.");
+      out.push(`deno_heap_used_bytes ${mem.heapUsed}`);
+      head("deno_heap_total_bytes", "gauge", "V8 heap reserved.");
+      out.push(`deno_heap_total_bytes ${mem.heapTotal}`);
+      head("deno_external_memory_bytes", "gauge", "Memory of objects outside the V8 heap.");
+      out.push(`deno_external_memory_bytes ${mem.external}`);
+      return out.join("\n") + "\n";
+    },
+  };
+}
+
+/**
+ * Returns middleware counting every request under its route template (never the raw path: a
+ * request no route matched is `unmatched`).
+ */
+export function measureRequests(metrics: Metrics): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const template = routePath(c, -1);
+      const route = !template || template.endsWith("*") ? "unmatched" : template;
+      metrics.request(c.req.method, route, c.res.status, (performance.now() - started) / 1000);
+    }
+  };
+}
+
+/**
+ * Returns the GET /metrics handler: with METRICS_TOKEN set it needs that bearer token (compared
+ * in constant time, 401 otherwise); without it production answers 404 (off) and other
+ * environments answer openly.
+ */
+export function metricsEndpoint(
+  config: Config,
+  metrics: Metrics,
+  sql: Sql,
+): MiddlewareHandler<AppEnv> {
+  return (c) => {
+    if (config.metricsToken) {
+      const token = bearerToken(c.req.header("authorization"));
+      if (!tokenMatches(token, [config.metricsToken])) {
+        throw badCredentials("Invalid metrics token");
+      }
+    } else if (config.appEnv === "production") {
+      return Promise.resolve(detail(c, 404, "Not Found"));
+    }
+    return Promise.resolve(c.body(metrics.render(sql), 200, {
+      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+      "Cache-Control": "no-store",
+    }));
+  };
+}
