@@ -1,8 +1,10 @@
 /**
  * `deno task sdk`: generates sdk/schema.d.ts from the committed openapi/openapi.json with
- * openapi-typescript. Run `deno task openapi` first when the routes changed.
+ * openapi-typescript, then builds the npm package of the SDK into dist/sdk-npm/
+ * (scripts/sdk_npm.ts). Run `deno task openapi` first when the routes changed.
  */
 import openapiTS, { astToString } from "openapi-typescript";
+import { buildNpmPackage } from "./sdk_npm.ts";
 
 export const SCHEMA_PATH = new URL("../sdk/schema.d.ts", import.meta.url);
 const SPEC_PATH = new URL("../openapi/openapi.json", import.meta.url);
@@ -23,4 +25,6 @@ if (import.meta.main) {
   const before = await Deno.readTextFile(SCHEMA_PATH).catch(() => "");
   await Deno.writeTextFile(SCHEMA_PATH, text);
   console.log(`${before === text ? "unchanged" : "wrote"} sdk/schema.d.ts`);
+  const pkg = await buildNpmPackage();
+  console.log(`built ${pkg.name}@${pkg.version} in dist/sdk-npm/ (npm pack dist/sdk-npm)`);
 }

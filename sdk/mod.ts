@@ -109,10 +109,17 @@ export interface TelemetryClient {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Retry settings of {@link retryingFetch} (the same fields as in {@link ClientOptions}). */
+export type RetryOptions = Pick<
+  ClientOptions,
+  "retries" | "retryDelayMs" | "maxRetryDelayMs" | "timeoutMs"
+>;
+
 /** Returns a fetch that retries 503 answers and network errors with backoff and jitter. */
 export function retryingFetch(
   inner: (request: Request) => Promise<Response>,
-  { retries = 3, retryDelayMs = 250, maxRetryDelayMs = 10_000, timeoutMs = 10_000 } = {},
+  { retries = 3, retryDelayMs = 250, maxRetryDelayMs = 10_000, timeoutMs = 10_000 }: RetryOptions =
+    {},
 ): (request: Request) => Promise<Response> {
   const backoff = (attempt: number) => {
     const full = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** attempt);
