@@ -16,6 +16,18 @@ Deno.test("ROLLUP_WINDOW_DAYS=8 is refused even in development", async () => {
   assert.match(output, /ROLLUP_WINDOW_DAYS must be 7 \(got 8\)/);
 });
 
+Deno.test("a TRUSTED_PROXIES entry that does not parse is refused at start, by name", async () => {
+  const { code, output } = await runMain({
+    APP_ENV: "development",
+    TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8, proxy.internal",
+  });
+  assert.equal(code, 1);
+  assert.match(
+    output,
+    /Refusing to start: TRUSTED_PROXIES entry "proxy\.internal" is not an IP address or CIDR range/,
+  );
+});
+
 Deno.test("embedded database: a DATA_DIR lock refuses a second process; data survives a restart", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "etl-data-" });
   try {
