@@ -74,7 +74,6 @@ interface Result {
 }
 
 async function timed(
-  sql: postgres.Sql,
   pid: number,
   events: number,
   fn: () => Promise<void>,
@@ -113,7 +112,7 @@ async function main(): Promise<void> {
         s += BATCH;
         const rounds9 = Math.ceil(STATEMENTS / 9);
         out.sessions9.push(
-          await timed(sql, pid, rounds9 * 9 * BATCH, async () => {
+          await timed(pid, rounds9 * 9 * BATCH, async () => {
             for (let r = 0; r < rounds9; r++) {
               const first = base + r * BATCH * 1000;
               for (let i = 0; i < 9; i++) {
@@ -125,7 +124,7 @@ async function main(): Promise<void> {
         );
         const newBase = 1e9 + round * 1e7 + size;
         out.new.push(
-          await timed(sql, pid, STATEMENTS * BATCH, async () => {
+          await timed(pid, STATEMENTS * BATCH, async () => {
             for (let k = 0; k < STATEMENTS; k++) {
               const rows = Array.from(
                 { length: BATCH },
@@ -136,7 +135,7 @@ async function main(): Promise<void> {
           }),
         );
         out.bare.push(
-          await timed(sql, pid, STATEMENTS * BATCH, async () => {
+          await timed(pid, STATEMENTS * BATCH, async () => {
             for (let k = 0; k < STATEMENTS * BATCH; k++) {
               const e = row(`${run}b`, 2e9 + round * 1e7 + size + k, k % 9);
               await sql`

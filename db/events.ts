@@ -1,6 +1,7 @@
 /** SQL for attempt events and the play sessions they belong to. */
 import { ATTEMPT_CONTENT_FIELDS } from "../core/attempt.ts";
-import { type Sql, textArray, type Tx } from "./client.ts";
+import { type Sql, type Tx } from "./client.ts";
+import { sqlState } from "./errors.ts";
 
 /** An attempt as stored (company_name already turned into company_id). */
 export interface EventRow {
@@ -29,14 +30,43 @@ export type EventIngestStatus =
   | "other_player"
   | "retry";
 
-/** Returns the rows as a SQL fragment `jsonb_to_recordset(…) as x(ord, …columns)`. */
-function recordset(q: Sql | Tx, rows: readonly EventRow[]) {
-  const json = rows.map((row, ord) => ({ ...row, ts_utc: row.ts_utc.toISOString(), ord }));
-  return q`jsonb_to_recordset(${q.json(json)}) as x(
-    ord int, player_id text, session_id text, task_version text, sequence_index int,
-    sequence_length int, attempt_index smallint, presented jsonb, input jsonb,
-    is_correct boolean, duration_ms bigint, ts_utc timestamptz, remediation_stage text,
-    volts_count int, company_id text)`;
+/** Returns `values` as the text of a PostgreSQL array literal (every element quoted or NULL). */
+export function arrayLiteral(values: readonly (string | number | boolean | null)[]): string {
+  const parts = values.map((v) => {
+    if (v === null) return "NULL";
+    if (typeof v === "boolean") return v ? "t" : "f";
+    const text = String(v);
+    return `"${text.replace(/["\\]/g, "\\$&")}"`;
+  });
+  return `{${parts.join(",")}}`;
+}
+
+/**
+ * Returns the rows as a SQL fragment `unnest(…) with ordinality as x(…columns, ord)`: one typed
+ * array per column, each sent as ONE text parameter (an array literal cast in SQL, so the
+ * parameter is typed text whatever postgres.js knows about array types). `ord` counts from 1.
+ */
+function inputRows(q: Sql | Tx, rows: readonly EventRow[]) {
+  const col = <T extends string | number | boolean | null>(f: (r: EventRow) => T) =>
+    arrayLiteral(rows.map(f));
+  return q`unnest(
+      ${col((r) => r.player_id)}::text::text[],
+      ${col((r) => r.session_id)}::text::text[],
+      ${col((r) => r.task_version)}::text::text[],
+      ${col((r) => r.sequence_index)}::text::int[],
+      ${col((r) => r.sequence_length)}::text::int[],
+      ${col((r) => r.attempt_index)}::text::smallint[],
+      ${col((r) => JSON.stringify(r.presented))}::text::jsonb[],
+      ${col((r) => JSON.stringify(r.input))}::text::jsonb[],
+      ${col((r) => r.is_correct)}::text::boolean[],
+      ${col((r) => r.duration_ms)}::text::bigint[],
+      ${col((r) => r.ts_utc.toISOString())}::text::timestamptz[],
+      ${col((r) => r.remediation_stage)}::text::text[],
+      ${col((r) => r.volts_count)}::text::int[],
+      ${col((r) => r.company_id)}::text::text[]
+    ) with ordinality as x(player_id, session_id, task_version, sequence_index, sequence_length,
+      attempt_index, presented, input, is_correct, duration_ms, ts_utc, remediation_stage,
+      volts_count, company_id, ord)`;
 }
 
 /**
@@ -57,21 +87,40 @@ export async function sameContentInDatabase(
 ): Promise<boolean> {
   const [{ same }] = await q<{ same: boolean }[]>`
     select ${storedMatchesInput(q)} as same
-    from (select * from ${recordset(q, [stored])}) e, (select * from ${recordset(q, [input])}) i`;
+    from (select * from ${inputRows(q, [stored])}) e, (select * from ${inputRows(q, [input])}) i`;
   return same;
 }
 
 /** SQLSTATE of an atomic ingest that a concurrent writer raced (nothing was stored). */
 export const INGEST_RACED = "40001";
 
+/** SQLSTATE of an atomic ingest refused for a conflicting row (nothing was stored). */
+export const INGEST_REFUSED = "ETR01";
+
+/** A conflict status: the event cannot be stored as sent. */
+export type EventConflictStatus = Extract<
+  EventIngestStatus,
+  "different" | "finalized" | "other_player"
+>;
+
+/** Thrown by an atomic ingest that stored nothing because row `index` conflicts. */
+export class AtomicIngestRefused extends Error {
+  constructor(readonly index: number, readonly status: EventConflictStatus) {
+    super(`atomic ingest refused: row ${index} is ${status}`);
+    this.name = "AtomicIngestRefused";
+  }
+}
+
 /**
  * Returns one status per row (rows must have distinct attempt keys), storing the acceptable ones
- * in ONE statement: it creates missing sessions, share-locks existing ones against a concurrent
- * finalize, inserts the events of open sessions of the same player, and compares the others with
- * what is stored. Autocommitted on `sql`, or part of the caller's transaction on a `Tx`.
+ * in ONE statement: it creates or locks the rows' sessions (one upsert, so every session is one
+ * primary-key probe whatever the table size, and a concurrent finalize is waited for), inserts the
+ * events of open sessions of the same player, and compares only the rows not inserted with what is
+ * stored. Autocommitted on `sql`, or part of the caller's transaction on a `Tx`.
  *
- * `atomic`: the statement stores nothing when any row conflicts with what it sees, and fails
- * with SQLSTATE `INGEST_RACED` (storing nothing) when a concurrent writer hid a row from it.
+ * `atomic`: the statement stores nothing when any row conflicts — it fails, rolling back its
+ * session rows too, and this throws `AtomicIngestRefused` naming the first conflicting row — and
+ * fails with SQLSTATE `INGEST_RACED` (storing nothing) when a concurrent writer hid a row from it.
  * Rows of one session must then share one player_id.
  */
 export async function ingestEvents(
@@ -83,41 +132,23 @@ export async function ingestEvents(
   // The flag is SQL text, not a parameter: each mode keeps one cached generic plan (a boolean
   // parameter that prunes the plan makes Postgres re-plan this statement at every execution).
   const isAtomic = atomic ? q`true` : q`false`;
-  const clean = atomic ? q`and not exists (select 1 from problem)` : q``;
-  // `= any(array)` is planned as primary-key probes at every table size (`in (select … from
-  // input)` was planned as a hash join over all sessions once the table grew).
-  const sessionIds = [...new Set(rows.map((r) => r.session_id))];
-  const result = await q<{ ord: number; status: EventIngestStatus }[]>`
+  let result: { ord: number; status: EventIngestStatus }[];
+  try {
+    result = await q<{ ord: number; status: EventIngestStatus }[]>`
     with input as (
-      select * from ${recordset(q, rows)}
+      select * from ${inputRows(q, rows)}
     ),
-    existing as (
-      select session_id, player_id, finalized_at is not null as finalized
-      from play_sessions
-      where session_id = any(${textArray(q, sessionIds)})
-      order by session_id
-      for share
-    ),
-    problem as (
-      -- Only rows of sessions that existed can conflict with what is stored.
-      select 1 from input i join existing s on s.session_id = i.session_id
-      where ${isAtomic} and (s.finalized or s.player_id <> i.player_id or exists (
-        select 1 from raw_events e
-        where e.session_id = i.session_id and e.sequence_index = i.sequence_index
-          and e.attempt_index = i.attempt_index and not ${storedMatchesInput(q)}))
-      limit 1
-    ),
-    created as (
-      -- Sessions this statement did not see. If a concurrent writer creates one first, the
-      -- no-op update waits for it, then locks and returns its row (invisible to a plain select).
+    sessions as (
+      -- Creates the sessions not stored yet and locks the others against a concurrent finalize
+      -- (FOR UPDATE there): ON CONFLICT probes the primary key, waits for a concurrent writer of
+      -- the same session, and returns the row as committed, finalized or not. The first row of a
+      -- session names its player. Sessions are locked in key order (no deadlock between two).
       insert into play_sessions as p (session_id, player_id)
       select distinct on (session_id) session_id, player_id from input
-      where session_id not in (select session_id from existing) ${clean}
       order by session_id, ord
       on conflict (session_id) do update set player_id = p.player_id
       returning session_id, player_id, finalized_at is not null as finalized
     ),
-    sessions as (select * from created union all select * from existing),
     stored as (
       insert into raw_events (
         player_id, session_id, task_version, sequence_index, sequence_length, attempt_index,
@@ -128,14 +159,14 @@ export async function ingestEvents(
         i.attempt_index, i.presented, i.input, i.is_correct, i.duration_ms, i.ts_utc,
         i.remediation_stage, i.volts_count, i.company_id
       from input i join sessions s on s.session_id = i.session_id
-      where not s.finalized and s.player_id = i.player_id ${clean}
+      where not s.finalized and s.player_id = i.player_id
       order by i.session_id, i.sequence_index, i.attempt_index
       on conflict (session_id, sequence_index, attempt_index) do nothing
       returning session_id, sequence_index, attempt_index
     ),
     statuses as (
+      -- Rows inserted are 'stored' without reading raw_events; only the others are compared.
       select i.ord, case
-          when s.session_id is null then 'retry'
           when s.finalized then 'finalized'
           when s.player_id <> i.player_id then 'other_player'
           when st.session_id is not null then 'stored'
@@ -146,16 +177,29 @@ export async function ingestEvents(
               and e.attempt_index = i.attempt_index), 'retry')
         end as status
       from input i
-      left join sessions s on s.session_id = i.session_id
+      join sessions s on s.session_id = i.session_id
       left join stored st on st.session_id = i.session_id
         and st.sequence_index = i.sequence_index and st.attempt_index = i.attempt_index
     )
-    select ord, case
-        when ${isAtomic} and status = 'retry' and exists (select 1 from stored)
-          then ingest_raced()
+    select ord::int - 1 as ord, case
+        when not ${isAtomic} then status
+        when status in ('finalized', 'other_player', 'different') and ord = (
+          select min(ord) from statuses
+          where status in ('finalized', 'other_player', 'different')
+        ) then ingest_refused(ord::int - 1, status)
+        when status = 'retry' and exists (select 1 from stored) then ingest_raced()
         else status
       end as status
     from statuses`;
+  } catch (err) {
+    const refused = atomic && sqlState(err) === INGEST_REFUSED
+      ? /^(\d+):(\w+)$/.exec(String((err as { detail?: unknown }).detail))
+      : null;
+    if (refused) {
+      throw new AtomicIngestRefused(Number(refused[1]), refused[2] as EventConflictStatus);
+    }
+    throw err;
+  }
   const statuses: EventIngestStatus[] = new Array(rows.length);
   for (const r of result) statuses[r.ord] = r.status;
   return statuses;
@@ -171,7 +215,7 @@ export async function insertEvents(tx: Tx, rows: readonly EventRow[]): Promise<n
     )
     select player_id, session_id, task_version, sequence_index, sequence_length, attempt_index,
       presented, input, is_correct, duration_ms, ts_utc, remediation_stage, volts_count, company_id
-    from ${recordset(tx, rows)}
+    from ${inputRows(tx, rows)}
     on conflict (session_id, sequence_index, attempt_index) do nothing`;
   return inserted.count;
 }

@@ -11,6 +11,7 @@ import { parseTimestamp } from "../core/time.ts";
 import type { Sql, Tx } from "../db/client.ts";
 import { ConcurrentWriteError, sqlState } from "../db/errors.ts";
 import {
+  AtomicIngestRefused,
   attemptKey,
   type EventIngestStatus,
   type EventRow,
@@ -136,12 +137,11 @@ async function ingestAtomically(sql: Sql, rows: readonly EventRow[]): Promise<Ou
   try {
     statuses = await ingestEvents(sql, rows, { atomic: true });
   } catch (err) {
+    // A conflict: the statement stored nothing and named the first conflicting row.
+    if (err instanceof AtomicIngestRefused) throw batchConflict(err.index, CONFLICTS[err.status]);
     if (sqlState(err) === INGEST_RACED) return null;
     throw err;
   }
-  // Any conflict means the statement stored nothing.
-  const bad = statuses.findIndex((s) => s !== "stored" && s !== "duplicate" && s !== "retry");
-  if (bad >= 0) throw batchConflict(bad, CONFLICTS[statuses[bad] as keyof typeof CONFLICTS]);
   if (statuses.includes("retry")) return null;
   return statuses.map((s) => outcomeOf(s as Exclude<EventIngestStatus, "retry">));
 }

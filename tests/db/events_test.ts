@@ -1,7 +1,7 @@
 /** The one-statement event ingest (db/events.ts) and the batch use case built on it. */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { type EventRow, INGEST_RACED, ingestEvents } from "../../db/events.ts";
+import { AtomicIngestRefused, type EventRow, INGEST_RACED, ingestEvents } from "../../db/events.ts";
 import { ingestBatch } from "../../services/events.ts";
 import { dbTestOptions } from "../helpers/app.ts";
 import { openTestDatabase, serverUrl } from "../helpers/db.ts";
@@ -63,13 +63,24 @@ Deno.test(
   dbTestOptions,
   async () => {
     await ingestEvents(db.sql, [event("ev-2", 1)]);
-    const statuses = await ingestEvents(db.sql, [
+    const refused = await ingestEvents(db.sql, [
       event("ev-2-new", 1),
       event("ev-2", 2),
       event("ev-2", 1, { input: [3, 2, 1] }),
-    ], { atomic: true });
-    assert.equal(statuses[2], "different");
+    ], { atomic: true }).then(() => null, (err) => err);
+    assert.ok(refused instanceof AtomicIngestRefused);
+    assert.deepEqual([refused.index, refused.status], [2, "different"]);
     assert.equal(await stored("ev-2"), 1);
+    assert.equal(await stored("ev-2-new"), 0);
+    assert.equal(await sessionRows("ev-2-new"), 0);
+    // The first conflicting row is named, whatever the others are.
+    const first = await ingestEvents(db.sql, [
+      event("ev-2-new", 1),
+      event("ev-2", 3, { player_id: "p-other" }),
+      event("ev-2", 1, { player_id: "p-other" }),
+    ], { atomic: true }).then(() => null, (err) => err);
+    assert.ok(first instanceof AtomicIngestRefused);
+    assert.deepEqual([first.index, first.status], [1, "other_player"]);
     assert.equal(await stored("ev-2-new"), 0);
     assert.equal(await sessionRows("ev-2-new"), 0);
 

@@ -19,6 +19,7 @@ Deno.test(
       "0005_ingest_raced",
       "0006_auth_failures",
       "0007_privacy",
+      "0008_ingest_statement",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -87,9 +88,10 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0005_ingest_raced",
       "0006_auth_failures",
       "0007_privacy",
+      "0008_ingest_statement",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 7);
+    assert.equal(count[0].n, 8);
   } finally {
     await a.end();
     await b.end();
