@@ -42,12 +42,20 @@ function crossSite(c: Context): boolean {
   }
 }
 
-/** Returns the sign-in page (401) for a private page. */
+/** Shown on the sign-in page when the browser sent a session that no longer holds. */
+export const EXPIRED_SESSION = "Your sign-in has expired or is no longer valid. Enter the " +
+  "dashboard token again.";
+
+/**
+ * Returns the sign-in page (401) for a private page; when the browser sent a session cookie that
+ * no longer holds (expired, or its token withdrawn), it says so.
+ */
 export function loginPage(
   c: Context,
   env: PageEnv,
   opts: { title: string; subject: string; error?: string; status?: 401 | 403 },
 ): Promise<Response> {
+  const stale = getCookie(c, sessionCookieName(env.deps.config)) !== undefined;
   return sendPage(c, env, {
     title: opts.title,
     status: opts.status ?? 401,
@@ -56,7 +64,7 @@ export function loginPage(
       <LoginForm
         action={new URL(c.req.url).pathname}
         subject={opts.subject}
-        error={opts.error}
+        error={opts.error ?? (stale ? EXPIRED_SESSION : undefined)}
       />
     ),
   });

@@ -225,6 +225,7 @@ const DOCS_SHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
 const JS_BUDGET: Record<string, number> = {
   "engagement-login": 0,
   "engagement-bad-token": 0,
+  "engagement-expired": 0,
   home: 0,
   player: 65974,
   "player-empty": 6705,
@@ -240,6 +241,7 @@ const JS_BUDGET: Record<string, number> = {
 const PHONE_PAGES: { name: string; path: string; doc?: boolean }[] = [
   { name: "engagement-login", path: "/engagement/e2e-family" },
   { name: "engagement-bad-token", path: "/engagement/e2e-family" },
+  { name: "engagement-expired", path: "/engagement/e2e-family" },
   { name: "home", path: "/" },
   { name: "player", path: "/players/e2e-p1", doc: true },
   { name: "player-empty", path: "/players/nobody-yet" },
@@ -273,6 +275,14 @@ Deno.test("every page fits a 360 px phone and has no serious axe violation", opt
   const sizes: string[] = [];
   await page.send("Network.clearBrowserCookies");
   for (const p of PHONE_PAGES) {
+    if (p.name === "engagement-expired") {
+      // A session the server no longer accepts (expired, or its token withdrawn).
+      await page.send("Network.setCookie", {
+        name: "ett_session",
+        value: "v1.e2e-family.1.stale.stale",
+        url: base,
+      });
+    }
     await page.goto(base + p.path);
     if (p.name === "engagement-bad-token") await signIn(page, "not-a-token");
     if (p.name === "engagement") await signIn(page, "dev-dashboard-token");
@@ -296,6 +306,9 @@ Deno.test("every page fits a 360 px phone and has no serious axe violation", opt
     }
     if (p.name === "engagement-bad-token") {
       assert.match(await page.evaluate<string>("document.body.innerText"), /not valid/i);
+    }
+    if (p.name === "engagement-expired") {
+      assert.match(await page.evaluate<string>("document.body.innerText"), /has expired/);
     }
     if (p.name === "company") {
       const toggle = await smallestTarget(page, "[data-bucket-choice]");

@@ -128,8 +128,15 @@ Deno.test("engagement dashboard: the numbers are server-rendered", opts, async (
   // Another user with the same cookie: 403; an expired cookie: the form again.
   assert.equal((await t.request("/engagement/bob", { headers: { cookie } })).status, 403);
   t.setNow(new Date(NOW.getTime() + 9 * 3600e3));
-  assert.equal((await t.request("/engagement/alice", { headers: { cookie } })).status, 401);
+  const expired = await t.request("/engagement/alice", { headers: { cookie } });
+  assert.equal(expired.status, 401);
+  assert.match(
+    await expired.text(),
+    /<p class="form-error" role="alert">Your sign-in has expired or is no longer valid\. Enter/,
+  );
   t.setNow(NOW);
+  const fresh = await (await t.request("/engagement/alice")).text();
+  assert.ok(!fresh.includes("has expired"), "no cookie, no expiry message");
   assert.equal(
     (await t.request("/engagement/alice", { headers: { cookie: cookie + "x" } })).status,
     401,
