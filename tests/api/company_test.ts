@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { dashboardTokenFor } from "../../core/company.ts";
 import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, playSession } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql);
 const opts = dbTestOptions;
 
@@ -26,11 +26,13 @@ async function play(company: string, player: string, day: string, pattern: Patte
 
 // Globex: Mon 2024-01-15 players p1..p5 perfect; Tue 2024-01-16 p1..p6 [1,2,unsolved];
 // Wed 2024-01-17 p1 alone [2,2,2]. Small: two players.
-for (let i = 1; i <= 5; i++) await play(GLOBEX, `p${i}`, "2024-01-15", [1, 1, 1], 1);
-for (let i = 1; i <= 6; i++) await play(GLOBEX, `p${i}`, "2024-01-16", [1, 2, 0], 2);
-await play(GLOBEX, "p1", "2024-01-17", [2, 2, 2], 3);
-await play(SMALL, "q1", "2024-01-15", [1, 1, 1], 1);
-await play(SMALL, "q2", "2024-01-15", [1, 1, 1], 1);
+db.prepare(async () => {
+  for (let i = 1; i <= 5; i++) await play(GLOBEX, `p${i}`, "2024-01-15", [1, 1, 1], 1);
+  for (let i = 1; i <= 6; i++) await play(GLOBEX, `p${i}`, "2024-01-16", [1, 2, 0], 2);
+  await play(GLOBEX, "p1", "2024-01-17", [2, 2, 2], 3);
+  await play(SMALL, "q1", "2024-01-15", [1, 1, 1], 1);
+  await play(SMALL, "q2", "2024-01-15", [1, 1, 1], 1);
+});
 
 Deno.test(
   "info is always available for a valid token; 403 for a bad or missing token",
@@ -233,5 +235,3 @@ Deno.test("admin: an empty ADMIN_KEY locks the endpoint (403 whatever is sent)",
     });
   }
 });
-
-Deno.test("teardown", opts, () => db.close());

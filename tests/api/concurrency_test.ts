@@ -1,10 +1,10 @@
 /** 32 clients at once resending attempts, finalizing sessions and ingesting summaries. */
 import assert from "node:assert/strict";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { sessionEvents } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql);
 const CLIENTS = 32;
 const ingest = { Authorization: "Bearer dev-ingest-token" };
@@ -82,5 +82,3 @@ Deno.test(
     assert.deepEqual(eng.map((r) => [r.source, r.n]), [["device", 3], ["earth_task", 3]]);
   },
 );
-
-Deno.test("teardown", dbTestOptions, () => db.close());

@@ -6,9 +6,9 @@ import {
   scoreToHundredths,
 } from "../../core/rollup.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const ORIGIN = "https://family.example.com";
 const t = testApp(db.sql, {
   DASHBOARD_TOKEN_MAP: "tokA:user-a,tokStar:*",
@@ -665,5 +665,3 @@ Deno.test(
     assert.equal(activity.maxItems, 7);
   },
 );
-
-Deno.test("teardown", dbTestOptions, () => db.close());

@@ -3,9 +3,9 @@ import postgres from "postgres";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql, { DASHBOARD_ORIGIN: "https://dash.example.com" });
 
 Deno.test("GET /health answers ok without touching the database", dbTestOptions, async () => {
@@ -180,5 +180,3 @@ Deno.test(
     await dead.end();
   },
 );
-
-Deno.test("teardown", dbTestOptions, () => db.close());

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { trainLearner } from "../../core/learner.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { playSession, sampleEvents, sessionEvents } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql);
 const NOW = new Date("2026-11-21T12:00:00.000Z");
 t.setNow(NOW);
@@ -510,5 +510,3 @@ Deno.test(
     assert.ok(!prod.logs.join("\n").includes("tok-p"));
   },
 );
-
-Deno.test("teardown", opts, () => db.close());

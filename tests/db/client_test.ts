@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { textArray } from "../../db/client.ts";
 import { dbTestOptions } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 
 Deno.test(
   "textArray: values with array-literal syntax arrive verbatim, in order",
@@ -21,5 +21,3 @@ Deno.test(
     assert.equal(none.n, 0);
   },
 );
-
-Deno.test("teardown", dbTestOptions, () => db.close());

@@ -11,10 +11,10 @@ import {
 import { migrate, readMigrations } from "../../db/migrate.ts";
 import type { BucketType } from "../../core/time.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { openTestDatabase, testDatabase } from "../helpers/db.ts";
 import { playSession } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const opts = dbTestOptions;
 
 /** One finalized session as the test inserts it. */
@@ -248,5 +248,3 @@ Deno.test("migration 0003 backfills existing sessions; truncate clears", opts, a
     await early.close();
   }
 });
-
-Deno.test("teardown", opts, () => db.close());

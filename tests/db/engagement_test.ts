@@ -7,9 +7,9 @@ import {
 } from "../../db/engagement.ts";
 import { buildEngagementDashboard, ingestSessionSummary } from "../../services/engagement.ts";
 import { dbTestOptions } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const NOW = new Date("2025-10-22T18:00:00Z"); // window 2025-10-16 .. 2025-10-22
 
 /** Returns the stored engagement sessions of a user, oldest first, as plain objects. */
@@ -231,5 +231,3 @@ Deno.test(
     assert.equal(await lastEnd("multi-1"), "2025-10-21T11:00:30.000Z");
   },
 );
-
-Deno.test("teardown", dbTestOptions, () => db.close());

@@ -4,9 +4,9 @@ import postgres from "postgres";
 import { AtomicIngestRefused, type EventRow, INGEST_RACED, ingestEvents } from "../../db/events.ts";
 import { ingestBatch } from "../../services/events.ts";
 import { dbTestOptions } from "../helpers/app.ts";
-import { openTestDatabase, serverUrl } from "../helpers/db.ts";
+import { serverUrl, testDatabase } from "../helpers/db.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 
 function event(session: string, seq: number, overrides: Partial<EventRow> = {}): EventRow {
   return {
@@ -171,5 +171,3 @@ Deno.test({
     }
   },
 });
-
-Deno.test("teardown", dbTestOptions, () => db.close());

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { analyzeStaleTables } from "../../db/maintenance.ts";
 import { dbTestOptions } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 
 Deno.test(
   "analyzeStaleTables: analyzes a table once enough rows changed, then not again",
@@ -27,5 +27,3 @@ Deno.test(
     assert.ok(!(await analyzeStaleTables(db.sql)).includes("play_sessions"));
   },
 );
-
-Deno.test("teardown", dbTestOptions, () => db.close());

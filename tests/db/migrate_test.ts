@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { connect } from "../../db/client.ts";
 import { migrate, type Migration, migrationStatus, readMigrations } from "../../db/migrate.ts";
 import { dbTestOptions } from "../helpers/app.ts";
-import { createServerDatabase, openTestDatabase, serverUrl } from "../helpers/db.ts";
+import { createServerDatabase, serverUrl, testDatabase } from "../helpers/db.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 
 Deno.test(
   "the project's migrations are numbered, ordered and all applied",
@@ -98,5 +98,3 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
     await fresh.drop();
   }
 });
-
-Deno.test("teardown", dbTestOptions, () => db.close());

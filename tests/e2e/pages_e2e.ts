@@ -364,7 +364,7 @@ Deno.test("the day/week toggle works by keyboard and announces its state", opts,
   assert.deepEqual(page.errors, []);
 });
 
-Deno.test("teardown", opts, async () => {
+Deno.test.afterAll(async () => {
   await browser.close();
   const { code } = await service.stop();
   assert.equal(code, 0);

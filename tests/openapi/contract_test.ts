@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { documentText, OPENAPI_PATH } from "../../scripts/openapi.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
 import { sampleSession } from "../../openapi/examples.ts";
 import {
@@ -25,7 +25,7 @@ import { check, resolveRef, type Schema } from "./jsonschema.ts";
 const opts = dbTestOptions;
 const text = await Deno.readTextFile(OPENAPI_PATH);
 const doc = JSON.parse(text) as Schema;
-const db = await openTestDatabase();
+const db = testDatabase();
 
 /** Production settings; the salts are the legacy system's reference ones (fixtures/company_vectors.json). */
 const INGEST = "contract-ingest-token";
@@ -415,5 +415,3 @@ Deno.test("the document resolves every $ref", () => {
   for (const ref of refs) resolveRef(doc, ref.slice(9, -1));
   assert.ok(refs.length > 10);
 });
-
-Deno.test("teardown", opts, () => db.close());

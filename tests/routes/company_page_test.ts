@@ -3,10 +3,10 @@ import { dashboardTokenFor } from "../../core/company.ts";
 import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { upsertCompany } from "../../db/companies.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, playSession } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql);
 const opts = dbTestOptions;
 
@@ -25,11 +25,13 @@ async function play(company: string, player: string, day: string, pattern: Patte
 }
 
 // BIG: Mon 2024-01-15 p1..p5 perfect; Tue 2024-01-16 p1..p6 [1, 2, unsolved]; Wed p1 alone.
-for (let i = 1; i <= 5; i++) await play(BIG, `p${i}`, "2024-01-15", [1, 1, 1]);
-for (let i = 1; i <= 6; i++) await play(BIG, `p${i}`, "2024-01-16", [1, 2, 0]);
-await play(BIG, "p1", "2024-01-17", [2, 2, 2]);
-await play(SMALL, "q1", "2024-01-15", [1, 1, 1]);
-await play(SMALL, "q2", "2024-01-15", [1, 1, 1]);
+db.prepare(async () => {
+  for (let i = 1; i <= 5; i++) await play(BIG, `p${i}`, "2024-01-15", [1, 1, 1]);
+  for (let i = 1; i <= 6; i++) await play(BIG, `p${i}`, "2024-01-16", [1, 2, 0]);
+  await play(BIG, "p1", "2024-01-17", [2, 2, 2]);
+  await play(SMALL, "q1", "2024-01-15", [1, 1, 1]);
+  await play(SMALL, "q2", "2024-01-15", [1, 1, 1]);
+});
 
 Deno.test("company page: access denied (403) explains how to get a link", opts, async () => {
   for (const q of ["", "?t=", "?t=0123456789abcdef01234567", "?t=%3Cscript%3E"]) {
@@ -122,5 +124,3 @@ Deno.test(
     assert.ok(!html.includes(SMALL), "the id is shown only where no name is known");
   },
 );
-
-Deno.test("teardown", opts, () => db.close());

@@ -3,9 +3,9 @@ import postgres from "postgres";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql, { DASHBOARD_TOKEN_MAP: "tok-alice:alice,tok-all:*" });
 const NOW = new Date("2025-10-22T18:00:00Z"); // window 2025-10-16 .. 2025-10-22
 t.setNow(NOW);
@@ -16,28 +16,30 @@ const ingest = (body: Record<string, unknown>) =>
     "/internal/ingest/session_summary",
     postJson(body, { Authorization: "Bearer dev-ingest-token" }),
   );
-for (
-  const [id, started, seconds, score] of [
-    ["a1", "2025-10-20T10:00:00Z", 600, 0.5],
-    ["a2", "2025-10-21T10:00:00Z", 900, 0.55],
-    ["a3", "2025-10-22T15:00:00Z", 1200, 0.7],
-  ] as const
-) {
-  const res = await ingest({
-    session_id: id,
-    user_external_id: "alice",
-    started_at: started,
-    duration_seconds: seconds,
-    sentiment_score: score,
+db.prepare(async () => {
+  for (
+    const [id, started, seconds, score] of [
+      ["a1", "2025-10-20T10:00:00Z", 600, 0.5],
+      ["a2", "2025-10-21T10:00:00Z", 900, 0.55],
+      ["a3", "2025-10-22T15:00:00Z", 1200, 0.7],
+    ] as const
+  ) {
+    const res = await ingest({
+      session_id: id,
+      user_external_id: "alice",
+      started_at: started,
+      duration_seconds: seconds,
+      sentiment_score: score,
+    });
+    assert.equal(res.status, 200);
+  }
+  await ingest({
+    session_id: "b1",
+    user_external_id: "bob",
+    started_at: "2025-10-19T08:00:00Z",
+    duration_seconds: 60,
+    sentiment_score: 0.2,
   });
-  assert.equal(res.status, 200);
-}
-await ingest({
-  session_id: "b1",
-  user_external_id: "bob",
-  started_at: "2025-10-19T08:00:00Z",
-  duration_seconds: 60,
-  sentiment_score: 0.2,
 });
 
 const form = (token: string, headers: Record<string, string> = {}): RequestInit => ({
@@ -188,5 +190,3 @@ Deno.test("database down: pages answer an HTML 503, never a hang", opts, async (
   assert.match(await player.text(), /The database is unavailable/);
   await dead.end();
 });
-
-Deno.test("teardown", opts, () => db.close());

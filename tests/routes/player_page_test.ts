@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { playSession } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql);
 const dev = testApp(db.sql, { APP_ENV: "development" });
 const NOW = new Date("2025-03-14T12:00:00Z");
@@ -14,14 +14,16 @@ const opts = dbTestOptions;
 const PLAYER = "player-one";
 // Played on 10..13 March: [fta, burden, score] = [0, 3, 0], [1/3, 2, 5], [2/3, 4/3, 5], [1, 1, 10].
 const patterns: [number, number, number][] = [[0, 0, 0], [1, 2, 3], [1, 1, 2], [1, 1, 1]];
-for (const [i, pattern] of patterns.entries()) {
-  await playSession(t, {
-    player: PLAYER,
-    session: `s${i + 1}`,
-    pattern,
-    start: `2025-03-1${i}T10:00:00Z`,
-  });
-}
+db.prepare(async () => {
+  for (const [i, pattern] of patterns.entries()) {
+    await playSession(t, {
+      player: PLAYER,
+      session: `s${i + 1}`,
+      pattern,
+      start: `2025-03-1${i}T10:00:00Z`,
+    });
+  }
+});
 
 function assertPageHeaders(res: Response): void {
   assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
@@ -207,5 +209,3 @@ Deno.test("production: player pages need a dashboard-token session", opts, async
   );
   for (const line of prod.logs) assert.ok(!line.includes("tok-p1"), line);
 });
-
-Deno.test("teardown", opts, () => db.close());

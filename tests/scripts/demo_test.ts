@@ -5,7 +5,7 @@ import { resetData, tableCounts } from "../../db/demo.ts";
 import { generateDemo } from "../../scripts/demo_data.ts";
 import { type DemoResult, formatReport, progressReporter, writeDemo } from "../../scripts/demo.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 
 const opts = dbTestOptions;
 const NOW = new Date("2025-06-18T12:00:00Z");
@@ -55,7 +55,7 @@ Deno.test("progress: a redrawn bar on a terminal, a few plain lines otherwise", 
   ]);
 });
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql);
 t.setNow(NOW);
 const config = loadConfig({ APP_ENV: "test" });
@@ -177,7 +177,6 @@ Deno.test("reset empties every data table and keeps the migrations", opts, async
   assert.ok(Object.values(counts).every((n) => n === 0), JSON.stringify(counts));
   const [{ n }] = await db.sql<{ n: number }[]>`select count(*)::int as n from schema_migrations`;
   assert.ok(n >= 2);
-  await db.close();
 });
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

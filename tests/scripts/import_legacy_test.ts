@@ -11,7 +11,7 @@ import {
   LegacyFileError,
 } from "../../scripts/import_legacy.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import {
   addEvents,
   buildLegacyFile,
@@ -23,10 +23,11 @@ import {
 } from "../helpers/legacy.ts";
 import { sessionEvents } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql);
 const config = loadConfig({ APP_ENV: "test" });
-const dir = await Deno.makeTempDir({ prefix: "etl-legacy-" });
+/** The temporary folder of this file's legacy SQLite files (made before its first test). */
+let dir = "";
 const opts = dbTestOptions;
 
 /** Writes the handover-schema legacy file; returns its path. */
@@ -47,7 +48,12 @@ const FIRST_RUN: ImportReport = {
 };
 
 const IMPORTED_AT = new Date("2025-01-01T00:00:00Z");
-const legacyPath = await buildHandoverFile();
+let legacyPath = "";
+Deno.test.beforeAll(async () => {
+  dir = await Deno.makeTempDir({ prefix: "etl-legacy-" });
+  legacyPath = await buildHandoverFile();
+});
+Deno.test.afterAll(() => Deno.remove(dir, { recursive: true }));
 
 Deno.test("imports every table with exact counts", opts, async () => {
   const report = await importLegacy(db.sql, config, legacyPath, IMPORTED_AT);
@@ -310,9 +316,4 @@ Deno.test("the CLI migrates, imports and prints the counts; a second run adds no
   assert.match(text(second.stdout), /raw_events\s+23\s+0\s+23\n/);
   assert.match(text(second.stdout), /session_summary\s+5\s+0\s+5\n/);
   assert.match(text(second.stdout), /0 player model\(s\) retrained/);
-});
-
-Deno.test("cleanup", opts, async () => {
-  await db.close();
-  await Deno.remove(dir, { recursive: true });
 });

@@ -9,34 +9,53 @@ import { generateSchemaTypes, SCHEMA_PATH } from "../../scripts/sdk.ts";
 import { ApiError, type AttemptEvent, createClient, type TelemetryClient } from "../../sdk/mod.ts";
 import { createServerDatabase, serverUrl } from "../helpers/db.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
-import { startService } from "../helpers/process.ts";
+import { type Service, startService } from "../helpers/process.ts";
 
 const INGEST = "sdk-ingest-token";
 const DASHBOARD = "sdk-dashboard-token";
 const ADMIN = "sdk-admin-key";
 const opts = { sanitizeOps: false, sanitizeResources: false } as const;
 
-const dataDir = await Deno.makeTempDir({ prefix: "etl-sdk-" });
-const base = serverUrl();
-const database = base ? await createServerDatabase(base) : null;
 const credentials = {
   INGEST_SERVICE_TOKEN: INGEST,
   DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
   ADMIN_KEY: ADMIN,
 };
-const service = await startService(
-  database
-    ? {
-      ...credentials,
-      APP_ENV: "production",
-      DATABASE_URL: database.url,
-      HOST: "127.0.0.1",
-      WORKERS: "1",
-      COMPANY_SALT: "sdk-company-salt",
-      DASHBOARD_TOKEN_SALT: "sdk-dashboard-token-salt",
-    }
-    : { ...credentials, APP_ENV: "development", DATA_DIR: dataDir },
-);
+
+/** The spawned service, started before the first test that runs and stopped after the last. */
+let running: { service: Service; dataDir: string; database: { drop(): Promise<void> } | null };
+/** The client every test uses unless it needs its own. */
+let sdk: TelemetryClient;
+Deno.test.beforeEach(async () => {
+  if (running) return;
+  const dataDir = await Deno.makeTempDir({ prefix: "etl-sdk-" });
+  const base = serverUrl();
+  const database = base ? await createServerDatabase(base) : null;
+  const service = await startService(
+    database
+      ? {
+        ...credentials,
+        APP_ENV: "production",
+        DATABASE_URL: database.url,
+        HOST: "127.0.0.1",
+        WORKERS: "1",
+        COMPANY_SALT: "sdk-company-salt",
+        DASHBOARD_TOKEN_SALT: "sdk-dashboard-token-salt",
+      }
+      : { ...credentials, APP_ENV: "development", DATA_DIR: dataDir },
+  );
+  running = { service, dataDir, database };
+  sdk = client();
+});
+// Stopping is checked too: SIGTERM exits 0 and the service logged no token.
+Deno.test.afterAll(async () => {
+  if (!running) return;
+  const { code, output } = await running.service.stop("SIGTERM");
+  await running.database?.drop();
+  await Deno.remove(running.dataDir, { recursive: true });
+  assert.equal(code, 0, output);
+  assert.ok(!output.includes(INGEST) && !output.includes(DASHBOARD), "no token in the logs");
+});
 
 /** Returns a client for the spawned service; `fetch` lets a test see or fake every request. */
 function client(
@@ -44,7 +63,7 @@ function client(
   extra: { retries?: number } = {},
 ): TelemetryClient {
   return createClient({
-    baseUrl: service.baseUrl,
+    baseUrl: running.service.baseUrl,
     ingestToken: INGEST,
     dashboardToken: DASHBOARD,
     adminKey: ADMIN,
@@ -53,8 +72,6 @@ function client(
     ...extra,
   });
 }
-
-const sdk = client();
 
 /** Returns the ApiError `call` rejects with, after checking its status (and detail). */
 async function rejects(call: Promise<unknown>, status: number, detail?: string): Promise<ApiError> {
@@ -156,7 +173,10 @@ Deno.test("model state: 404 before any session, trained after three", opts, asyn
 });
 
 Deno.test("company: seed, not enough players, then aggregates", opts, async () => {
-  await rejects(createClient({ baseUrl: service.baseUrl }).seedCompany({ company_name: "x" }), 401);
+  await rejects(
+    createClient({ baseUrl: running.service.baseUrl }).seedCompany({ company_name: "x" }),
+    401,
+  );
   const seeded = await sdk.seedCompany({ company_name: "SDK Corp" });
   assert.match(seeded.dashboard_token, /^[0-9a-f]{24}$/);
   const token = seeded.dashboard_token;
@@ -204,7 +224,7 @@ Deno.test("engagement: ingest (then duplicate) and the dashboard", opts, async (
   assert.equal(dashboard.avgDuration.dailyDurations[6], 15);
   assert.equal(dashboard.toneTrend.current, "positive");
 
-  const stranger = createClient({ baseUrl: service.baseUrl, dashboardToken: "wrong" });
+  const stranger = createClient({ baseUrl: running.service.baseUrl, dashboardToken: "wrong" });
   await rejects(stranger.engagementDashboard("sdk-family"), 401, "Invalid dashboard token");
   const invalid = await rejects(sdk.ingestSessionSummary({ ...session, sentiment_score: 2 }), 422);
   assert.deepEqual((invalid.detail as { loc: unknown[] }[])[0].loc, ["body", "sentiment_score"]);
@@ -290,15 +310,7 @@ Deno.test(
       [],
       [],
     ]);
-    await rejects(createClient({ baseUrl: service.baseUrl }).erasePlayer("sdk-erase"), 401);
-    await rejects(createClient({ baseUrl: service.baseUrl }).exportPlayerStream("x"), 401);
+    await rejects(createClient({ baseUrl: running.service.baseUrl }).erasePlayer("sdk-erase"), 401);
+    await rejects(createClient({ baseUrl: running.service.baseUrl }).exportPlayerStream("x"), 401);
   },
 );
-
-Deno.test("teardown: stop the service", opts, async () => {
-  const { code, output } = await service.stop("SIGTERM");
-  assert.equal(code, 0, output);
-  assert.ok(!output.includes(INGEST) && !output.includes(DASHBOARD), "no token in the logs");
-  await database?.drop();
-  await Deno.remove(dataDir, { recursive: true });
-});

@@ -10,10 +10,10 @@ import { ConfigError, DEV_DASHBOARD_TOKEN_SALT, loadConfig } from "../../config.
 import { constantTimeEqual, dashboardTokenFor } from "../../core/company.ts";
 import { DomainError } from "../../core/errors.ts";
 import { dbTestOptions, postJson, type TestApp, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { sessionEvents } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const opts = dbTestOptions;
 const NOW = new Date("2026-04-01T12:00:00.000Z");
 
@@ -87,15 +87,20 @@ const events = {
     company_id: OTHER,
   }),
 };
-for (const [who, list] of Object.entries(events)) {
-  const batch = await prod.request("/events/batch", postJson({ events: list }, bearer(INGEST_NEW)));
-  assert.equal(batch.status, 200);
-  const fin = await prod.request(`/sessions/auth-s-${who}/finalize`, {
-    method: "POST",
-    headers: bearer(INGEST_OLD),
-  });
-  assert.equal(fin.status, 200);
-}
+db.prepare(async () => {
+  for (const [who, list] of Object.entries(events)) {
+    const batch = await prod.request(
+      "/events/batch",
+      postJson({ events: list }, bearer(INGEST_NEW)),
+    );
+    assert.equal(batch.status, 200);
+    const fin = await prod.request(`/sessions/auth-s-${who}/finalize`, {
+      method: "POST",
+      headers: bearer(INGEST_OLD),
+    });
+    assert.equal(fin.status, 200);
+  }
+});
 
 async function detailOf(res: Response): Promise<string> {
   const body = await res.json() as { detail: unknown };
@@ -817,5 +822,3 @@ Deno.test("token comparison answers correctly for every candidate, whatever its 
   }
   assert.doesNotThrow(() => requireAdminKey(ADMIN_KEY, ADMIN_KEY));
 });
-
-Deno.test("teardown", opts, () => db.close());

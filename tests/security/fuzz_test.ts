@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { dashboardTokenFor } from "../../core/company.ts";
 import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { dbTestOptions, postJson, type TestApp, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { playSession, sessionEvents } from "../helpers/play.ts";
 import { type Case, type FuzzContext, fuzzGenerator, pathSweep } from "./_fuzz_cases.ts";
 import { check, describe, detailProblem, requestInit } from "./_fuzz_checks.ts";
@@ -23,7 +23,7 @@ const SEED = Number(Deno.env.get("FUZZ_SEED") ?? "20261121") >>> 0;
 const REQUESTS = Math.max(2000, Number(Deno.env.get("FUZZ_REQUESTS") ?? "2400") || 0);
 const CONCURRENCY = 8;
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const opts = dbTestOptions;
 
 const PROD_ENV = {
@@ -44,15 +44,17 @@ const apps: Record<"open" | "prod", TestApp> = {
 // A company with five players, so the dashboards' success paths are reachable too.
 const COMPANY = "c_fuzzco000001";
 const COMPANY_TOKEN = dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT);
-for (let i = 1; i <= 5; i++) {
-  await playSession(apps.open, {
-    player: `fz-p${i}`,
-    session: `fz-setup-${i}`,
-    pattern: [1, 2, 0],
-    start: "2026-01-05T10:00:00Z",
-    company_id: COMPANY,
-  });
-}
+db.prepare(async () => {
+  for (let i = 1; i <= 5; i++) {
+    await playSession(apps.open, {
+      player: `fz-p${i}`,
+      session: `fz-setup-${i}`,
+      pattern: [1, 2, 0],
+      start: "2026-01-05T10:00:00Z",
+      company_id: COMPANY,
+    });
+  }
+});
 
 /** Returns a page-session cookie ("name=value") signed in with a dashboard token. */
 async function signIn(app: TestApp, token: string): Promise<string> {
@@ -64,10 +66,11 @@ async function signIn(app: TestApp, token: string): Promise<string> {
   assert.equal(res.status, 303, "sign-in for the fuzz run");
   return res.headers.get("set-cookie")!.split(";")[0];
 }
-const cookies = {
-  open: await signIn(apps.open, "dev-dashboard-token"),
-  prod: await signIn(apps.prod, "fuzz-star-token"),
-};
+const cookies = { open: "", prod: "" };
+db.prepare(async () => {
+  cookies.open = await signIn(apps.open, "dev-dashboard-token");
+  cookies.prod = await signIn(apps.prod, "fuzz-star-token");
+});
 
 const ctx: FuzzContext = {
   seed: SEED,
@@ -278,5 +281,3 @@ Deno.test(
     console.log(`raw HTTP: ${seen.join("; ")}`);
   },
 );
-
-Deno.test("teardown", opts, () => db.close());

@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { companyIdFor, dashboardTokenFor } from "../../core/company.ts";
 import { DEV_COMPANY_SALT, DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { dbTestOptions, postJson, type TestApp, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { playSession, sessionEvents } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const opts = dbTestOptions;
 const NOW = new Date("2026-03-10T12:00:00.000Z");
 const t = testApp(db.sql, { AUTH_FAIL_LIMIT: "0" });
@@ -663,5 +663,3 @@ Deno.test("JSON answers about hostile ids are JSON with nosniff, never HTML", op
     }
   }
 });
-
-Deno.test("teardown", opts, () => db.close());

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { dashboardTokenFor } from "../../core/company.ts";
 import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { dbTestOptions, postJson, type TestApp, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, sessionEvents, type SessionSpec } from "../helpers/play.ts";
 import { mulberry32 } from "../../core/random.ts";
 
@@ -21,7 +21,7 @@ const SEED = Number(Deno.env.get("PRIVACY_SEED") ?? "7151") >>> 0;
 const K_VALUES = [2, 3, 4, 5, 6];
 const COMPANIES = 10;
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const opts = dbTestOptions;
 const player = testApp(db.sql, { AUTH_FAIL_LIMIT: "0" });
 
@@ -78,11 +78,12 @@ async function playAll(specs: readonly SessionSpec[]): Promise<void> {
 
 // Generate and play the companies. Sizes run from 1 to 17 players, spans from 2 to 13 days, and
 // play days are skewed so some buckets are crowded and others hold one or two players. A few
-// players play for two companies, and some sessions carry no company at all.
+// players play for two companies, and some sessions carry no company at all. They are played
+// (company by company) when the database opens.
 const companies: Company[] = [];
 const allPlayers = new Set<string>();
-const started = performance.now();
 const firstPlayers: string[] = [];
+const batches: SessionSpec[][] = [];
 let played = 0;
 for (let c = 0; c < COMPANIES; c++) {
   const id = `c_priv${String(c).padStart(8, "0")}`;
@@ -121,7 +122,7 @@ for (let c = 0; c < COMPANIES; c++) {
       played++;
     }
   }
-  await playAll(specs);
+  batches.push(specs);
   companies.push(company);
 }
 // Sessions without a company count for no company.
@@ -131,14 +132,18 @@ const loose = [0, 1, 2].map((i): SessionSpec => ({
   pattern: [1, 1, 1],
   start: "2025-06-03T09:00:00Z",
 }));
-await playAll(loose);
+batches.push(loose);
 for (const spec of loose) allPlayers.add(spec.player);
 played += loose.length;
-console.log(
-  `privacy: PRIVACY_SEED=${SEED} played ${played} sessions for ${allPlayers.size} players in ` +
-    `${COMPANIES} companies (sizes ${companies.map((c) => c.players.size).join(", ")}) in ` +
-    `${((performance.now() - started) / 1000).toFixed(1)} s`,
-);
+db.prepare(async () => {
+  const started = performance.now();
+  for (const specs of batches) await playAll(specs);
+  console.log(
+    `privacy: PRIVACY_SEED=${SEED} played ${played} sessions for ${allPlayers.size} players in ` +
+      `${COMPANIES} companies (sizes ${companies.map((c) => c.players.size).join(", ")}) in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+});
 
 // ---------------------------------------------------------------------------------------------
 // Truth
@@ -384,5 +389,3 @@ Deno.test("the company page shows no player id and serializes only aggregates", 
       `by complementary suppression; ${figures.below} company×k cases below k`,
   );
 });
-
-Deno.test("teardown", opts, () => db.close());
