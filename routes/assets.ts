@@ -73,7 +73,11 @@ async function loadBuild(dir: URL, key: string): Promise<IslandBuild | null> {
   return { key, entries: manifest.entries, files };
 }
 
-async function runBundler(tmp: URL, out: URL): Promise<void> {
+/** Bundles every island into `out` (`tmp` holds the generated entry files). */
+export type Bundler = (tmp: URL, out: URL) => Promise<void>;
+
+/** Bundles the islands with `deno bundle`. */
+export async function runBundler(tmp: URL, out: URL): Promise<void> {
   const entries: string[] = [];
   await Deno.mkdir(new URL("entries/", tmp), { recursive: true });
   const boot = new URL("_boot.ts", ISLANDS_DIR).href;
@@ -116,7 +120,10 @@ async function runBundler(tmp: URL, out: URL): Promise<void> {
 }
 
 /** Returns the island build for the current sources: from the cache, or bundled now. */
-export async function buildIslands(cacheDir: URL = DEFAULT_CACHE_DIR): Promise<IslandBuild> {
+export async function buildIslands(
+  cacheDir: URL = DEFAULT_CACHE_DIR,
+  bundle: Bundler = runBundler,
+): Promise<IslandBuild> {
   const key = await sourceKey();
   const dir = new URL(`${key}/`, cacheDir);
   const cached = await loadBuild(dir, key);
@@ -126,7 +133,7 @@ export async function buildIslands(cacheDir: URL = DEFAULT_CACHE_DIR): Promise<I
   const tmp = new URL(`.tmp-${crypto.randomUUID()}/`, cacheDir);
   const out = new URL("out/", tmp);
   try {
-    await runBundler(tmp, out);
+    await bundle(tmp, out);
     const entries = {} as Record<IslandName, string>;
     for (const name of Object.keys(islandModules) as IslandName[]) {
       const body = await Deno.readFile(new URL(`${name}.js`, out));

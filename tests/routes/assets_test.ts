@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildIslands, type IslandBuild } from "../../routes/assets.ts";
+import { buildIslands, type Bundler, type IslandBuild, runBundler } from "../../routes/assets.ts";
 
 /** Returns every file an entry loads (static and dynamic imports), itself included. */
 function reachable(build: IslandBuild, entry: string): Set<string> {
@@ -19,13 +19,21 @@ function reachable(build: IslandBuild, entry: string): Set<string> {
 Deno.test("islands bundle once per source version, with content-hashed names", async () => {
   const cache = new URL(`file://${await Deno.makeTempDir({ prefix: "ett-islands-" })}/`);
   try {
-    const first = await buildIslands(cache);
+    let bundled = 0;
+    const counting: Bundler = (tmp, out) => {
+      bundled++;
+      return runBundler(tmp, out);
+    };
+    const first = await buildIslands(cache, counting);
+    assert.equal(bundled, 1);
     for (const [name, file] of Object.entries(first.entries)) {
       assert.match(file, new RegExp(`^${name}\\.[0-9a-f]{10}\\.js$`));
     }
-    const again = await buildIslands(cache);
+    const again = await buildIslands(cache, counting);
+    assert.equal(bundled, 1, "the second build of the same sources comes from the cache");
     assert.equal(again.key, first.key);
     assert.deepEqual(again.entries, first.entries);
+    assert.deepEqual([...again.files.keys()].sort(), [...first.files.keys()].sort());
 
     // The player page loads the Chart and DemoGenerator islands: under 80 KB gzipped.
     const files = new Set([

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { renderToString } from "preact-render-to-string";
 import { loadConfig } from "../../config.ts";
 import { Island, renderBody, serializeProps, wrapDocument } from "../../routes/render.tsx";
 import { issueSession, sessionCovers, verifySession } from "../../routes/session.ts";
@@ -50,8 +51,12 @@ Deno.test("a page without islands renders no script element", () => {
   assert.ok(!html.includes("<script"));
 });
 
-Deno.test("Island outside a render is a programming error", () => {
-  assert.throws(() => Island({ name: "DemoGenerator", props: { playerId: "p" } }));
+Deno.test("Island outside renderBody is a programming error, named as such", () => {
+  // A plain preact render has no island collector: the guard must say so (not a TypeError).
+  assert.throws(
+    () => renderToString(<Island name="DemoGenerator" props={{ playerId: "p" }} />),
+    { name: "Error", message: "Island rendered outside renderDocument" },
+  );
 });
 
 const config = loadConfig({ APP_ENV: "test", DASHBOARD_TOKEN_MAP: "tok-a:alice,tok-all:*" });
