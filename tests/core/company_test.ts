@@ -16,7 +16,7 @@ interface CompanyCase {
 
 const fixture = JSON.parse(
   await Deno.readTextFile(
-    new URL("../../../shared/fixtures/company_vectors.json", import.meta.url),
+    new URL("../fixtures/company_vectors.json", import.meta.url),
   ),
 ) as { company_salt: string; dashboard_token_salt: string; cases: CompanyCase[] };
 

@@ -17,7 +17,7 @@ interface LearnerCase {
 
 const fixture = JSON.parse(
   await Deno.readTextFile(
-    new URL("../../../shared/fixtures/learner_vectors.json", import.meta.url),
+    new URL("../fixtures/learner_vectors.json", import.meta.url),
   ),
 ) as { cases: LearnerCase[] };
 

@@ -12,7 +12,7 @@ interface MetricCase {
 }
 
 const fixture = JSON.parse(
-  await Deno.readTextFile(new URL("../../../shared/fixtures/metric_vectors.json", import.meta.url)),
+  await Deno.readTextFile(new URL("../fixtures/metric_vectors.json", import.meta.url)),
 ) as { cases: MetricCase[] };
 
 /** Returns an attempt from a compact (sequence, attempt, correct) triple. */

@@ -55,10 +55,10 @@ export async function playSession(t: TestApp, spec: SessionSpec): Promise<Record
   return await fin.json();
 }
 
-/** Returns the legacy system's sample session (fixtures/sample_events.jsonl). */
+/** Returns the legacy system's sample session (tests/fixtures/sample_events.jsonl). */
 export async function sampleEvents(): Promise<Record<string, unknown>[]> {
   const text = await Deno.readTextFile(
-    new URL("../../../shared/fixtures/sample_events.jsonl", import.meta.url),
+    new URL("../fixtures/sample_events.jsonl", import.meta.url),
   );
   return text.trim().split("\n").map((line) => JSON.parse(line));
 }
