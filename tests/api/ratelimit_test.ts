@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { failureVerdict } from "../../core/auth_limit.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const T0 = new Date("2026-11-20T10:00:00Z");
 const from = (ip: string) => ({ remoteAddr: { hostname: ip, port: 5555, transport: "tcp" } });
 const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
@@ -210,7 +210,3 @@ Deno.test(
     assert.equal(await failuresOf("192.0.2.41"), 0);
   },
 );
-
-Deno.test("teardown", dbTestOptions, async () => {
-  await db.close();
-});

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { sameAttemptContent } from "../../core/attempt.ts";
 import { type EventRow, sameContentInDatabase } from "../../db/events.ts";
 import { dbTestOptions } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 
 const base: EventRow = {
   player_id: "p-same",
@@ -56,5 +56,3 @@ Deno.test(
     }
   },
 );
-
-Deno.test("teardown", dbTestOptions, () => db.close());
