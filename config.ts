@@ -1,5 +1,5 @@
 /**
- * Configuration: every environment variable of DESIGN.md, parsed and validated once.
+ * Configuration: every environment variable (docs/design.md "Configuration"), parsed and validated once.
  *
  * Development needs no environment at all; production refuses unsafe settings with one message
  * naming every problem (see `ConfigError`).

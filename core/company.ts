@@ -1,5 +1,5 @@
 /**
- * Company identity (DESIGN.md "Company identity and dashboards").
+ * Company identity (docs/design.md "Company identity and dashboards").
  *
  * Reproduces the legacy system byte for byte so its company ids and dashboard tokens stay valid:
  * `s = name.lower().strip(); s = re.sub(r"\s+", " ", s); s = re.sub(r"[^\w\s]", "", s)`

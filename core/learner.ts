@@ -1,5 +1,5 @@
 /**
- * Per-player next-session learner (DESIGN.md "Learner").
+ * Per-player next-session learner (docs/design.md "Learner").
  *
  * Ordinary least squares with intercept, numerically matching scikit-learn's
  * `LinearRegression()`: X and y are centered on their means, then the minimum-norm least-squares

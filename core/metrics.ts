@@ -1,5 +1,5 @@
 /**
- * Session metrics for the Earth Task (DESIGN.md "Session metrics").
+ * Session metrics for the Earth Task (docs/design.md "Session metrics").
  *
  * Per sequence 1, 2, 3: solved = some attempt correct; fta_seq = 1 when attempt 1 is correct;
  * attempts_used = attempt_index of the first (lowest-index) correct attempt, else 3. A missing

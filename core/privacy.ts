@@ -1,5 +1,5 @@
 /**
- * Company time-series bucket suppression (DESIGN.md "Privacy, beyond the legacy system").
+ * Company time-series bucket suppression (docs/design.md "Privacy, beyond the legacy system").
  *
  * A bucket with fewer than k distinct players is suppressed. Complementary suppression: while
  * some bucket is suppressed and the suppressed buckets together hold fewer than k distinct

@@ -1,5 +1,5 @@
 /**
- * Seven-day engagement rollup (DESIGN.md "Engagement rollup", seed 002).
+ * Seven-day engagement rollup (docs/design.md "Engagement rollup").
  *
  * Index 0 of every array is six UTC days before `now`, index 6 is the UTC day of `now`; the
  * window is anchored at the read, not at the last ingest. All rounding is decimal half-up done
