@@ -8,10 +8,10 @@ import type { Tx } from "../../db/client.ts";
 import { ingestEvents } from "../../db/events.ts";
 import { AttemptEventSchema } from "../../openapi/telemetry.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { playSession, sessionEvents } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql);
 const opts = dbTestOptions;
 const ADMIN = { "x-admin-key": "test-admin-key" };
@@ -81,7 +81,7 @@ async function seedCompany(): Promise<void> {
   await device("e1", "erase-dev-2", "2024-03-05T18:00:00Z");
 }
 
-await seedCompany();
+db.prepare(seedCompany);
 
 Deno.test(
   "erase removes the player from every table and every company number, then answers zeros",
@@ -339,5 +339,3 @@ Deno.test(
     assert.ok(survivors.length <= late.length);
   },
 );
-
-Deno.test("teardown", opts, () => db.close());

@@ -5,10 +5,10 @@ import { logPseudonym } from "../../core/pseudonym.ts";
 import { DEV_COMPANY_SALT } from "../../config.ts";
 import { exportPlayer } from "../../services/privacy.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { playSession, sessionEvents } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql);
 const opts = dbTestOptions;
 const ADMIN = { "x-admin-key": "test-admin-key" };
@@ -51,25 +51,27 @@ const devices = [
   { session_id: "exp-dev-2", started_at: "2024-05-03T18:00:00Z", sentiment_score: 0.25 },
   { session_id: "exp-dev-1", started_at: "2024-05-01T07:00:00Z", sentiment_score: 0.68 },
 ];
-await playSession(t, {
-  player: PLAYER,
-  session: "exp-a",
-  pattern: [1, 2, 0],
-  start: "2024-05-01T09:00:00Z",
-  company_name: "Acme Corp",
-});
-assert.equal((await t.request("/events/batch", postJson({ events: open }))).status, 200);
-for (const d of devices) {
-  const body = { ...d, user_external_id: PLAYER, duration_seconds: 300 };
-  const res = await t.request("/internal/ingest/session_summary", postJson(body, INGEST));
-  assert.equal(res.status, 200);
-}
-// Another player's data must not leak in.
-await playSession(t, {
-  player: "exp-other",
-  session: "exp-c",
-  pattern: [1, 1, 1],
-  start: "2024-05-01T09:00:00Z",
+db.prepare(async () => {
+  await playSession(t, {
+    player: PLAYER,
+    session: "exp-a",
+    pattern: [1, 2, 0],
+    start: "2024-05-01T09:00:00Z",
+    company_name: "Acme Corp",
+  });
+  assert.equal((await t.request("/events/batch", postJson({ events: open }))).status, 200);
+  for (const d of devices) {
+    const body = { ...d, user_external_id: PLAYER, duration_seconds: 300 };
+    const res = await t.request("/internal/ingest/session_summary", postJson(body, INGEST));
+    assert.equal(res.status, 200);
+  }
+  // Another player's data must not leak in.
+  await playSession(t, {
+    player: "exp-other",
+    session: "exp-c",
+    pattern: [1, 1, 1],
+    start: "2024-05-01T09:00:00Z",
+  });
 });
 
 Deno.test("export holds exactly what was ingested, as an attachment", opts, async () => {
@@ -206,5 +208,3 @@ Deno.test("the export's log line holds a keyed hash of the id, never the id", op
   assert.ok(!lines[0].includes("exp-"), lines[0]);
   assert.ok(!lines[0].includes(encodeURIComponent(PLAYER)), lines[0]);
 });
-
-Deno.test("teardown", opts, () => db.close());

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { createMetrics } from "../../http/metrics.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { sessionEvents } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const PRODUCTION = {
   APP_ENV: "production",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
@@ -148,5 +148,3 @@ Deno.test(
     assert.equal((await testApp(db.sql).request("/metrics")).status, 200);
   },
 );
-
-Deno.test("teardown", dbTestOptions, () => db.close());
