@@ -6,7 +6,7 @@
 
 import type { AttemptEvent } from "../openapi/telemetry.ts";
 
-export type PostMode = "event" | "batch" | "summary";
+export type PostMode = "event" | "event-new" | "batch" | "summary";
 
 const REMEDIATION = ["none", "volts", "space"] as const;
 
@@ -47,6 +47,7 @@ export function sessionEvents(prefix: string, s: number): AttemptBody[] {
 /**
  * Returns a generator of request bodies for one load run.
  * - event: request n is attempt `n` of the run; sessions are interleaved across `connections`.
+ * - event-new: request n is the first attempt of a new session n (one new session per event).
  * - batch: `size` attempts per request, nine per session.
  * - summary: one engagement session summary per request, users cycle through 1000.
  */
@@ -65,6 +66,9 @@ export function bodyGenerator(
       n++;
       return JSON.stringify(attemptEvent(prefix, s, i));
     };
+  }
+  if (mode === "event-new") {
+    return () => JSON.stringify(attemptEvent(prefix, n++, 0));
   }
   if (mode === "batch") {
     return () => {

@@ -6,7 +6,7 @@
 import postgres from "postgres";
 import { type LoadSpec, runLoad } from "./load.ts";
 import { P, RUN } from "./params.ts";
-import { cpuTicks, type Server, TICK_MS } from "./procs.ts";
+import { cpuTicks, machineTicks, type Server, TICK_MS } from "./procs.ts";
 import { type Figures, figures, type Measured, progress } from "./report.ts";
 import { f0, ms } from "./stats.ts";
 
@@ -85,7 +85,9 @@ export async function alternate(
   for (let round = 0; round < rounds; round++) {
     for (const c of contenders) {
       const before = await snapshot(c.server, c.database);
+      const m0 = machineTicks();
       const load = await runLoad(c.spec(`${RUN}${label}${c.key}${round}`, seconds));
+      const m1 = machineTicks();
       const after = await snapshot(c.server, c.database);
       const r: Measured = {
         ...load,
@@ -93,12 +95,17 @@ export async function alternate(
         postgresCpuMs: spent(before.postgres, after.postgres) / load.requests,
         requestsPerTransaction: load.requests /
           Math.max(1, after.transactions - before.transactions),
+        machineBusy: (m1.busy - m0.busy) / (m1.total - m0.total),
       };
       runs.get(c.key)!.push(r);
       progress(
         `${label} ${c.key} round ${round + 1}: ${f0(r.rps)} req/s, p50 ${ms(r.p50Ms)}, p99 ${
           ms(r.p99Ms)
-        }${r.errors + r.badStatus ? `, ${r.errors} errors, ${r.badStatus} ≥400` : ""}`,
+        }, CPU/req ${r.serverCpuMs.toFixed(3)} + pg ${r.postgresCpuMs.toFixed(3)} ms, busy ${
+          (r.machineBusy * 100).toFixed(0)
+        } %, ${r.requestsPerTransaction.toFixed(1)} req/xact${
+          r.errors + r.badStatus ? `, ${r.errors} errors, ${r.badStatus} ≥400` : ""
+        }`,
       );
     }
   }

@@ -66,6 +66,19 @@ export function statusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
   }
 }
 
+/** Returns the machine's busy and total CPU ticks so far (all cores, from /proc/stat). */
+export function machineTicks(): { busy: number; total: number } {
+  try {
+    const line = Deno.readTextFileSync("/proc/stat").split("\n")[0];
+    const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+    return { busy: total - v[3] - v[4], total };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}
+
 /** Returns utime + stime of a process in clock ticks, or null when it is gone. */
 export function cpuTicks(pid: number): number | null {
   try {

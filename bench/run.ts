@@ -4,8 +4,8 @@
  *
  * Starts, against the local Postgres (BENCH_DATABASE_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres), each on its own fresh database:
- * - the service with WORKERS=1 and with WORKERS=2 (APP_ENV=production: bearer tokens, JSON
- *   request log to /dev/null),
+ * - the service, one process (APP_ENV=production: bearer tokens, JSON request log to /dev/null;
+ *   no WORKERS=2 target: docs/performance.md explains the fleet model instead),
  * - the bare baseline (bench/baseline.ts: Hono + zod, one INSERT per request),
  * and (bench/embedded.ts) the service and the baseline each over its own embedded PGlite,
  * drives them with wrk (or bench/load.ts) on loopback, alternating A/B runs, and prints the
@@ -55,23 +55,20 @@ async function main(): Promise<void> {
   const dbs = await Promise.all([
     createScratchDatabase(baseUrl),
     createScratchDatabase(baseUrl),
-    createScratchDatabase(baseUrl),
   ]);
-  const [db1, db2, dbBase] = dbs;
+  const [db1, dbBase] = dbs;
   const servers: Server[] = [];
   const admin = sqlFor(baseUrl);
   setAdmin(admin);
   let sql1: Sql | null = null;
   try {
     const env = await machine(admin);
-    progress(`starting the service (WORKERS=1, WORKERS=2) and the baseline`);
+    progress(`starting the service and the baseline`);
     const svc1 = await startServer("service", SERVICE_ARGS, serviceEnv(db1.url, 1));
     servers.push(svc1);
-    const svc2 = await startServer("service-w2", SERVICE_ARGS, serviceEnv(db2.url, 2));
-    servers.push(svc2);
     const base = await startServer("baseline", BASELINE_ARGS, { DATABASE_URL: dbBase.url });
     servers.push(base);
-    for (const [server, db] of [[svc1, db1], [svc2, db2], [base, dbBase]] as const) {
+    for (const [server, db] of [[svc1, db1], [base, dbBase]] as const) {
       databaseOf.set(server, new URL(db.url).pathname.slice(1));
     }
     // Let the production start finish its background work (island bundles) before measuring.
@@ -79,8 +76,7 @@ async function main(): Promise<void> {
     sql1 = sqlFor(db1.url);
 
     raw.startup_ms = {
-      service_w1_fresh_database: svc1.startupMs,
-      service_w2_fresh_database: svc2.startupMs,
+      service_fresh_database: svc1.startupMs,
       baseline_fresh_database: base.startupMs,
     };
 
@@ -88,10 +84,9 @@ async function main(): Promise<void> {
       noteLoad("postgres");
       await postgresAloneScenario(dbBase.url);
       noteLoad("ingest");
-      await ingestScenario(svc1, svc2, base);
-      rssScenario(svc1, svc2, base);
+      await ingestScenario(svc1, base);
+      rssScenario(svc1, base);
     }
-    await svc2.stop();
     if (wanted("batch")) {
       noteLoad("batch");
       await batchScenario(svc1, base);
@@ -124,17 +119,12 @@ async function main(): Promise<void> {
     await svc1.stop();
     const again = await startServer("service", SERVICE_ARGS, serviceEnv(db1.url, 1));
     servers.push(again);
-    (raw.startup_ms as Record<string, number>).service_w1_restart = again.startupMs;
+    (raw.startup_ms as Record<string, number>).service_restart = again.startupMs;
     await again.stop();
     rows.push({
       scenario: "startup to healthy /health: fresh database (migrations) / restart",
       service: `${f0(svc1.startupMs)} ms / ${f0(again.startupMs)} ms`,
       baseline: `${f0(base.startupMs)} ms`,
-      ratio: "—",
-    }, {
-      scenario: "startup, WORKERS=2 (supervisor migrates, then 2 workers)",
-      service: `${f0(svc2.startupMs)} ms`,
-      baseline: "—",
       ratio: "—",
     });
     target(

@@ -21,8 +21,10 @@ export interface GroupCommitOptions {
   /** Items per statement at most (default 500). */
   maxBatch?: number;
   /**
-   * Statements in flight at once (default 2): one executes while the other waits for its WAL
-   * flush; more would only split the queue into smaller batches.
+   * Statements in flight at once (default 1). A second one would execute while the first waits
+   * for its WAL flush, but it halves the batches, and consecutive statements usually hold the
+   * same sessions, whose row locks make the second wait for the first anyway (measured:
+   * docs/performance.md).
    */
   maxInFlight?: number;
   /** Called with the number of items of every statement started (e.g. for /metrics). */
@@ -36,7 +38,7 @@ interface Pending<T, R> {
 }
 
 /** Default statements in flight (see GroupCommitOptions). */
-export const DEFAULT_IN_FLIGHT = 2;
+export const DEFAULT_IN_FLIGHT = 1;
 
 /**
  * Returns a group-commit queue over `store`, which must store the items it is given (at most

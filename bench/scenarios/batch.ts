@@ -29,7 +29,7 @@ export async function batchScenario(svc1: Server, base: Server): Promise<void> {
       `batch${size}`,
       [
         {
-          key: "service_w1",
+          key: "service",
           server: svc1,
           database: databaseOf.get(svc1)!,
           spec: spec(svc1, INGEST),
@@ -39,9 +39,9 @@ export async function batchScenario(svc1: Server, base: Server): Promise<void> {
       P.batchRounds,
       P.batchSeconds,
     );
-    const s = figures(runs.get("service_w1")!);
+    const s = figures(runs.get("service")!);
     const b = figures(runs.get("baseline")!);
-    (raw.batch as Record<string, unknown>)[String(size)] = { service_w1: s, baseline: b };
+    (raw.batch as Record<string, unknown>)[String(size)] = { service: s, baseline: b };
     rows.push(...diagnostics(`POST /events/batch × ${size}`, s, b));
     rows.push({
       scenario: `POST /events/batch × ${size}, 10 conn: events/s`,

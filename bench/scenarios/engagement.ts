@@ -60,7 +60,7 @@ export async function engagementScenario(svc1: Server, base: Server): Promise<vo
     "summary",
     [
       {
-        key: "service_w1",
+        key: "service",
         server: svc1,
         database: databaseOf.get(svc1)!,
         spec: spec(svc1, "/internal/ingest/session_summary", INGEST),
@@ -75,9 +75,9 @@ export async function engagementScenario(svc1: Server, base: Server): Promise<vo
     P.engagementRounds,
     P.engagementSeconds,
   );
-  const s = figures(runs.get("service_w1")!);
+  const s = figures(runs.get("service")!);
   const b = figures(runs.get("baseline")!);
-  raw.engagement_ingest = { service_w1: s, baseline: b };
+  raw.engagement_ingest = { service: s, baseline: b };
   rows.push(...diagnostics("session-summary ingest", s, b));
   rows.push({
     scenario: "POST /internal/ingest/session_summary, 10 conn: req/s",

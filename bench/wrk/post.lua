@@ -1,10 +1,11 @@
 -- wrk script of `deno task bench`: unique POST bodies.
--- Arguments (after `--`): mode (event | batch | summary), run prefix, connections,
+-- Arguments (after `--`): mode (event | event-new | batch | summary), run prefix, connections,
 -- events per batch (batch mode), path, then any number of "Name: value" header lines.
 --
 -- event: every request is a new attempt. Sessions have 9 attempts (3 sequences x 3 attempts);
 -- consecutive requests go to different sessions (one per connection, roughly), so a session's
 -- attempts arrive one after another like a game client's, and no attempt is ever sent twice.
+-- event-new: every request is the first attempt of a new session (one new session per event).
 -- batch: each request holds `size` new attempts, 9 per session.
 -- summary: each request is a new engagement session summary of one of 1000 users.
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
@@ -66,6 +67,9 @@ function request()
     local s = block * conns + n % conns
     local i = math.floor(n / conns) % 9
     body = event(s, i)
+    n = n + 1
+  elseif mode == "event-new" then
+    body = event(n, 0)
     n = n + 1
   elseif mode == "batch" then
     local parts = {}

@@ -72,9 +72,9 @@ Deno.test("createGroupCommit writes submits that arrive while a statement is in 
   assert.deepEqual(answers, ["A", "B", "C", "D", "E"]);
 });
 
-Deno.test("createGroupCommit keeps at most maxInFlight statements running (default 2)", async () => {
+Deno.test("createGroupCommit keeps at most maxInFlight statements running", async () => {
   const { calls, store, finish } = heldStore();
-  const queue = createGroupCommit(store);
+  const queue = createGroupCommit(store, { maxInFlight: 2 });
   const all = ["a", "b", "c", "d", "e"].map((i) => queue.submit(i));
   assert.deepEqual(calls, [["a"], ["b"]]);
   await finish(1);
