@@ -51,13 +51,22 @@ export function createGroupCommit<T, R>(
   const queue: Pending<T, R>[] = [];
   let inFlight = 0;
 
+  /** Frees a statement slot and starts the next statement if items wait. */
+  const release = () => {
+    inFlight--;
+    pump();
+  };
+
+  /** Writes one batch in a slot; frees the slot before answering, so an answered caller's next
+   * submit finds it free when nothing else waits. Never rejects. */
   const write = async (batch: Pending<T, R>[]) => {
     onBatch?.(batch.length);
+    let results: R[];
     try {
-      const results = await store(batch.map((p) => p.item));
-      batch.forEach((p, i) => p.resolve(results[i]));
+      results = await store(batch.map((p) => p.item));
     } catch (err) {
       if (batch.length === 1 || isDatabaseUnavailable(err)) {
+        release();
         for (const p of batch) p.reject(err);
         return;
       }
@@ -69,17 +78,18 @@ export function createGroupCommit<T, R>(
           p.reject(one);
         }
       }));
+      release();
+      return;
     }
+    release();
+    batch.forEach((p, i) => p.resolve(results[i]));
   };
 
-  /** Starts statements while a slot is free and items wait; each one restarts it when done. */
+  /** Starts statements while a slot is free and items wait. */
   const pump = () => {
     while (inFlight < maxInFlight && queue.length > 0) {
       inFlight++;
-      write(queue.splice(0, maxBatch)).finally(() => {
-        inFlight--;
-        pump();
-      });
+      void write(queue.splice(0, maxBatch));
     }
   };
 
