@@ -42,6 +42,8 @@ export interface Config {
   trustedProxies: AddressRange[];
   /** Bearer token for GET /metrics in production (empty there = /metrics off). */
   metricsToken: string;
+  /** Raw attempt events of finalized sessions older than this many days are deleted; null = kept. */
+  rawEventRetentionDays: number | null;
   /** Worker processes to serve with (only with DATABASE_URL; the embedded database allows one). */
   workers: number;
 }
@@ -77,6 +79,20 @@ function integer(
     return fallback;
   }
   return Number(raw.trim());
+}
+
+/** Returns RAW_EVENT_RETENTION_DAYS: null when unset or empty, else a positive whole number. */
+function retentionDays(raw: string | undefined, problems: string[]): number | null {
+  if (raw === undefined || raw.trim() === "") return null;
+  const days = raw.trim();
+  // At most 100 years: the cutoff must stay a valid timestamp.
+  if (!/^\d{1,6}$/.test(days) || Number(days) < 1 || Number(days) > 36_500) {
+    problems.push(
+      `RAW_EVENT_RETENTION_DAYS must be a whole number of days from 1 to 36500, or unset to keep raw events forever (got "${raw}")`,
+    );
+    return null;
+  }
+  return Number(days);
 }
 
 /** Returns the dashboard grants of a `token:user,…` map (or a JSON object `{token: user}`). */
@@ -161,6 +177,8 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
   const windowDays = integer("ROLLUP_WINDOW_DAYS", env.ROLLUP_WINDOW_DAYS, 7, problems);
   if (windowDays !== 7) problems.push(`ROLLUP_WINDOW_DAYS must be 7 (got ${windowDays})`);
 
+  const rawEventRetentionDays = retentionDays(env.RAW_EVENT_RETENTION_DAYS, problems);
+
   const minCompanyN = integer("MIN_COMPANY_N", env.MIN_COMPANY_N, 5, problems);
   if (minCompanyN < 2) problems.push("MIN_COMPANY_N must be at least 2");
 
@@ -222,5 +240,6 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     trustedProxies: proxies.ranges,
     metricsToken: env.METRICS_TOKEN?.trim() ?? "",
     workers,
+    rawEventRetentionDays,
   };
 }

@@ -29,6 +29,7 @@ Deno.test("development starts with no environment and the documented defaults", 
   assert.equal(c.logLevel, "info");
   assert.equal(c.publicDocs, true);
   assert.equal(c.workers, 1);
+  assert.equal(c.rawEventRetentionDays, null);
   assert.deepEqual(c.trustedProxies, []);
   assert.equal(c.metricsToken, "");
 });
@@ -166,4 +167,17 @@ Deno.test("DASHBOARD_TOKEN_MAP accepts token:user pairs and a JSON object", () =
   const p: string[] = [];
   assert.deepEqual(parseDashboardTokenMap("nouser", p), []);
   assert.deepEqual(p, ["DASHBOARD_TOKEN_MAP entries must look like token:user"]);
+});
+
+Deno.test("RAW_EVENT_RETENTION_DAYS: unset keeps forever; anything but 1..36500 days is refused", () => {
+  assert.equal(loadConfig({ RAW_EVENT_RETENTION_DAYS: "" }).rawEventRetentionDays, null);
+  assert.equal(loadConfig({ RAW_EVENT_RETENTION_DAYS: " 90 " }).rawEventRetentionDays, 90);
+  assert.equal(loadConfig({ RAW_EVENT_RETENTION_DAYS: "1" }).rawEventRetentionDays, 1);
+  assert.equal(loadConfig({ RAW_EVENT_RETENTION_DAYS: "36500" }).rawEventRetentionDays, 36500);
+  for (const bad of ["0", "-5", "1.5", "30d", "abc", "1e3", "36501", "0x10", "９０"]) {
+    assert.deepEqual(problems({ RAW_EVENT_RETENTION_DAYS: bad }), [
+      "RAW_EVENT_RETENTION_DAYS must be a whole number of days from 1 to 36500, or unset to " +
+      `keep raw events forever (got "${bad}")`,
+    ], bad);
+  }
 });

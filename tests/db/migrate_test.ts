@@ -20,6 +20,7 @@ Deno.test(
       "0006_auth_failures",
       "0007_privacy",
       "0008_ingest_statement",
+      "0009_retention",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -89,9 +90,10 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0006_auth_failures",
       "0007_privacy",
       "0008_ingest_statement",
+      "0009_retention",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 8);
+    assert.equal(count[0].n, 9);
   } finally {
     await a.end();
     await b.end();

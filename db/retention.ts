@@ -1,0 +1,75 @@
+/** SQL of raw event retention: delete old attempt events of finalized sessions, chunk by chunk. */
+import type { Sql } from "./client.ts";
+
+/** Where a purge has walked to in (ts_utc, id) order. */
+export interface PurgePosition {
+  ts_utc: Date;
+  /** The event id (bigint, as text). */
+  id: string;
+}
+
+/** What one chunk did. */
+export interface PurgeChunk {
+  /** Events older than the cutoff looked at (finalized sessions or not). */
+  scanned: number;
+  /** Of those, the ones deleted (their session is finalized). */
+  deleted: number;
+  /** The last event looked at, null when none was. */
+  last: PurgePosition | null;
+}
+
+/** Key of the session-level advisory lock held by the instance running the purge. */
+export const RETENTION_LOCK_KEY = 727_003;
+
+/**
+ * Returns what one statement did: it looks at the next `limit` events with ts_utc before
+ * `cutoff` after `after` in (ts_utc, id) order and deletes those of finalized sessions (no
+ * writer adds to or changes a finalized session, so the rows deleted are locked by nobody else).
+ */
+export async function purgeChunk(
+  sql: Sql,
+  cutoff: Date,
+  after: PurgePosition | null,
+  limit: number,
+): Promise<PurgeChunk> {
+  const from = after
+    ? sql`and (ts_utc, id) > (${after.ts_utc}::timestamptz, ${after.id}::bigint)`
+    : sql``;
+  const [row] = await sql<
+    { scanned: number; deleted: number; last_ts: Date | null; last_id: string | null }[]
+  >`
+    with chunk as (
+      select id, session_id, ts_utc from raw_events
+      where ts_utc < ${cutoff}::timestamptz ${from}
+      order by ts_utc, id
+      limit ${limit}
+    ),
+    gone as (
+      delete from raw_events e using chunk c
+      where e.id = c.id and exists (
+        select 1 from play_sessions s
+        where s.session_id = c.session_id and s.finalized_at is not null)
+      returning e.id
+    ),
+    last as (select ts_utc, id from chunk order by ts_utc desc, id desc limit 1)
+    select (select count(*) from chunk)::int as scanned,
+      (select count(*) from gone)::int as deleted,
+      (select ts_utc from last) as last_ts, (select id::text from last) as last_id`;
+  return {
+    scanned: row.scanned,
+    deleted: row.deleted,
+    last: row.last_ts === null ? null : { ts_utc: row.last_ts, id: row.last_id! },
+  };
+}
+
+/** Returns true when this connection now holds the retention lock (false: another one does). */
+export async function tryRetentionLock(sql: Sql): Promise<boolean> {
+  const [row] = await sql<{ locked: boolean }[]>`
+    select pg_try_advisory_lock(${RETENTION_LOCK_KEY}) as locked`;
+  return row.locked;
+}
+
+/** Resolves once this connection released the retention lock. */
+export async function releaseRetentionLock(sql: Sql): Promise<void> {
+  await sql`select pg_advisory_unlock(${RETENTION_LOCK_KEY})`;
+}
