@@ -25,13 +25,22 @@ function digestsOf<T>(list: readonly T[], secret: (item: T) => string): Uint8Arr
   return digests;
 }
 
+/** Digests of presented tokens that matched a configured secret (a few; reset when full). */
+const presented = new Map<string, Uint8Array>();
+
 /** Returns the index of the first candidate equal to `token` (all are compared), or -1. */
 function matchIndex<T>(token: string, list: readonly T[], secret: (item: T) => string): number {
-  const digest = secretDigest(token);
+  const remembered = presented.get(token);
+  const digest = remembered ?? secretDigest(token);
   let found = -1;
   digestsOf(list, secret).forEach((candidate, i) => {
     if (digestsEqual(digest, candidate) && found < 0) found = i;
   });
+  // Only valid tokens are remembered: a caller with a wrong one learns that from the answer.
+  if (found >= 0 && !remembered) {
+    if (presented.size >= 64) presented.clear();
+    presented.set(token, digest);
+  }
   return found;
 }
 

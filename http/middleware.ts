@@ -28,8 +28,24 @@ function peerOf(env: unknown): string {
  * trusted proxies, the right-most untrusted X-Forwarded-For address (core/client_address.ts).
  */
 export function identifyClient(trusted: readonly AddressRange[]): MiddlewareHandler<AppEnv> {
+  // Without X-Forwarded-For (or trusted proxies) the address depends on the peer alone: its
+  // canonical form is remembered (a few peers, reset when full) instead of parsed per request.
+  const byPeer = new Map<string, string>();
   return async (c, next) => {
-    c.set("clientAddress", clientAddress(peerOf(c.env), c.req.header("x-forwarded-for"), trusted));
+    const peer = peerOf(c.env);
+    const forwarded = c.req.header("x-forwarded-for");
+    let address: string | undefined;
+    if (!forwarded || trusted.length === 0) {
+      address = byPeer.get(peer);
+      if (address === undefined) {
+        address = clientAddress(peer, null, trusted);
+        if (byPeer.size >= 1024) byPeer.clear();
+        byPeer.set(peer, address);
+      }
+    } else {
+      address = clientAddress(peer, forwarded, trusted);
+    }
+    c.set("clientAddress", address);
     await next();
   };
 }
