@@ -2,12 +2,14 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import {
+  companyForecastRoute,
   companyInfoRoute,
   companySummaryRoute,
   companyTimeseriesRoute,
   seedCompanyRoute,
 } from "../openapi/company.ts";
 import {
+  companyForecast,
   companyInfo,
   companySummary,
   companyTimeseries,
@@ -28,6 +30,9 @@ export function registerCompany(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   app.openapi(companyTimeseriesRoute, async (c) => {
     const { t, bucket } = c.req.valid("query");
     return c.json(await companyTimeseries(sql, config, t, bucket), 200);
+  });
+  app.openapi(companyForecastRoute, async (c) => {
+    return c.json(await companyForecast(sql, config, c.req.valid("query").t), 200);
   });
   const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
     requireAdminKey(config.adminKey, c.req.header("x-admin-key"));

@@ -1,5 +1,6 @@
 /** Play telemetry handlers: events, batches, finalize, player reads. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { conflict, notFound } from "../core/errors.ts";
 import {
   finalizeRoute,
@@ -13,6 +14,21 @@ import { finalizeSession } from "../services/finalize.ts";
 import { findModelState, listPlayerSessions } from "../services/players.ts";
 import { dashboardAuth, ingestAuth } from "../http/auth.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
+
+/**
+ * Lets an empty finalize body mean `{}` (docs/unreal.md promises it: "no body, an empty body or
+ * `{}`"); the body validator would otherwise refuse an empty `application/json` body as malformed.
+ */
+const emptyBodyIsEmptyObject: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // Without a Content-Type the route's validator already takes no body as `{}`.
+  const raw = c.req.raw;
+  if (c.req.header("content-type") !== undefined && (await raw.clone().text()).trim() === "") {
+    const headers = new Headers(raw.headers);
+    headers.delete("content-length");
+    c.req.raw = new Request(raw.url, { method: raw.method, headers, body: "{}" });
+  }
+  await next();
+};
 
 /** Registers the telemetry routes on the app. */
 export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
@@ -40,9 +56,9 @@ export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     return c.json(result, 200);
   });
 
-  app.openapi({ ...finalizeRoute, middleware: ingest }, async (c) => {
+  app.openapi({ ...finalizeRoute, middleware: [...ingest, emptyBodyIsEmptyObject] }, async (c) => {
     const { session_id } = c.req.valid("param");
-    const summary = await finalizeSession(sql, config, session_id, deps.now());
+    const summary = await finalizeSession(sql, config, session_id, deps.now(), c.req.valid("json"));
     c.set("userId", summary.player_id);
     return c.json(summary, 200);
   });
@@ -55,8 +71,9 @@ export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
 
   app.openapi({ ...modelStateRoute, middleware: reader }, async (c) => {
     const { player_id } = c.req.valid("param");
+    const { model_name } = c.req.valid("query");
     c.set("userId", player_id);
-    const state = await findModelState(sql, player_id);
+    const state = await findModelState(sql, player_id, model_name);
     if (!state) throw notFound("No model state found for player");
     return c.json(state, 200);
   });

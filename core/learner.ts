@@ -23,7 +23,7 @@ export interface SessionPoint {
 export interface LearnerModel {
   status: "trained" | "insufficient_data";
   n_samples: number;
-  coefficients: [number, number] | null;
+  coefficients: number[] | null;
   intercept: number | null;
   mae: number | null;
 }
@@ -33,8 +33,6 @@ export const MIN_SESSIONS = 3;
 
 /** Machine epsilon of float64. */
 const EPS = 2.220446049250313e-16;
-
-type Vec2 = [number, number];
 
 /** Returns the dot product of two equally long vectors. */
 function dot(a: readonly number[], b: readonly number[]): number {
@@ -54,52 +52,61 @@ function norm(v: readonly number[]): number {
 }
 
 /**
- * Returns the minimum-norm least-squares solution of `[a b] · w ≈ y` for columns `a`, `b`,
- * treating singular values `<= rcond × largest` as zero (LAPACK gelsd semantics).
+ * Returns the minimum-norm least-squares solution of `[c₀ … cₖ] · w ≈ y` for the given columns,
+ * treating singular values `<= rcond × largest` as zero (LAPACK gelsd semantics). One-sided
+ * Jacobi: cyclic sweeps over the column pairs (for two columns, one rotation per sweep).
  */
-function minNormLeastSquares2(
-  a0: readonly number[],
-  b0: readonly number[],
+function minNormLeastSquares(
+  columns: readonly (readonly number[])[],
   y: readonly number[],
   rcond: number,
-): Vec2 {
-  let a = [...a0];
-  let b = [...b0];
-  // Invariant: [a b] = [a0 b0] · V, with V orthogonal.
-  let v00 = 1, v01 = 0, v10 = 0, v11 = 1;
-  for (let sweep = 0; sweep < 20; sweep++) {
-    const alpha = dot(a, a);
-    const beta = dot(b, b);
-    const gamma = dot(a, b);
-    if (gamma === 0 || Math.abs(gamma) <= EPS * Math.sqrt(alpha) * Math.sqrt(beta)) break;
-    // Jacobi rotation J = [[c, s], [-s, c]] that makes the two columns orthogonal.
-    const zeta = (beta - alpha) / (2 * gamma);
-    const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
-    const c = 1 / Math.sqrt(1 + t * t);
-    const s = c * t;
-    const na = a.map((ai, i) => c * ai - s * b[i]);
-    const nb = a.map((ai, i) => s * ai + c * b[i]);
-    a = na;
-    b = nb;
-    [v00, v01] = [c * v00 - s * v01, s * v00 + c * v01];
-    [v10, v11] = [c * v10 - s * v11, s * v10 + c * v11];
+): number[] {
+  const k = columns.length;
+  if (k === 1) {
+    // One column has one singular value, ‖a‖: the solution is (a·y)/(a·a), or 0 for a zero
+    // column (any cutoff below 1 keeps a nonzero one). Exact for exactly linear scores.
+    const aa = dot(columns[0], columns[0]);
+    return [aa === 0 ? 0 : dot(columns[0], y) / aa];
   }
-  // Columns are now orthogonal: their norms are the singular values, a/σ and b/σ the U columns.
-  const sa = norm(a);
-  const sb = norm(b);
-  const smax = Math.max(sa, sb);
-  const w: Vec2 = [0, 0];
+  const cols = columns.map((c) => [...c]);
+  // Invariant: cols = columns · V, with V orthogonal (v[i][j]: row i, column j).
+  const v = Array.from(
+    { length: k },
+    (_, i) => Array.from({ length: k }, (_, j) => (i === j ? 1 : 0) as number),
+  );
+  for (let sweep = 0; sweep < 20; sweep++) {
+    let rotated = false;
+    for (let p = 0; p < k - 1; p++) {
+      for (let q = p + 1; q < k; q++) {
+        const a = cols[p];
+        const b = cols[q];
+        const alpha = dot(a, a);
+        const beta = dot(b, b);
+        const gamma = dot(a, b);
+        if (gamma === 0 || Math.abs(gamma) <= EPS * Math.sqrt(alpha) * Math.sqrt(beta)) continue;
+        rotated = true;
+        // Jacobi rotation J = [[c, s], [-s, c]] that makes the two columns orthogonal.
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t);
+        const s = c * t;
+        cols[p] = a.map((ai, i) => c * ai - s * b[i]);
+        cols[q] = a.map((ai, i) => s * ai + c * b[i]);
+        for (const row of v) [row[p], row[q]] = [c * row[p] - s * row[q], s * row[p] + c * row[q]];
+      }
+    }
+    if (!rotated) break;
+  }
+  // Columns are now orthogonal: their norms are the singular values, col/σ the U columns.
+  const sigma = cols.map(norm);
+  const smax = Math.max(0, ...sigma);
+  const w = new Array<number>(k).fill(0);
   if (smax === 0) return w;
   const tol = rcond * smax;
-  if (sa > tol) {
-    const k = dot(a.map((x) => x / sa), y) / sa;
-    w[0] += v00 * k;
-    w[1] += v10 * k;
-  }
-  if (sb > tol) {
-    const k = dot(b.map((x) => x / sb), y) / sb;
-    w[0] += v01 * k;
-    w[1] += v11 * k;
+  for (let j = 0; j < k; j++) {
+    if (sigma[j] <= tol) continue;
+    const kj = dot(cols[j].map((x) => x / sigma[j]), y) / sigma[j];
+    for (let i = 0; i < k; i++) w[i] += v[i][j] * kj;
   }
   return w;
 }
@@ -111,11 +118,26 @@ function mean(v: readonly number[]): number {
   return s / v.length;
 }
 
-/** Returns the model trained on a player's sessions in play order (or insufficient_data). */
-export function trainLearner(sessions: readonly SessionPoint[]): LearnerModel {
+/** One session as a model sees it: its feature values and its target value. */
+export interface SeriesPoint {
+  features: readonly number[];
+  target: number;
+}
+
+/**
+ * Returns the model trained on a series of sessions in play order: each session's features
+ * predict the next session's target (insufficient_data below MIN_SESSIONS sessions).
+ */
+export function trainSeries(sessions: readonly SeriesPoint[], nFeatures: number): LearnerModel {
+  if (!Number.isInteger(nFeatures) || nFeatures < 1) {
+    throw new CoreInputError("nFeatures must be an integer >= 1");
+  }
   for (const [i, p] of sessions.entries()) {
-    if (!Number.isFinite(p.fta_level) || !Number.isFinite(p.repetition_burden)) {
-      throw new CoreInputError(`sessions[${i}] must have finite fta_level and repetition_burden`);
+    if (p.features.length !== nFeatures) {
+      throw new CoreInputError(`sessions[${i}] must have ${nFeatures} feature(s)`);
+    }
+    if (!p.features.every(Number.isFinite) || !Number.isFinite(p.target)) {
+      throw new CoreInputError(`sessions[${i}] must have finite features and target`);
     }
   }
   const n = sessions.length;
@@ -128,24 +150,28 @@ export function trainLearner(sessions: readonly SessionPoint[]): LearnerModel {
       mae: null,
     };
   }
-  const x0 = sessions.slice(0, -1).map((p) => p.fta_level);
-  const x1 = sessions.slice(0, -1).map((p) => p.repetition_burden);
-  const y = sessions.slice(1).map((p) => p.fta_level);
-  const m0 = mean(x0);
-  const m1 = mean(x1);
+  const xs = Array.from(
+    { length: nFeatures },
+    (_, j) => sessions.slice(0, -1).map((p) => p.features[j]),
+  );
+  const y = sessions.slice(1).map((p) => p.target);
+  const means = xs.map(mean);
   const my = mean(y);
   // scikit-learn >= 1.6: cond = max(X.shape) * eps (see the module comment).
-  const rcond = Math.max(y.length, 2) * EPS;
-  const coef = minNormLeastSquares2(
-    x0.map((x) => x - m0),
-    x1.map((x) => x - m1),
+  const rcond = Math.max(y.length, nFeatures) * EPS;
+  const coef = minNormLeastSquares(
+    xs.map((x, j) => x.map((v) => v - means[j])),
     y.map((v) => v - my),
     rcond,
   );
-  const intercept = my - (m0 * coef[0] + m1 * coef[1]);
+  let dotMeans = 0;
+  for (let j = 0; j < nFeatures; j++) dotMeans += means[j] * coef[j];
+  const intercept = my - dotMeans;
   let absErr = 0;
   for (let i = 0; i < y.length; i++) {
-    absErr += Math.abs(y[i] - (x0[i] * coef[0] + x1[i] * coef[1] + intercept));
+    let fit = 0;
+    for (let j = 0; j < nFeatures; j++) fit += xs[j][i] * coef[j];
+    absErr += Math.abs(y[i] - (fit + intercept));
   }
   return {
     status: "trained",
@@ -156,16 +182,44 @@ export function trainLearner(sessions: readonly SessionPoint[]): LearnerModel {
   };
 }
 
-/** Returns the predicted next-session fta_level clamped to [0, 1], or null when untrained. */
-export function predictNextFta(model: LearnerModel, last: SessionPoint | null): number | null {
+/** Returns the earth model trained on a player's sessions in play order (or insufficient_data). */
+export function trainLearner(sessions: readonly SessionPoint[]): LearnerModel {
+  for (const [i, p] of sessions.entries()) {
+    if (!Number.isFinite(p.fta_level) || !Number.isFinite(p.repetition_burden)) {
+      throw new CoreInputError(`sessions[${i}] must have finite fta_level and repetition_burden`);
+    }
+  }
+  return trainSeries(
+    sessions.map((p) => ({ features: [p.fta_level, p.repetition_burden], target: p.fta_level })),
+    2,
+  );
+}
+
+/**
+ * Returns a trained model's prediction from the features of the last session, clamped to
+ * `[min, max]`, or null when untrained, without a last session, or not a number.
+ */
+export function predictNext(
+  model: LearnerModel,
+  lastFeatures: readonly number[] | null,
+  range: readonly [number, number],
+): number | null {
   if (
     model.status !== "trained" || model.coefficients === null || model.intercept === null ||
-    last === null
+    lastFeatures === null || lastFeatures.length !== model.coefficients.length
   ) {
     return null;
   }
-  const [c0, c1] = model.coefficients;
-  const raw = model.intercept + c0 * last.fta_level + c1 * last.repetition_burden;
+  let raw = model.intercept;
+  for (let j = 0; j < lastFeatures.length; j++) raw += model.coefficients[j] * lastFeatures[j];
   if (Number.isNaN(raw)) return null;
-  return Math.min(1, Math.max(0, raw));
+  return Math.min(range[1], Math.max(range[0], raw));
+}
+
+/** Returns the predicted next-session fta_level clamped to [0, 1], or null when untrained. */
+export function predictNextFta(model: LearnerModel, last: SessionPoint | null): number | null {
+  return predictNext(model, last === null ? null : [last.fta_level, last.repetition_burden], [
+    0,
+    1,
+  ]);
 }

@@ -110,7 +110,7 @@ export async function registryTokens(
   return new Map(rows.map((r) => [r.company_id, r.dashboard_token]));
 }
 
-/** Returns the players among `playerIds` whose model is missing or trained on another count. */
+/** Returns the players among `playerIds` whose earth model is missing or trained on another count. */
 export async function playersWithStaleModel(
   tx: Tx,
   playerIds: readonly string[],
@@ -118,8 +118,8 @@ export async function playersWithStaleModel(
   if (playerIds.length === 0) return [];
   const rows = await tx<{ player_id: string }[]>`
     select s.player_id from session_summary s
-    left join model_state m on m.player_id = s.player_id
-    where s.player_id = any(${textArray(tx, playerIds)})
+    left join model_state m on m.player_id = s.player_id and m.model_name = 'earth'
+    where s.player_id = any(${textArray(tx, playerIds)}) and s.fta_level is not null
     group by s.player_id, m.n_samples
     having m.n_samples is distinct from count(*)
     order by s.player_id`;

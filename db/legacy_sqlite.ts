@@ -23,7 +23,7 @@ export class LegacyFileError extends Error {
 }
 
 /** One legacy session summary (metrics as the seed computed them; no play time yet). */
-export type LegacySummary = Omit<SummaryRow, "id" | "played_at" | "n_attempts">;
+export type LegacySummary = Omit<SummaryRow, "id" | "played_at" | "n_attempts" | "stress_score">;
 
 /** One legacy company registry row (its token is kept as it is). */
 export interface LegacyCompany {

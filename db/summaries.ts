@@ -1,6 +1,6 @@
 /** SQL for finalize: the session lock, its attempts, and session summaries. */
-import type { SessionMetrics } from "../core/metrics.ts";
 import type { AttemptOutcome } from "../core/metrics.ts";
+import type { MetricValues, SummaryMetrics, TaskModel } from "../core/tasks.ts";
 import type { Sql, Tx } from "./client.ts";
 
 /** A stored summary row as the API returns it. */
@@ -9,10 +9,11 @@ export interface SummaryRow {
   player_id: string;
   session_id: string;
   task_version: string;
-  fta_level: number;
-  fta_strict: boolean;
-  repetition_burden: number;
-  earth_score_bucket: 0 | 5 | 10;
+  fta_level: number | null;
+  fta_strict: boolean | null;
+  repetition_burden: number | null;
+  earth_score_bucket: 0 | 5 | 10 | null;
+  stress_score: number | null;
   created_ts_utc: Date;
   company_id: string | null;
   played_at: Date;
@@ -31,8 +32,8 @@ export interface SessionAttempts {
 
 const SUMMARY_COLUMNS = (sql: Sql | Tx) =>
   sql`id::float8 as id, player_id, session_id, task_version, fta_level, fta_strict,
-    repetition_burden, earth_score_bucket::int as earth_score_bucket, created_ts_utc,
-    company_id, played_at, n_attempts`;
+    repetition_burden, earth_score_bucket::int as earth_score_bucket, stress_score,
+    created_ts_utc, company_id, played_at, n_attempts`;
 
 /**
  * Returns the session's owner and whether it is finalized, locking it for finalize. The table
@@ -88,16 +89,17 @@ export async function insertSummary(
     played_at: Date;
     n_attempts: number;
     created_ts_utc: Date;
-  } & SessionMetrics,
+  } & SummaryMetrics,
 ): Promise<SummaryRow> {
   // Both statements are sent at once (pipelined; they run in this order).
   const [rows] = await Promise.all([
     tx<SummaryRow[]>`
       insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-        repetition_burden, earth_score_bucket, company_id, played_at, n_attempts, created_ts_utc)
+        repetition_burden, earth_score_bucket, stress_score, company_id, played_at, n_attempts,
+        created_ts_utc)
       values (${s.player_id}, ${s.session_id}, ${s.task_version}, ${s.fta_level},
-        ${s.fta_strict}, ${s.repetition_burden}, ${s.earth_score_bucket}, ${s.company_id},
-        ${s.played_at}, ${s.n_attempts}, ${s.created_ts_utc})
+        ${s.fta_strict}, ${s.repetition_burden}, ${s.earth_score_bucket}, ${s.stress_score},
+        ${s.company_id}, ${s.played_at}, ${s.n_attempts}, ${s.created_ts_utc})
       returning ${SUMMARY_COLUMNS(tx)}`,
     tx`
       update play_sessions set finalized_at = ${s.created_ts_utc}
@@ -125,23 +127,37 @@ export async function playerSummaries(sql: Sql, playerId: string): Promise<Summa
     where player_id = ${playerId} order by id`;
 }
 
-/** Returns a player's [fta, burden] per session in play order (ties: finalize order). */
+/** Returns the numeric metrics of a player's sessions of a model's task, in play order. */
+export async function playerModelSeries(
+  sql: Sql | Tx,
+  playerId: string,
+  model: TaskModel,
+): Promise<MetricValues[]> {
+  return await sql<MetricValues[]>`
+    select fta_level, repetition_burden, stress_score from session_summary
+    where player_id = ${playerId} and ${sql(model.target)} is not null
+    order by played_at, id`;
+}
+
+/** Returns the numeric metrics of a player's newest session of a model's task, or null. */
+export async function lastOfModel(
+  sql: Sql,
+  playerId: string,
+  model: TaskModel,
+): Promise<MetricValues | null> {
+  const rows = await sql<MetricValues[]>`
+    select fta_level, repetition_burden, stress_score from session_summary
+    where player_id = ${playerId} and ${sql(model.target)} is not null
+    order by played_at desc, id desc limit 1`;
+  return rows[0] ?? null;
+}
+
+/** Returns a player's [fta, burden] per earth session in play order (ties: finalize order). */
 export async function playerLearningPoints(
   sql: Sql | Tx,
   playerId: string,
 ): Promise<{ fta_level: number; repetition_burden: number }[]> {
   return await sql<{ fta_level: number; repetition_burden: number }[]>`
     select fta_level, repetition_burden from session_summary
-    where player_id = ${playerId} order by played_at, id`;
-}
-
-/** Returns a player's newest session by play order, or null. */
-export async function lastPlayed(
-  sql: Sql,
-  playerId: string,
-): Promise<{ fta_level: number; repetition_burden: number } | null> {
-  const rows = await sql<{ fta_level: number; repetition_burden: number }[]>`
-    select fta_level, repetition_burden from session_summary
-    where player_id = ${playerId} order by played_at desc, id desc limit 1`;
-  return rows[0] ?? null;
+    where player_id = ${playerId} and fta_level is not null order by played_at, id`;
 }

@@ -23,10 +23,17 @@ const Figure = (p: Omit<ChartFigureProps, "alt">) => (
   <ChartFigure {...p} alt={chartAlt(p.title, p.spec)} />
 );
 
-/** Renders the toggle, three charts, the table of periods and the suppression note. */
+/** Returns a number, or "–" where it is hidden for privacy (or has no session). */
+function shown(value: number | null, show: (v: number) => string): string {
+  return value === null ? "–" : show(value);
+}
+
+/** Renders the toggle, the charts, the table of periods and the suppression note. */
 export default function CompanyTrends(props: CompanyTrendsProps) {
   const [bucket, setBucket] = useState<Bucket>(props.initial);
   const current = props[bucket];
+  // Stress appears once the company has water sessions in some period of either kind.
+  const water = [...props.day.buckets, ...props.week.buckets].some((p) => p.n_water_sessions > 0);
   const labels = current.buckets.map((p) => dayLabel(p.bucket_start));
   const unit = bucket;
   return (
@@ -88,6 +95,22 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                   yMax: 3,
                 }}
               />
+              {water && (
+                <Figure
+                  title={`Stress score per ${unit} (water sessions, 0–100)`}
+                  spec={{
+                    kind: "line",
+                    labels,
+                    series: [{
+                      name: "Stress",
+                      data: current.buckets.map((p) => p.avg_stress_score),
+                      color: "violet",
+                    }],
+                    yMin: 0,
+                    yMax: 100,
+                  }}
+                />
+              )}
               <Figure
                 wide
                 size="sm"
@@ -113,6 +136,8 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                     <th class="num">Sessions</th>
                     <th class="num">Score</th>
                     <th class="num">Burden</th>
+                    {water && <th class="num">Water sessions</th>}
+                    {water && <th class="num">Stress</th>}
                   </tr>
                 </thead>
                 <tbody>
@@ -123,15 +148,20 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                         {p.bucket_end !== p.bucket_start ? ` – ${p.bucket_end}` : ""}
                       </td>
                       <td class="num">{p.n_sessions}</td>
-                      <td class="num">{percent(p.avg_brain_performance_score)}</td>
-                      <td class="num">{fixed(p.avg_repetition_burden)}</td>
+                      <td class="num">{shown(p.avg_brain_performance_score, percent)}</td>
+                      <td class="num">{shown(p.avg_repetition_burden, (v) => fixed(v))}</td>
+                      {water && <td class="num">{p.n_water_sessions}</td>}
+                      {water && <td class="num">{shown(p.avg_stress_score, (v) => fixed(v, 1))}
+                      </td>}
                     </tr>
                   ))}
                 </tbody>
               </table>
             </div>
             <p class="muted small">
-              Periods are UTC days, or weeks starting Monday, by when the sessions were played.
+              Periods are UTC days, or weeks starting Monday, by when the sessions were played. A
+              “–” average has fewer than {props.minN}{" "}
+              distinct players of its task behind it (or none), and is hidden.
             </p>
           </>
         )}

@@ -49,6 +49,7 @@ export const ExportedSessionSchema = z.object({
 
 export const ExportedModelSchema = z.object({
   player_id: z.string(),
+  model_name: z.string().openapi({ description: "The task the model learns (earth, water)" }),
   trained_ts_utc: z.string(),
   n_samples: z.number().int(),
   coefficients: z.array(z.number()).nullable(),

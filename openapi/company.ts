@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { COMPANY_ID_PATTERN } from "../core/company.ts";
 import { CompanyNameSchema, errors, errorWith, security } from "./common.ts";
-import { companySummary, companyTimeseries, seededCompany } from "./examples.ts";
+import { companyForecast, companySummary, companyTimeseries, seededCompany } from "./examples.ts";
 
 const TokenQuery = z.object({
   t: z.string().max(256).optional().openapi({
@@ -31,17 +31,35 @@ export const CompanySummarySchema = z.object({
   company_id: z.string(),
   n_players: z.number().int(),
   n_sessions: z.number().int(),
-  avg_brain_performance_score: z.number().openapi({ description: "Mean fta_level" }),
-  avg_repetition_burden: z.number(),
-  avg_earth_score_bucket: z.number(),
+  avg_brain_performance_score: z.number().nullable().openapi({
+    description: "Mean fta_level over earth sessions; null below MIN_COMPANY_N earth players",
+  }),
+  avg_repetition_burden: z.number().nullable().openapi({
+    description: "Over earth sessions; null below MIN_COMPANY_N earth players",
+  }),
+  avg_earth_score_bucket: z.number().nullable().openapi({
+    description: "Over earth sessions; null below MIN_COMPANY_N earth players",
+  }),
+  n_water_sessions: z.number().int().openapi({ description: "Finalized water_v1 sessions" }),
+  avg_stress_score: z.number().nullable().openapi({
+    description: "Mean stress_score over water sessions; null below MIN_COMPANY_N water players",
+  }),
 }).openapi("CompanySummary", { example: companySummary });
 
 export const TimeseriesBucketSchema = z.object({
   bucket_start: z.string().openapi({ description: "First UTC day (YYYY-MM-DD)" }),
   bucket_end: z.string().openapi({ description: "Last UTC day, inclusive (YYYY-MM-DD)" }),
-  n_sessions: z.number().int(),
-  avg_brain_performance_score: z.number(),
-  avg_repetition_burden: z.number(),
+  n_sessions: z.number().int().openapi({ description: "Sessions of every task" }),
+  avg_brain_performance_score: z.number().nullable().openapi({
+    description: "Over the bucket's earth sessions; null when suppressed for privacy or none",
+  }),
+  avg_repetition_burden: z.number().nullable().openapi({
+    description: "Over the bucket's earth sessions; null when suppressed for privacy or none",
+  }),
+  n_water_sessions: z.number().int(),
+  avg_stress_score: z.number().nullable().openapi({
+    description: "Over the bucket's water sessions; null when suppressed for privacy or none",
+  }),
 }).openapi("TimeseriesBucket");
 
 export const TimeseriesSchema = z.object({
@@ -52,6 +70,23 @@ export const TimeseriesSchema = z.object({
     description: "Buckets left out for privacy (small or complementary suppression)",
   }),
 }).openapi("Timeseries", { example: companyTimeseries });
+
+export const CompanyForecastSchema = z.object({
+  earth: z.object({
+    predicted_next_brain_performance: z.number().nullable().openapi({
+      description: "Mean over the company's players with a trained earth model of their " +
+        "predicted next fta_level; null below MIN_COMPANY_N models",
+    }),
+    n_models: z.number().int().openapi({ description: "Players with a trained earth model" }),
+  }),
+  water: z.object({
+    predicted_next_stress_score: z.number().nullable().openapi({
+      description: "Mean over the company's players with a trained water model of their " +
+        "predicted next stress_score; null below MIN_COMPANY_N models",
+    }),
+    n_models: z.number().int().openapi({ description: "Players with a trained water model" }),
+  }),
+}).openapi("CompanyForecast", { example: companyForecast });
 
 export const SeedCompanySchema = z.object({
   company_name: CompanyNameSchema.openapi({ example: "Acme Corp" }),
@@ -69,6 +104,7 @@ export const SeededCompanySchema = z.object({
 export type CompanyInfo = z.infer<typeof CompanyInfoSchema>;
 export type CompanySummary = z.infer<typeof CompanySummarySchema>;
 export type Timeseries = z.infer<typeof TimeseriesSchema>;
+export type CompanyForecast = z.infer<typeof CompanyForecastSchema>;
 export type SeededCompany = z.infer<typeof SeededCompanySchema>;
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -137,6 +173,27 @@ export const companyTimeseriesRoute = createRoute({
   responses: {
     200: json(TimeseriesSchema, "Buckets"),
     400: errorWith(400, "bucket must be 'day' or 'week'"),
+    403: errorWith(403, "Not enough data yet: 3 of 5 players needed before aggregates are shown."),
+    422: errors[422],
+    429: errors[429],
+    503: errors[503],
+  },
+});
+
+export const companyForecastRoute = createRoute({
+  method: "get",
+  path: "/dashboard/forecast",
+  operationId: "companyForecast",
+  tags: ["company"],
+  summary: "Company next-session forecast per task",
+  description: "Per task, the mean of the next-session predictions of the company's players " +
+    "with a trained model of that task (each from the player's newest session of the task), " +
+    "computed on the server: no player id reaches a company token. A mean is null below " +
+    "MIN_COMPANY_N models; 403 below MIN_COMPANY_N players.",
+  security: security.companyToken,
+  request: { query: TokenQuery },
+  responses: {
+    200: json(CompanyForecastSchema, "Forecast"),
     403: errorWith(403, "Not enough data yet: 3 of 5 players needed before aggregates are shown."),
     422: errors[422],
     429: errors[429],

@@ -108,6 +108,7 @@ export const playerSessions = [
     earth_score_bucket: 5,
     created_ts_utc: "2024-01-15T14:40:00.000Z",
     company_id: null,
+    stress_score: null,
     played_at: "2024-01-15T14:30:00.000Z",
     n_attempts: 6,
   },
@@ -122,6 +123,7 @@ export const playerSessions = [
     earth_score_bucket: 5,
     created_ts_utc: "2024-01-16T15:10:00.000Z",
     company_id: null,
+    stress_score: null,
     played_at: "2024-01-16T15:00:00.000Z",
     n_attempts: 4,
   },
@@ -136,6 +138,7 @@ export const playerSessions = [
     earth_score_bucket: 5,
     created_ts_utc: "2024-01-17T15:10:00.000Z",
     company_id: null,
+    stress_score: null,
     played_at: "2024-01-17T15:00:00.000Z",
     n_attempts: 4,
   },
@@ -150,6 +153,7 @@ export const playerSessions = [
     earth_score_bucket: 10,
     created_ts_utc: "2024-01-18T15:10:00.000Z",
     company_id: null,
+    stress_score: null,
     played_at: "2024-01-18T15:00:00.000Z",
     n_attempts: 3,
   },
@@ -161,14 +165,19 @@ export const sessionSummary = playerSessions[0];
 /** GET /model/state/{player_id} after those four sessions. */
 export const modelState = {
   player_id: common.player_id,
+  model_name: "earth",
   trained_ts_utc: "2024-01-18T15:10:00.000Z",
   n_samples: 4,
   coefficients: [0.09999999999999998, -0.19999999999999998],
   intercept: 1.0333333333333332,
   mae: 0.11111111111111116,
   status: "trained",
+  predicted_next: 0.9333333333333333,
   predicted_next_fta: 0.9333333333333333,
 };
+
+/** A water_v1 client's finalize body: the task and the player's stress score. */
+export const finalizeWater = { task_version: "water_v1", stress_score: 75 };
 
 /** POST /admin/seed_company for Acme Corp (the legacy system's reference salts). */
 export const seededCompany = {
@@ -185,6 +194,8 @@ export const companySummary = {
   avg_brain_performance_score: 0.7000000000000001,
   avg_repetition_burden: 1.3666666666666667,
   avg_earth_score_bucket: 6,
+  n_water_sessions: 0,
+  avg_stress_score: null,
 };
 
 /** GET /dashboard/timeseries?bucket=week for Acme Corp. */
@@ -198,6 +209,8 @@ export const companyTimeseries = {
       n_sessions: 5,
       avg_brain_performance_score: 0.6,
       avg_repetition_burden: 1.5333333333333334,
+      n_water_sessions: 0,
+      avg_stress_score: null,
     },
     {
       bucket_start: "2024-01-22",
@@ -205,6 +218,8 @@ export const companyTimeseries = {
       n_sessions: 5,
       avg_brain_performance_score: 0.7999999999999999,
       avg_repetition_burden: 1.1999999999999997,
+      n_water_sessions: 0,
+      avg_stress_score: null,
     },
   ],
   suppressed_buckets: 0,
@@ -249,4 +264,10 @@ export const playerExport = {
       created_at: "2025-10-22T14:45:00.000Z",
     },
   ],
+};
+
+/** GET /dashboard/forecast for Acme Corp after a third earth week and three water sessions each. */
+export const companyForecast = {
+  earth: { predicted_next_brain_performance: 0.9333333333333332, n_models: 5 },
+  water: { predicted_next_stress_score: 60, n_models: 5 },
 };

@@ -3,7 +3,12 @@ import type { Context } from "hono";
 import { DomainError } from "../core/errors.ts";
 import { fixed, percent } from "../islands/format.ts";
 import type { CompanyInfo } from "../openapi/company.ts";
-import { companySummary, companyTimeseries, namedCompanyInfo } from "../services/company.ts";
+import {
+  companyForecast,
+  companySummary,
+  companyTimeseries,
+  namedCompanyInfo,
+} from "../services/company.ts";
 import { type PageEnv, sendPage } from "./_page.tsx";
 import { Island } from "./render.tsx";
 import { Metric, Metrics, Notice } from "./_ui.tsx";
@@ -63,6 +68,11 @@ function insufficientPage(
   });
 }
 
+/** Returns a number, or "hidden" where fewer than k players stand behind it. */
+function hidden(value: number | null, show: (v: number) => string): string {
+  return value === null ? "hidden" : show(value);
+}
+
 /** GET /company?t=…&bucket=day|week: access denied (403), n/k players, or the dashboard. */
 export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   const { sql, config } = env.deps;
@@ -77,11 +87,12 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   }
   const k = config.minCompanyN;
   if (!company.info.has_sufficient_data) return insufficientPage(c, env, company, k);
-  let summary, day, week;
+  let summary, day, week, forecast;
   try {
     summary = await companySummary(sql, config, token);
     day = await companyTimeseries(sql, config, token, "day");
     week = await companyTimeseries(sql, config, token, "week");
+    forecast = await companyForecast(sql, config, token);
   } catch (err) {
     // Players can only be added, but stay safe if the count changed between the reads.
     if (err instanceof DomainError && err.kind === "forbidden") {
@@ -93,7 +104,7 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
     title: `${headingOf(company)} · ${TITLE}`,
     heading: headingOf(company),
     lead: `Averages over ${summary.n_players} players. Every number shown stands for at least ` +
-      `${k} different players.`,
+      `${k} different players; an average with fewer behind it reads “hidden”.`,
     body: (
       <>
         <Metrics>
@@ -101,14 +112,35 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
           <Metric label="Sessions" value={String(summary.n_sessions)} />
           <Metric
             label="Avg brain performance score"
-            value={percent(summary.avg_brain_performance_score)}
+            value={hidden(summary.avg_brain_performance_score, percent)}
             hint="first-try accuracy"
           />
           <Metric
             label="Avg repetition burden"
-            value={fixed(summary.avg_repetition_burden)}
-            hint={`avg earth score ${fixed(summary.avg_earth_score_bucket, 1)} of 10`}
+            value={hidden(summary.avg_repetition_burden, (v) => fixed(v))}
+            hint={`avg earth score ${
+              hidden(summary.avg_earth_score_bucket, (v) => fixed(v, 1))
+            } of 10`}
           />
+          {summary.n_water_sessions > 0 && (
+            <Metric
+              label="Avg stress score"
+              value={hidden(summary.avg_stress_score, (v) => fixed(v, 1))}
+              hint={`over ${summary.n_water_sessions} water sessions, of 100`}
+            />
+          )}
+          <Metric
+            label="Forecast: next brain performance"
+            value={hidden(forecast.earth.predicted_next_brain_performance, percent)}
+            hint={`mean prediction of ${forecast.earth.n_models} player models`}
+          />
+          {summary.n_water_sessions > 0 && (
+            <Metric
+              label="Forecast: next stress score"
+              value={hidden(forecast.water.predicted_next_stress_score, (v) => fixed(v, 1))}
+              hint={`mean prediction of ${forecast.water.n_models} player models`}
+            />
+          )}
         </Metrics>
         <Island
           name="CompanyTrends"

@@ -3,7 +3,12 @@ import type { Context } from "hono";
 import { windowDays } from "../core/rollup.ts";
 import { fixed, percent, utcMinute } from "../islands/format.ts";
 import type { ModelState, SessionSummary } from "../openapi/telemetry.ts";
-import { type PlayerDashboard, playerDashboard } from "../services/dashboards.ts";
+import {
+  type EarthSession,
+  type PlayerDashboard,
+  playerDashboard,
+  type WaterSession,
+} from "../services/dashboards.ts";
 import { handleLogin, loginPage, otherUserPage, sessionUser, SignOut } from "./_auth.tsx";
 import { type PageEnv, sendPage } from "./_page.tsx";
 import { Island } from "./render.tsx";
@@ -25,7 +30,7 @@ const TITLE = "Player";
 const SUBJECT = "This player dashboard";
 
 function Charts({ sessions, outcomes }: {
-  sessions: SessionSummary[];
+  sessions: EarthSession[];
   outcomes: { 0: number; 5: number; 10: number };
 }) {
   const labels = sessions.map((_, i) => `#${i + 1}`);
@@ -83,7 +88,37 @@ function Charts({ sessions, outcomes }: {
   );
 }
 
-function SessionsTable({ sessions }: { sessions: SessionSummary[] }) {
+function StressChart({ sessions }: { sessions: WaterSession[] }) {
+  return (
+    <Card title="Stress">
+      <div class="charts">
+        <ChartIsland
+          props={{
+            title: "Stress score per water session (0 = calm, 100 = most stressed)",
+            spec: {
+              kind: "line",
+              labels: sessions.map((_, i) => `#${i + 1}`),
+              series: [{
+                name: "Stress",
+                data: sessions.map((s) => s.stress_score),
+                color: "violet",
+              }],
+              yMin: 0,
+              yMax: 100,
+            },
+          }}
+        />
+      </div>
+    </Card>
+  );
+}
+
+/** Returns a cell value, or "–" for a metric the session's task does not have. */
+function cell<T>(value: T | null, show: (v: T) => string | number): string | number {
+  return value === null ? "–" : show(value);
+}
+
+function SessionsTable({ sessions, stress }: { sessions: SessionSummary[]; stress: boolean }) {
   return (
     <Card title="Sessions" wide>
       <div class="table-wrap" tabIndex={0} role="region" aria-label="Sessions table">
@@ -97,6 +132,7 @@ function SessionsTable({ sessions }: { sessions: SessionSummary[] }) {
               <th>Strict</th>
               <th class="num">Burden</th>
               <th class="num">Earth score</th>
+              {stress && <th class="num">Stress</th>}
               <th class="num">Attempts</th>
             </tr>
           </thead>
@@ -106,10 +142,11 @@ function SessionsTable({ sessions }: { sessions: SessionSummary[] }) {
                 <td>{i + 1}</td>
                 <td>{utcMinute(s.played_at)}</td>
                 <td>{s.session_id}</td>
-                <td class="num">{percent(s.fta_level)}</td>
-                <td>{s.fta_strict ? "yes" : "no"}</td>
-                <td class="num">{fixed(s.repetition_burden)}</td>
-                <td class="num">{s.earth_score_bucket}</td>
+                <td class="num">{cell(s.fta_level, percent)}</td>
+                <td>{cell(s.fta_strict, (v) => (v ? "yes" : "no"))}</td>
+                <td class="num">{cell(s.repetition_burden, (v) => fixed(v))}</td>
+                <td class="num">{cell(s.earth_score_bucket, (v) => v)}</td>
+                {stress && <td class="num">{cell(s.stress_score, (v) => fixed(v, 1))}</td>}
                 <td class="num">{s.n_attempts}</td>
               </tr>
             ))}
@@ -120,11 +157,15 @@ function SessionsTable({ sessions }: { sessions: SessionSummary[] }) {
   );
 }
 
-function ModelCard({ model }: { model: ModelState }) {
-  const [wFta, wBurden] = model.coefficients ?? [null, null];
+function ModelCard({ model, title, weights }: {
+  model: ModelState;
+  title: string;
+  /** One label per coefficient. */
+  weights: string[];
+}) {
   const num = (v: number | null, d = 3) => (v === null ? "–" : fixed(v, d));
   return (
-    <Card title="Model">
+    <Card title={title}>
       <Facts>
         <Fact label="Status">
           {model.status === "trained"
@@ -134,29 +175,34 @@ function ModelCard({ model }: { model: ModelState }) {
         <Fact label="Samples (sessions)">{model.n_samples}</Fact>
         <Fact label="Last trained">{utcMinute(model.trained_ts_utc)}</Fact>
         <Fact label="MAE">{num(model.mae)}</Fact>
-        <Fact label="Weight: last FTA">{num(wFta)}</Fact>
-        <Fact label="Weight: last burden">{num(wBurden)}</Fact>
+        {weights.map((label, i) => (
+          <Fact label={`Weight: ${label}`}>{num(model.coefficients?.[i] ?? null)}</Fact>
+        ))}
         <Fact label="Intercept">{num(model.intercept)}</Fact>
       </Facts>
     </Card>
   );
 }
 
-function Prediction({ model, last }: { model: ModelState | null; last: SessionSummary | null }) {
+function Untrained({ model }: { model: ModelState }) {
+  return (
+    <p class="muted">
+      No prediction yet: the model needs at least 3 finalized sessions to learn from (this player
+      has {model.n_samples}).
+    </p>
+  );
+}
+
+function Prediction({ model, last }: { model: ModelState | null; last: EarthSession | null }) {
   let body;
   if (model === null || last === null) {
     body = <p class="muted">No prediction: this player has no finalized sessions yet.</p>;
-  } else if (model.status !== "trained" || model.predicted_next_fta === null) {
-    body = (
-      <p class="muted">
-        No prediction yet: the model needs at least 3 finalized sessions to learn from (this player
-        has {model.n_samples}).
-      </p>
-    );
+  } else if (model.status !== "trained" || model.predicted_next === null) {
+    body = <Untrained model={model} />;
   } else {
     body = (
       <>
-        <div class="big">{percent(model.predicted_next_fta)}</div>
+        <div class="big">{percent(model.predicted_next)}</div>
         <p class="muted">predicted first-try accuracy of the next session</p>
         <Facts>
           <Fact label="Last actual FTA">{percent(last.fta_level)}</Fact>
@@ -168,8 +214,29 @@ function Prediction({ model, last }: { model: ModelState | null; last: SessionSu
   return <Card title="Next session">{body}</Card>;
 }
 
+function StressPrediction({ model, last }: { model: ModelState | null; last: WaterSession }) {
+  let body;
+  if (model === null) {
+    body = <p class="muted">No water model yet.</p>;
+  } else if (model.status !== "trained" || model.predicted_next === null) {
+    body = <Untrained model={model} />;
+  } else {
+    body = (
+      <>
+        <div class="big">{fixed(model.predicted_next, 1)}</div>
+        <p class="muted">predicted stress score of the next water session (0–100)</p>
+        <Facts>
+          <Fact label="Last actual stress">{fixed(last.stress_score, 1)}</Fact>
+        </Facts>
+      </>
+    );
+  }
+  return <Card title="Next water session">{body}</Card>;
+}
+
 function Dashboard({ data, now, demo }: { data: PlayerDashboard; now: Date; demo: boolean }) {
-  const { sessions, totals, model, engagement } = data;
+  const { sessions, earthSessions, waterSessions, totals, water, model, waterModel, engagement } =
+    data;
   const generator = demo && (
     <Card title="Demo data (development only)">
       <p class="muted">
@@ -179,7 +246,7 @@ function Dashboard({ data, now, demo }: { data: PlayerDashboard; now: Date; demo
       <Island name="DemoGenerator" props={{ playerId: data.playerId }} />
     </Card>
   );
-  if (!totals) {
+  if (sessions.length === 0) {
     return (
       <>
         <Notice title="No sessions yet">
@@ -192,18 +259,40 @@ function Dashboard({ data, now, demo }: { data: PlayerDashboard; now: Date; demo
       </>
     );
   }
+  const lastWater = waterSessions.at(-1);
   return (
     <>
       <Metrics>
-        <Metric label="Sessions" value={String(totals.sessions)} />
-        <Metric label="Avg brain performance (FTA)" value={percent(totals.avgFta)} />
-        <Metric label="Avg repetition burden" value={fixed(totals.avgBurden)} hint="1 = best" />
-        <Metric label="Avg earth score" value={fixed(totals.avgEarthScore, 1)} hint="of 10" />
+        <Metric label="Sessions" value={String(sessions.length)} />
+        {totals && (
+          <>
+            <Metric label="Avg brain performance (FTA)" value={percent(totals.avgFta)} />
+            <Metric label="Avg repetition burden" value={fixed(totals.avgBurden)} hint="1 = best" />
+            <Metric label="Avg earth score" value={fixed(totals.avgEarthScore, 1)} hint="of 10" />
+          </>
+        )}
+        {water && (
+          <>
+            <Metric label="Avg stress score" value={fixed(water.avgStress, 1)} hint="of 100" />
+            <Metric
+              label="Latest stress score"
+              value={fixed(water.latestStress, 1)}
+              hint="of 100"
+            />
+          </>
+        )}
       </Metrics>
-      <Charts sessions={sessions} outcomes={totals.outcomes} />
+      {totals && <Charts sessions={earthSessions} outcomes={totals.outcomes} />}
+      {lastWater && <StressChart sessions={waterSessions} />}
       <div class="grid three">
-        {model ? <ModelCard model={model} /> : <Card title="Model">No model yet.</Card>}
-        <Prediction model={model} last={sessions.at(-1) ?? null} />
+        {totals && (model
+          ? <ModelCard model={model} title="Model" weights={["last FTA", "last burden"]} />
+          : <Card title="Model">No model yet.</Card>)}
+        {totals && <Prediction model={model} last={earthSessions.at(-1) ?? null} />}
+        {lastWater && (waterModel
+          ? <ModelCard model={waterModel} title="Water model" weights={["last stress"]} />
+          : <Card title="Water model">No model yet.</Card>)}
+        {lastWater && <StressPrediction model={waterModel} last={lastWater} />}
         {engagement && (
           <Card title="Last seven days">
             <DayStrip
@@ -217,7 +306,7 @@ function Dashboard({ data, now, demo }: { data: PlayerDashboard; now: Date; demo
           </Card>
         )}
       </div>
-      <SessionsTable sessions={sessions} />
+      <SessionsTable sessions={sessions} stress={lastWater !== undefined} />
       {generator}
     </>
   );
@@ -245,7 +334,10 @@ export async function playerPage(c: Context, env: PageEnv, playerId: string): Pr
     heading: `Player ${playerId}`,
     lead: data.totals
       ? "First-try accuracy (FTA) is the share of a session's three sequences solved on the " +
-        "first attempt; repetition burden is the mean number of attempts used."
+        "first attempt; repetition burden is the mean number of attempts used." +
+        (data.water ? " The stress score (0–100) is what the water task's client reports." : "")
+      : data.water
+      ? "The stress score (0–100) is what the water task's client reports when a session ends."
       : undefined,
     body: (
       <>

@@ -20,6 +20,10 @@ export type ModelState = Schemas["ModelState"];
 export type CompanyInfo = Schemas["CompanyInfo"];
 export type CompanySummary = Schemas["CompanySummary"];
 export type Timeseries = Schemas["Timeseries"];
+export type CompanyForecast = Schemas["CompanyForecast"];
+export type FinalizeRequest = Schemas["FinalizeRequest"];
+/** The task a model learns: `earth` (earth_v1 and unknown versions) or `water` (water_v1). */
+export type ModelName = ModelState["model_name"];
 export type SeedCompany = Schemas["SeedCompany"];
 export type SeededCompany = Schemas["SeededCompany"];
 export type EngagementSession = Schemas["EngagementSessionSummary"];
@@ -75,18 +79,26 @@ export interface TelemetryClient {
   postEvent(event: AttemptEvent): Promise<{ stored: true }>;
   /** POST /events/batch in chunks of 500 (any length; each chunk all-or-nothing); sums counts. */
   postEvents(events: readonly AttemptEvent[]): Promise<BatchResult>;
-  /** POST /sessions/{session_id}/finalize (idempotent). */
-  finalizeSession(sessionId: string): Promise<SessionSummary>;
+  /**
+   * POST /sessions/{session_id}/finalize (idempotent). A water_v1 session needs
+   * `{ task_version: "water_v1", stress_score }` (0–100; ApiError 400 without it).
+   */
+  finalizeSession(sessionId: string, body?: FinalizeRequest): Promise<SessionSummary>;
   /** GET /players/{player_id}/sessions, in finalize order. */
   playerSessions(playerId: string): Promise<SessionSummary[]>;
-  /** GET /model/state/{player_id}; ApiError 404 before the player's first finalize. */
-  modelState(playerId: string): Promise<ModelState>;
+  /**
+   * GET /model/state/{player_id}?model_name= (default earth); ApiError 404 before the player's
+   * first finalized session of that task.
+   */
+  modelState(playerId: string, modelName?: ModelName): Promise<ModelState>;
   /** GET /dashboard/company?t= */
   companyInfo(token: string): Promise<CompanyInfo>;
   /** GET /dashboard/summary?t= (ApiError 403 below MIN_COMPANY_N players). */
   companySummary(token: string): Promise<CompanySummary>;
   /** GET /dashboard/timeseries?t=&bucket= */
   companyTimeseries(token: string, bucket?: "day" | "week"): Promise<Timeseries>;
+  /** GET /dashboard/forecast?t= (ApiError 403 below MIN_COMPANY_N players). */
+  companyForecast(token: string): Promise<CompanyForecast>;
   /** POST /admin/seed_company (X-ADMIN-KEY). */
   seedCompany(company: SeedCompany): Promise<SeededCompany>;
   /** DELETE /admin/players/{player_id} (X-ADMIN-KEY): erases everything held; zeros when nothing. */
@@ -190,26 +202,27 @@ export function createClient(options: ClientOptions): TelemetryClient {
       }
       return total;
     },
-    finalizeSession: (sessionId) =>
+    finalizeSession: (sessionId, body) =>
       unwrap(api.POST("/sessions/{session_id}/finalize", {
         params: { path: { session_id: sessionId } },
         headers: ingest,
+        ...(body === undefined ? {} : { body }),
       })),
     playerSessions: (playerId) =>
       unwrap(api.GET("/players/{player_id}/sessions", {
         params: { path: { player_id: playerId } },
         headers: reader,
       })),
-    modelState: (playerId) =>
-      // openapi-fetch's Readable<> widens the [coef_fta, coef_burden] tuple to number[].
+    modelState: (playerId, modelName = "earth") =>
       unwrap(api.GET("/model/state/{player_id}", {
-        params: { path: { player_id: playerId } },
+        params: { path: { player_id: playerId }, query: { model_name: modelName } },
         headers: reader,
-      })) as Promise<ModelState>,
+      })),
     companyInfo: (t) => unwrap(api.GET("/dashboard/company", { params: { query: { t } } })),
     companySummary: (t) => unwrap(api.GET("/dashboard/summary", { params: { query: { t } } })),
     companyTimeseries: (t, bucket = "day") =>
       unwrap(api.GET("/dashboard/timeseries", { params: { query: { t, bucket } } })),
+    companyForecast: (t) => unwrap(api.GET("/dashboard/forecast", { params: { query: { t } } })),
     seedCompany: (company) =>
       unwrap(api.POST("/admin/seed_company", { body: company, headers: admin })),
     erasePlayer: (playerId) =>

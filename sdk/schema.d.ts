@@ -102,6 +102,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dashboard/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Company next-session forecast per task
+         * @description Per task, the mean of the next-session predictions of the company's players with a trained model of that task (each from the player's newest session of the task), computed on the server: no player id reaches a company token. A mean is null below MIN_COMPANY_N models; 403 below MIN_COMPANY_N players.
+         */
+        get: operations["companyForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dashboard/summary": {
         parameters: {
             query?: never;
@@ -251,7 +271,7 @@ export interface paths {
         };
         /**
          * A player's model state
-         * @description The per-player linear model (retrained on every finalize) and the next-session prediction. 404 `No model state found for player` before the first finalize.
+         * @description The player's linear model of one task (retrained on every finalize of that task) and its next-session prediction. 404 `No model state found for player` while the player has no finalized session of that task; 422 for a model_name other than earth or water.
          */
         get: operations["modelState"];
         put?: never;
@@ -313,7 +333,7 @@ export interface paths {
         put?: never;
         /**
          * Finalize a session
-         * @description Computes the session metrics, stores the summary, registers the company, retrains the player's model and records the session for the engagement rollup. Idempotent: finalizing again returns the same summary (same id).
+         * @description Computes the session metrics of its task, stores the summary, registers the company, retrains the player's model of that task and records the session for the engagement rollup. The task is the body's task_version when given, else the events' one: water_v1 stores the body's stress_score (required: 400 without it) and no earth metrics; earth_v1 and any version no task declares compute the earth metrics (stress_score ignored). 400 also for events with mixed company_ids. Idempotent: finalizing again returns the same summary (same id) and ignores the body.
          */
         post: operations["finalizeSession"];
         delete?: never;
@@ -398,6 +418,32 @@ export interface components {
         };
         /**
          * @example {
+         *       "earth": {
+         *         "predicted_next_brain_performance": 0.9333333333333332,
+         *         "n_models": 5
+         *       },
+         *       "water": {
+         *         "predicted_next_stress_score": 60,
+         *         "n_models": 5
+         *       }
+         *     }
+         */
+        CompanyForecast: {
+            earth: {
+                /** @description Mean over the company's players with a trained earth model of their predicted next fta_level; null below MIN_COMPANY_N models */
+                predicted_next_brain_performance: number | null;
+                /** @description Players with a trained earth model */
+                n_models: number;
+            };
+            water: {
+                /** @description Mean over the company's players with a trained water model of their predicted next stress_score; null below MIN_COMPANY_N models */
+                predicted_next_stress_score: number | null;
+                /** @description Players with a trained water model */
+                n_models: number;
+            };
+        };
+        /**
+         * @example {
          *       "company_id": "c_a7e357256323",
          *       "n_players": 3,
          *       "has_sufficient_data": false,
@@ -417,17 +463,25 @@ export interface components {
          *       "n_sessions": 10,
          *       "avg_brain_performance_score": 0.7000000000000001,
          *       "avg_repetition_burden": 1.3666666666666667,
-         *       "avg_earth_score_bucket": 6
+         *       "avg_earth_score_bucket": 6,
+         *       "n_water_sessions": 0,
+         *       "avg_stress_score": null
          *     }
          */
         CompanySummary: {
             company_id: string;
             n_players: number;
             n_sessions: number;
-            /** @description Mean fta_level */
-            avg_brain_performance_score: number;
-            avg_repetition_burden: number;
-            avg_earth_score_bucket: number;
+            /** @description Mean fta_level over earth sessions; null below MIN_COMPANY_N earth players */
+            avg_brain_performance_score: number | null;
+            /** @description Over earth sessions; null below MIN_COMPANY_N earth players */
+            avg_repetition_burden: number | null;
+            /** @description Over earth sessions; null below MIN_COMPANY_N earth players */
+            avg_earth_score_bucket: number | null;
+            /** @description Finalized water_v1 sessions */
+            n_water_sessions: number;
+            /** @description Mean stress_score over water sessions; null below MIN_COMPANY_N water players */
+            avg_stress_score: number | null;
         };
         /** @description Seven UTC days ending today (index 0 = six days ago, index 6 = today). */
         EngagementDashboard: {
@@ -708,6 +762,8 @@ export interface components {
         };
         ExportedModel: {
             player_id: string;
+            /** @description The task the model learns (earth, water) */
+            model_name: string;
             trained_ts_utc: string;
             n_samples: number;
             coefficients: number[] | null;
@@ -721,6 +777,24 @@ export interface components {
             first_seen_at: string;
             finalized_at: string | null;
             summary: components["schemas"]["SessionSummary"] & (Record<string, never> | null);
+        };
+        /**
+         * @example {
+         *       "task_version": "water_v1",
+         *       "stress_score": 75
+         *     }
+         */
+        FinalizeRequest: {
+            /**
+             * @description The session's task; absent or null: its events' task_version. water_v1 needs stress_score; a version no task declares is finalized as earth_v1.
+             * @example water_v1
+             */
+            task_version?: string | null;
+            /**
+             * @description The player's stress score (0–100) a water_v1 client reports; stored for water_v1 sessions only (ignored, stored null, for every other task).
+             * @example 75
+             */
+            stress_score?: number | null;
         };
         Health: {
             /** @enum {string} */
@@ -738,6 +812,7 @@ export interface components {
         /**
          * @example {
          *       "player_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+         *       "model_name": "earth",
          *       "trained_ts_utc": "2024-01-18T15:10:00.000Z",
          *       "n_samples": 4,
          *       "coefficients": [
@@ -747,24 +822,29 @@ export interface components {
          *       "intercept": 1.0333333333333332,
          *       "mae": 0.11111111111111116,
          *       "status": "trained",
+         *       "predicted_next": 0.9333333333333333,
          *       "predicted_next_fta": 0.9333333333333333
          *     }
          */
         ModelState: {
             player_id: string;
+            /**
+             * @description The task the model learns
+             * @enum {string}
+             */
+            model_name: "earth" | "water";
             trained_ts_utc: string;
-            /** @description Finalized sessions (legacy semantics) */
+            /** @description Finalized sessions of the model's task (legacy semantics) */
             n_samples: number;
-            /** @description [coef_fta, coef_burden] */
-            coefficients: [
-                number,
-                number
-            ] | null;
+            /** @description One per feature: earth [coef_fta, coef_burden], water [coef_stress] */
+            coefficients: number[] | null;
             intercept: number | null;
             mae: number | null;
             /** @enum {string} */
             status: "trained" | "insufficient_data";
-            /** @description intercept + c0·last_fta + c1·last_burden, clamped to [0, 1] */
+            /** @description intercept + coefficients · the last session's features, clamped to the target's range (earth fta_level [0, 1], water stress_score [0, 100]) */
+            predicted_next: number | null;
+            /** @description Earth: the same as predicted_next (kept for earlier clients); null for water */
             predicted_next_fta: number | null;
         };
         /**
@@ -849,6 +929,7 @@ export interface components {
          *       "earth_score_bucket": 5,
          *       "created_ts_utc": "2024-01-15T14:40:00.000Z",
          *       "company_id": null,
+         *       "stress_score": null,
          *       "played_at": "2024-01-15T14:30:00.000Z",
          *       "n_attempts": 6
          *     }
@@ -858,10 +939,16 @@ export interface components {
             player_id: string;
             session_id: string;
             task_version: string;
-            fta_level: number;
-            fta_strict: boolean;
-            repetition_burden: number;
-            earth_score_bucket: 0 | 5 | 10;
+            /** @description Earth metric; null for water_v1 */
+            fta_level: number | null;
+            /** @description Earth metric; null for water_v1 */
+            fta_strict: boolean | null;
+            /** @description Earth metric; null for water_v1 */
+            repetition_burden: number | null;
+            /** @description Earth metric; null for water_v1 */
+            earth_score_bucket: 0 | 5 | 10 | null;
+            /** @description Water metric (0–100); null for every other task */
+            stress_score: number | null;
             /** @description Finalize time (ISO-8601, UTC) */
             created_ts_utc: string;
             company_id: string | null;
@@ -888,14 +975,18 @@ export interface components {
          *           "bucket_end": "2024-01-21",
          *           "n_sessions": 5,
          *           "avg_brain_performance_score": 0.6,
-         *           "avg_repetition_burden": 1.5333333333333334
+         *           "avg_repetition_burden": 1.5333333333333334,
+         *           "n_water_sessions": 0,
+         *           "avg_stress_score": null
          *         },
          *         {
          *           "bucket_start": "2024-01-22",
          *           "bucket_end": "2024-01-28",
          *           "n_sessions": 5,
          *           "avg_brain_performance_score": 0.7999999999999999,
-         *           "avg_repetition_burden": 1.1999999999999997
+         *           "avg_repetition_burden": 1.1999999999999997,
+         *           "n_water_sessions": 0,
+         *           "avg_stress_score": null
          *         }
          *       ],
          *       "suppressed_buckets": 0
@@ -914,9 +1005,15 @@ export interface components {
             bucket_start: string;
             /** @description Last UTC day, inclusive (YYYY-MM-DD) */
             bucket_end: string;
+            /** @description Sessions of every task */
             n_sessions: number;
-            avg_brain_performance_score: number;
-            avg_repetition_burden: number;
+            /** @description Over the bucket's earth sessions; null when suppressed for privacy or none */
+            avg_brain_performance_score: number | null;
+            /** @description Over the bucket's earth sessions; null when suppressed for privacy or none */
+            avg_repetition_burden: number | null;
+            n_water_sessions: number;
+            /** @description Over the bucket's water sessions; null when suppressed for privacy or none */
+            avg_stress_score: number | null;
         };
         ValidationError: {
             detail: components["schemas"]["ValidationIssue"][];
@@ -1488,6 +1585,98 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Invalid or missing dashboard token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    companyForecast: {
+        parameters: {
+            query?: {
+                /** @description Company dashboard token (24 hex characters, from POST /admin/seed_company). The example is the legacy system's token for Acme Corp. */
+                t?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Forecast */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompanyForecast"];
+                };
+            };
+            /** @description Credentials valid but not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not enough data yet: 3 of 5 players needed before aggregates are shown."
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2265,7 +2454,10 @@ export interface operations {
     };
     modelState: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description earth (default) or water */
+                model_name?: "earth" | "water";
+            };
             header?: never;
             path: {
                 player_id: string;
@@ -2412,6 +2604,7 @@ export interface operations {
                      *         "earth_score_bucket": 5,
                      *         "created_ts_utc": "2024-01-15T14:40:00.000Z",
                      *         "company_id": null,
+                     *         "stress_score": null,
                      *         "played_at": "2024-01-15T14:30:00.000Z",
                      *         "n_attempts": 6
                      *       },
@@ -2426,6 +2619,7 @@ export interface operations {
                      *         "earth_score_bucket": 5,
                      *         "created_ts_utc": "2024-01-16T15:10:00.000Z",
                      *         "company_id": null,
+                     *         "stress_score": null,
                      *         "played_at": "2024-01-16T15:00:00.000Z",
                      *         "n_attempts": 4
                      *       },
@@ -2440,6 +2634,7 @@ export interface operations {
                      *         "earth_score_bucket": 5,
                      *         "created_ts_utc": "2024-01-17T15:10:00.000Z",
                      *         "company_id": null,
+                     *         "stress_score": null,
                      *         "played_at": "2024-01-17T15:00:00.000Z",
                      *         "n_attempts": 4
                      *       },
@@ -2454,6 +2649,7 @@ export interface operations {
                      *         "earth_score_bucket": 10,
                      *         "created_ts_utc": "2024-01-18T15:10:00.000Z",
                      *         "company_id": null,
+                     *         "stress_score": null,
                      *         "played_at": "2024-01-18T15:00:00.000Z",
                      *         "n_attempts": 3
                      *       }
@@ -2598,7 +2794,17 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description Optional. No body, or `{}`, finalizes with the events' task_version. */
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "task_version": "earth_v1"
+                 *     }
+                 */
+                "application/json": components["schemas"]["FinalizeRequest"];
+            };
+        };
         responses: {
             /** @description The session summary */
             200: {
@@ -2617,7 +2823,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Mixed company_ids in session: (none), c_a7e357256323"
+                     *       "detail": "water_v1 sessions require stress_score in request body"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2646,6 +2852,34 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "No events found for session"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large (limit 1 MiB)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body sent without Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];

@@ -1,20 +1,30 @@
 /** Company dashboards: token resolution, info, aggregates and privacy-guarded time series. */
 import { companyIdFor, constantTimeEqual, dashboardTokenFor } from "../core/company.ts";
 import { badRequest, deniedCredentials, forbidden } from "../core/errors.ts";
-import { initialSuppression, nextComplementary } from "../core/privacy.ts";
+import { type BucketStat, initialSuppression, nextComplementary } from "../core/privacy.ts";
+import { predictTaskNext, taskByModel } from "../core/tasks.ts";
 import { bucketEnd, type BucketType } from "../core/time.ts";
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import {
+  type BucketRow,
   companyBuckets,
   companyByToken,
   companyPlayerCount,
   type CompanyRow,
   companyTotals,
+  companyTrainedModels,
+  type PlayerMetric,
   playersInBuckets,
   upsertCompany,
 } from "../db/companies.ts";
-import type { CompanyInfo, CompanySummary, SeededCompany, Timeseries } from "../openapi/company.ts";
+import type {
+  CompanyForecast,
+  CompanyInfo,
+  CompanySummary,
+  SeededCompany,
+  Timeseries,
+} from "../openapi/company.ts";
 
 const TOKEN_SHAPE = /^[0-9a-f]{24}$/;
 
@@ -78,13 +88,18 @@ export async function companySummary(
   if (t.n_players < config.minCompanyN) {
     throw forbidden(insufficient(t.n_players, config.minCompanyN));
   }
+  // Each average only when at least k distinct players stand behind that very average.
+  const earth = t.n_earth_players >= config.minCompanyN;
+  const water = t.n_water_players >= config.minCompanyN;
   return {
     company_id: companyId,
     n_players: t.n_players,
     n_sessions: t.n_sessions,
-    avg_brain_performance_score: t.avg_fta ?? 0,
-    avg_repetition_burden: t.avg_burden ?? 0,
-    avg_earth_score_bucket: t.avg_bucket ?? 0,
+    avg_brain_performance_score: earth ? t.avg_fta : null,
+    avg_repetition_burden: earth ? t.avg_burden : null,
+    avg_earth_score_bucket: earth ? t.avg_bucket : null,
+    n_water_sessions: t.n_water_sessions,
+    avg_stress_score: water ? t.avg_stress : null,
   };
 }
 
@@ -110,25 +125,91 @@ export async function companyTimeseries(
 
   const rows = await companyBuckets(sql, companyId, type);
   const stats = rows.map((r) => ({ bucket_start: r.bucket_start, n_players: r.n_players }));
-  const suppressed = initialSuppression(stats, k);
+  const hidden = new Set(
+    await suppress(stats, [], k, (starts) => playersInBuckets(sql, companyId, type, starts)),
+  );
+  // Per metric, over the buckets with a session of its task: those left out above, those with
+  // fewer than k of its players, and complementary suppression among them.
+  const metricHidden = async (metric: PlayerMetric, players: (r: BucketRow) => number) => {
+    const of = rows.filter((r) => players(r) > 0);
+    const metricStats = of.map((r) => ({ bucket_start: r.bucket_start, n_players: players(r) }));
+    const already = of.filter((r) => hidden.has(r.bucket_start)).map((r) => r.bucket_start);
+    return new Set(
+      await suppress(
+        metricStats,
+        already,
+        k,
+        (starts) => playersInBuckets(sql, companyId, type, starts, metric),
+      ),
+    );
+  };
+  const noEarth = await metricHidden("earth", (r) => r.n_earth_players);
+  const noWater = await metricHidden("water", (r) => r.n_water_players);
+  return {
+    company_id: companyId,
+    bucket_type: type,
+    buckets: rows.filter((r) => !hidden.has(r.bucket_start)).map((r) => {
+      const earth = !noEarth.has(r.bucket_start);
+      return {
+        bucket_start: r.bucket_start,
+        bucket_end: bucketEnd(r.bucket_start, type),
+        n_sessions: r.n_sessions,
+        avg_brain_performance_score: earth ? r.avg_fta : null,
+        avg_repetition_burden: earth ? r.avg_burden : null,
+        n_water_sessions: r.n_water_sessions,
+        avg_stress_score: noWater.has(r.bucket_start) ? null : r.avg_stress,
+      };
+    }),
+    suppressed_buckets: hidden.size,
+  };
+}
+
+/**
+ * Returns every suppressed bucket_start: those already hidden, those with fewer than k players,
+ * and then complementary suppression until the hidden ones hold at least k distinct players.
+ */
+async function suppress(
+  stats: readonly BucketStat[],
+  already: readonly string[],
+  k: number,
+  distinctPlayersOf: (starts: readonly string[]) => Promise<number>,
+): Promise<string[]> {
+  const suppressed = [...new Set([...already, ...initialSuppression(stats, k)])];
   while (suppressed.length > 0) {
-    const together = await playersInBuckets(sql, companyId, type, suppressed);
+    const together = await distinctPlayersOf(suppressed);
     const next = nextComplementary(stats, suppressed, together, k);
     if (next === null) break;
     suppressed.push(next);
   }
-  const hidden = new Set(suppressed);
+  return suppressed;
+}
+
+/** Returns the mean next-session prediction per task, or throws 403 below MIN_COMPANY_N players. */
+export async function companyForecast(
+  sql: Sql,
+  config: Config,
+  token: string | undefined,
+): Promise<CompanyForecast> {
+  const companyId = await resolveCompany(sql, token);
+  const k = config.minCompanyN;
+  const n = await companyPlayerCount(sql, companyId);
+  if (n < k) throw forbidden(insufficient(n, k));
+  const forecast = async (name: "earth" | "water") => {
+    const model = taskByModel(name)!.model;
+    const rows = await companyTrainedModels(sql, companyId, model);
+    // A trained model and a newest session always predict (finite inputs); filter for types.
+    const predictions = rows.map((r) => predictTaskNext(model, r, r))
+      .filter((p): p is number => p !== null);
+    const mean = predictions.length >= k
+      ? predictions.reduce((a, p) => a + p, 0) / predictions.length
+      : null;
+    return { mean, n_models: predictions.length };
+  };
+  const earth = await forecast("earth");
+  const water = await forecast("water");
   return {
-    company_id: companyId,
-    bucket_type: type,
-    buckets: rows.filter((r) => !hidden.has(r.bucket_start)).map((r) => ({
-      bucket_start: r.bucket_start,
-      bucket_end: bucketEnd(r.bucket_start, type),
-      n_sessions: r.n_sessions,
-      avg_brain_performance_score: r.avg_fta,
-      avg_repetition_burden: r.avg_burden,
-    })),
-    suppressed_buckets: hidden.size,
+    earth: { predicted_next_brain_performance: earth.mean, n_models: earth.n_models },
+    water: { predicted_next_stress_score: water.mean, n_models: water.n_models },
   };
 }
 

@@ -1,13 +1,13 @@
 /**
- * Finalize a session: compute its metrics, store the summary, register its company, retrain the
- * player's model, and record it as an engagement session — all in one transaction, idempotent.
+ * Finalize a session: compute its task's metrics, store the summary, register its company,
+ * retrain the player's model of that task, and record it as an engagement session — all in one
+ * transaction, idempotent.
  */
 import { dashboardTokenFor } from "../core/company.ts";
 import { badRequest, notFound } from "../core/errors.ts";
-import { trainLearner } from "../core/learner.ts";
-import { computeSessionMetrics } from "../core/metrics.ts";
+import { taskFor, type TaskModel, trainTaskModel } from "../core/tasks.ts";
 import type { Config } from "../config.ts";
-import type { Sql } from "../db/client.ts";
+import type { Sql, Tx } from "../db/client.ts";
 import { insertCompanyToken } from "../db/companies.ts";
 import { recordGameSession } from "../db/engagement.ts";
 import { lockPlayer, saveModel } from "../db/models.ts";
@@ -15,11 +15,11 @@ import {
   findSummary,
   insertSummary,
   lockSessionForFinalize,
-  playerLearningPoints,
+  playerModelSeries,
   sessionAttempts,
   type SummaryRow,
 } from "../db/summaries.ts";
-import type { SessionSummary } from "../openapi/telemetry.ts";
+import type { FinalizeBody, SessionSummary } from "../openapi/telemetry.ts";
 
 /** Returns the API shape of a stored summary. */
 export function toSessionSummary(row: SummaryRow): SessionSummary {
@@ -32,6 +32,7 @@ export function toSessionSummary(row: SummaryRow): SessionSummary {
     fta_strict: row.fta_strict,
     repetition_burden: row.repetition_burden,
     earth_score_bucket: row.earth_score_bucket,
+    stress_score: row.stress_score,
     created_ts_utc: row.created_ts_utc.toISOString(),
     company_id: row.company_id,
     played_at: row.played_at.toISOString(),
@@ -45,12 +46,27 @@ function mixedCompanies(ids: readonly (string | null)[]): string {
   return `Mixed company_ids in session: ${shown.join(", ")}`;
 }
 
-/** Returns the session's summary, creating it on the first call. */
+/** Stores the player's model of one task, retrained on their sessions of it (player locked). */
+export async function retrainModel(
+  tx: Tx,
+  playerId: string,
+  model: TaskModel,
+  now: Date,
+): Promise<void> {
+  const series = await playerModelSeries(tx, playerId, model);
+  await saveModel(tx, playerId, trainTaskModel(model, series), now, model.name);
+}
+
+/**
+ * Returns the session's summary, creating it on the first call with the task of
+ * `body.task_version` (else of its events); a finalized session ignores the body.
+ */
 export async function finalizeSession(
   sql: Sql,
   config: Config,
   sessionId: string,
   now: Date,
+  body: FinalizeBody = {},
 ): Promise<SessionSummary> {
   const row = await sql.begin(async (tx) => {
     // Statements sent together are pipelined (one round trip) and run in the order sent: the
@@ -65,20 +81,26 @@ export async function finalizeSession(
     if (attempts.company_ids.length > 1) throw badRequest(mixedCompanies(attempts.company_ids));
     const companyId = attempts.company_ids[0] ?? null;
     const playerId = session.player_id;
+    const taskVersion = body.task_version ?? attempts.task_version;
+    const task = taskFor(taskVersion);
+    const metrics = task.summarize({
+      attempts: attempts.outcomes,
+      stress_score: body.stress_score,
+    });
 
     // One round trip again: the summary, the company, the player's lock and the learner's read
     // (after the lock, so two finalizes of one player retrain one after the other, each on every
     // summary before its own), and the engagement session.
-    const [summary, , , points] = await Promise.all([
+    const [summary, , , series] = await Promise.all([
       insertSummary(tx, {
         player_id: playerId,
         session_id: sessionId,
-        task_version: attempts.task_version,
+        task_version: taskVersion,
         company_id: companyId,
         played_at: attempts.played_at,
         n_attempts: attempts.n_attempts,
         created_ts_utc: now,
-        ...computeSessionMetrics(attempts.outcomes),
+        ...metrics,
       }),
       companyId === null ? undefined : insertCompanyToken(
         tx,
@@ -86,7 +108,7 @@ export async function finalizeSession(
         dashboardTokenFor(companyId, config.dashboardTokenSalt),
       ),
       lockPlayer(tx, playerId),
-      playerLearningPoints(tx, playerId),
+      playerModelSeries(tx, playerId, task.model),
       recordGameSession(tx, {
         playerId,
         sessionId,
@@ -96,7 +118,7 @@ export async function finalizeSession(
         ),
       }),
     ]);
-    await saveModel(tx, playerId, trainLearner(points), now);
+    await saveModel(tx, playerId, trainTaskModel(task.model, series), now, task.model.name);
     return summary;
   });
   return toSessionSummary(row);

@@ -1,8 +1,8 @@
 /** Player reads: session summaries and model state with the next-session prediction. */
-import { predictNextFta } from "../core/learner.ts";
+import { DEFAULT_TASK, predictTaskNext, taskByModel } from "../core/tasks.ts";
 import type { Sql } from "../db/client.ts";
 import { findModel } from "../db/models.ts";
-import { lastPlayed, playerSummaries } from "../db/summaries.ts";
+import { lastOfModel, playerSummaries } from "../db/summaries.ts";
 import type { ModelState, SessionSummary } from "../openapi/telemetry.ts";
 import { toSessionSummary } from "./finalize.ts";
 
@@ -11,19 +11,31 @@ export async function listPlayerSessions(sql: Sql, playerId: string): Promise<Se
   return (await playerSummaries(sql, playerId)).map(toSessionSummary);
 }
 
-/** Returns a player's model state with its prediction, or null before the first finalize. */
-export async function findModelState(sql: Sql, playerId: string): Promise<ModelState | null> {
-  const model = await findModel(sql, playerId);
+/**
+ * Returns a player's model state of one task (default earth) with its prediction, or null before
+ * the player's first finalized session of that task (or for a model name no task declares).
+ */
+export async function findModelState(
+  sql: Sql,
+  playerId: string,
+  modelName: string = DEFAULT_TASK.model.name,
+): Promise<ModelState | null> {
+  const task = taskByModel(modelName);
+  if (task === null) return null;
+  const model = await findModel(sql, playerId, task.model.name);
   if (!model) return null;
-  const last = model.status === "trained" ? await lastPlayed(sql, playerId) : null;
+  const last = model.status === "trained" ? await lastOfModel(sql, playerId, task.model) : null;
+  const predicted = predictTaskNext(task.model, model, last);
   return {
     player_id: model.player_id,
+    model_name: model.model_name,
     trained_ts_utc: model.trained_ts_utc.toISOString(),
     n_samples: model.n_samples,
     coefficients: model.coefficients,
     intercept: model.intercept,
     mae: model.mae,
     status: model.status,
-    predicted_next_fta: predictNextFta(model, last),
+    predicted_next: predicted,
+    predicted_next_fta: task.model.name === "earth" ? predicted : null,
   };
 }

@@ -38,6 +38,7 @@ Deno.test(
       fta_strict: false,
       repetition_burden: 2,
       earth_score_bucket: 5,
+      stress_score: null,
       created_ts_utc: NOW.toISOString(),
       company_id: null,
       played_at: "2024-01-15T14:30:00.000Z",
@@ -357,12 +358,14 @@ Deno.test(
     let state = await (await t.request(`/model/state/${player}`)).json();
     assert.deepEqual(state, {
       player_id: player,
+      model_name: "earth",
       trained_ts_utc: NOW.toISOString(),
       n_samples: 1,
       coefficients: null,
       intercept: null,
       mae: null,
       status: "insufficient_data",
+      predicted_next: null,
       predicted_next_fta: null,
     });
     await playSession(t, {
@@ -390,6 +393,7 @@ Deno.test(
     assert.ok(Math.abs(state.mae) < 1e-9);
     // 1.745 + 0.118·1 − 0.471·1 = 1.392 → clamped to 1.
     assert.equal(state.predicted_next_fta, 1);
+    assert.equal(state.predicted_next, 1);
 
     // A session played earlier but finalized later is placed by play time.
     await playSession(t, {

@@ -4,6 +4,7 @@ import {
   type BucketRow,
   companyBuckets,
   companyPlayerCount,
+  type CompanyTotals,
   companyTotals,
   playersInBuckets,
   rebuildCompanyAggregates,
@@ -26,23 +27,40 @@ interface Session {
   fta: number;
   burden: number;
   bucket: 0 | 5 | 10;
+  /** A water session: this stress score, and no earth metrics. */
+  stress?: number;
 }
 
 let seq = 0;
 
 /** Inserts sessions (and their play_sessions rows) in one statement each. */
 async function insert(sql: Sql | Tx, sessions: Session[]): Promise<void> {
-  const rows = sessions.map((s) => ({ ...s, session_id: `agg-${++seq}` }));
+  const rows = sessions.map((s) => ({
+    ...s,
+    session_id: `agg-${++seq}`,
+    ...(s.stress === undefined ? { stress: null } : { fta: null, burden: null, bucket: null }),
+  }));
   await sql`
     insert into play_sessions (session_id, player_id)
     select session_id, player from jsonb_to_recordset(${sql.json(rows)})
       as x(session_id text, player text)`;
+  if (sessions.every((s) => s.stress === undefined)) {
+    // Earth sessions only: the columns every schema version has (migration tests use it early).
+    await sql`
+      insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
+        repetition_burden, earth_score_bucket, company_id, played_at, n_attempts)
+      select player, session_id, 'earth_v1', fta, false, burden, bucket, company, at, 9
+      from jsonb_to_recordset(${sql.json(rows)}) as x(session_id text, player text, company text,
+        at timestamptz, fta float8, burden float8, bucket smallint)`;
+    return;
+  }
   await sql`
     insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-      repetition_burden, earth_score_bucket, company_id, played_at, n_attempts)
-    select player, session_id, 'earth_v1', fta, false, burden, bucket, company, at, 9
+      repetition_burden, earth_score_bucket, stress_score, company_id, played_at, n_attempts)
+    select player, session_id, case when stress is null then 'earth_v1' else 'water_v1' end, fta,
+      case when fta is null then null else false end, burden, bucket, stress, company, at, 9
     from jsonb_to_recordset(${sql.json(rows)}) as x(session_id text, player text, company text,
-      at timestamptz, fta float8, burden float8, bucket smallint)`;
+      at timestamptz, fta float8, burden float8, bucket smallint, stress float8)`;
 }
 
 /** Returns deterministic sessions of a company: `n` sessions of `players` players over 24 days. */
@@ -67,35 +85,69 @@ const near = (a: number | null, b: number | null, what: string) =>
     `${what}: ${a} ≠ ${b}`,
   );
 
+/** Direct aggregates of session_summary: what the maintained ones must equal. */
+const DIRECT = (sql: Sql) =>
+  sql`count(distinct player_id)::int as n_players, count(*)::int as n_sessions,
+    (count(distinct player_id) filter (where fta_level is not null))::int as n_earth_players,
+    avg(fta_level) as avg_fta, avg(repetition_burden) as avg_burden,
+    count(stress_score)::int as n_water_sessions,
+    (count(distinct player_id) filter (where stress_score is not null))::int as n_water_players,
+    avg(stress_score) as avg_stress`;
+
+const COUNTS = [
+  "n_players",
+  "n_sessions",
+  "n_earth_players",
+  "n_water_sessions",
+  "n_water_players",
+];
+const AVERAGES = ["avg_fta", "avg_burden", "avg_stress"];
+
 /** Asserts that the aggregates of a company equal count(distinct)/avg over session_summary. */
 async function assertMatchesSessions(sql: Sql, company: string): Promise<void> {
   const [want] = await sql`
-    select count(distinct player_id)::int as n_players, count(*)::int as n_sessions,
-      avg(fta_level) as avg_fta, avg(repetition_burden) as avg_burden,
-      avg(earth_score_bucket)::float8 as avg_bucket
+    select ${DIRECT(sql)}, avg(earth_score_bucket)::float8 as avg_bucket
     from session_summary where company_id = ${company}`;
   const got = await companyTotals(sql, company);
-  assert.equal(got.n_players, want.n_players, `${company} n_players`);
-  assert.equal(got.n_sessions, want.n_sessions, `${company} n_sessions`);
+  for (const key of COUNTS) {
+    assert.equal(got[key as keyof CompanyTotals], want[key], `${company} ${key}`);
+  }
   assert.equal(await companyPlayerCount(sql, company), want.n_players);
-  for (const key of ["avg_fta", "avg_burden", "avg_bucket"] as const) {
-    near(got[key], want[key], `${company} ${key}`);
+  for (const key of [...AVERAGES, "avg_bucket"] as const) {
+    near(got[key as keyof CompanyTotals] as number | null, want[key], `${company} ${key}`);
   }
   for (const type of ["day", "week"] as BucketType[]) {
     const expected = await sql<BucketRow[]>`
       select to_char(date_trunc(${type}, played_at at time zone 'UTC'), 'YYYY-MM-DD')
-          as bucket_start,
-        count(distinct player_id)::int as n_players, count(*)::int as n_sessions,
-        avg(fta_level) as avg_fta, avg(repetition_burden) as avg_burden
+          as bucket_start, ${DIRECT(sql)}
       from session_summary where company_id = ${company} group by 1 order by 1`;
     const actual = await companyBuckets(sql, company, type);
     const counts = (rows: readonly BucketRow[]) =>
-      rows.map((r) => [r.bucket_start, r.n_players, r.n_sessions]);
+      rows.map((r) => [r.bucket_start, ...COUNTS.map((k) => r[k as keyof BucketRow])]);
     assert.deepEqual(counts(actual), counts(expected), `${company} ${type} buckets`);
     actual.forEach((row, i) => {
-      near(row.avg_fta, expected[i].avg_fta, `${company} ${row.bucket_start} avg_fta`);
-      near(row.avg_burden, expected[i].avg_burden, `${company} ${row.bucket_start} avg_burden`);
+      for (const key of AVERAGES as (keyof BucketRow)[]) {
+        near(
+          row[key] as number | null,
+          expected[i][key] as number | null,
+          `${company} ${row.bucket_start} ${key}`,
+        );
+      }
     });
+    // Per metric, the distinct players over every bucket (complementary suppression's count).
+    const starts = actual.map((r) => r.bucket_start);
+    for (const metric of ["all", "earth", "water"] as const) {
+      const column = metric === "earth" ? "fta_level" : "stress_score";
+      const [direct] = await sql`
+        select count(distinct player_id)::int as n from session_summary
+        where company_id = ${company}
+          ${metric === "all" ? sql`` : sql`and ${sql(column)} is not null`}`;
+      assert.equal(
+        await playersInBuckets(sql, company, type, starts, metric),
+        direct.n,
+        `${company} ${type} ${metric} players`,
+      );
+    }
   }
 }
 
@@ -112,14 +164,35 @@ Deno.test("hand-computed: days, ISO weeks, distinct players, averages", opts, as
   assert.deepEqual(await companyTotals(db.sql, c), {
     n_players: 2,
     n_sessions: 3,
+    n_earth_players: 2,
     avg_fta: 0.5,
     avg_burden: 2,
     avg_bucket: 5,
+    n_water_sessions: 0,
+    n_water_players: 0,
+    avg_stress: null,
   });
   assert.equal(await companyPlayerCount(db.sql, c), 2, "x played on two days: counted once");
+  const earthOnly = { n_water_sessions: 0, n_water_players: 0, avg_stress: null };
   assert.deepEqual((await companyBuckets(db.sql, c, "day")).map((r) => ({ ...r })), [
-    { bucket_start: "2024-01-14", n_players: 1, n_sessions: 1, avg_fta: 1, avg_burden: 1 },
-    { bucket_start: "2024-01-15", n_players: 2, n_sessions: 2, avg_fta: 0.25, avg_burden: 2.5 },
+    {
+      bucket_start: "2024-01-14",
+      n_players: 1,
+      n_sessions: 1,
+      n_earth_players: 1,
+      avg_fta: 1,
+      avg_burden: 1,
+      ...earthOnly,
+    },
+    {
+      bucket_start: "2024-01-15",
+      n_players: 2,
+      n_sessions: 2,
+      n_earth_players: 2,
+      avg_fta: 0.25,
+      avg_burden: 2.5,
+      ...earthOnly,
+    },
   ]);
   assert.deepEqual(
     (await companyBuckets(db.sql, c, "week")).map((r) => [r.bucket_start, r.n_players]),
@@ -145,9 +218,13 @@ Deno.test("a company without sessions has no aggregates", opts, async () => {
   assert.deepEqual(await companyTotals(db.sql, "c_agg_none"), {
     n_players: 0,
     n_sessions: 0,
+    n_earth_players: 0,
     avg_fta: null,
     avg_burden: null,
     avg_bucket: null,
+    n_water_sessions: 0,
+    n_water_players: 0,
+    avg_stress: null,
   });
   assert.equal(await companyPlayerCount(db.sql, "c_agg_none"), 0);
   assert.equal((await companyBuckets(db.sql, "c_agg_none", "day")).length, 0);
@@ -229,22 +306,188 @@ Deno.test("rebuildCompanyAggregates catches up rows written with triggers off", 
   await assertMatchesSessions(db.sql, "c_agg_hand");
 });
 
-Deno.test("migration 0003 backfills existing sessions; truncate clears", opts, async () => {
-  const all = await readMigrations();
-  const early = await openTestDatabase(all.filter((m) => m.version < "0003"));
-  try {
-    await insert(early.sql, [...sessionsOf("c_agg_old", 80, 8), ...sessionsOf("c_agg_old2", 9, 2)]);
-    await insert(early.sql, sessionsOf("c_agg_old", 5, 8, 3));
-    const through0003 = all.filter((m) => m.version <= "0003");
-    assert.deepEqual(await migrate(early.sql, through0003), ["0003_company_aggregates"]);
-    await assertMatchesSessions(early.sql, "c_agg_old");
-    await assertMatchesSessions(early.sql, "c_agg_old2");
-    await early.sql`truncate session_summary`;
-    const [left] = await early.sql`
+Deno.test(
+  "migrations 0003 and 0010 backfill existing sessions; truncate clears",
+  opts,
+  async () => {
+    const all = await readMigrations();
+    const early = await openTestDatabase(all.filter((m) => m.version < "0003"));
+    try {
+      await insert(early.sql, [
+        ...sessionsOf("c_agg_old", 80, 8),
+        ...sessionsOf("c_agg_old2", 9, 2),
+      ]);
+      await insert(early.sql, sessionsOf("c_agg_old", 5, 8, 3));
+      const later = all.filter((m) => m.version >= "0003");
+      assert.deepEqual(
+        await migrate(early.sql, all),
+        later.map((m) => `${m.version}_${m.name}`),
+      );
+      assert.ok(later.some((m) => m.name === "tasks"));
+      await assertMatchesSessions(early.sql, "c_agg_old");
+      await assertMatchesSessions(early.sql, "c_agg_old2");
+      await early.sql`truncate session_summary`;
+      const [left] = await early.sql`
       select (select count(*) from company_bucket)::int as buckets,
         (select count(*) from company_bucket_player)::int as players`;
-    assert.deepEqual({ ...left }, { buckets: 0, players: 0 });
-  } finally {
-    await early.close();
-  }
-});
+      assert.deepEqual({ ...left }, { buckets: 0, players: 0 });
+    } finally {
+      await early.close();
+    }
+  },
+);
+
+/** Returns sessionsOf's sessions with about a third turned into water sessions. */
+function mixedOf(company: string, n: number, players: number, salt = 0): Session[] {
+  return sessionsOf(company, n, players, salt).map((s, i) =>
+    (i * 7 + salt) % 3 === 0 ? { ...s, stress: ((i * 37 + salt) % 401) / 4 } : s
+  );
+}
+
+Deno.test(
+  "hand-computed: water sessions count apart, per metric and per player",
+  opts,
+  async () => {
+    const c = "c_agg_water";
+    await insert(db.sql, [
+      { company: c, player: "x", at: "2024-01-15T09:00:00Z", fta: 1, burden: 1, bucket: 10 },
+      {
+        company: c,
+        player: "y",
+        at: "2024-01-15T10:00:00Z",
+        fta: 0,
+        burden: 0,
+        bucket: 0,
+        stress: 40,
+      },
+    ]);
+    // x adds a water session to a day where x played earth: a new water player, not a new player.
+    await insert(db.sql, [
+      {
+        company: c,
+        player: "x",
+        at: "2024-01-15T11:00:00Z",
+        fta: 0,
+        burden: 0,
+        bucket: 0,
+        stress: 70,
+      },
+    ]);
+    // y adds an earth session the next day (same ISO week).
+    await insert(db.sql, [
+      { company: c, player: "y", at: "2024-01-16T09:00:00Z", fta: 0.5, burden: 2, bucket: 5 },
+    ]);
+    assert.deepEqual(await companyTotals(db.sql, c), {
+      n_players: 2,
+      n_sessions: 4,
+      n_earth_players: 2,
+      avg_fta: 0.75,
+      avg_burden: 1.5,
+      avg_bucket: 7.5,
+      n_water_sessions: 2,
+      n_water_players: 2,
+      avg_stress: 55,
+    });
+    assert.deepEqual((await companyBuckets(db.sql, c, "day")).map((r) => ({ ...r })), [
+      {
+        bucket_start: "2024-01-15",
+        n_players: 2,
+        n_sessions: 3,
+        n_earth_players: 1,
+        avg_fta: 1,
+        avg_burden: 1,
+        n_water_sessions: 2,
+        n_water_players: 2,
+        avg_stress: 55,
+      },
+      {
+        bucket_start: "2024-01-16",
+        n_players: 1,
+        n_sessions: 1,
+        n_earth_players: 1,
+        avg_fta: 0.5,
+        avg_burden: 2,
+        n_water_sessions: 0,
+        n_water_players: 0,
+        avg_stress: null,
+      },
+    ]);
+    const week = await companyBuckets(db.sql, c, "week");
+    assert.deepEqual(week.map((r) => [r.n_players, r.n_earth_players, r.n_water_players]), [[
+      2,
+      2,
+      2,
+    ]]);
+    const days = ["2024-01-15", "2024-01-16"];
+    assert.equal(await playersInBuckets(db.sql, c, "day", ["2024-01-15"], "earth"), 1);
+    assert.equal(await playersInBuckets(db.sql, c, "day", days, "earth"), 2);
+    assert.equal(await playersInBuckets(db.sql, c, "day", ["2024-01-16"], "water"), 0);
+    assert.equal(await playersInBuckets(db.sql, c, "day", days, "water"), 2);
+    await assertMatchesSessions(db.sql, c);
+    // A rebuild arrives at the same rows.
+    const before = await db.sql`
+    select * from company_bucket where company_id = ${c} order by kind, bucket_start`;
+    await rebuildCompanyAggregates(db.sql, [c]);
+    const after = await db.sql`
+    select * from company_bucket where company_id = ${c} order by kind, bucket_start`;
+    assert.deepEqual(after, before);
+  },
+);
+
+Deno.test(
+  "mixed earth and water sessions: bulk, single, concurrent, updated, rebuilt",
+  opts,
+  async () => {
+    const companies = ["c_mix_one", "c_mix_two"];
+    await insert(db.sql, companies.flatMap((c, i) => mixedOf(c, 150 + 30 * i, 8 + i)));
+    for (const s of mixedOf("c_mix_two", 12, 20, 1)) await insert(db.sql, [s]);
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        db.sql.begin(async (tx) => {
+          for (const s of mixedOf("c_mix_one", 5, 12, i + 2)) await insert(tx, [s]);
+        })),
+    );
+    for (const c of companies) await assertMatchesSessions(db.sql, c);
+    // An earth session becomes a water one, a water one moves company.
+    const [earth] = await db.sql`
+    select id from session_summary where company_id = 'c_mix_one' and fta_level is not null
+    order by id limit 1`;
+    await db.sql`
+    update session_summary set fta_level = null, fta_strict = null, repetition_burden = null,
+      earth_score_bucket = null, stress_score = 12.5, task_version = 'water_v1'
+    where id = ${earth.id}`;
+    await db.sql`
+    update session_summary set company_id = 'c_mix_two' where id = (
+      select id from session_summary where company_id = 'c_mix_one' and stress_score is not null
+      order by id desc limit 1)`;
+    for (const c of companies) await assertMatchesSessions(db.sql, c);
+    await rebuildCompanyAggregates(db.sql);
+    for (const c of companies) await assertMatchesSessions(db.sql, c);
+  },
+);
+
+Deno.test(
+  "session_summary refuses half earth metrics, no metric, or stress outside 0..100",
+  opts,
+  async () => {
+    await db.sql`insert into play_sessions (session_id, player_id) values ('agg-bad', 'p')`;
+    const attempt = (fta: number | null, burden: number | null, stress: number | null) =>
+      db.sql`
+      insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
+        repetition_burden, earth_score_bucket, stress_score, played_at, n_attempts)
+      values ('p', 'agg-bad', 'x', ${fta}, ${fta === null ? null : true}, ${burden},
+        ${fta === null ? null : 10}, ${stress}, now(), 1)`;
+    for (
+      const [fta, burden, stress] of [[1, null, null], [null, null, null], [null, null, 100.5], [
+        null,
+        null,
+        -1,
+      ]] as const
+    ) {
+      await assert.rejects(
+        attempt(fta, burden, stress),
+        (e: { code?: string }) => e.code === "23514",
+      );
+    }
+  },
+);

@@ -21,6 +21,7 @@ Deno.test(
       "0007_privacy",
       "0008_ingest_statement",
       "0009_retention",
+      "0010_tasks",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -91,9 +92,10 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0007_privacy",
       "0008_ingest_statement",
       "0009_retention",
+      "0010_tasks",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 9);
+    assert.equal(count[0].n, 10);
   } finally {
     await a.end();
     await b.end();

@@ -47,7 +47,7 @@ const CREDENTIALS: Record<string, Record<string, string>> = {
   companyToken: {}, // the `t` example itself
 };
 
-type Contract = { tag: string; security: string[][]; statuses: number[] };
+type Contract = { tag: string; security: string[][]; statuses: number[]; optionalBody?: true };
 const INGEST_OPTIONAL = [["ingestToken"], []];
 const READ_OPTIONAL = [["dashboardToken"], []];
 const DB = [503];
@@ -71,7 +71,8 @@ const CONTRACT: Record<string, Contract> = {
   "POST /sessions/{session_id}/finalize": {
     tag: "telemetry",
     security: INGEST_OPTIONAL,
-    statuses: [200, 400, 401, 404, 422, ...LIMITED],
+    statuses: [200, 400, 401, 404, 413, 415, 422, ...LIMITED],
+    optionalBody: true,
   },
   "GET /players/{player_id}/sessions": {
     tag: "telemetry",
@@ -97,6 +98,11 @@ const CONTRACT: Record<string, Contract> = {
     tag: "company",
     security: [["companyToken"]],
     statuses: [200, 400, 403, 422, ...LIMITED],
+  },
+  "GET /dashboard/forecast": {
+    tag: "company",
+    security: [["companyToken"]],
+    statuses: [200, 403, 422, ...LIMITED],
   },
   "POST /admin/seed_company": {
     tag: "admin",
@@ -187,7 +193,7 @@ Deno.test("every operation is documented completely", async (t) => {
       }
       const body = op.requestBody as Schema | undefined;
       if (body) {
-        assert.equal(body.required, true, "request body required");
+        assert.equal(body.required, !want.optionalBody, "request body required (or optional)");
         const media = jsonMedia(body);
         assert.ok(media && mediaExample(doc, media) !== undefined, "request body example");
       }
@@ -246,6 +252,25 @@ async function play(
     headers: ingestHeaders,
   });
   await ok(fin, `finalize ${session}`);
+}
+
+/** Plays and finalizes a water_v1 session of Acme Corp with a stress score. */
+async function playWater(player: string, session: string, start: string, stress: number) {
+  const events = sessionEvents({
+    player,
+    session,
+    pattern: [1, 2, 1],
+    start,
+    company_name: "Acme Corp",
+  })
+    .map((e) => ({ ...e, task_version: "water_v1" }));
+  await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
+  app.setNow(new Date(Date.parse(start) + 10 * 60_000));
+  const body = { task_version: "water_v1", stress_score: stress };
+  await ok(
+    app.request(`/sessions/${session}/finalize`, postJson(body, ingestHeaders)),
+    `finalize ${session}`,
+  );
 }
 
 async function ingest(session: string, startedAt: string, seconds: number, score: number) {
@@ -313,6 +338,22 @@ const FLOW: { key: string; now?: string; before?: () => Promise<void> }[] = [
     },
   },
   { key: "GET /dashboard/timeseries" },
+  {
+    key: "GET /dashboard/forecast",
+    before: async () => {
+      // A third week: every Acme player's earth model trains; three water sessions each, with
+      // stress 10n, 10n + 10, 10n + 20: each water model predicts 10n + 30 (mean 60).
+      const week3: Pattern[] = [[1, 1, 1], [1, 2, 1], [1, 1, 1], [2, 1, 1], [1, 1, 1]];
+      const at = (n: number, hour: number) =>
+        new Date(Date.UTC(2024, 0, 28 + n, hour)).toISOString();
+      for (let n = 1; n <= 5; n++) {
+        await play(acme(n), `acme-w3-${n}`, week3[n - 1], at(n, 9), "Acme Corp");
+        for (let i = 0; i < 3; i++) {
+          await playWater(acme(n), `acme-water-${n}-${i}`, at(n, 10 + i), 10 * n + 10 * i);
+        }
+      }
+    },
+  },
   {
     key: "POST /internal/ingest/session_summary",
     before: async () => {

@@ -110,6 +110,7 @@ Deno.test(
       fta_strict: false,
       repetition_burden: 2,
       earth_score_bucket: 5,
+      stress_score: null,
       created_ts_utc: "2024-01-15T14:40:00.000Z",
       company_id: null,
       played_at: "2024-01-15T14:30:00.000Z",
