@@ -45,25 +45,29 @@ export function arrayLiteral(values: readonly (string | number | boolean | null)
  * Returns the rows as a SQL fragment `unnest(…) with ordinality as x(…columns, ord)`: one typed
  * array per column, each sent as ONE text parameter (an array literal cast in SQL, so the
  * parameter is typed text whatever postgres.js knows about array types). `ord` counts from 1.
+ * Each array is a sub-select, so the planner cannot see its length: every batch size costs the
+ * same to it and the statement keeps one cached generic plan (with the arrays visible, a custom
+ * plan for a small batch looked cheaper and Postgres re-planned the statement at every execution,
+ * about 0.3 ms of CPU each time).
  */
 function inputRows(q: Sql | Tx, rows: readonly EventRow[]) {
   const col = <T extends string | number | boolean | null>(f: (r: EventRow) => T) =>
     arrayLiteral(rows.map(f));
   return q`unnest(
-      ${col((r) => r.player_id)}::text::text[],
-      ${col((r) => r.session_id)}::text::text[],
-      ${col((r) => r.task_version)}::text::text[],
-      ${col((r) => r.sequence_index)}::text::int[],
-      ${col((r) => r.sequence_length)}::text::int[],
-      ${col((r) => r.attempt_index)}::text::smallint[],
-      ${col((r) => JSON.stringify(r.presented))}::text::jsonb[],
-      ${col((r) => JSON.stringify(r.input))}::text::jsonb[],
-      ${col((r) => r.is_correct)}::text::boolean[],
-      ${col((r) => r.duration_ms)}::text::bigint[],
-      ${col((r) => r.ts_utc.toISOString())}::text::timestamptz[],
-      ${col((r) => r.remediation_stage)}::text::text[],
-      ${col((r) => r.volts_count)}::text::int[],
-      ${col((r) => r.company_id)}::text::text[]
+      (select ${col((r) => r.player_id)}::text::text[]),
+      (select ${col((r) => r.session_id)}::text::text[]),
+      (select ${col((r) => r.task_version)}::text::text[]),
+      (select ${col((r) => r.sequence_index)}::text::int[]),
+      (select ${col((r) => r.sequence_length)}::text::int[]),
+      (select ${col((r) => r.attempt_index)}::text::smallint[]),
+      (select ${col((r) => JSON.stringify(r.presented))}::text::jsonb[]),
+      (select ${col((r) => JSON.stringify(r.input))}::text::jsonb[]),
+      (select ${col((r) => r.is_correct)}::text::boolean[]),
+      (select ${col((r) => r.duration_ms)}::text::bigint[]),
+      (select ${col((r) => r.ts_utc.toISOString())}::text::timestamptz[]),
+      (select ${col((r) => r.remediation_stage)}::text::text[]),
+      (select ${col((r) => r.volts_count)}::text::int[]),
+      (select ${col((r) => r.company_id)}::text::text[])
     ) with ordinality as x(player_id, session_id, task_version, sequence_index, sequence_length,
       attempt_index, presented, input, is_correct, duration_ms, ts_utc, remediation_stage,
       volts_count, company_id, ord)`;

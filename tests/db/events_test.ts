@@ -171,3 +171,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...dbTestOptions,
+  name: "ingestEvents keeps one cached generic plan whatever the batch size (no re-planning)",
+  ignore: serverUrl() === null,
+  fn: async () => {
+    const one = postgres(db.url!, { max: 1, onnotice: () => {} });
+    try {
+      for (let k = 0; k < 20; k++) {
+        const rows = Array.from({ length: 1 + (k % 3) }, (_, j) => event(`ev-plan-${k}-${j}`, 1));
+        await ingestEvents(one, rows);
+      }
+      const [plans] = await one<{ generic: number; custom: number }[]>`
+        select generic_plans::int as generic, custom_plans::int as custom
+        from pg_prepared_statements
+        where statement like '%insert into raw_events%' and statement not like '%prepared%'`;
+      // Postgres tries five custom plans, then keeps the generic one unless it looks costlier
+      // (which it did for small batches while the planner could see the arrays' length).
+      assert.equal(plans.generic + plans.custom, 20);
+      assert.ok(plans.generic >= 10, `generic ${plans.generic}, custom ${plans.custom}`);
+    } finally {
+      await one.end();
+    }
+  },
+});
