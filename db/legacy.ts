@@ -3,6 +3,7 @@
  * overwritten (every insert is `on conflict do nothing` on the natural key).
  */
 import { textArray, type Tx } from "./client.ts";
+import type { TaskModel } from "../core/tasks.ts";
 import type { LegacyCompany, LegacySummary } from "./legacy_sqlite.ts";
 
 /** Resolves once every session has a play_sessions row (existing rows are left as they are). */
@@ -38,13 +39,15 @@ export async function insertLegacySummaries(
   }));
   const inserted = await tx<{ session_id: string }[]>`
     insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-      repetition_burden, earth_score_bucket, company_id, played_at, n_attempts, created_ts_utc)
+      repetition_burden, earth_score_bucket, stress_score, company_id, played_at, n_attempts,
+      created_ts_utc)
     select x.player_id, x.session_id, x.task_version, x.fta_level, x.fta_strict,
-      x.repetition_burden, x.earth_score_bucket, x.company_id,
+      x.repetition_burden, x.earth_score_bucket, x.stress_score, x.company_id,
       coalesce(e.played_at, x.created_ts_utc), coalesce(e.n, 0), x.created_ts_utc
     from jsonb_to_recordset(${tx.json(rows)}) as x(player_id text, session_id text,
       task_version text, fta_level float8, fta_strict boolean, repetition_burden float8,
-      earth_score_bucket smallint, company_id text, created_ts_utc timestamptz, ord int)
+      earth_score_bucket smallint, stress_score float8, company_id text,
+      created_ts_utc timestamptz, ord int)
     left join lateral (
       select min(r.ts_utc) as played_at, count(*)::int as n
       from raw_events r where r.session_id = x.session_id
@@ -110,16 +113,20 @@ export async function registryTokens(
   return new Map(rows.map((r) => [r.company_id, r.dashboard_token]));
 }
 
-/** Returns the players among `playerIds` whose earth model is missing or trained on another count. */
+/**
+ * Returns the players among `playerIds` who have sessions of the model's task and whose model of
+ * that task is missing or trained on another number of them.
+ */
 export async function playersWithStaleModel(
   tx: Tx,
   playerIds: readonly string[],
+  model: TaskModel,
 ): Promise<string[]> {
   if (playerIds.length === 0) return [];
   const rows = await tx<{ player_id: string }[]>`
     select s.player_id from session_summary s
-    left join model_state m on m.player_id = s.player_id and m.model_name = 'earth'
-    where s.player_id = any(${textArray(tx, playerIds)}) and s.fta_level is not null
+    left join model_state m on m.player_id = s.player_id and m.model_name = ${model.name}
+    where s.player_id = any(${textArray(tx, playerIds)}) and ${tx(model.target)} is not null
     group by s.player_id, m.n_samples
     having m.n_samples is distinct from count(*)
     order by s.player_id`;

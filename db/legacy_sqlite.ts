@@ -22,8 +22,8 @@ export class LegacyFileError extends Error {
   }
 }
 
-/** One legacy session summary (metrics as the seed computed them; no play time yet). */
-export type LegacySummary = Omit<SummaryRow, "id" | "played_at" | "n_attempts" | "stress_score">;
+/** One legacy session summary (metrics as the legacy system computed them; no play time yet). */
+export type LegacySummary = Omit<SummaryRow, "id" | "played_at" | "n_attempts">;
 
 /** One legacy company registry row (its token is kept as it is). */
 export interface LegacyCompany {
@@ -161,19 +161,54 @@ function eventOf(row: Row): EventRow {
   };
 }
 
-function summaryOf(row: Row): LegacySummary {
+const EARTH_COLUMNS = ["fta_level", "fta_strict", "repetition_burden", "earth_score_bucket"];
+
+/**
+ * Returns a summary row. Handover files have the four earth metrics on every row. Later files
+ * have them all or none (a water session has none) and a stress score from 0 to 100 or null;
+ * every row has one of the two.
+ */
+function summaryOf(row: Row, schema: LegacySchema): LegacySummary {
   const f = new Fields(row, `session_summary id ${row.id}`);
-  const bucket = f.oneOf("earth_score_bucket", [0, 5, 10] as const);
-  return {
+  const base = {
     player_id: f.text("player_id"),
     session_id: f.text("session_id"),
     task_version: f.text("task_version", 64),
+    created_ts_utc: f.time("created_ts_utc"),
+    company_id: f.optText("company_id", 64),
+  };
+  const stress_score = schema === "later" && row.stress_score !== null
+    ? f.real("stress_score", 0, 100)
+    : null;
+  const nulls = EARTH_COLUMNS.filter((c) => row[c] === null);
+  if (schema === "later" && nulls.length === EARTH_COLUMNS.length) {
+    if (stress_score === null) {
+      throw new LegacyFileError(
+        `session_summary id ${row.id}: has neither the earth metrics nor a stress_score`,
+      );
+    }
+    return {
+      ...base,
+      fta_level: null,
+      fta_strict: null,
+      repetition_burden: null,
+      earth_score_bucket: null,
+      stress_score,
+    };
+  }
+  if (schema === "later" && nulls.length > 0) {
+    throw new LegacyFileError(
+      `session_summary id ${row.id}: the earth metrics are set together or not at all ` +
+        `(${nulls.join(", ")} null)`,
+    );
+  }
+  return {
+    ...base,
     fta_level: f.real("fta_level", 0, 1),
     fta_strict: f.bool("fta_strict"),
     repetition_burden: f.real("repetition_burden", 1, 3),
-    earth_score_bucket: bucket,
-    created_ts_utc: f.time("created_ts_utc"),
-    company_id: f.optText("company_id", 64),
+    earth_score_bucket: f.oneOf("earth_score_bucket", [0, 5, 10] as const),
+    stress_score,
   };
 }
 
@@ -247,7 +282,7 @@ export function readLegacyFile(path: string): LegacyData {
     return {
       schema,
       events: all("select * from raw_events order by id").map(eventOf),
-      summaries: all("select * from session_summary order by id").map(summaryOf),
+      summaries: all("select * from session_summary order by id").map((r) => summaryOf(r, schema)),
       companies: all("select * from company_registry order by id").map(companyOf),
       modelRows: Number(all("select count(*) as n from model_state")[0].n),
     };

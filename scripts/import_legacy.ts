@@ -7,7 +7,7 @@
  * imported player's model is retrained. Natural keys make a second run add nothing.
  */
 import { dashboardTokenFor } from "../core/company.ts";
-import { trainLearner } from "../core/learner.ts";
+import { TASKS, trainTaskModel } from "../core/tasks.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { openDatabase, type Sql } from "../db/client.ts";
 import { insertCompanyToken } from "../db/companies.ts";
@@ -30,7 +30,7 @@ import {
 } from "../db/legacy_sqlite.ts";
 import { migrate } from "../db/migrate.ts";
 import { lockPlayer, saveModel } from "../db/models.ts";
-import { playerLearningPoints } from "../db/summaries.ts";
+import { playerModelSeries } from "../db/summaries.ts";
 
 export { LegacyFileError } from "../db/legacy_sqlite.ts";
 
@@ -170,15 +170,21 @@ async function importCompanies(
   });
 }
 
+/** Retrains, per task, the model of every imported player whose model of it is stale. */
 async function retrainModels(sql: Sql, data: LegacyData, now: Date): Promise<number> {
   const players = [...new Set(data.summaries.map((s) => s.player_id))];
   return await sql.begin(async (tx) => {
-    const stale = await playersWithStaleModel(tx, players);
-    for (const player of stale) {
-      await lockPlayer(tx, player);
-      await saveModel(tx, player, trainLearner(await playerLearningPoints(tx, player)), now);
+    let retrained = 0;
+    for (const { model } of TASKS) {
+      const stale = await playersWithStaleModel(tx, players, model);
+      for (const player of stale) {
+        await lockPlayer(tx, player);
+        const series = await playerModelSeries(tx, player, model);
+        await saveModel(tx, player, trainTaskModel(model, series), now, model.name);
+      }
+      retrained += stale.length;
     }
-    return stale.length;
+    return retrained;
   });
 }
 

@@ -9,7 +9,7 @@ import { type Pattern, sampleEvents, sessionEvents } from "./play.ts";
 
 /** A company registered by the legacy system under other salts than this service's. */
 export const LEGACY_ID = companyIdFor("Legacy Co", "old-company-salt");
-/** The seed system's dashboard token of LEGACY_ID. */
+/** The legacy system's dashboard token of LEGACY_ID. */
 export const LEGACY_TOKEN = dashboardTokenFor(LEGACY_ID, "old-dashboard-token-salt");
 /** A company used by a summary but missing from the legacy registry. */
 export const ORPHAN_ID = "c_orphan000001";
@@ -54,7 +54,7 @@ export const LATER_SCHEMA = RAW_EVENTS + `
 
 type Event = Record<string, unknown>;
 
-/** Inserts events as the seed stored them (JSON text columns, 0/1 booleans, naive UTC times). */
+/** Inserts events as the legacy system stored them (JSON text columns, 0/1 booleans, naive UTC times). */
 export function addEvents(file: DatabaseSync, events: Event[]): void {
   const insert = file.prepare(`insert into raw_events (player_id, session_id, task_version,
     sequence_index, sequence_length, attempt_index, presented_json, input_json, is_correct,
@@ -80,7 +80,7 @@ export function addEvents(file: DatabaseSync, events: Event[]): void {
   }
 }
 
-/** Inserts an earth summary with the metrics the seed computed from `events`. */
+/** Inserts an earth summary with the metrics the legacy system computed from `events`. */
 export function addSummary(file: DatabaseSync, events: Event[], s: Event): void {
   const m = computeSessionMetrics(events.map((e) => ({
     sequence_index: e.sequence_index as number,
@@ -119,7 +119,7 @@ export async function buildLegacyFile(path: string, schema: string): Promise<Dat
   file.exec(schema);
   const sample = await sampleEvents();
   addEvents(file, sample);
-  addEvents(file, [sample[0]]); // a client retry the seed stored twice
+  addEvents(file, [sample[0]]); // a client retry the legacy system stored twice
   const p2 = P2_SESSIONS.map(([session, pattern, start]) =>
     sessionEvents({ player: "legacy-p2", session, pattern, start, company_id: LEGACY_ID })
   );
@@ -161,4 +161,14 @@ export async function buildLegacyFile(path: string, schema: string): Promise<Dat
   model.run(P1, "2024-01-15 14:40:00", 1, null, null, null, "insufficient_data");
   model.run("legacy-p2", "2024-01-19 10:00:00", 3, "[9, 9]", 9, 9, "trained");
   return file;
+}
+
+/** Inserts a water session summary of the later schema (no earth metrics, a stress score). */
+export function addWaterSummary(
+  file: DatabaseSync,
+  s: { player_id: string; session_id: string; stress: number; created: string },
+): void {
+  file.prepare(`insert into session_summary (player_id, session_id, task_version,
+    stress_score, created_ts_utc) values (?, ?, 'water_v1', ?, ?)`)
+    .run(s.player_id, s.session_id, s.stress, sqliteTime(s.created));
 }
