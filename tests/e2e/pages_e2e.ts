@@ -70,6 +70,22 @@ for (let p = 1; p <= 7; p++) {
   }
 }
 await play(SMALL, "e2e-s1", new Date(today - DAY), [1, 1, 1]);
+// A player of both tasks: two earth sessions, then four water_v1 sessions with a stress score.
+for (const [i, stress] of [70, 55, 60, 40].entries()) {
+  const start = new Date(today - (6 - i) * DAY);
+  if (i < 2) await play(COMPANY, "e2e-w1", new Date(start.getTime() - DAY), [1, 2, 1]);
+  const session = `water-e2e-w1-${i}`;
+  await post("/events/batch", {
+    events: sessionEvents({
+      player: "e2e-w1",
+      session,
+      pattern: [1, 1, 1],
+      start: start.toISOString(),
+    })
+      .map((e) => ({ ...e, task_version: "water_v1" })),
+  });
+  await post(`/sessions/${session}/finalize`, { task_version: "water_v1", stress_score: stress });
+}
 // The registry's name for the big company (the small one stays unnamed: its id is shown).
 await post("/admin/seed_company", { company_name: "Acme Corp", company_id: COMPANY }, {
   "X-Admin-Key": "e2e-admin-key",
@@ -228,6 +244,7 @@ const JS_BUDGET: Record<string, number> = {
   "engagement-expired": 0,
   home: 0,
   player: 65974,
+  "player-water": 65974,
   "player-empty": 6705,
   "player-invalid": 0,
   company: 68998,
@@ -244,6 +261,7 @@ const PHONE_PAGES: { name: string; path: string; doc?: boolean }[] = [
   { name: "engagement-expired", path: "/engagement/e2e-family" },
   { name: "home", path: "/" },
   { name: "player", path: "/players/e2e-p1", doc: true },
+  { name: "player-water", path: "/players/e2e-w1" },
   { name: "player-empty", path: "/players/nobody-yet" },
   { name: "player-invalid", path: `/players/${"x".repeat(129)}` },
   {
