@@ -132,13 +132,13 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
           <Metric
             label="Forecast: next brain performance"
             value={hidden(forecast.earth.predicted_next_brain_performance, percent)}
-            hint={`mean prediction of ${forecast.earth.n_models} player models`}
+            hint={`mean over ${forecast.earth.n_models} trained player models`}
           />
           {summary.n_water_sessions > 0 && (
             <Metric
               label="Forecast: next stress score"
               value={hidden(forecast.water.predicted_next_stress_score, (v) => fixed(v, 1))}
-              hint={`mean prediction of ${forecast.water.n_models} player models`}
+              hint={`mean over ${forecast.water.n_models} trained player models`}
             />
           )}
         </Metrics>

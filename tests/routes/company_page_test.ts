@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { dashboardTokenFor } from "../../core/company.ts";
 import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { upsertCompany } from "../../db/companies.ts";
-import { dbTestOptions, testApp } from "../helpers/app.ts";
+import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { type Pattern, playSession } from "../helpers/play.ts";
+import { type Pattern, playSession, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
 const t = testApp(db.sql);
@@ -122,5 +122,73 @@ Deno.test(
     );
     assert.ok(!html.includes("<Sons>"));
     assert.ok(!html.includes(SMALL), "the id is shown only where no name is known");
+  },
+);
+
+/** Plays and finalizes a water_v1 session of a company with a stress score. */
+async function playWater(company: string, player: string, day: string, stress: number) {
+  const session = `${company}-${player}-${day}-water`;
+  const events = sessionEvents({
+    player,
+    session,
+    pattern: [1, 1, 1],
+    start: `${day}T10:00:00Z`,
+    company_id: company,
+  }).map((e) => ({ ...e, task_version: "water_v1" }));
+  assert.equal((await t.request("/events/batch", postJson({ events }))).status, 200);
+  const body = { task_version: "water_v1", stress_score: stress };
+  assert.equal((await t.request(`/sessions/${session}/finalize`, postJson(body))).status, 200);
+}
+
+Deno.test(
+  "company page: stress average and forecast tiles, each under the k rule",
+  opts,
+  async () => {
+    // BIG has no water sessions: no stress tiles; its one trained earth model (p1) is too few.
+    const big = await (await t.request(`/company?t=${tokenOf(BIG)}`)).text();
+    const metricOf = (html: string, label: string) =>
+      new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}`)
+        .exec(html)?.[1];
+    assert.equal(metricOf(big, "Forecast: next brain performance"), "hidden");
+    assert.match(big, /mean over 1 trained player models/);
+    for (
+      const text of ["Avg stress score", "Forecast: next stress", "Stress score per", ">Stress<"]
+    ) {
+      assert.ok(!big.includes(text), `no ${text} on a company page without water sessions`);
+    }
+
+    // MIX: w1..w5 play stress 10i, 10i + 10, 10i + 20 on three days (each model: next 10i + 30,
+    // mean 60); e1..e5 one perfect earth session on the first day.
+    const MIX = "c_mixco0000001";
+    for (let i = 1; i <= 5; i++) {
+      await play(MIX, `e${i}`, "2024-02-05", [1, 1, 1]);
+      for (const [d, day] of ["2024-02-05", "2024-02-06", "2024-02-07"].entries()) {
+        await playWater(MIX, `w${i}`, day, 10 * i + 10 * d);
+      }
+    }
+    const html = await (await t.request(`/company?t=${tokenOf(MIX)}&bucket=day`)).text();
+    assert.equal(metricOf(html, "Players"), "10");
+    assert.equal(metricOf(html, "Sessions"), "20");
+    assert.equal(metricOf(html, "Avg brain performance score"), "100%");
+    // (30·1 + 30·2 + … ) : Σ_i (30i + 30) / 15 = 600 / 15.
+    assert.equal(metricOf(html, "Avg stress score"), "40.0");
+    assert.match(html, /over 15 water sessions, of 100/);
+    assert.equal(metricOf(html, "Forecast: next brain performance"), "hidden");
+    assert.equal(metricOf(html, "Forecast: next stress score"), "60.0");
+    assert.match(html, /mean over 5 trained player models/);
+    // Day rows: sessions, FTA, burden, water sessions, stress; Tue/Wed have no earth session.
+    const rows = [
+      ...html.matchAll(/<tr><td>(2024-02-0\d)<\/td>((?:<td class="num">[^<]*<\/td>)+)/g),
+    ]
+      .map((m) => [m[1], ...[...m[2].matchAll(/<td class="num">([^<]*)<\/td>/g)].map((c) => c[1])]);
+    assert.deepEqual(rows, [
+      ["2024-02-05", "10", "100%", "1.00", "5", "30.0"],
+      ["2024-02-06", "5", "–", "–", "5", "40.0"],
+      ["2024-02-07", "5", "–", "–", "5", "50.0"],
+    ]);
+    assert.match(
+      html,
+      /aria-label="Stress score per day \(water sessions, 0–100\): 5 Feb 30, 6 Feb 40, 7 Feb 50; latest 50\."/,
+    );
   },
 );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { dbTestOptions, testApp } from "../helpers/app.ts";
+import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { playSession } from "../helpers/play.ts";
+import { playSession, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
 const t = testApp(db.sql);
@@ -208,4 +208,68 @@ Deno.test("production: player pages need a dashboard-token session", opts, async
     403,
   );
   for (const line of prod.logs) assert.ok(!line.includes("tok-p1"), line);
+});
+
+/** Plays and finalizes a water_v1 session with a stress score. */
+async function playWater(player: string, session: string, start: string, stress: number) {
+  const events = sessionEvents({ player, session, pattern: [1, 1, 1], start })
+    .map((e) => ({ ...e, task_version: "water_v1" }));
+  assert.equal((await t.request("/events/batch", postJson({ events }))).status, 200);
+  const body = { task_version: "water_v1", stress_score: stress };
+  assert.equal((await t.request(`/sessions/${session}/finalize`, postJson(body))).status, 200);
+}
+
+Deno.test(
+  "player page with water sessions: stress chart, latest, average, model, prediction",
+  opts,
+  async () => {
+    // Played in this order: 40 (10 March), 20 (11 March, finalized last), 60 (12 March); and one
+    // earth session. Play order: 40, 20, 60 → latest 60, average 40.
+    await playWater("stressed", "st-1", "2025-03-10T08:00:00Z", 40);
+    await playWater("stressed", "st-3", "2025-03-12T08:00:00Z", 60);
+    await playWater("stressed", "st-2", "2025-03-11T08:00:00Z", 20);
+    await playSession(t, {
+      player: "stressed",
+      session: "st-e",
+      pattern: [1, 1, 1],
+      start: "2025-03-13T08:00:00Z",
+    });
+    const html = await (await t.request("/players/stressed")).text();
+    const metric = (label: string) =>
+      new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}`)
+        .exec(html)?.[1];
+    assert.equal(metric("Sessions"), "4");
+    assert.equal(metric("Avg stress score"), "40.0");
+    assert.equal(metric("Latest stress score"), "60.0");
+    assert.equal(metric("Avg brain performance \\(FTA\\)"), "100%");
+    assert.match(
+      html,
+      /aria-label="Stress score per water session \(0 = calm, 100 = most stressed\): #1 40, #2 20, #3 60; latest 60\."/,
+    );
+    // Water model over 40 → 20 → 60: x = [40, 20], y = [20, 60]: slope −2, intercept 100;
+    // next = 100 − 2·60 = −20, clamped to 0.
+    assert.match(html, /<h2[^>]*>Water model<\/h2>/);
+    assert.match(html, /<dt>Weight: last stress<\/dt><dd>-2.000<\/dd>/);
+    assert.match(html, /<dt>Intercept<\/dt><dd>100.000<\/dd>/);
+    assert.match(html, /<div class="big">0.0<\/div><p class="muted">predicted stress score/);
+    assert.match(html, /<dt>Last actual stress<\/dt><dd>60.0<\/dd>/);
+    // The table has a stress column; earth cells of water sessions read "–".
+    assert.match(html, /<th class="num">Stress<\/th>/);
+    assert.match(
+      html,
+      /<td>st-2<\/td><td class="num">–<\/td><td>–<\/td><td class="num">–<\/td><td class="num">–<\/td><td class="num">20.0<\/td>/,
+    );
+    // An earth-only player's page has no stress at all.
+    const earthOnly = await (await t.request(`/players/${PLAYER}`)).text();
+    assert.ok(!/stress/i.test(earthOnly), "no stress on an earth-only page");
+  },
+);
+
+Deno.test("player page with water sessions only: no earth numbers", opts, async () => {
+  await playWater("calm", "calm-1", "2025-03-12T08:00:00Z", 10);
+  const html = await (await t.request("/players/calm")).text();
+  assert.match(html, /<div class="metric-value">10.0<\/div><div class="metric-label">Avg stress/);
+  assert.ok(!html.includes("Avg brain performance"));
+  assert.ok(!html.includes("First-try accuracy per session"));
+  assert.match(html, /needs at least 3 finalized sessions to learn from \(this player\s+has 1\)/);
 });
