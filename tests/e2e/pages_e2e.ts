@@ -86,6 +86,23 @@ for (const [i, stress] of [70, 55, 60, 40].entries()) {
   });
   await post(`/sessions/${session}/finalize`, { task_version: "water_v1", stress_score: stress });
 }
+// Water sessions in the big company: e2e-p1..p6 three each (stress average, stress forecast).
+for (let p = 1; p <= 6; p++) {
+  for (let i = 0; i < 3; i++) {
+    const session = `water-e2e-p${p}-${i}`;
+    await post("/events/batch", {
+      events: sessionEvents({
+        player: `e2e-p${p}`,
+        session,
+        pattern: [1, 1, 1],
+        start: new Date(today - (9 - 3 * i) * DAY + p * 900_000).toISOString(),
+        company_id: COMPANY,
+      }).map((e) => ({ ...e, task_version: "water_v1" })),
+    });
+    const stress = 30 + ((p * 17 + i * 11) % 45);
+    await post(`/sessions/${session}/finalize`, { task_version: "water_v1", stress_score: stress });
+  }
+}
 // The registry's name for the big company (the small one stays unnamed: its id is shown).
 await post("/admin/seed_company", { company_name: "Acme Corp", company_id: COMPANY }, {
   "X-Admin-Key": "e2e-admin-key",
@@ -159,6 +176,10 @@ Deno.test("player page: the demo generator plays five sessions; charts draw", op
   console.log(`player page JavaScript: ${js.length} files, ${(total / 1024).toFixed(1)} KB gzip`);
   assert.ok(total > 0 && total < 80 * 1024, `${total} bytes`);
   await shoot(page, "player");
+  // A player of both tasks: the earth charts and the stress line.
+  await page.goto(`${base}/players/e2e-w1`);
+  await allChartsDrawn(page, 4);
+  await shoot(page, "player-water");
   assert.deepEqual(page.errors, []);
 });
 
@@ -166,7 +187,7 @@ Deno.test("company page: charts draw and the day/week toggle changes them", opts
   const page = await browser.newPage();
   await page.goto(`${base}/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}`);
   await page.waitFor(`document.querySelector('[data-island="CompanyTrends"]')?.dataset.hydrated`);
-  await allChartsDrawn(page, 3);
+  await allChartsDrawn(page, 4);
   const state = () =>
     page.evaluate<{ bucket: string; rows: number; image: string }>(`({
       bucket: document.querySelector("[data-bucket]").dataset.bucket,
@@ -178,7 +199,7 @@ Deno.test("company page: charts draw and the day/week toggle changes them", opts
   await shoot(page, "company");
   await page.click('[data-bucket-choice="day"]');
   await page.waitFor(`document.querySelector("[data-bucket]").dataset.bucket === "day"`);
-  await allChartsDrawn(page, 3);
+  await allChartsDrawn(page, 4);
   const day = await state();
   assert.ok(day.rows > week.rows, `${day.rows} day rows vs ${week.rows} week rows`);
   assert.notEqual(day.image, week.image, "the chart was redrawn with daily data");
