@@ -2,7 +2,8 @@
  * `deno task test [deno test flags] [paths…]`: runs the given test files or folders, or all of
  * tests/ when no path is given (`deno task` only appends its arguments, so a fixed `tests/` in the
  * task would always run everything). Flags such as `--filter name` are passed through; an
- * argument counts as a path when it names an existing file or folder.
+ * argument counts as a path when it names an existing file or folder. The ops and resources
+ * sanitizers are on.
  */
 const PERMISSIONS = [
   "--allow-net",
@@ -13,10 +14,17 @@ const PERMISSIONS = [
   "--allow-run",
 ];
 
+/**
+ * Deno 2.9 runs tests without the ops and resources sanitizers unless asked: every test that does
+ * not opt out (`dbTestOptions`, for a connection that outlives one test) must finish every async
+ * operation it started and close every resource it opened.
+ */
+const SANITIZERS = ["--sanitize-ops", "--sanitize-resources"];
+
 /** Returns the `deno test` arguments for the task's arguments. */
 export function testArgs(args: readonly string[], exists: (path: string) => boolean): string[] {
   const hasPath = args.some((arg) => !arg.startsWith("-") && exists(arg));
-  return ["test", ...PERMISSIONS, ...args, ...(hasPath ? [] : ["tests/"])];
+  return ["test", ...PERMISSIONS, ...SANITIZERS, ...args, ...(hasPath ? [] : ["tests/"])];
 }
 
 function exists(path: string): boolean {

@@ -17,19 +17,23 @@ async function failuresOf(client: string): Promise<number> {
   return rows[0]?.failures ?? 0;
 }
 
-Deno.test("`failureVerdict` limits past `limit` failures and counts down the window", () => {
-  const start = new Date(0);
-  assert.deepEqual(failureVerdict(3, start, new Date(0), 3, 60), {
-    limited: false,
-    retryAfterSeconds: 60,
-  });
-  assert.deepEqual(failureVerdict(4, start, new Date(44_500), 3, 60), {
-    limited: true,
-    retryAfterSeconds: 16,
-  });
-  assert.deepEqual(failureVerdict(4, start, new Date(60_000), 3, 60).retryAfterSeconds, 1);
-  assert.equal(failureVerdict(1000, start, new Date(0), 0, 60).limited, false);
-});
+Deno.test(
+  "`failureVerdict` limits past `limit` failures and counts down the window",
+  dbTestOptions,
+  () => {
+    const start = new Date(0);
+    assert.deepEqual(failureVerdict(3, start, new Date(0), 3, 60), {
+      limited: false,
+      retryAfterSeconds: 60,
+    });
+    assert.deepEqual(failureVerdict(4, start, new Date(44_500), 3, 60), {
+      limited: true,
+      retryAfterSeconds: 16,
+    });
+    assert.deepEqual(failureVerdict(4, start, new Date(60_000), 3, 60).retryAfterSeconds, 1);
+    assert.equal(failureVerdict(1000, start, new Date(0), 0, 60).limited, false);
+  },
+);
 
 Deno.test(
   "`authFailureLimit` refuses only failing credentials once a client is over the limit",

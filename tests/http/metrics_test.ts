@@ -18,58 +18,65 @@ function samples(text: string, prefix: string): string[] {
   return text.split("\n").filter((l) => l.startsWith(prefix));
 }
 
-Deno.test("`createMetrics` renders counters and cumulative histograms in the text format", () => {
-  const m = createMetrics();
-  m.request("GET", "/players/:player_id/sessions", 200, 0.00390625);
-  m.request("GET", "/players/:player_id/sessions", 200, 0.03125);
-  m.request("POST", "/events", 409, 20);
-  m.request("BREW", 'we"ird\\', 418, 0);
-  m.eventsStored(3);
-  m.batch("events", 1);
-  m.batch("events", 7);
-  const text = m.render();
-  assert.deepEqual(samples(text, "etl_http_requests_total"), [
-    'etl_http_requests_total{method="GET",route="/players/:player_id/sessions",status="200"} 2',
-    'etl_http_requests_total{method="POST",route="/events",status="409"} 1',
-    'etl_http_requests_total{method="OTHER",route="we\\"ird\\\\",status="418"} 1',
-  ]);
-  const getLatency = samples(text, "etl_http_request_duration_seconds").slice(0, 14);
-  assert.deepEqual(getLatency, [
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.005"} 1',
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.01"} 1',
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.025"} 1',
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.05"} 2',
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.1"} 2',
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.25"} 2',
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.5"} 2',
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="1"} 2',
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="2.5"} 2',
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="5"} 2',
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="10"} 2',
-    'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="+Inf"} 2',
-    'etl_http_request_duration_seconds_sum{method="GET",route="/players/:player_id/sessions"} 0.03515625',
-    'etl_http_request_duration_seconds_count{method="GET",route="/players/:player_id/sessions"} 2',
-  ]);
-  assert.ok(
-    text.includes(
-      'etl_http_request_duration_seconds_bucket{method="POST",route="/events",le="10"} 0\n' +
-        'etl_http_request_duration_seconds_bucket{method="POST",route="/events",le="+Inf"} 1\n',
-    ),
-  );
-  assert.deepEqual(samples(text, "etl_events_stored_total"), ["etl_events_stored_total 3"]);
-  assert.deepEqual(samples(text, "etl_group_commit_batch_size").filter((l) => !l.includes("le=")), [
-    'etl_group_commit_batch_size_sum{queue="events"} 8',
-    'etl_group_commit_batch_size_count{queue="events"} 2',
-  ]);
-  assert.ok(text.includes('etl_group_commit_batch_size_bucket{queue="events",le="4"} 1\n'));
-  assert.ok(text.includes('etl_group_commit_batch_size_bucket{queue="events",le="8"} 2\n'));
-  assert.match(
-    text,
-    /# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes [1-9]\d+\n/,
-  );
-  assert.match(text, /\ndeno_heap_used_bytes [1-9]\d+\n/);
-  assert.ok(!text.includes("etl_db_pool"), "no pool lines without a database");
-});
+Deno.test(
+  "`createMetrics` renders counters and cumulative histograms in the text format",
+  dbTestOptions,
+  () => {
+    const m = createMetrics();
+    m.request("GET", "/players/:player_id/sessions", 200, 0.00390625);
+    m.request("GET", "/players/:player_id/sessions", 200, 0.03125);
+    m.request("POST", "/events", 409, 20);
+    m.request("BREW", 'we"ird\\', 418, 0);
+    m.eventsStored(3);
+    m.batch("events", 1);
+    m.batch("events", 7);
+    const text = m.render();
+    assert.deepEqual(samples(text, "etl_http_requests_total"), [
+      'etl_http_requests_total{method="GET",route="/players/:player_id/sessions",status="200"} 2',
+      'etl_http_requests_total{method="POST",route="/events",status="409"} 1',
+      'etl_http_requests_total{method="OTHER",route="we\\"ird\\\\",status="418"} 1',
+    ]);
+    const getLatency = samples(text, "etl_http_request_duration_seconds").slice(0, 14);
+    assert.deepEqual(getLatency, [
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.005"} 1',
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.01"} 1',
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.025"} 1',
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.05"} 2',
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.1"} 2',
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.25"} 2',
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="0.5"} 2',
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="1"} 2',
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="2.5"} 2',
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="5"} 2',
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="10"} 2',
+      'etl_http_request_duration_seconds_bucket{method="GET",route="/players/:player_id/sessions",le="+Inf"} 2',
+      'etl_http_request_duration_seconds_sum{method="GET",route="/players/:player_id/sessions"} 0.03515625',
+      'etl_http_request_duration_seconds_count{method="GET",route="/players/:player_id/sessions"} 2',
+    ]);
+    assert.ok(
+      text.includes(
+        'etl_http_request_duration_seconds_bucket{method="POST",route="/events",le="10"} 0\n' +
+          'etl_http_request_duration_seconds_bucket{method="POST",route="/events",le="+Inf"} 1\n',
+      ),
+    );
+    assert.deepEqual(samples(text, "etl_events_stored_total"), ["etl_events_stored_total 3"]);
+    assert.deepEqual(
+      samples(text, "etl_group_commit_batch_size").filter((l) => !l.includes("le=")),
+      [
+        'etl_group_commit_batch_size_sum{queue="events"} 8',
+        'etl_group_commit_batch_size_count{queue="events"} 2',
+      ],
+    );
+    assert.ok(text.includes('etl_group_commit_batch_size_bucket{queue="events",le="4"} 1\n'));
+    assert.ok(text.includes('etl_group_commit_batch_size_bucket{queue="events",le="8"} 2\n'));
+    assert.match(
+      text,
+      /# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes [1-9]\d+\n/,
+    );
+    assert.match(text, /\ndeno_heap_used_bytes [1-9]\d+\n/);
+    assert.ok(!text.includes("etl_db_pool"), "no pool lines without a database");
+  },
+);
 
 Deno.test(
   "GET /metrics counts requests by route template, events stored, batches and the pool",

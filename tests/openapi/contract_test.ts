@@ -145,7 +145,7 @@ Deno.test("openapi/openapi.json is what the app serves (run deno task openapi)",
   );
 });
 
-Deno.test("the document declares the four security schemes and the five tags", () => {
+Deno.test("the document declares the four security schemes and the five tags", opts, () => {
   const schemes = (doc.components as Schema).securitySchemes as Record<string, Schema>;
   assert.deepEqual(schemes.ingestToken.type, "http");
   assert.deepEqual(schemes.ingestToken.scheme, "bearer");
@@ -157,7 +157,7 @@ Deno.test("the document declares the four security schemes and the five tags", (
   assert.equal(doc.openapi, "3.1.0");
 });
 
-Deno.test("every operation is documented completely", async (t) => {
+Deno.test("every operation is documented completely", opts, async (t) => {
   assert.deepEqual(ops.map((o) => o.key).sort(), Object.keys(CONTRACT).sort());
   const ids = ops.map((o) => o.op.operationId);
   assert.equal(new Set(ids).size, ids.length, "operationIds are unique");
@@ -201,7 +201,7 @@ Deno.test("every operation is documented completely", async (t) => {
   }
 });
 
-Deno.test("every example in the document matches its schema", () => {
+Deno.test("every example in the document matches its schema", opts, () => {
   const problems: string[] = [];
   const visit = (where: string, value: unknown, schema: Schema) => {
     if (value !== undefined) {
@@ -439,11 +439,15 @@ Deno.test(
   },
 );
 
-Deno.test("the batch example is the legacy system's sample session (fixtures/sample_events.jsonl)", async () => {
-  assert.deepEqual(sampleSession, await sampleEvents());
-});
+Deno.test(
+  "the batch example is the legacy system's sample session (fixtures/sample_events.jsonl)",
+  opts,
+  async () => {
+    assert.deepEqual(sampleSession, await sampleEvents());
+  },
+);
 
-Deno.test("docs/api.md lists every operation", async () => {
+Deno.test("docs/api.md lists every operation", opts, async () => {
   const overview = await Deno.readTextFile(new URL("../../docs/api.md", import.meta.url));
   for (const { path, method } of ops) {
     const row = overview.split("\n").find((line) => line.includes(`| \`${path}\``));
@@ -451,7 +455,7 @@ Deno.test("docs/api.md lists every operation", async () => {
   }
 });
 
-Deno.test("the document resolves every $ref", () => {
+Deno.test("the document resolves every $ref", opts, () => {
   const refs = text.match(/"\$ref": "[^"]+"/g) ?? [];
   for (const ref of refs) resolveRef(doc, ref.slice(9, -1));
   assert.ok(refs.length > 10);

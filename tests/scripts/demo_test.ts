@@ -12,7 +12,7 @@ const NOW = new Date("2025-06-18T12:00:00Z");
 const DAY = 86_400_000;
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-Deno.test("the demo data is deterministic per seed, dated in the last ~90 days", () => {
+Deno.test("the demo data is deterministic per seed, dated in the last ~90 days", opts, () => {
   const a = generateDemo(7, NOW);
   assert.deepEqual(generateDemo(7, NOW), a);
   assert.notDeepEqual(generateDemo(8, NOW).sessions, a.sessions);
@@ -36,7 +36,7 @@ Deno.test("the demo data is deterministic per seed, dated in the last ~90 days",
   }
 });
 
-Deno.test("progress: a redrawn bar on a terminal, a few plain lines otherwise", () => {
+Deno.test("progress: a redrawn bar on a terminal, a few plain lines otherwise", opts, () => {
   const plain: string[] = [];
   const report = progressReporter(false, (t) => plain.push(t));
   for (let i = 0; i <= 100; i++) report("sessions", i, 100);
@@ -190,23 +190,27 @@ const runSeed = (dataDir: string, args: string[] = []) =>
     stderr: "piped",
   }).output();
 
-Deno.test("the CLI refuses a data directory the service holds, and seeds a free one", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "etl-seed-" });
-  const held = await startEmbedded(dataDir);
-  try {
-    const out = await runSeed(dataDir);
-    assert.equal(out.code, 1);
-    assert.match(text(out.stderr), /in use by another process.*cannot run while the service/);
-  } finally {
-    await held.close();
-  }
-  const out = await runSeed(dataDir, ["--seed", "2", "--reset"]);
-  assert.equal(out.code, 0, text(out.stderr));
-  const stdout = text(out.stdout);
-  assert.match(stdout, /^demo: events 0\/\d+$/m);
-  assert.match(stdout, /^demo: sessions \d+\/\d+$/m);
-  assert.doesNotMatch(stdout, /\r/);
-  assert.match(stdout, /http:\/\/127\.0\.0\.1:8123\/company\?t=[0-9a-f]{24}/);
-  assert.match(stdout, /http:\/\/127\.0\.0\.1:8123\/players\/acme-/);
-  await Deno.remove(dataDir, { recursive: true });
-});
+Deno.test(
+  "the CLI refuses a data directory the service holds, and seeds a free one",
+  opts,
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "etl-seed-" });
+    const held = await startEmbedded(dataDir);
+    try {
+      const out = await runSeed(dataDir);
+      assert.equal(out.code, 1);
+      assert.match(text(out.stderr), /in use by another process.*cannot run while the service/);
+    } finally {
+      await held.close();
+    }
+    const out = await runSeed(dataDir, ["--seed", "2", "--reset"]);
+    assert.equal(out.code, 0, text(out.stderr));
+    const stdout = text(out.stdout);
+    assert.match(stdout, /^demo: events 0\/\d+$/m);
+    assert.match(stdout, /^demo: sessions \d+\/\d+$/m);
+    assert.doesNotMatch(stdout, /\r/);
+    assert.match(stdout, /http:\/\/127\.0\.0\.1:8123\/company\?t=[0-9a-f]{24}/);
+    assert.match(stdout, /http:\/\/127\.0\.0\.1:8123\/players\/acme-/);
+    await Deno.remove(dataDir, { recursive: true });
+  },
+);

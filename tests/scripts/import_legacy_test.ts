@@ -294,27 +294,35 @@ const cli = (args: string[], env: Record<string, string>) =>
   }).output();
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-Deno.test("the CLI refuses a bad file with exit code 1 before touching any database", async () => {
-  const garbage = `${dir}/cli-garbage.db`;
-  await Deno.writeTextFile(garbage, "not sqlite at all ".repeat(200));
-  const env = { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" };
-  const out = await cli([garbage], env);
-  assert.equal(out.code, 1, text(out.stderr));
-  assert.match(
-    text(out.stderr),
-    /import-legacy: .*not a readable SQLite file.*\nNothing was changed\./,
-  );
-  assert.equal((await cli([], env)).code, 2);
-});
+Deno.test(
+  "the CLI refuses a bad file with exit code 1 before touching any database",
+  opts,
+  async () => {
+    const garbage = `${dir}/cli-garbage.db`;
+    await Deno.writeTextFile(garbage, "not sqlite at all ".repeat(200));
+    const env = { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" };
+    const out = await cli([garbage], env);
+    assert.equal(out.code, 1, text(out.stderr));
+    assert.match(
+      text(out.stderr),
+      /import-legacy: .*not a readable SQLite file.*\nNothing was changed\./,
+    );
+    assert.equal((await cli([], env)).code, 2);
+  },
+);
 
-Deno.test("the CLI migrates, imports and prints the counts; a second run adds nothing", async () => {
-  const env = { DATA_DIR: `${dir}/cli-data` };
-  const first = await cli([legacyPath], env);
-  assert.equal(first.code, 0, text(first.stderr));
-  assert.match(text(first.stdout), /raw_events\s+23\s+22\s+1\n/);
-  const second = await cli([legacyPath], env);
-  assert.equal(second.code, 0, text(second.stderr));
-  assert.match(text(second.stdout), /raw_events\s+23\s+0\s+23\n/);
-  assert.match(text(second.stdout), /session_summary\s+5\s+0\s+5\n/);
-  assert.match(text(second.stdout), /0 player model\(s\) retrained/);
-});
+Deno.test(
+  "the CLI migrates, imports and prints the counts; a second run adds nothing",
+  opts,
+  async () => {
+    const env = { DATA_DIR: `${dir}/cli-data` };
+    const first = await cli([legacyPath], env);
+    assert.equal(first.code, 0, text(first.stderr));
+    assert.match(text(first.stdout), /raw_events\s+23\s+22\s+1\n/);
+    const second = await cli([legacyPath], env);
+    assert.equal(second.code, 0, text(second.stderr));
+    assert.match(text(second.stdout), /raw_events\s+23\s+0\s+23\n/);
+    assert.match(text(second.stdout), /session_summary\s+5\s+0\s+5\n/);
+    assert.match(text(second.stdout), /0 player model\(s\) retrained/);
+  },
+);

@@ -1,21 +1,23 @@
 import assert from "node:assert/strict";
 import { testArgs } from "../../scripts/test.ts";
 
-const PERMISSIONS = [
+const FIXED = [
   "--allow-net",
   "--allow-env",
   "--allow-read",
   "--allow-write",
   "--allow-sys",
   "--allow-run",
+  "--sanitize-ops",
+  "--sanitize-resources",
 ];
 const existing = (...paths: string[]) => (path: string) => paths.includes(path);
 
 Deno.test("testArgs runs all of tests/ when no path is given", () => {
-  assert.deepEqual(testArgs([], existing()), ["test", ...PERMISSIONS, "tests/"]);
+  assert.deepEqual(testArgs([], existing()), ["test", ...FIXED, "tests/"]);
   assert.deepEqual(
     testArgs(["--filter", "rollup"], existing()),
-    ["test", ...PERMISSIONS, "--filter", "rollup", "tests/"],
+    ["test", ...FIXED, "--filter", "rollup", "tests/"],
   );
 });
 
@@ -23,10 +25,10 @@ Deno.test("testArgs runs only the given paths, flags passed through", () => {
   const paths = existing("tests/core/rollup_test.ts", "tests/db/");
   assert.deepEqual(
     testArgs(["tests/core/rollup_test.ts"], paths),
-    ["test", ...PERMISSIONS, "tests/core/rollup_test.ts"],
+    ["test", ...FIXED, "tests/core/rollup_test.ts"],
   );
   assert.deepEqual(
     testArgs(["--filter", "x", "tests/db/", "tests/core/rollup_test.ts"], paths),
-    ["test", ...PERMISSIONS, "--filter", "x", "tests/db/", "tests/core/rollup_test.ts"],
+    ["test", ...FIXED, "--filter", "x", "tests/db/", "tests/core/rollup_test.ts"],
   );
 });

@@ -92,13 +92,17 @@ async function play(player: string, session: string, pattern: Pattern, start: st
   return await sdk.finalizeSession(session);
 }
 
-Deno.test("sdk/schema.d.ts is generated from openapi/openapi.json (run deno task sdk)", async () => {
-  const committed = await Deno.readTextFile(SCHEMA_PATH);
-  assert.ok(
-    committed === await generateSchemaTypes(),
-    "sdk/schema.d.ts is stale: run deno task sdk",
-  );
-});
+Deno.test(
+  "sdk/schema.d.ts is generated from openapi/openapi.json (run deno task sdk)",
+  opts,
+  async () => {
+    const committed = await Deno.readTextFile(SCHEMA_PATH);
+    assert.ok(
+      committed === await generateSchemaTypes(),
+      "sdk/schema.d.ts is stale: run deno task sdk",
+    );
+  },
+);
 
 Deno.test("health probes", opts, async () => {
   assert.deepEqual(await sdk.health(), { status: "ok" });

@@ -772,53 +772,60 @@ Deno.test("production refuses every unsafe configuration, naming the variable", 
   assert.equal(config.publicDocs, false);
 });
 
-Deno.test("token comparison answers correctly for every candidate, whatever its length", () => {
-  const token = "abcdef0123456789abcdef01";
-  const lengths = [0, 1, 8, 23, 24, 25, 64, 1000];
-  for (const len of lengths) {
-    const candidate = token.repeat(50).slice(0, len);
-    assert.equal(constantTimeEqual(token, candidate), candidate === token, `length ${len}`);
-    assert.equal(
-      constantTimeEqual(candidate, token),
-      candidate === token,
-      `length ${len} reversed`,
-    );
-  }
-  assert.equal(constantTimeEqual("", ""), true);
-  assert.equal(constantTimeEqual("a", "a\u0000"), false);
-  assert.equal(constantTimeEqual("\ud800", "\udc00"), false, "lone surrogates stay distinct");
-  assert.equal(constantTimeEqual("é", "e\u0301"), false, "no normalization");
-  // Differs only in the last character, or only in the first.
-  assert.equal(constantTimeEqual(token, token.slice(0, -1) + "2"), false);
-  assert.equal(constantTimeEqual(token, "b" + token.slice(1)), false);
+Deno.test(
+  "token comparison answers correctly for every candidate, whatever its length",
+  opts,
+  () => {
+    const token = "abcdef0123456789abcdef01";
+    const lengths = [0, 1, 8, 23, 24, 25, 64, 1000];
+    for (const len of lengths) {
+      const candidate = token.repeat(50).slice(0, len);
+      assert.equal(constantTimeEqual(token, candidate), candidate === token, `length ${len}`);
+      assert.equal(
+        constantTimeEqual(candidate, token),
+        candidate === token,
+        `length ${len} reversed`,
+      );
+    }
+    assert.equal(constantTimeEqual("", ""), true);
+    assert.equal(constantTimeEqual("a", "a\u0000"), false);
+    assert.equal(constantTimeEqual("\ud800", "\udc00"), false, "lone surrogates stay distinct");
+    assert.equal(constantTimeEqual("é", "e\u0301"), false, "no normalization");
+    // Differs only in the last character, or only in the first.
+    assert.equal(constantTimeEqual(token, token.slice(0, -1) + "2"), false);
+    assert.equal(constantTimeEqual(token, "b" + token.slice(1)), false);
 
-  // tokenMatches compares every candidate: the match is found at any position, among candidates
-  // of any length, and duplicates or empty candidates change nothing.
-  const decoys = lengths.map((len) => "z".repeat(len));
-  for (let pos = 0; pos <= decoys.length; pos++) {
-    const candidates = [...decoys.slice(0, pos), token, ...decoys.slice(pos)];
-    assert.equal(tokenMatches(token, candidates), true, `match at ${pos}`);
-    assert.equal(tokenMatches(token.slice(0, -1), candidates), false, `prefix, match at ${pos}`);
-    assert.equal(tokenMatches(`${token}x`, candidates), false, `suffix, match at ${pos}`);
-  }
-  assert.equal(tokenMatches(token, []), false);
-  assert.equal(tokenMatches("", [""]), true);
-  assert.equal(tokenMatches(token, [token, token]), true);
+    // tokenMatches compares every candidate: the match is found at any position, among candidates
+    // of any length, and duplicates or empty candidates change nothing.
+    const decoys = lengths.map((len) => "z".repeat(len));
+    for (let pos = 0; pos <= decoys.length; pos++) {
+      const candidates = [...decoys.slice(0, pos), token, ...decoys.slice(pos)];
+      assert.equal(tokenMatches(token, candidates), true, `match at ${pos}`);
+      assert.equal(tokenMatches(token.slice(0, -1), candidates), false, `prefix, match at ${pos}`);
+      assert.equal(tokenMatches(`${token}x`, candidates), false, `suffix, match at ${pos}`);
+    }
+    assert.equal(tokenMatches(token, []), false);
+    assert.equal(tokenMatches("", [""]), true);
+    assert.equal(tokenMatches(token, [token, token]), true);
 
-  // dashboardGrantOf walks every grant and keeps the first one that matches.
-  const config = loadConfig({
-    DASHBOARD_TOKEN_MAP: "short:u1,a-much-longer-token:u2,short:u3,x:*",
-  });
-  assert.equal(dashboardGrantOf(config, "short"), "u1");
-  assert.equal(dashboardGrantOf(config, "a-much-longer-token"), "u2");
-  assert.equal(dashboardGrantOf(config, "x"), "*");
-  for (const bad of ["", "shor", "shortx", "a-much-longer-toke", "X", "*", "u1"]) {
-    assert.equal(dashboardGrantOf(config, bad), null, bad);
-  }
-  // The admin key check: 403 for a wrong key of any length, nothing for the right one.
-  for (const len of lengths.filter((l) => l > 0)) {
-    const key = "k".repeat(len);
-    assert.throws(() => requireAdminKey(ADMIN_KEY, key), (e: unknown) => e instanceof DomainError);
-  }
-  assert.doesNotThrow(() => requireAdminKey(ADMIN_KEY, ADMIN_KEY));
-});
+    // dashboardGrantOf walks every grant and keeps the first one that matches.
+    const config = loadConfig({
+      DASHBOARD_TOKEN_MAP: "short:u1,a-much-longer-token:u2,short:u3,x:*",
+    });
+    assert.equal(dashboardGrantOf(config, "short"), "u1");
+    assert.equal(dashboardGrantOf(config, "a-much-longer-token"), "u2");
+    assert.equal(dashboardGrantOf(config, "x"), "*");
+    for (const bad of ["", "shor", "shortx", "a-much-longer-toke", "X", "*", "u1"]) {
+      assert.equal(dashboardGrantOf(config, bad), null, bad);
+    }
+    // The admin key check: 403 for a wrong key of any length, nothing for the right one.
+    for (const len of lengths.filter((l) => l > 0)) {
+      const key = "k".repeat(len);
+      assert.throws(
+        () => requireAdminKey(ADMIN_KEY, key),
+        (e: unknown) => e instanceof DomainError,
+      );
+    }
+    assert.doesNotThrow(() => requireAdminKey(ADMIN_KEY, ADMIN_KEY));
+  },
+);
