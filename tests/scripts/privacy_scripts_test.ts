@@ -9,12 +9,10 @@ import { createServerDatabase, serverUrl } from "../helpers/db.ts";
 import { playSession } from "../helpers/play.ts";
 
 const opts = dbTestOptions;
-const base = serverUrl();
-const server = base ? await createServerDatabase(base) : null;
-const dataDir = await Deno.makeTempDir({ prefix: "etl-privacy-scripts-" });
-const target: Record<string, string> = server
-  ? { DATABASE_URL: server.url }
-  : { DATA_DIR: dataDir };
+/** The scripts' database, made before this file's first test and removed after its last. */
+let server: { url: string; drop(): Promise<void> } | null = null;
+let dataDir = "";
+let target: Record<string, string> = {};
 
 /** Runs `fn` on the scripts' database (the embedded one is closed again for the scripts). */
 async function withDatabase<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
@@ -42,24 +40,35 @@ async function run(script: string, args: string[], env: Record<string, string> =
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
 
-await withDatabase(async (sql) => {
-  await migrate(sql);
-  const t = testApp(sql);
-  await playSession(t, {
-    player: "cli-1",
-    session: "cli-a",
-    pattern: [1, 2, 0],
-    start: "2024-01-10T09:00:00Z",
-  });
-  await playSession(t, {
-    player: "cli-2",
-    session: "cli-b",
-    pattern: [1, 1, 1],
-    start: "2024-01-11T09:00:00Z",
+Deno.test.beforeEach(async () => {
+  if (dataDir) return;
+  const base = serverUrl();
+  server = base ? await createServerDatabase(base) : null;
+  dataDir = await Deno.makeTempDir({ prefix: "etl-privacy-scripts-" });
+  target = server ? { DATABASE_URL: server.url } : { DATA_DIR: dataDir };
+  await withDatabase(async (sql) => {
+    await migrate(sql);
+    const t = testApp(sql);
+    await playSession(t, {
+      player: "cli-1",
+      session: "cli-a",
+      pattern: [1, 2, 0],
+      start: "2024-01-10T09:00:00Z",
+    });
+    await playSession(t, {
+      player: "cli-2",
+      session: "cli-b",
+      pattern: [1, 1, 1],
+      start: "2024-01-11T09:00:00Z",
+    });
   });
 });
+Deno.test.afterAll(async () => {
+  await server?.drop();
+  if (dataDir) await Deno.remove(dataDir, { recursive: true });
+});
 
-Deno.test("eraseArgs takes one valid id and --yes", () => {
+Deno.test("eraseArgs takes one valid id and --yes", opts, () => {
   assert.deepEqual(eraseArgs(["p1"]), { playerId: "p1", yes: false });
   assert.deepEqual(eraseArgs(["--yes", "ü😀"]), { playerId: "ü😀", yes: true });
   assert.equal(eraseArgs([]), "usage: deno task erase <player_id> [--yes]");
@@ -67,7 +76,7 @@ Deno.test("eraseArgs takes one valid id and --yes", () => {
   assert.match(eraseArgs(["x".repeat(129)]) as string, /^Not a valid player id: /);
 });
 
-Deno.test("retentionDaysOf: --days wins, else the configuration, else a message", () => {
+Deno.test("retentionDaysOf: --days wins, else the configuration, else a message", opts, () => {
   assert.equal(retentionDaysOf(["--days", "7"], 30), 7);
   assert.equal(retentionDaysOf([], 30), 30);
   assert.match(retentionDaysOf([], null) as string, /^RAW_EVENT_RETENTION_DAYS is not set/);
@@ -105,9 +114,4 @@ Deno.test("deno task retention deletes once and reports; refuses a bad setting",
   assert.match(done.stdout, /Deleted 3 raw events with ts_utc before \S+ \(0 older ones kept/);
   const again = await run("retention", ["--days", "30"]);
   assert.match(again.stdout, /Deleted 0 raw events/);
-});
-
-Deno.test("teardown", opts, async () => {
-  await server?.drop();
-  await Deno.remove(dataDir, { recursive: true });
 });

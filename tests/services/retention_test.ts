@@ -4,10 +4,10 @@ import { retentionCutoff } from "../../core/retention.ts";
 import { RETENTION_LOCK_KEY } from "../../db/retention.ts";
 import { purgeRawEvents, type RetentionProgress } from "../../services/retention.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { testDatabase } from "../helpers/db.ts";
 import { playSession, sessionEvents } from "../helpers/play.ts";
 
-const db = await openTestDatabase();
+const db = testDatabase();
 const t = testApp(db.sql);
 const opts = dbTestOptions;
 const NOW = new Date("2024-03-01T00:00:00Z");
@@ -16,32 +16,37 @@ const COMPANY = "c_retention001";
 
 // ret-old: finalized, 6 events, all old. ret-span: finalized, one event before the cutoff, one
 // exactly at it, one after. ret-open: never finalized, 3 old events. ret-new: finalized, recent.
-const old = await playSession(t, {
-  player: "r1",
-  session: "ret-old",
-  pattern: [1, 2, 0],
-  start: "2024-01-10T09:00:00Z",
-  company_id: COMPANY,
-});
-const span = await playSession(t, {
-  player: "r2",
-  session: "ret-span",
-  pattern: [1, 1, 1],
-  start: "2024-01-30T23:59:50Z",
-  company_id: COMPANY,
-});
 const open = sessionEvents({
   player: "r1",
   session: "ret-open",
   pattern: [1, 1, 1],
   start: "2024-01-05T09:00:00Z",
 });
-assert.equal((await t.request("/events/batch", postJson({ events: open }))).status, 200);
-await playSession(t, {
-  player: "r1",
-  session: "ret-new",
-  pattern: [1, 1, 2],
-  start: "2024-02-20T09:00:00Z",
+let old: Record<string, unknown>;
+let span: Record<string, unknown>;
+db.prepare(async () => {
+  old = await playSession(t, {
+    player: "r1",
+    session: "ret-old",
+    pattern: [1, 2, 0],
+    start: "2024-01-10T09:00:00Z",
+    company_id: COMPANY,
+  });
+  span = await playSession(t, {
+    player: "r2",
+    session: "ret-span",
+    pattern: [1, 1, 1],
+    start: "2024-01-30T23:59:50Z",
+    company_id: COMPANY,
+  });
+
+  assert.equal((await t.request("/events/batch", postJson({ events: open }))).status, 200);
+  await playSession(t, {
+    player: "r1",
+    session: "ret-new",
+    pattern: [1, 1, 2],
+    start: "2024-02-20T09:00:00Z",
+  });
 });
 
 async function remaining(): Promise<string[]> {
@@ -62,7 +67,7 @@ async function derived() {
   return { summaries, models, buckets, presence, engagement };
 }
 
-Deno.test("retentionCutoff is now minus the days", () => {
+Deno.test("retentionCutoff is now minus the days", opts, () => {
   assert.deepEqual(retentionCutoff(NOW, DAYS), new Date("2024-01-31T00:00:00Z"));
   assert.deepEqual(retentionCutoff(NOW, 1), new Date("2024-02-29T00:00:00Z"));
 });
@@ -142,5 +147,3 @@ Deno.test("only one purge runs at a time (advisory lock)", opts, async () => {
   assert.deepEqual([ran.ran, ran.deleted], [true, 3]);
   assert.ok(!(await remaining()).includes("ret-locked/1/1"));
 });
-
-Deno.test("teardown", opts, () => db.close());
