@@ -6,7 +6,7 @@
  * PostgreSQL server (CHAOS_PG_URL, default the local one).
  */
 import assert from "node:assert/strict";
-import { connect } from "../db/client.ts";
+import { connect, type Sql } from "../db/client.ts";
 import { createServerDatabase } from "../tests/helpers/db.ts";
 import { freePort, type Service, startService } from "../tests/helpers/process.ts";
 import { PG_URL } from "./_load.ts";
@@ -51,26 +51,40 @@ if (!nginxBinary) {
     Deno.test({ name: `proxy tests SKIPPED: ${message}`, ignore: true, fn() {} });
   }
 } else {
-  const database = await createServerDatabase(PG_URL);
-  const sql = connect(database.url, 2);
-  const env = {
-    APP_ENV: "production",
-    DATABASE_URL: database.url,
-    HOST: "127.0.0.1",
-    WORKERS: "1",
-    COMPANY_SALT: "proxy-company-salt",
-    DASHBOARD_TOKEN_SALT: "proxy-dashboard-token-salt",
-    INGEST_SERVICE_TOKEN: INGEST,
-    TRUSTED_PROXIES: "127.0.0.1",
-    AUTH_FAIL_LIMIT: String(LIMIT),
-    AUTH_FAIL_WINDOW_SECONDS: "60",
-  };
+  // Started before the first test that runs (not on import), stopped after the last.
+  let database: { url: string; drop(): Promise<void> } | null = null;
+  let sql: Sql;
   const instances: Service[] = [];
   let nginx: Nginx | null = null;
-  instances.push(await startService(env));
-  instances.push(await startService(env));
-  nginx = await startNginx(nginxBinary, freePort(), [instances[0].port, instances[1].port]);
-  const proxyUrl = `http://127.0.0.1:${nginx.port}`;
+  let proxyUrl = "";
+  Deno.test.beforeEach(async () => {
+    if (database) return;
+    database = await createServerDatabase(PG_URL);
+    sql = connect(database.url, 2);
+    const env = {
+      APP_ENV: "production",
+      DATABASE_URL: database.url,
+      HOST: "127.0.0.1",
+      WORKERS: "1",
+      COMPANY_SALT: "proxy-company-salt",
+      DASHBOARD_TOKEN_SALT: "proxy-dashboard-token-salt",
+      INGEST_SERVICE_TOKEN: INGEST,
+      TRUSTED_PROXIES: "127.0.0.1",
+      AUTH_FAIL_LIMIT: String(LIMIT),
+      AUTH_FAIL_WINDOW_SECONDS: "60",
+    };
+    instances.push(await startService(env));
+    instances.push(await startService(env));
+    nginx = await startNginx(nginxBinary, freePort(), [instances[0].port, instances[1].port]);
+    proxyUrl = `http://127.0.0.1:${nginx.port}`;
+  });
+  Deno.test.afterAll(async () => {
+    if (!database) return;
+    await nginx?.stop();
+    for (const s of instances) await s.stop();
+    await sql.end({ timeout: 5 });
+    await database.drop();
+  });
 
   Deno.test(
     "32 concurrent clients resending overlapping attempts through nginx store each once",
@@ -238,11 +252,4 @@ if (!nginxBinary) {
       assert.match(output, /"path":"\/events","client":"127\.0\.0\.1"/);
     },
   );
-
-  Deno.test("teardown", opts, async () => {
-    await nginx?.stop();
-    for (const s of instances) await s.stop();
-    await sql.end({ timeout: 5 });
-    await database.drop();
-  });
 }
