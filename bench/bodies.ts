@@ -10,7 +10,7 @@ export type PostMode = "event" | "event-new" | "batch" | "summary";
 
 const REMEDIATION = ["none", "volts", "space"] as const;
 
-/** An AttemptSubmitted body (as the legacy system's fixtures/sample_events.jsonl, no company). */
+/** An AttemptSubmitted body (as tests/fixtures/sample_events.jsonl, no company). */
 export type AttemptBody = AttemptEvent;
 
 /** Returns the AttemptSubmitted event `i` (0..8) of session number `s` of a run. */

@@ -1,6 +1,6 @@
 /**
  * Examples of the contract, taken from real payloads: the legacy system's sample session
- * (fixtures/sample_events.jsonl) and the answers the service gives to it. The contract test
+ * (tests/fixtures/sample_events.jsonl) and the answers the service gives to it. The contract test
  * (tests/openapi/contract_test.ts) sends every request example and compares every answer.
  */
 

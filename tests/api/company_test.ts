@@ -167,7 +167,7 @@ Deno.test(
       postJson(body, { "X-ADMIN-KEY": "s3cret-admin" }),
     );
     assert.equal(ok.status, 200);
-    // fixtures/company_vectors.json: "Acme Corp" with salts csalt/dsalt.
+    // tests/fixtures/company_vectors.json: "Acme Corp" with salts csalt/dsalt.
     assert.deepEqual(await ok.json(), {
       company_id: "c_a7e357256323",
       company_name: "Acme Corp",

@@ -27,7 +27,7 @@ const text = await Deno.readTextFile(OPENAPI_PATH);
 const doc = JSON.parse(text) as Schema;
 const db = testDatabase();
 
-/** Production settings; the salts are the legacy system's reference ones (fixtures/company_vectors.json). */
+/** Production settings; the salts are the legacy system's reference ones (tests/fixtures/company_vectors.json). */
 const INGEST = "contract-ingest-token";
 const DASHBOARD = "contract-dashboard-token";
 const ADMIN = "contract-admin-key";
@@ -440,7 +440,7 @@ Deno.test(
 );
 
 Deno.test(
-  "the batch example is the legacy system's sample session (fixtures/sample_events.jsonl)",
+  "the batch example is the legacy system's sample session (tests/fixtures/sample_events.jsonl)",
   opts,
   async () => {
     assert.deepEqual(sampleSession, await sampleEvents());
