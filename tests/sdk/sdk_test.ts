@@ -213,6 +213,73 @@ Deno.test("company: seed, not enough players, then aggregates", opts, async () =
   assert.equal(days.suppressed_buckets, 5, "one player per day: every day is suppressed");
 });
 
+Deno.test(
+  "water sessions: finalize with a stress score, the water model, the forecast",
+  opts,
+  async () => {
+    const seeded = await sdk.seedCompany({ company_name: "SDK Water" });
+    const water = async (player: string, session: string, start: string, stress?: number) => {
+      const events = sessionEvents({
+        player,
+        session,
+        pattern: [1, 1, 1],
+        start,
+        company_name: "SDK Water",
+      })
+        .map((e) => ({ ...e, task_version: "water_v1" }));
+      await sdk.postEvents(events as AttemptEvent[]);
+      return await sdk.finalizeSession(
+        session,
+        stress === undefined ? undefined : { task_version: "water_v1", stress_score: stress },
+      );
+    };
+    await rejects(
+      water("sdk-w0", "sdk-w0-a", "2024-05-01T09:00:00Z"),
+      400,
+      "water_v1 sessions require stress_score in request body",
+    );
+    const summary = await sdk.finalizeSession("sdk-w0-a", { stress_score: 33.5 });
+    assert.deepEqual([summary.task_version, summary.stress_score, summary.fta_level], [
+      "water_v1",
+      33.5,
+      null,
+    ]);
+    await rejects(sdk.modelState("sdk-w0"), 404, "No model state found for player");
+    assert.equal((await sdk.modelState("sdk-w0", "water")).model_name, "water");
+
+    for (let n = 1; n <= 5; n++) {
+      for (const [d, stress] of [10 * n, 10 * n + 10, 10 * n + 20].entries()) {
+        await water(`sdk-w${n}`, `sdk-w${n}-${d}`, `2024-05-0${d + 2}T09:00:00Z`, stress);
+      }
+    }
+    // sdk-w1: 10, 20, 30 → slope 1, intercept 10, next 40.
+    const state = await sdk.modelState("sdk-w1", "water");
+    assert.deepEqual(
+      [
+        state.coefficients,
+        state.intercept,
+        state.mae,
+        state.predicted_next,
+        state.predicted_next_fta,
+      ],
+      [[1], 10, 0, 40, null],
+    );
+    // Six players; each of the five with three sessions predicts 10n + 30: mean 60.
+    const forecast = await sdk.companyForecast(seeded.dashboard_token);
+    assert.deepEqual(forecast, {
+      earth: { predicted_next_brain_performance: null, n_models: 0 },
+      water: { predicted_next_stress_score: 60, n_models: 5 },
+    });
+    const company = await sdk.companySummary(seeded.dashboard_token);
+    assert.deepEqual(
+      [company.n_players, company.n_water_sessions, company.avg_brain_performance_score],
+      [6, 16, null],
+    );
+    // (33.5 + Σ_n (30n + 30)) / 16 = (33.5 + 600) / 16
+    assert.ok(Math.abs(company.avg_stress_score! - 633.5 / 16) < 1e-12);
+  },
+);
+
 Deno.test("engagement: ingest (then duplicate) and the dashboard", opts, async () => {
   const session = {
     session_id: `sdk-engagement-${crypto.randomUUID()}`,
