@@ -30,15 +30,19 @@ export type EventIngestStatus =
   | "other_player"
   | "retry";
 
-/** Returns `values` as the text of a PostgreSQL array literal (every element quoted or NULL). */
+/** Returns `values` as the text of a PostgreSQL array literal (strings quoted, NULL for null). */
 export function arrayLiteral(values: readonly (string | number | boolean | null)[]): string {
-  const parts = values.map((v) => {
-    if (v === null) return "NULL";
-    if (typeof v === "boolean") return v ? "t" : "f";
-    const text = String(v);
-    return `"${text.replace(/["\\]/g, "\\$&")}"`;
-  });
-  return `{${parts.join(",")}}`;
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ",";
+    const v = values[i];
+    if (v === null) out += "NULL";
+    else if (typeof v === "boolean") out += v ? "t" : "f";
+    else if (typeof v === "number") out += String(v);
+    else if (v.includes('"') || v.includes("\\")) out += `"${v.replace(/["\\]/g, "\\$&")}"`;
+    else out += `"${v}"`;
+  }
+  return out + "}";
 }
 
 /**
