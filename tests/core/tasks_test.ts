@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { DomainError } from "../../core/errors.ts";
+import { CoreInputError } from "../../core/input_error.ts";
+import { predictNext, trainLearner, trainSeries } from "../../core/learner.ts";
+import {
+  DEFAULT_TASK,
+  featuresOf,
+  type MetricValues,
+  MODEL_NAMES,
+  modelPoints,
+  predictTaskNext,
+  taskByModel,
+  taskFor,
+  TASKS,
+  trainTaskModel,
+} from "../../core/tasks.ts";
+
+const earth = (fta: number, burden: number): MetricValues => ({
+  fta_level: fta,
+  repetition_burden: burden,
+  stress_score: null,
+});
+const water = (stress: number): MetricValues => ({
+  fta_level: null,
+  repetition_burden: null,
+  stress_score: stress,
+});
+
+Deno.test("taskFor selects by task_version; undeclared versions get the earth task", () => {
+  assert.equal(taskFor("earth_v1").name, "earth");
+  assert.equal(taskFor("water_v1").name, "water");
+  for (const v of ["fire_v9", "", "WATER_V1", "water_v2"]) assert.equal(taskFor(v), DEFAULT_TASK);
+  assert.equal(DEFAULT_TASK.name, "earth");
+  assert.deepEqual(MODEL_NAMES, ["earth", "water"]);
+  assert.equal(taskByModel("water")?.name, "water");
+  assert.equal(taskByModel("fire"), null);
+  // Every task's name is its model's name, and no version belongs to two tasks.
+  for (const t of TASKS) assert.equal(t.name, t.model.name);
+  const versions = TASKS.flatMap((t) => t.versions);
+  assert.equal(new Set(versions).size, versions.length);
+});
+
+Deno.test("earth summarize: the earth metrics, stress ignored", () => {
+  const attempts = [
+    { sequence_index: 1, attempt_index: 1, is_correct: true },
+    { sequence_index: 2, attempt_index: 1, is_correct: false },
+    { sequence_index: 2, attempt_index: 2, is_correct: true },
+  ];
+  assert.deepEqual(taskFor("earth_v1").summarize({ attempts, stress_score: 80 }), {
+    fta_level: 1 / 3,
+    fta_strict: false,
+    repetition_burden: 2,
+    earth_score_bucket: 0,
+    stress_score: null,
+  });
+});
+
+Deno.test("water summarize: stress required (400 kind) and 0..100, earth fields null", () => {
+  const task = taskFor("water_v1");
+  assert.deepEqual(task.summarize({ attempts: [], stress_score: 0 }), {
+    fta_level: null,
+    fta_strict: null,
+    repetition_burden: null,
+    earth_score_bucket: null,
+    stress_score: 0,
+  });
+  assert.equal(task.summarize({ attempts: [], stress_score: 100 }).stress_score, 100);
+  for (const missing of [undefined, null]) {
+    assert.throws(
+      () => task.summarize({ attempts: [], stress_score: missing }),
+      (e: unknown) =>
+        e instanceof DomainError && e.kind === "bad_request" &&
+        e.message === "water_v1 sessions require stress_score in request body",
+    );
+  }
+  for (const bad of [-1e-9, 100.0001, Number.NaN, Infinity]) {
+    assert.throws(() => task.summarize({ attempts: [], stress_score: bad }), CoreInputError);
+  }
+});
+
+Deno.test("featuresOf and modelPoints keep only the sessions of the model's task", () => {
+  const e = taskByModel("earth")!.model;
+  const w = taskByModel("water")!.model;
+  assert.deepEqual(featuresOf(e, earth(0.5, 2)), [0.5, 2]);
+  assert.equal(featuresOf(e, water(40)), null);
+  assert.deepEqual(featuresOf(w, water(40)), [40]);
+  const mixed = [earth(0, 3), water(20), earth(1, 1), water(40)];
+  assert.deepEqual(modelPoints(e, mixed), [
+    { features: [0, 3], target: 0 },
+    { features: [1, 1], target: 1 },
+  ]);
+  assert.deepEqual(modelPoints(w, mixed), [
+    { features: [20], target: 20 },
+    { features: [40], target: 40 },
+  ]);
+});
+
+Deno.test("trainTaskModel: water 20, 40, 60 → [1], 20, MAE 0; next 80; clamped to [0, 100]", () => {
+  const w = taskByModel("water")!.model;
+  const model = trainTaskModel(w, [water(20), earth(1, 1), water(40), water(60)]);
+  assert.deepEqual(model, {
+    status: "trained",
+    n_samples: 3,
+    coefficients: [1],
+    intercept: 20,
+    mae: 0,
+  });
+  assert.equal(predictTaskNext(w, model, water(60)), 80);
+  assert.equal(predictTaskNext(w, model, water(95)), 100);
+  const falling = trainTaskModel(w, [water(90), water(50), water(10)]);
+  assert.deepEqual([falling.coefficients, falling.intercept], [[1], -40]);
+  assert.equal(predictTaskNext(w, falling, water(10)), 0);
+  assert.equal(predictTaskNext(w, model, null), null);
+  assert.equal(predictTaskNext(w, trainTaskModel(w, [water(5), water(6)]), water(6)), null);
+  // A constant series: coefficient 0, the mean as intercept.
+  const flat = trainTaskModel(w, [water(30), water(30), water(30)]);
+  assert.deepEqual([flat.coefficients, flat.intercept, flat.mae], [[0], 30, 0]);
+});
+
+Deno.test("trainTaskModel for earth equals trainLearner, bit for bit", () => {
+  const e = taskByModel("earth")!.model;
+  const sessions = [earth(0, 3), earth(1 / 3, 5 / 3), earth(1, 1), earth(2 / 3, 4 / 3)];
+  const points = sessions.map((s) => ({
+    fta_level: s.fta_level!,
+    repetition_burden: s.repetition_burden!,
+  }));
+  assert.deepEqual(trainTaskModel(e, [...sessions, water(50)]), trainLearner(points));
+});
+
+Deno.test("trainSeries with three features recovers an exactly linear target", () => {
+  // y_next = 1 + 2·a − b + 0.5·c for the previous session's (a, b, c).
+  const xs = [[0, 1, 2], [1, 0, 4], [2, 3, 0], [3, 1, 1], [1, 2, 3], [0, 0, 0]];
+  const sessions = xs.map((features, i) => ({
+    features,
+    target: i === 0 ? 0 : 1 + 2 * xs[i - 1][0] - xs[i - 1][1] + 0.5 * xs[i - 1][2],
+  }));
+  const model = trainSeries(sessions, 3);
+  assert.equal(model.status, "trained");
+  const [a, b, c] = model.coefficients!;
+  for (const [got, want] of [[a, 2], [b, -1], [c, 0.5], [model.intercept!, 1]]) {
+    assert.ok(Math.abs(got - want) < 1e-12, `${got} ≠ ${want}`);
+  }
+  assert.ok(model.mae! < 1e-12);
+  assert.ok(Math.abs(predictNext(model, [0, 0, 0], [-10, 10])! - 1) < 1e-12);
+  assert.throws(() => trainSeries(sessions, 2), CoreInputError);
+  assert.throws(() => trainSeries([{ features: [Number.NaN], target: 1 }], 1), CoreInputError);
+});
