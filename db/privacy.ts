@@ -131,17 +131,27 @@ export interface EngagementExportRow {
   created_at: Date;
 }
 
+/** The keyset position of the engagement pages: the stored started_at as text (microseconds
+ * kept: a JS Date would round them off and never move past a row stored with them) and id. */
+export interface EngagementPosition {
+  started_at_text: string;
+  id: number;
+}
+
 /** Returns up to `limit` engagement sessions of the user after `after`, by (started_at, id). */
 export async function engagementSessionsOf(
   sql: Sql,
   userId: string,
-  after: { started_at: Date; id: number } | null,
+  after: EngagementPosition | null,
   limit: number,
-): Promise<EngagementExportRow[]> {
-  const from = after ? sql`and (started_at, id) > (${after.started_at}, ${after.id})` : sql``;
-  return await sql<EngagementExportRow[]>`
+): Promise<(EngagementExportRow & EngagementPosition)[]> {
+  // `::text` first: postgres.js would send a timestamptz parameter through a JS Date (ms).
+  const from = after
+    ? sql`and (started_at, id) > (${after.started_at_text}::text::timestamptz, ${after.id})`
+    : sql``;
+  return await sql<(EngagementExportRow & EngagementPosition)[]>`
     select id::float8 as id, source, session_id, started_at, duration_seconds,
-      sentiment_hundredths, created_at
+      sentiment_hundredths, created_at, started_at::text as started_at_text
     from engagement_sessions
     where user_external_id = ${userId} ${from}
     order by started_at, id

@@ -3,7 +3,9 @@ import type { Sql } from "./client.ts";
 
 /** Where a purge has walked to in (ts_utc, id) order. */
 export interface PurgePosition {
-  ts_utc: Date;
+  /** The stored ts_utc as text: microseconds kept (a JS Date would round them off and the walk
+   * would never move past rows stored with them). */
+  ts_utc: string;
   /** The event id (bigint, as text). */
   id: string;
 }
@@ -32,11 +34,12 @@ export async function purgeChunk(
   after: PurgePosition | null,
   limit: number,
 ): Promise<PurgeChunk> {
+  // `::text` first: postgres.js would send a timestamptz parameter through a JS Date (ms).
   const from = after
-    ? sql`and (ts_utc, id) > (${after.ts_utc}::timestamptz, ${after.id}::bigint)`
+    ? sql`and (ts_utc, id) > (${after.ts_utc}::text::timestamptz, ${after.id}::bigint)`
     : sql``;
   const [row] = await sql<
-    { scanned: number; deleted: number; last_ts: Date | null; last_id: string | null }[]
+    { scanned: number; deleted: number; last_ts: string | null; last_id: string | null }[]
   >`
     with chunk as (
       select id, session_id, ts_utc from raw_events
@@ -54,7 +57,7 @@ export async function purgeChunk(
     last as (select ts_utc, id from chunk order by ts_utc desc, id desc limit 1)
     select (select count(*) from chunk)::int as scanned,
       (select count(*) from gone)::int as deleted,
-      (select ts_utc from last) as last_ts, (select id::text from last) as last_id`;
+      (select ts_utc::text from last) as last_ts, (select id::text from last) as last_id`;
   return {
     scanned: row.scanned,
     deleted: row.deleted,

@@ -5,6 +5,7 @@
 import type { Sql } from "../db/client.ts";
 import {
   type AttemptPosition,
+  type EngagementPosition,
   engagementSessionsOf,
   type ErasedCounts,
   eraseParticipant,
@@ -79,10 +80,10 @@ async function* eventPages(
 }
 
 async function* engagementPages(sql: Sql, userId: string, pages: ExportPages) {
-  for (let after: { started_at: Date; id: number } | null = null;;) {
+  for (let after: EngagementPosition | null = null;;) {
     const rows = await engagementSessionsOf(sql, userId, after, pages.engagement);
     if (rows.length === 0) return;
-    yield rows.map(({ id: _, ...s }) => ({
+    yield rows.map(({ id: _, started_at_text: _text, ...s }) => ({
       ...s,
       started_at: s.started_at.toISOString(),
       created_at: s.created_at.toISOString(),

@@ -159,6 +159,25 @@ Deno.test("export pages give the same document as one page, in many chunks", opt
   assert.equal(JSON.parse(whole).events.length, 10);
 });
 
+Deno.test("export pages move past rows stored with microseconds", opts, async () => {
+  await db.sql`insert into engagement_users (external_id) values ('exp-micro')`;
+  await db.sql`
+    insert into engagement_sessions (source, session_id, user_external_id, started_at,
+      duration_seconds)
+    select 'device', 'exp-micro-' || n, 'exp-micro', '2024-05-01T00:00:00.123456Z', 60
+    from generate_series(1, 3) n`;
+  const stream = await exportPlayer(db.sql, "exp-micro", NOW, {
+    sessions: 1,
+    events: 1,
+    engagement: 1,
+  });
+  const body = JSON.parse(await new Response(stream).text());
+  assert.deepEqual(
+    body.engagement_sessions.map((s: { session_id: string }) => s.session_id),
+    ["exp-micro-1", "exp-micro-2", "exp-micro-3"],
+  );
+});
+
 Deno.test("export of an unknown player: empty lists", opts, async () => {
   const res = await exportOf("nobody-here");
   assert.equal(res.status, 200);

@@ -147,3 +147,20 @@ Deno.test("only one purge runs at a time (advisory lock)", opts, async () => {
   assert.deepEqual([ran.ran, ran.deleted], [true, 3]);
   assert.ok(!(await remaining()).includes("ret-locked/1/1"));
 });
+
+Deno.test(
+  "the walk moves past rows stored with microseconds (one timestamp, many rows)",
+  opts,
+  async () => {
+    await db.sql`insert into play_sessions (session_id, player_id) values ('ret-micro', 'r4')`;
+    await db.sql`
+    insert into raw_events (session_id, sequence_index, attempt_index, player_id, task_version,
+      sequence_length, presented, input, is_correct, duration_ms, ts_utc, remediation_stage)
+    select 'ret-micro', q, 1, 'r4', 'earth_v1', 4, '[1]', '[1]', true, 1,
+      '2024-01-03T00:00:00.123456Z', 'none'
+    from generate_series(1, 5) q`;
+    const run = await purgeRawEvents(db.sql, DAYS, NOW, { exclusive: false, chunk: 2 });
+    // ret-open's 3 and ret-micro's 5, all kept (open sessions); the walk ends.
+    assert.deepEqual([run.scanned, run.deleted, run.chunks], [8, 0, 5]);
+  },
+);
