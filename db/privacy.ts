@@ -1,5 +1,5 @@
 /** SQL of data-subject rights: erase or read page by page everything held under one id. */
-import { type Sql, textArray, type Tx } from "./client.ts";
+import type { Sql, Tx } from "./client.ts";
 import type { EventRow } from "./events.ts";
 import type { ModelRow } from "./models.ts";
 import { summariesByIds, type SummaryRow } from "./summaries.ts";
@@ -93,10 +93,16 @@ export interface EventExportRow extends Omit<EventRow, "ts_utc"> {
 /** An attempt key: the keyset position of the event pages. */
 export type AttemptPosition = [session_id: string, sequence_index: number, attempt_index: number];
 
-/** Returns up to `limit` events of the given sessions after `after`, in attempt-key order. */
+/**
+ * Returns up to `limit` of the participant's events in sessions `first` to `last` (by session
+ * id) after `after`, in attempt-key order. The bounds let the attempt-key index return the rows
+ * in order and stop at the limit (an id list was planned as a bitmap scan and a sort of every
+ * event of the listed sessions, for every page).
+ */
 export async function sessionsEvents(
   sql: Sql,
-  sessionIds: readonly string[],
+  playerId: string,
+  sessions: { first: string; last: string },
   after: AttemptPosition | null,
   limit: number,
 ): Promise<EventExportRow[]> {
@@ -109,7 +115,8 @@ export async function sessionsEvents(
       duration_ms::float8 as duration_ms, ts_utc, remediation_stage, volts_count, company_id,
       received_at
     from raw_events
-    where session_id = any(${textArray(sql, sessionIds)}) ${from}
+    where session_id >= ${sessions.first} and session_id <= ${sessions.last} ${from}
+      and player_id = ${playerId}
     order by session_id, sequence_index, attempt_index
     limit ${limit}`;
 }

@@ -64,9 +64,9 @@ async function* eventPages(
   pages: ExportPages,
 ): AsyncGenerator<ExportedEvent[]> {
   for await (const sessions of sessionPages(sql, playerId, pages)) {
-    const ids = sessions.map((s) => s.session_id);
+    const range = { first: sessions[0].session_id, last: sessions[sessions.length - 1].session_id };
     for (let after: AttemptPosition | null = null;;) {
-      const rows = await sessionsEvents(sql, ids, after, pages.events);
+      const rows = await sessionsEvents(sql, playerId, range, after, pages.events);
       if (rows.length === 0) break;
       yield rows.map((e) => ({
         ...e,
