@@ -15,7 +15,7 @@ import { type Database, openDatabase } from "./db/client.ts";
 import { DataDirLockedError } from "./db/embedded.ts";
 import { analyzeStaleTables } from "./db/maintenance.ts";
 import { migrate } from "./db/migrate.ts";
-import { purgeRawEvents } from "./services/retention.ts";
+import { purgeRawEvents, SERVICE_PURGE_SHARE } from "./services/retention.ts";
 import { isWorker, supervise } from "./supervisor.ts";
 
 /** How long a stopping server keeps accepting before it drains (ms). */
@@ -76,6 +76,7 @@ function startRetention(db: Database, config: Config, log: Logger): () => void {
     try {
       const done = await purgeRawEvents(db.sql, days, new Date(), {
         exclusive: db.kind === "postgres",
+        share: SERVICE_PURGE_SHARE,
       });
       if (done.ran) {
         log("info", {

@@ -14,6 +14,8 @@ import {
 
 /** Events looked at per statement: bounds how long one statement holds the database. */
 export const PURGE_CHUNK = 2000;
+/** The service's share of time spent purging (the rest is left to ingest). */
+export const SERVICE_PURGE_SHARE = 0.5;
 
 /** The running totals of a purge. */
 export interface RetentionProgress {
@@ -34,6 +36,11 @@ export interface RetentionOptions {
   /** Take the advisory lock on a reserved connection (a server; the embedded one has one owner). */
   exclusive: boolean;
   chunk?: number;
+  /**
+   * Share of the time spent deleting, in (0, 1]: after a chunk that took t ms the purge pauses
+   * t·(1/share − 1) ms, so a backlog does not take the database from ingest (1 = no pause).
+   */
+  share?: number;
   /** Called after every chunk with the totals so far. */
   onProgress?: (progress: RetentionProgress) => void;
 }
@@ -43,7 +50,7 @@ export async function purgeRawEvents(
   sql: Sql,
   days: number,
   now: Date,
-  { exclusive, chunk = PURGE_CHUNK, onProgress }: RetentionOptions,
+  { exclusive, chunk = PURGE_CHUNK, share = 1, onProgress }: RetentionOptions,
 ): Promise<RetentionRun> {
   const progress: RetentionProgress = {
     cutoff: retentionCutoff(now, days),
@@ -54,13 +61,16 @@ export async function purgeRawEvents(
   const walk = async (q: Sql) => {
     let after: PurgePosition | null = null;
     for (;;) {
+      const started = performance.now();
       const done = await purgeChunk(q, progress.cutoff, after, chunk);
+      const pause = (performance.now() - started) * (1 / share - 1);
       progress.scanned += done.scanned;
       progress.deleted += done.deleted;
       progress.chunks++;
       onProgress?.({ ...progress });
       if (done.scanned < chunk || done.last === null) return;
       after = done.last;
+      if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
     }
   };
   if (!exclusive) {
