@@ -147,6 +147,36 @@ Deno.test(
   },
 );
 
+Deno.test("erase removes the models of every task (earth and water)", opts, async () => {
+  await playSession(t, {
+    player: "two-tasks",
+    session: "erase-earth-1",
+    pattern: [1, 1, 1],
+    start: "2024-03-12T09:00:00Z",
+  });
+  const water = sessionEvents({
+    player: "two-tasks",
+    session: "erase-water-1",
+    pattern: [1, 2, 1],
+    start: "2024-03-12T10:00:00Z",
+  }).map((e) => ({ ...e, task_version: "water_v1" }));
+  assert.equal((await t.request("/events/batch", postJson({ events: water }))).status, 200);
+  const fin = await t.request(
+    "/sessions/erase-water-1/finalize",
+    postJson({ task_version: "water_v1", stress_score: 42 }),
+  );
+  assert.equal(fin.status, 200, await fin.text());
+  const models = await db.sql<{ model_name: string }[]>`
+    select model_name from model_state where player_id = 'two-tasks' order by model_name`;
+  assert.deepEqual(models.map((m) => m.model_name), ["earth", "water"]);
+  const res = await erase("two-tasks");
+  assert.deepEqual(await res.json(), {
+    player_id: "two-tasks",
+    deleted: { raw_events: 7, sessions: 2, models: 2, engagement_sessions: 2 },
+  });
+  assert.deepEqual(await held("two-tasks"), NOTHING);
+});
+
 Deno.test("erase of an unknown player answers zeros and stores nothing", opts, async () => {
   const res = await erase("never-seen");
   assert.equal(res.status, 200);
