@@ -5,7 +5,9 @@ import { logPseudonym } from "../../core/pseudonym.ts";
 import { DEV_COMPANY_SALT, DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { toEventRow } from "../../services/events.ts";
 import type { Tx } from "../../db/client.ts";
+import { insertEngagementSessions } from "../../db/engagement.ts";
 import { ingestEvents } from "../../db/events.ts";
+import { lockSessionForFinalize } from "../../db/summaries.ts";
 import { AttemptEventSchema } from "../../openapi/telemetry.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
@@ -325,6 +327,69 @@ Deno.test(
       deleted: { raw_events: 9, sessions: 3, models: 1, engagement_sessions: 1 },
     });
     assert.deepEqual(await held("racer"), NOTHING);
+  },
+);
+
+Deno.test(
+  "a finalize holding its session while the erasure starts completes, then is erased (no deadlock)",
+  opts,
+  async () => {
+    const events = sessionEvents({
+      player: "finalizer",
+      session: "race-fin",
+      pattern: [1, 1, 1],
+      start: "2024-03-10T12:00:00Z",
+    });
+    assert.equal((await t.request("/events/batch", postJson({ events }))).status, 200);
+    let erasure: Promise<Response> | null = null;
+    await db.sql.begin(async (tx) => {
+      // A finalize's first statement, then (with the erasure waiting) its update.
+      assert.deepEqual(await lockSessionForFinalize(tx, "race-fin"), {
+        player_id: "finalizer",
+        finalized: false,
+      });
+      erasure = erase("finalizer");
+      if (db.kind === "postgres") await waitForLockWaiter(tx);
+      await tx`update play_sessions set finalized_at = now() where session_id = 'race-fin'`;
+    });
+    const res = await erasure!;
+    assert.equal(res.status, 200);
+    assert.deepEqual((await res.json()).deleted, {
+      raw_events: 3,
+      sessions: 1,
+      models: 0,
+      engagement_sessions: 0,
+    });
+  },
+);
+
+Deno.test(
+  "device sessions of a new user committed while the erasure waits are erased with it",
+  opts,
+  async () => {
+    let erasure: Promise<Response> | null = null;
+    await db.sql.begin(async (tx) => {
+      const stored = await insertEngagementSessions(
+        tx,
+        [1, 2].map((n) => ({
+          source: "device" as const,
+          sessionId: `race-device-${n}`,
+          userId: "device-racer",
+          startedAt: new Date("2024-03-10T18:00:00Z"),
+          durationSeconds: 60,
+          sentimentHundredths: 50,
+        })),
+      );
+      assert.deepEqual(stored, [true, true]);
+      erasure = erase("device-racer");
+      if (db.kind === "postgres") await waitForLockWaiter(tx);
+    });
+    const res = await erasure!;
+    assert.deepEqual(await res.json(), {
+      player_id: "device-racer",
+      deleted: { raw_events: 0, sessions: 0, models: 0, engagement_sessions: 2 },
+    });
+    assert.deepEqual(await held("device-racer"), NOTHING);
   },
 );
 
