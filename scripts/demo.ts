@@ -72,7 +72,7 @@ export async function writeDemo(
   const byFinalize = [...fresh].sort((a, b) => a.finalizeAt.getTime() - b.finalizeAt.getTime());
   progress("sessions", 0, byFinalize.length);
   for (const [i, s] of byFinalize.entries()) {
-    await finalizeSession(sql, config, s.sessionId, s.finalizeAt);
+    await finalizeSession(sql, config, s.sessionId, s.finalizeAt, s.finalize);
     progress("sessions", i + 1, byFinalize.length);
   }
 

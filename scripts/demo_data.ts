@@ -22,6 +22,8 @@ export interface DemoSession {
   playerId: string;
   events: AttemptEvent[];
   finalizeAt: Date;
+  /** The finalize body: a water_v1 session's stress score; absent for earth sessions. */
+  finalize?: { task_version: "water_v1"; stress_score: number };
 }
 
 /** Everything the demo task writes. */
@@ -143,6 +145,36 @@ function playerSessions(
   return sessions;
 }
 
+/**
+ * Returns a company player's water_v1 sessions: one every 4-8 days over the last ~6 weeks, the
+ * stress score easing from a personal start (with noise), rounded to 0.5.
+ */
+function waterSessions(rng: Rng, playerId: string, company: string, today: number, now: Date) {
+  const sessions: DemoSession[] = [];
+  const start = between(rng, 45, 80);
+  const ease = between(rng, 0.5, 1.2);
+  let day = 40 - int(rng, 0, 6);
+  for (let n = 1; day >= 0; n++) {
+    const at = new Date(today - day * DAY_MS + int(rng, 7 * 60, 21 * 60) * 60_000);
+    const sessionId = `${playerId}-w${String(n).padStart(3, "0")}`;
+    const played = playSession(rng, { playerId, sessionId, company }, at, 0.5);
+    const events = played.events.map((e) => ({ ...e, task_version: "water_v1" }));
+    const stress = Math.min(100, Math.max(0, start - ease * (40 - day) + 6 * gaussian(rng)));
+    const finalizeAt = new Date(played.end + int(rng, 20, 180) * 1000);
+    if (finalizeAt < now) {
+      sessions.push({
+        sessionId,
+        playerId,
+        events,
+        finalizeAt,
+        finalize: { task_version: "water_v1", stress_score: Math.round(stress * 2) / 2 },
+      });
+    }
+    day -= int(rng, 4, 8);
+  }
+  return sessions;
+}
+
 /** Returns engagement summaries for four family users over the last 10 days. */
 function engagementSummaries(rng: Rng, users: string[], today: number, now: Date) {
   // [user, first day ago, last day ago, chance of a session per day, sentiment then, now]
@@ -198,6 +230,9 @@ export function generateDemo(seed: number, now: Date): DemoData {
     companies.push(company);
   }
   for (let i = 0; i < SOLO_PLAYERS; i++) addPlayer(`solo-${names.shift()}`);
+  // The first company's players also play the water task (stress scores, a water model each).
+  const [water] = companies;
+  for (const id of water.players) sessions.push(...waterSessions(rng, id, water.name, today, now));
   sessions.sort((a, b) => a.events[0].ts_utc.localeCompare(b.events[0].ts_utc));
 
   const familyUsers = [players[0], players[players.length - 1], "family-lena", "family-omar"];

@@ -82,7 +82,18 @@ Deno.test(
     assert.equal(counts.session_summary, demo.sessions.length);
     assert.equal(counts.raw_events, nEvents);
     assert.equal(counts.company_registry, 3);
-    assert.equal(counts.model_state, 21);
+    // 21 earth models and a water model for each of Acme's 9 players.
+    assert.equal(counts.model_state, 30);
+    const water = demo.sessions.filter((s) => s.finalize !== undefined);
+    assert.deepEqual(
+      [...new Set(water.map((s) => s.playerId))].sort(),
+      [...demo.companies[0].players].sort(),
+    );
+    for (const s of water) {
+      assert.ok(s.events.every((e) => e.task_version === "water_v1"), s.sessionId);
+      const stress = s.finalize!.stress_score;
+      assert.ok(stress >= 0 && stress <= 100 && Number.isInteger(stress * 2), `${stress}`);
+    }
     assert.equal(counts.engagement_sessions, demo.sessions.length + demo.engagement.length);
   },
 );
@@ -92,7 +103,11 @@ Deno.test("company dashboards: two with aggregates, one below MIN_COMPANY_N", op
   for (const c of [acme, globex]) {
     const res = await t.request(`/dashboard/summary?t=${c.dashboard_token}`);
     assert.equal(res.status, 200);
-    assert.equal((await res.json()).n_players, c.players);
+    const summary = await res.json();
+    assert.equal(summary.n_players, c.players);
+    // Only Acme's players play the water task: its stress average stands on 9 players.
+    assert.equal(summary.avg_stress_score === null, c !== acme, c.company_name);
+    assert.equal(summary.n_water_sessions > 0, c === acme, c.company_name);
     const weeks =
       await (await t.request(`/dashboard/timeseries?t=${c.dashboard_token}&bucket=week`))
         .json();
@@ -111,7 +126,8 @@ Deno.test(
   async () => {
     let early = 0, late = 0, earlyBurden = 0, lateBurden = 0;
     for (const player of seeded.demo.players) {
-      const sessions = await (await t.request(`/players/${player}/sessions`)).json();
+      const all = await (await t.request(`/players/${player}/sessions`)).json();
+      const sessions = all.filter((s: { fta_level: number | null }) => s.fta_level !== null);
       const third = Math.floor(sessions.length / 3);
       const mean = (
         xs: { fta_level: number; repetition_burden: number }[],
@@ -121,13 +137,18 @@ Deno.test(
       late += mean(sessions.slice(-third), "fta_level");
       earlyBurden += mean(sessions.slice(0, third), "repetition_burden");
       lateBurden += mean(sessions.slice(-third), "repetition_burden");
-      for (const s of sessions) {
+      for (const s of all) {
         assert.ok(Date.parse(s.played_at) < Date.parse(s.created_ts_utc));
         assert.ok(Date.parse(s.created_ts_utc) <= NOW.getTime());
       }
       const model = await (await t.request(`/model/state/${player}`)).json();
       assert.equal(model.status, "trained");
       assert.equal(typeof model.predicted_next_fta, "number");
+      if (seeded.demo.companies[0].players.includes(player)) {
+        const w = await (await t.request(`/model/state/${player}?model_name=water`)).json();
+        assert.deepEqual([w.model_name, w.status], ["water", "trained"], player);
+        assert.ok(w.predicted_next >= 0 && w.predicted_next <= 100, player);
+      }
     }
     const n = seeded.demo.players.length;
     assert.ok(late / n > early / n + 0.15, `fta ${early / n} → ${late / n}`);
