@@ -181,3 +181,42 @@ Deno.test("RAW_EVENT_RETENTION_DAYS: unset keeps forever; anything but 1..36500 
     ], bad);
   }
 });
+
+/** Returns the names `loadConfig` reads while it loads the given (valid) environment. */
+function variablesRead(given: Record<string, string>): Set<string> {
+  const read = new Set<string>();
+  const env = new Proxy(given as Record<string, string | undefined>, {
+    get: (target, key) => {
+      if (typeof key === "string") read.add(key);
+      return Reflect.get(target, key);
+    },
+  });
+  loadConfig(env);
+  return read;
+}
+
+/** Returns the `NAME`s in the first column of a markdown document's table rows. */
+function tableVariables(markdown: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of markdown.split("\n")) {
+    const first = line.startsWith("|") ? line.split("|")[1] : "";
+    for (const m of first.matchAll(/`([A-Z][A-Z0-9_]+)`/g)) names.add(m[1]);
+  }
+  return names;
+}
+
+Deno.test("loadConfig reads only variables the README and docs/deploy.md tables list", async () => {
+  const production = {
+    APP_ENV: "production",
+    DATABASE_URL: "postgres://db/etl",
+    COMPANY_SALT: "c",
+    DASHBOARD_TOKEN_SALT: "d",
+    INGEST_SERVICE_TOKEN: "i",
+  };
+  const read = new Set([...variablesRead({}), ...variablesRead(production)]);
+  assert.ok(read.has("TRUSTED_PROXIES") && read.has("PUBLIC_DOCS"), "every branch is read");
+  for (const doc of ["../README.md", "../docs/deploy.md"]) {
+    const listed = tableVariables(await Deno.readTextFile(new URL(doc, import.meta.url)));
+    assert.deepEqual([...read].filter((name) => !listed.has(name)).sort(), [], doc);
+  }
+});
