@@ -28,6 +28,18 @@ Deno.test("a TRUSTED_PROXIES entry that does not parse is refused at start, by n
   );
 });
 
+Deno.test("a RAW_EVENT_RETENTION_DAYS that is not a positive whole number is refused at start", async () => {
+  const { code, output } = await runMain({
+    APP_ENV: "development",
+    RAW_EVENT_RETENTION_DAYS: "0",
+  });
+  assert.equal(code, 1);
+  assert.match(
+    output,
+    /Refusing to start: RAW_EVENT_RETENTION_DAYS must be a whole number of days from 1 to 36500, or unset to keep raw events forever \(got "0"\)/,
+  );
+});
+
 Deno.test("embedded database: a DATA_DIR lock refuses a second process; data survives a restart", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "etl-data-" });
   try {
