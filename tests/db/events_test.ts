@@ -210,29 +210,33 @@ Deno.test("arrayLiteral quotes every string, escapes quotes and backslashes, wri
   );
 });
 
-Deno.test("ingestEvents stores array-literal metacharacters in every text column verbatim", async () => {
-  const tricky = ['q"uote', "back\\slash", "NULL", "{br,aces}", " spaced ", "é😀"];
-  const rows = tricky.map((text, k) =>
-    event(`ev-lit-${k}-${text}`, 1, {
-      player_id: `p-${text}`,
-      task_version: text,
-      presented: [text, 1],
-      input: [text],
-      company_id: k % 2 ? text : null,
-    })
-  );
-  assert.deepEqual(await ingestEvents(db.sql, rows), tricky.map(() => "stored"));
-  const back = await db.sql<{ player_id: string; task_version: string; presented: unknown }[]>`
+Deno.test(
+  "ingestEvents stores array-literal metacharacters in every text column verbatim",
+  dbTestOptions,
+  async () => {
+    const tricky = ['q"uote', "back\\slash", "NULL", "{br,aces}", " spaced ", "é😀"];
+    const rows = tricky.map((text, k) =>
+      event(`ev-lit-${k}-${text}`, 1, {
+        player_id: `p-${text}`,
+        task_version: text,
+        presented: [text, 1],
+        input: [text],
+        company_id: k % 2 ? text : null,
+      })
+    );
+    assert.deepEqual(await ingestEvents(db.sql, rows), tricky.map(() => "stored"));
+    const back = await db.sql<{ player_id: string; task_version: string; presented: unknown }[]>`
     select player_id, task_version, presented from raw_events
     where session_id like 'ev-lit-%' order by session_id`;
-  const expected = rows.map((r) => ({
-    player_id: r.player_id,
-    task_version: r.task_version,
-    presented: r.presented,
-  })).sort((a, b) => (a.player_id < b.player_id ? -1 : 1));
-  assert.deepEqual(
-    [...back].map((r) => ({ ...r })).sort((a, b) => (a.player_id < b.player_id ? -1 : 1)),
-    expected,
-  );
-  assert.deepEqual(await ingestEvents(db.sql, rows), tricky.map(() => "duplicate"));
-});
+    const expected = rows.map((r) => ({
+      player_id: r.player_id,
+      task_version: r.task_version,
+      presented: r.presented,
+    })).sort((a, b) => (a.player_id < b.player_id ? -1 : 1));
+    assert.deepEqual(
+      [...back].map((r) => ({ ...r })).sort((a, b) => (a.player_id < b.player_id ? -1 : 1)),
+      expected,
+    );
+    assert.deepEqual(await ingestEvents(db.sql, rows), tricky.map(() => "duplicate"));
+  },
+);
