@@ -15,14 +15,11 @@ import { type Database, openDatabase } from "./db/client.ts";
 import { DataDirLockedError } from "./db/embedded.ts";
 import { analyzeStaleTables } from "./db/maintenance.ts";
 import { migrate } from "./db/migrate.ts";
-import { purgeRawEvents, SERVICE_PURGE_SHARE } from "./services/retention.ts";
+import { scheduleRetention } from "./services/retention_schedule.ts";
 import { isWorker, supervise } from "./supervisor.ts";
 
 /** How long a stopping server keeps accepting before it drains (ms). */
 const SHUTDOWN_DRAIN_MS = 300;
-/** When the service first purges old raw events, then how often (ms). */
-const RETENTION_FIRST_RUN_MS = 60_000;
-const RETENTION_INTERVAL_MS = 3_600_000;
 /** How often the embedded database's statistics are brought up to date (ms). */
 const STATISTICS_UPKEEP_MS = 60_000;
 
@@ -60,44 +57,6 @@ function startStatisticsUpkeep(db: Database, log: Logger): () => void {
     }
   }, STATISTICS_UPKEEP_MS);
   return () => clearInterval(timer);
-}
-
-/**
- * Returns the stop function of the hourly raw event purge (RAW_EVENT_RETENTION_DAYS; first run a
- * minute after start). Every worker and instance schedules it; the advisory lock lets one run.
- */
-function startRetention(db: Database, config: Config, log: Logger): () => void {
-  const days = config.rawEventRetentionDays;
-  if (days === null) return () => {};
-  let running = false;
-  const run = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const done = await purgeRawEvents(db.sql, days, new Date(), {
-        exclusive: db.kind === "postgres",
-        share: SERVICE_PURGE_SHARE,
-      });
-      if (done.ran) {
-        log("info", {
-          msg: "raw event retention",
-          cutoff: done.cutoff.toISOString(),
-          deleted: done.deleted,
-          scanned: done.scanned,
-        });
-      }
-    } catch (err) {
-      log("warn", { msg: "raw event retention failed", error: String(err) });
-    } finally {
-      running = false;
-    }
-  };
-  const first = setTimeout(run, RETENTION_FIRST_RUN_MS);
-  const hourly = setInterval(run, RETENTION_INTERVAL_MS);
-  return () => {
-    clearTimeout(first);
-    clearInterval(hourly);
-  };
 }
 
 async function migrateOnce(config: Config): Promise<void> {
@@ -139,7 +98,11 @@ async function main(): Promise<void> {
   }
 
   const stopUpkeep = startStatisticsUpkeep(db, log);
-  const stopRetention = startRetention(db, config, log);
+  const retention = config.rawEventRetentionDays === null ? null : scheduleRetention(
+    db.sql,
+    config.rawEventRetentionDays,
+    { exclusive: db.kind === "postgres", log },
+  );
   const app = createApp({ config, sql: db.sql, log, now: () => new Date() });
   const server = Deno.serve({
     port: config.port,
@@ -158,7 +121,8 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS));
     await server.shutdown();
     stopUpkeep();
-    stopRetention();
+    // A purge under way fails at its next chunk when the database closes; it resumes next run.
+    retention?.stop();
     await db.close();
     Deno.exit(0);
   };
