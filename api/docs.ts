@@ -11,20 +11,7 @@ import { join } from "node:path";
 import swaggerUiPath from "swagger-ui-dist/absolute-path.js";
 import type { AppEnv } from "../http/context.ts";
 import { sendStatic, type StaticFile, staticFile } from "../http/static.ts";
-
-/** The policy of the docs page: this origin only (icons are `data:` images). */
-export const DOCS_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
+import { CONTENT_SECURITY_POLICY } from "../http/csp.ts";
 
 /** The start-up script: render the UI over this origin's contract (no validator badge). */
 const INIT_JS = `window.ui = SwaggerUIBundle({
@@ -87,7 +74,7 @@ export function registerDocs(app: OpenAPIHono<AppEnv>): void {
 
   app.get("/docs", (c: Context<AppEnv>) =>
     c.html(html, 200, {
-      "Content-Security-Policy": DOCS_CSP,
+      "Content-Security-Policy": CONTENT_SECURITY_POLICY,
       "X-Frame-Options": "DENY",
       "Cache-Control": "no-cache",
     }));

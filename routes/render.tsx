@@ -18,20 +18,7 @@ import {
 import { useContext } from "preact/hooks";
 import { renderToString } from "preact-render-to-string";
 import { type IslandName, type IslandProps, islands } from "../islands/mod.ts";
-
-/** The strict policy every page is sent with (no inline scripts or styles, no framing). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
+import { CONTENT_SECURITY_POLICY } from "../http/csp.ts";
 
 /** Headers of every HTML page. */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import swaggerUiPath from "swagger-ui-dist/absolute-path.js";
 import { createApp } from "../../app.ts";
-import { DOCS_CSP } from "../../api/docs.ts";
+import { CONTENT_SECURITY_POLICY as DOCS_CSP } from "../../http/csp.ts";
 import { loadConfig } from "../../config.ts";
 
 const DIST = swaggerUiPath();
@@ -44,7 +44,7 @@ Deno.test("GET /docs names no other host and loads its viewer from this origin",
   await close();
 });
 
-Deno.test("DOCS_CSP allows this origin only (data: images for the stylesheet's icons)", () => {
+Deno.test("CONTENT_SECURITY_POLICY allows this origin only (data: images for the stylesheet's icons)", () => {
   for (const directive of DOCS_CSP.split("; ")) {
     const [name, ...sources] = directive.split(" ");
     for (const source of sources) {

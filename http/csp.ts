@@ -1,0 +1,16 @@
+/**
+ * The one Content-Security-Policy of every HTML answer (pages and the API docs): this origin
+ * only, no inline scripts or styles, no framing; `data:` images for the docs stylesheet's icons.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
