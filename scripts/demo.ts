@@ -5,8 +5,7 @@
  * real clients. Sessions already stored are skipped, so running it twice adds nothing.
  */
 import { type Config, ConfigError, loadConfig } from "../config.ts";
-import { openDatabase, type Sql } from "../db/client.ts";
-import { DataDirLockedError } from "../db/embedded.ts";
+import type { Sql } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { existingSessions, resetData } from "../db/demo.ts";
 import type { SeededCompany } from "../openapi/company.ts";
@@ -15,6 +14,7 @@ import { ingestSessionSummary } from "../services/engagement.ts";
 import { ingestBatch, toEventRow } from "../services/events.ts";
 import { finalizeSession } from "../services/finalize.ts";
 import { type DemoData, generateDemo } from "./demo_data.ts";
+import { openScriptDatabase } from "./_cli.ts";
 
 /** Reports progress of one phase (`done` of `total` items). */
 export type Progress = (phase: string, done: number, total: number) => void;
@@ -210,16 +210,11 @@ async function main(): Promise<number> {
     console.error("demo: refusing to write demo data with APP_ENV=production");
     return 1;
   }
-  let db;
-  try {
-    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, max: 1 });
-  } catch (err) {
-    if (err instanceof DataDirLockedError) {
-      console.error(`demo: ${err.message} The demo task cannot run while the service uses it.`);
-      return 1;
-    }
-    throw err;
-  }
+  const db = await openScriptDatabase(config, {
+    max: 1,
+    locked: (reason) => `demo: ${reason} The demo task cannot run while the service uses it.`,
+  });
+  if (db === null) return 1;
   try {
     await migrate(db.sql);
     const encoder = new TextEncoder();

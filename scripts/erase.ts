@@ -4,10 +4,9 @@
  */
 import { logPseudonym } from "../core/pseudonym.ts";
 import { ConfigError, loadConfig } from "../config.ts";
-import { openDatabase } from "../db/client.ts";
-import { DataDirLockedError } from "../db/embedded.ts";
 import { IdSchema } from "../openapi/common.ts";
 import { erasePlayer } from "../services/privacy.ts";
+import { openScriptDatabase } from "./_cli.ts";
 
 const USAGE = "usage: deno task erase <player_id> [--yes]";
 
@@ -49,16 +48,11 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  let db;
-  try {
-    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, max: 1 });
-  } catch (err) {
-    if (err instanceof DataDirLockedError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
-  }
+  const db = await openScriptDatabase(config, {
+    max: 1,
+    locked: (reason) => reason,
+  });
+  if (db === null) return 1;
   try {
     const { deleted } = await erasePlayer(db.sql, args.playerId);
     console.log(

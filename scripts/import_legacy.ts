@@ -9,9 +9,8 @@
 import { dashboardTokenFor } from "../core/company.ts";
 import { TASKS, trainTaskModel } from "../core/tasks.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
-import { openDatabase, type Sql } from "../db/client.ts";
+import type { Sql } from "../db/client.ts";
 import { insertCompanyToken } from "../db/companies.ts";
-import { DataDirLockedError } from "../db/embedded.ts";
 import { recordGameSession } from "../db/engagement.ts";
 import { attemptKey, type EventRow, insertEvents } from "../db/events.ts";
 import {
@@ -31,6 +30,7 @@ import {
 import { migrate } from "../db/migrate.ts";
 import { lockPlayer, saveModel } from "../db/models.ts";
 import { playerModelSeries } from "../db/summaries.ts";
+import { openScriptDatabase } from "./_cli.ts";
 
 export { LegacyFileError } from "../db/legacy_sqlite.ts";
 
@@ -260,14 +260,11 @@ async function main(): Promise<number> {
     return 1;
   }
   const config = loadConfig(Deno.env.toObject());
-  let db;
-  try {
-    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, max: 1 });
-  } catch (err) {
-    if (!(err instanceof DataDirLockedError)) throw err;
-    console.error(`import-legacy: ${err.message} Nothing was changed.`);
-    return 1;
-  }
+  const db = await openScriptDatabase(config, {
+    max: 1,
+    locked: (reason) => `import-legacy: ${reason} Nothing was changed.`,
+  });
+  if (db === null) return 1;
   try {
     await migrate(db.sql);
     const report = await importLegacyData(db.sql, config, data);

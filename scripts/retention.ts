@@ -3,9 +3,8 @@
  * RAW_EVENT_RETENTION_DAYS (or `--days N`), printing progress and what it deleted.
  */
 import { ConfigError, loadConfig } from "../config.ts";
-import { openDatabase } from "../db/client.ts";
-import { DataDirLockedError } from "../db/embedded.ts";
 import { purgeRawEvents, type RetentionProgress } from "../services/retention.ts";
+import { openScriptDatabase } from "./_cli.ts";
 
 /** Returns the retention in days from `--days N` or the configuration, or an error message. */
 export function retentionDaysOf(args: string[], configured: number | null): number | string {
@@ -37,16 +36,11 @@ async function main(): Promise<number> {
     console.error(days);
     return 2;
   }
-  let db;
-  try {
-    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, max: 2 });
-  } catch (err) {
-    if (err instanceof DataDirLockedError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
-  }
+  const db = await openScriptDatabase(config, {
+    max: 2,
+    locked: (reason) => reason,
+  });
+  if (db === null) return 1;
   try {
     const started = performance.now();
     let shown = started;
