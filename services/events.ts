@@ -90,15 +90,22 @@ async function ingestRows(q: Sql | Tx, rows: readonly EventRow[]): Promise<Outco
     });
     pending = retry;
   }
-  // A key repeated within the request: a duplicate of its first occurrence, or a conflict.
+  // A key repeated in the rows. Once its first occurrence is stored (or found stored with the
+  // same content), the stored content is the first's: a later row is a duplicate when it has
+  // that content, else a conflict. When the first was refused, what is stored may still be this
+  // row's content (the first differed from it): the database answers for these rows again.
+  const again: number[] = [];
   rows.forEach((row, i) => {
     if (outcomes[i]) return;
     const first = firstOfKey.get(attemptKey(row))!;
-    const answer = outcomes[first];
-    if (answer.status === "conflict") outcomes[i] = answer;
+    if (outcomes[first].status === "conflict") again.push(i);
     else if (sameAttemptContent(rows[first], row)) outcomes[i] = { status: "duplicate" };
     else outcomes[i] = { status: "conflict", message: DIFFERENT };
   });
+  if (again.length > 0) {
+    const answers = await ingestRows(q, again.map((i) => rows[i]));
+    again.forEach((i, j) => (outcomes[i] = answers[j]));
+  }
   return outcomes;
 }
 

@@ -8,7 +8,7 @@ import {
   INGEST_RACED,
   ingestEvents,
 } from "../../db/events.ts";
-import { ingestBatch } from "../../services/events.ts";
+import { createEventWriter, ingestBatch } from "../../services/events.ts";
 import { dbTestOptions } from "../helpers/app.ts";
 import { serverUrl, testDatabase } from "../helpers/db.ts";
 
@@ -238,5 +238,25 @@ Deno.test(
       expected,
     );
     assert.deepEqual(await ingestEvents(db.sql, rows), tricky.map(() => "duplicate"));
+  },
+);
+
+Deno.test(
+  "createEventWriter: a resend sharing a statement with a refused variant of it is a duplicate",
+  dbTestOptions,
+  async () => {
+    const writer = createEventWriter(db.sql);
+    assert.deepEqual(await writer.submit(event("ev-gc", 1)), { status: "stored" });
+    // The first submit starts a statement at once; the next two wait for it and share the next
+    // statement, the variant first: it is refused, and the resend still matches what is stored.
+    const [busy, variant, resend] = await Promise.all([
+      writer.submit(event("ev-gc", 2)),
+      writer.submit(event("ev-gc", 1, { duration_ms: 7777 })),
+      writer.submit(event("ev-gc", 1)),
+    ]);
+    assert.deepEqual(busy, { status: "stored" });
+    assert.equal(variant.status, "conflict");
+    assert.deepEqual(resend, { status: "duplicate" });
+    assert.equal(await stored("ev-gc"), 2);
   },
 );
