@@ -33,12 +33,11 @@ const emptyBodyIsEmptyObject: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** Registers the telemetry routes on the app. */
 export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
-  const production = config.appEnv === "production";
   const { metrics } = deps;
   const writer = createEventWriter(sql, undefined, (n) => metrics?.batch("events", n));
-  // Production checks credentials before the body is validated (no 422 details to strangers).
-  const ingest = production ? [ingestAuth(config)] : [];
-  const reader = production ? [dashboardAuth(config, "player_id")] : [];
+  // Credentials (production) are checked before the body is validated (no 422 details to strangers).
+  const ingest = config.policy.openIngest ? [] : [ingestAuth(config)];
+  const reader = config.policy.openReads ? [] : [dashboardAuth(config, "player_id")];
 
   app.openapi({ ...postEventRoute, middleware: ingest }, async (c) => {
     const event = c.req.valid("json");

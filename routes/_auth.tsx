@@ -1,16 +1,11 @@
 /** Page sign-in: the token form, its POST handler, the session check and sign-out. */
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { dashboardGrantOf } from "../http/auth.ts";
+import { dashboardGrantOf, grantCovers, markCredentialFailure } from "../http/auth.ts";
 import type { Config } from "../config.ts";
+import { DomainError } from "../core/errors.ts";
 import { type PageEnv, sendPage } from "./_page.tsx";
-import {
-  issueSession,
-  SESSION_SECONDS,
-  sessionCookieName,
-  sessionCovers,
-  verifySession,
-} from "./session.ts";
+import { issueSession, SESSION_SECONDS, sessionCookieName, verifySession } from "./session.ts";
 import { LoginForm, Notice } from "./_ui.tsx";
 
 /** Returns the user the request's session cookie grants (`*` = any), or null. */
@@ -20,21 +15,24 @@ export function sessionUser(c: Context, env: PageEnv): Promise<string | null> {
 }
 
 function cookieHeader(config: Config, value: string, maxAge: number): string {
-  const secure = config.appEnv === "production" ? "; Secure" : "";
+  const secure = config.policy.secureCookies ? "; Secure" : "";
   return `${sessionCookieName(config)}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; ` +
     `SameSite=Strict${secure}`;
 }
 
 /**
- * Returns true when a browser says another site submitted the form: `Sec-Fetch-Site` other than
- * same-origin (or none, typed by the user), or an `Origin` of another host. Pages send
- * `Referrer-Policy: no-referrer`, so same-origin form posts carry `Origin: null`.
+ * Returns true when the form may come from another site: `Sec-Fetch-Site` other than same-origin
+ * (or none, typed by the user), an `Origin` of another host, or `Origin: null` from a browser that
+ * sends no `Sec-Fetch-Site` (an older browser, or a sandboxed frame: login CSRF). Pages send
+ * `Referrer-Policy: no-referrer`, so the pages' own forms in current browsers carry `Origin: null`
+ * together with `Sec-Fetch-Site: same-origin`, and pass.
  */
-function crossSite(c: Context): boolean {
+export function crossSite(c: Context): boolean {
   const site = c.req.header("sec-fetch-site");
   if (site !== undefined && site !== "same-origin" && site !== "none") return true;
   const origin = c.req.header("origin");
-  if (!origin || origin === "null") return false;
+  if (origin === "null") return site === undefined;
+  if (!origin) return false;
   try {
     return new URL(origin).host !== new URL(c.req.url).host;
   } catch {
@@ -108,7 +106,8 @@ export async function handleLogin(
   try {
     const form = await c.req.parseBody();
     token = typeof form.token === "string" ? form.token.trim() : "";
-  } catch {
+  } catch (err) {
+    if (err instanceof DomainError) throw err; // a body that is not UTF-8: 400
     token = "";
   }
   if (token === "" || token.length > 256) {
@@ -116,9 +115,13 @@ export async function handleLogin(
   }
   const grant = dashboardGrantOf(config, token);
   if (grant === null) {
+    markCredentialFailure(c);
     return loginPage(c, env, { ...opts, error: "That token is not valid." });
   }
-  if (!sessionCovers(grant, userId)) return otherUserPage(c, env, opts.title);
+  if (!grantCovers(grant, userId)) {
+    markCredentialFailure(c);
+    return otherUserPage(c, env, opts.title);
+  }
   const value = await issueSession(config, token, grant, env.deps.now());
   return new Response(null, {
     status: 303,

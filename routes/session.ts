@@ -16,7 +16,7 @@ const encoder = new TextEncoder();
 
 /** Returns the cookie name: `__Host-` prefixed in production (it requires Secure). */
 export function sessionCookieName(config: Config): string {
-  return config.appEnv === "production" ? "__Host-ett_session" : "ett_session";
+  return config.policy.secureCookies ? "__Host-ett_session" : "ett_session";
 }
 
 function base64url(bytes: Uint8Array): string {
@@ -113,9 +113,4 @@ export async function verifySession(
     if (g.user === user && constantTimeEqual(grant, await grantId(config, g.token))) return user;
   }
   return null;
-}
-
-/** Returns true when a session for `granted` may read `userId`. */
-export function sessionCovers(granted: string | null, userId: string): boolean {
-  return granted !== null && (granted === "*" || granted === userId);
 }
