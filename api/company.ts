@@ -1,6 +1,5 @@
 /** Company dashboard handlers (token in `t`) and the admin company seed. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
 import {
   companyForecastRoute,
   companyInfoRoute,
