@@ -5,13 +5,24 @@ import { dashboardGrantOf, grantCovers, markCredentialFailure } from "../http/au
 import type { Config } from "../config.ts";
 import { DomainError } from "../core/errors.ts";
 import { type PageEnv, sendPage } from "./_page.tsx";
-import { issueSession, SESSION_SECONDS, sessionCookieName, verifySession } from "./session.ts";
+import { issueSession, SESSION_SECONDS, sessionCookieName, verifiedSession } from "./session.ts";
+import { isSessionRevoked, revokeSession } from "../db/sessions.ts";
 import { LoginForm, Notice } from "./_ui.tsx";
 
-/** Returns the user the request's session cookie grants (`*` = any), or null. */
-export function sessionUser(c: Context, env: PageEnv): Promise<string | null> {
+/**
+ * Returns the user the request's session cookie grants (`*` = any), or null: the signature,
+ * expiry and grant are checked in memory, then one primary-key lookup says whether the session
+ * was signed out (on any instance).
+ */
+export async function sessionUser(c: Context, env: PageEnv): Promise<string | null> {
   const config = env.deps.config;
-  return verifySession(config, getCookie(c, sessionCookieName(config)), env.deps.now());
+  const session = await verifiedSession(
+    config,
+    getCookie(c, sessionCookieName(config)),
+    env.deps.now(),
+  );
+  if (session === null || await isSessionRevoked(env.deps.sql, session.id)) return null;
+  return session.user;
 }
 
 function cookieHeader(config: Config, value: string, maxAge: number): string {
@@ -133,9 +144,13 @@ export async function handleLogin(
   });
 }
 
-/** Handles POST /logout: clears the session cookie and returns home. */
-export function handleLogout(c: Context, env: PageEnv): Response {
+/** Handles POST /logout: revokes the session for every instance, clears the cookie, returns home. */
+export async function handleLogout(c: Context, env: PageEnv): Promise<Response> {
   if (crossSite(c)) return new Response("Cross-site request rejected", { status: 403 });
+  const { config, sql } = env.deps;
+  const now = env.deps.now();
+  const session = await verifiedSession(config, getCookie(c, sessionCookieName(config)), now);
+  if (session !== null) await revokeSession(sql, session.id, session.expiresAt, now);
   return new Response(null, {
     status: 303,
     headers: {

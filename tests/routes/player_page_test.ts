@@ -194,7 +194,7 @@ Deno.test("production: player pages need a dashboard-token session", opts, async
   const cookie = ok.headers.get("set-cookie")!;
   assert.match(
     cookie,
-    /^__Host-ett_session=v1\.[^;]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict; Secure$/,
+    /^__Host-ett_session=v2\.[^;]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict; Secure$/,
   );
   assert.ok(!cookie.includes("tok-p1-kkkkkkkkkkkkkkkkkkkkkkkkk"));
   const page = await prod.request(`/players/${PLAYER}`, {

@@ -69,8 +69,8 @@ Deno.test("sessions: signed, expiring, bound to a live grant, never holding the 
   assert.equal(await verifySession(config, value, NOW), "alice");
   assert.equal(await verifySession(config, value, new Date(NOW.getTime() + 8 * 3600e3)), null);
   assert.equal(await verifySession(config, value.slice(0, -2) + "xx", NOW), null);
-  const [v, , exp, grant, sig] = value.split(".");
-  const forged = [v, btoa("bob").replace(/=+$/, ""), exp, grant, sig].join(".");
+  const [v, id, , exp, grant, sig] = value.split(".");
+  const forged = [v, id, btoa("bob").replace(/=+$/, ""), exp, grant, sig].join(".");
   assert.equal(await verifySession(config, forged, NOW), null);
   assert.equal(await verifySession(config, undefined, NOW), null);
   assert.equal(await verifySession(config, "garbage", NOW), null);

@@ -437,18 +437,22 @@ Deno.test(
     const alice = await signIn(prod, "/players/alice", TOK_ALICE);
     const star = await signIn(prod, "/engagement/alice", TOK_STAR);
     const value = alice.slice(alice.indexOf("=") + 1);
-    const [version, user, expires, grant, sig] = value.split(".");
+    const [version, id, user, expires, grant, sig] = value.split(".");
     const b64 = (s: string) => btoa(s).replace(/=+$/, "");
     const otherSalt = app({ ...PROD, DASHBOARD_TOKEN_SALT: "another-salt-entirely-kkkkkkkkkk" });
     const foreign = await signIn(otherSalt, "/players/alice", TOK_ALICE);
     const forged = [
       "",
       "__Host-ett_session=garbage",
-      `__Host-ett_session=${[version, b64("bob"), expires, grant, sig].join(".")}`,
-      `__Host-ett_session=${[version, user, "9999999999", grant, sig].join(".")}`,
-      `__Host-ett_session=${[version, user, expires, grant, sig.slice(0, -2) + "AA"].join(".")}`,
-      `__Host-ett_session=${[version, b64("*"), expires, grant, sig].join(".")}`,
-      `__Host-ett_session=${["v2", user, expires, grant, sig].join(".")}`,
+      `__Host-ett_session=${[version, id, b64("bob"), expires, grant, sig].join(".")}`,
+      `__Host-ett_session=${[version, id, user, "9999999999", grant, sig].join(".")}`,
+      `__Host-ett_session=${
+        [version, id, user, expires, grant, sig.slice(0, -2) + "AA"].join(".")
+      }`,
+      `__Host-ett_session=${[version, id, b64("*"), expires, grant, sig].join(".")}`,
+      `__Host-ett_session=${["v3", id, user, expires, grant, sig].join(".")}`,
+      `__Host-ett_session=${["v1", user, expires, grant, sig].join(".")}`,
+      `__Host-ett_session=${[version, "A".repeat(22), user, expires, grant, sig].join(".")}`,
       `__Host-ett_session=${value}.extra`,
       `ett_session=${value}`,
       foreign,

@@ -359,3 +359,47 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "sign-out revokes the session on every instance; the check is one lookup (measurement 8)",
+  opts,
+  async () => {
+    const one = prodApp({ AUTH_FAIL_LIMIT: "0" });
+    const other = prodApp({ AUTH_FAIL_LIMIT: "0" }); // another instance on the same database
+    const signIn = await one.request("/players/alice", {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "sec-fetch-site": "same-origin",
+      },
+      body: `token=${TOK_ALICE}`,
+    });
+    assert.equal(signIn.status, 303);
+    const cookie = signIn.headers.get("set-cookie")!.split(";")[0];
+    const page = async (a: TestApp) => {
+      const res = await a.request("/players/alice", { headers: { cookie } });
+      await res.body?.cancel();
+      return res.status;
+    };
+    assert.deepEqual([await page(one), await page(other)], [200, 200]);
+    const out = await one.request("/logout", {
+      method: "POST",
+      headers: { cookie, origin: "null", "sec-fetch-site": "same-origin" },
+    });
+    assert.equal(out.status, 303);
+    assert.match(out.headers.get("set-cookie")!, /Max-Age=0/);
+    // The old cookie, replayed anywhere, no longer opens the page (it did for up to 8 h).
+    assert.deepEqual([await page(one), await page(other)], [401, 401]);
+    const rows = await db.sql<{ n: number }[]>`select count(*)::int as n from session_revocations`;
+    assert.ok(rows[0].n >= 1);
+
+    // What the check costs: one primary-key lookup per page request with a cookie.
+    const { isSessionRevoked } = await import("../../db/sessions.ts");
+    const n = 300;
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await isSessionRevoked(db.sql, `probe-${i}`);
+    console.log(
+      `revocation check: ${((performance.now() - started) * 1000 / n).toFixed(0)} µs per lookup`,
+    );
+  },
+);
