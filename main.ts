@@ -3,6 +3,7 @@
  * gracefully on SIGINT/SIGTERM (in-flight requests finish, then the database closes).
  */
 import { createApp } from "./app.ts";
+import { type Front, startFront } from "./http/front.ts";
 import { jsonLogger, type Logger } from "./http/log.ts";
 import {
   type Config,
@@ -105,12 +106,29 @@ async function main(): Promise<void> {
     { exclusive: db.kind === "postgres", log },
   );
   const app = createApp({ config, sql: db.sql, log, now: () => new Date() });
-  const server = Deno.serve({
-    port: config.port,
-    hostname: config.host,
-    reusePort: worker,
-    onListen: () => (worker ? undefined : announce(config, db.kind)),
-  }, app.fetch);
+  // The HTTP server listens on loopback only; the public port is the TCP front, which times out
+  // slow clients (Deno.serve cannot: docs/security.md) and names each client to the app.
+  let front: Front | null = null;
+  const server = Deno.serve(
+    {
+      port: 0,
+      hostname: "127.0.0.1",
+      onListen: () => {},
+    },
+    (req, info) =>
+      app.fetch(req, { remoteAddr: front?.peerOf(info.remoteAddr) ?? info.remoteAddr }),
+  );
+  front = startFront(
+    // reusePort is an --unstable-net option (the start task and the supervisor pass the flag).
+    { port: config.port, hostname: config.host, reusePort: worker } as Deno.ListenOptions,
+    { hostname: "127.0.0.1", port: server.addr.port },
+    {
+      headerTimeoutMs: config.headerTimeoutSeconds * 1000,
+      bodyTimeoutMs: config.bodyTimeoutSeconds * 1000,
+      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+    },
+  );
+  if (!worker) announce(config, db.kind);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -120,7 +138,9 @@ async function main(): Promise<void> {
     // Keep serving briefly: connections the kernel accepted but the server has not read yet
     // would otherwise be reset when the listener closes.
     await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS));
+    front?.stopAccepting();
     await server.shutdown();
+    front?.closeAll();
     stopUpkeep();
     // A purge under way fails at its next chunk when the database closes; it resumes next run.
     retention?.stop();
