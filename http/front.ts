@@ -38,7 +38,9 @@ export interface Front {
 
 /** The most header bytes a request may send. */
 export const MAX_HEAD_BYTES = 64 * 1024;
-const READ_BUFFER = 16 * 1024;
+const READ_BUFFER = 4 * 1024;
+/** How long a connection closed after a closing answer still drops what the client sends (ms). */
+const LINGER_MS = 2000;
 
 /** Returns a complete HTTP/1.1 answer that closes the connection, with a JSON detail. */
 function closingAnswer(status: string, detail: string): Uint8Array {
@@ -79,7 +81,11 @@ export class RequestFraming {
   private chunk: "size" | "data" | "data_crlf" | "trailer" = "size";
   private line: number[] = [];
 
-  constructor(private readonly onPhase: (phase: Phase) => void) {}
+  constructor(
+    private readonly onPhase: (phase: Phase) => void,
+    /** Called with each complete head (start line and headers), before its phase change. */
+    private readonly onHead: (head: string) => void = () => {},
+  ) {}
 
   /** Consumes bytes, calling `onPhase` at every change. */
   feed(bytes: Uint8Array): void {
@@ -132,6 +138,7 @@ export class RequestFraming {
   private endOfHead(): void {
     const text = new TextDecoder("latin1").decode(new Uint8Array(this.head));
     this.head = [];
+    this.onHead(text);
     let length = 0;
     let chunked = false;
     for (const line of text.split("\r\n").slice(1)) {
@@ -209,19 +216,16 @@ export function startFront(
   const open = new Set<() => void>();
 
   const serve = async (client: Deno.TcpConn) => {
-    let server: Deno.TcpConn;
-    try {
-      server = await Deno.connect({ ...backend, transport: "tcp" });
-    } catch {
-      client.close();
-      return;
-    }
-    const relayPort = server.localAddr.port;
-    peers.set(relayPort, client.remoteAddr);
+    // The HTTP server is connected to only once the first request's head is complete: a socket
+    // that never finishes its headers costs one socket and one small buffer, nothing more.
+    let server: Deno.TcpConn | null = null;
+    let relayPort = -1;
     let closed = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     /** True once the server sent bytes for the current request (then no 408 of ours). */
     let answered = false;
+    /** True once a request head was complete (the server must be connected). */
+    let headDone = false;
     const close = () => {
       if (closed) return;
       closed = true;
@@ -230,13 +234,32 @@ export function startFront(
       peers.delete(relayPort);
       for (const conn of [client, server]) {
         try {
-          conn.close();
+          conn?.close();
         } catch {
           // already closed
         }
       }
     };
     open.add(close);
+    /** Set once the answer that closes the connection is out: the client's bytes are dropped. */
+    let draining = false;
+    /**
+     * Closes after a complete closing answer: the sending side first, then the socket once the
+     * client closed too or LINGER_MS passed (closing with unread bytes would reset the
+     * connection and could destroy the answer before the client read it).
+     */
+    const finish = () => {
+      if (closed || draining) return;
+      draining = true;
+      clearTimeout(timer);
+      try {
+        server?.close();
+      } catch {
+        // already closed
+      }
+      client.closeWrite().catch(() => {});
+      timer = setTimeout(close, LINGER_MS);
+    };
     const refuse = async (answer: Uint8Array) => {
       if (!answered) {
         try {
@@ -248,8 +271,10 @@ export function startFront(
       close();
     };
     const framing = new RequestFraming((phase) => {
+      if (draining) return;
       clearTimeout(timer);
       if (phase === "head") answered = false;
+      else headDone = true;
       const ms = phase === "idle"
         ? timeouts.idleTimeoutMs
         : phase === "head"
@@ -259,36 +284,65 @@ export function startFront(
     });
     timer = setTimeout(close, timeouts.idleTimeoutMs);
 
+    let downstream: Promise<void> = Promise.resolve();
+    // The server's answers are followed too: once an answer that says `Connection: close` is
+    // complete, the connection is closed at once (e.g. a form refused for its declared size,
+    // while the client would keep trickling the body until the body timeout).
+    let closeAfterAnswer = false;
+    const answers = new RequestFraming((phase) => {
+      if (phase === "idle" && closeAfterAnswer) finish();
+    }, (head) => {
+      closeAfterAnswer = !/^HTTP\/1\.[01] 1\d\d/.test(head) &&
+        /\r\nconnection:[ \t]*close[ \t]*(?:\r\n|$)/i.test(head);
+    });
+    const relay = async (conn: Deno.TcpConn) => {
+      const buf = new Uint8Array(READ_BUFFER);
+      while (!closed) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        answered = true;
+        const chunk = buf.subarray(0, n);
+        await writeAll(client, chunk);
+        if (answers.error === null) answers.feed(chunk);
+      }
+    };
     const upstream = async () => {
       const buf = new Uint8Array(READ_BUFFER);
+      let pending: Uint8Array[] = [];
       while (!closed) {
         const n = await client.read(buf);
         if (n === null) break;
+        if (draining) continue;
         const chunk = buf.subarray(0, n);
         framing.feed(chunk);
         if (framing.error !== null) {
           await refuse(framing.error === "too_large" ? TOO_LARGE_ANSWER : BAD_ANSWER);
           return;
         }
+        if (server === null) {
+          pending.push(chunk.slice());
+          if (!headDone) continue;
+          server = await Deno.connect({ ...backend, transport: "tcp" });
+          if (closed) {
+            server.close();
+            return;
+          }
+          relayPort = server.localAddr.port;
+          peers.set(relayPort, client.remoteAddr);
+          downstream = relay(server).catch(() => {}).finally(() => draining || close());
+          for (const piece of pending) await writeAll(server, piece);
+          pending = [];
+          continue;
+        }
         await writeAll(server, chunk);
       }
       // The client finished sending: let the server answer what it has, then it closes.
-      await server.closeWrite().catch(() => {});
+      if (server === null || draining) close();
+      else await server.closeWrite().catch(() => {});
     };
-    const downstream = async () => {
-      const buf = new Uint8Array(READ_BUFFER);
-      while (!closed) {
-        const n = await server.read(buf);
-        if (n === null) break;
-        answered = true;
-        await writeAll(client, buf.subarray(0, n));
-      }
-    };
-    await Promise.allSettled([
-      upstream().catch(close),
-      downstream().catch(() => {}).finally(close),
-    ]);
-    close();
+    await upstream().catch(close);
+    await downstream;
+    if (!draining) close();
   };
 
   (async () => {
