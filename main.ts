@@ -14,6 +14,7 @@ import {
 } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { DataDirLockedError } from "./db/embedded.ts";
+import { startupFailure } from "./db/errors.ts";
 import { analyzeStaleTables } from "./db/maintenance.ts";
 import { migrate } from "./db/migrate.ts";
 import { scheduleRetention } from "./services/retention_schedule.ts";
@@ -61,11 +62,20 @@ function startStatisticsUpkeep(db: Database, log: Logger): () => void {
   return () => clearInterval(timer);
 }
 
+/** Exits 1 with one line (host, port, database) when `err` says the database cannot be used. */
+function failOnDatabase(err: unknown, config: Config): void {
+  const line = startupFailure(err, config.databaseUrl);
+  if (line !== null) fail(line);
+}
+
 async function migrateOnce(config: Config): Promise<void> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: null, max: 1 });
   try {
     const applied = await migrate(db.sql);
     if (applied.length > 0) console.log(`migrations applied: ${applied.join(", ")}`);
+  } catch (err) {
+    failOnDatabase(err, config);
+    throw err;
   } finally {
     await db.close();
   }
@@ -94,9 +104,15 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = jsonLogger(config.logLevel);
-  if (!worker) {
-    const applied = await migrate(db.sql);
-    if (applied.length > 0) log("info", { msg: "migrations applied", applied });
+  try {
+    if (worker) await db.sql`select 1`;
+    else {
+      const applied = await migrate(db.sql);
+      if (applied.length > 0) log("info", { msg: "migrations applied", applied });
+    }
+  } catch (err) {
+    failOnDatabase(err, config);
+    throw err;
   }
 
   const stopUpkeep = startStatisticsUpkeep(db, log);
