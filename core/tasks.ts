@@ -37,6 +37,10 @@ export interface MetricDefinition {
   range: readonly [number, number];
   /** When set, the only values allowed (the earth score: 0, 5, 10). */
   levels?: readonly number[];
+  /** With levels: what each level means, in level order (chart labels). */
+  levelLabels?: readonly string[];
+  /** Decimals a value is shown with (default 2; "share" metrics show as whole percent). */
+  decimals?: number;
   /** Whether a higher value is better; null when neither is. */
   higherIsBetter: boolean | null;
   /** How sessions' values combine (player totals, company averages). */
@@ -91,6 +95,10 @@ export interface ChartView {
   axis: { min: number; max: number; percent: boolean };
   /** Company page too (the metric must be a company metric). */
   company: boolean;
+  /** The series color. */
+  color: "blue" | "orange" | "green" | "violet" | "grey";
+  /** Said after the title, e.g. "1 = best, 3 = worst". */
+  note?: string;
 }
 
 /** What finalize knows when it computes a summary. */
@@ -203,6 +211,9 @@ function checkTask(t: TaskDefinition): void {
     if (m.kind === "boolean" && m.aggregation !== "share") {
       throw new Error(`${where}: boolean ${m.key} aggregates as a share`);
     }
+    if (m.levelLabels !== undefined && m.levelLabels.length !== m.levels?.length) {
+      throw new Error(`${where}: ${m.key} has one label per level`);
+    }
   }
   for (const f of [...t.model.features, t.model.target]) {
     if (!numeric.has(f)) throw new Error(`${where}: model metric ${f} is not a numeric metric`);
@@ -223,6 +234,9 @@ function checkTask(t: TaskDefinition): void {
     }
     if (c.company && !company.has(c.metric)) {
       throw new Error(`${where}: company chart of ${c.metric}, not a company metric`);
+    }
+    if (c.chart === "bar" && t.metrics.find((m) => m.key === c.metric)?.levels === undefined) {
+      throw new Error(`${where}: a bar chart counts the levels of a levels metric`);
     }
   }
 }
@@ -281,6 +295,8 @@ export const EARTH: TaskDefinition = {
       kind: "number",
       range: [0, 10],
       levels: [0, 5, 10],
+      levelLabels: ["0 (unsolved)", "5 (solved)", "10 (all first try)"],
+      decimals: 1,
       higherIsBetter: true,
       aggregation: "mean",
       apiDescription: "Earth metric; null for water_v1",
@@ -323,18 +339,27 @@ export const EARTH: TaskDefinition = {
     },
   },
   charts: [
-    { metric: "fta_level", chart: "line", axis: { min: 0, max: 1, percent: true }, company: true },
+    {
+      metric: "fta_level",
+      chart: "line",
+      axis: { min: 0, max: 1, percent: true },
+      company: true,
+      color: "blue",
+    },
     {
       metric: "repetition_burden",
       chart: "line",
       axis: { min: 1, max: 3, percent: false },
       company: true,
+      color: "orange",
+      note: "1 = best, 3 = worst",
     },
     {
       metric: "earth_score_bucket",
       chart: "bar",
       axis: { min: 0, max: 10, percent: false },
       company: false,
+      color: "green",
     },
   ],
 };
@@ -371,6 +396,7 @@ export const WATER: TaskDefinition = {
     unit: "points",
     kind: "number",
     range: STRESS_RANGE,
+    decimals: 1,
     higherIsBetter: false,
     aggregation: "mean",
     apiDescription: "Water metric (0–100); null for every other task",
@@ -402,6 +428,8 @@ export const WATER: TaskDefinition = {
     chart: "line",
     axis: { min: 0, max: 100, percent: false },
     company: true,
+    color: "violet",
+    note: "0 = calm, 100 = most stressed",
   }],
 };
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { DomainError } from "../../core/errors.ts";
 import { CoreInputError } from "../../core/input_error.ts";
-import { predictNext, trainLearner, trainSeries } from "../../core/learner.ts";
+import { predictNext, trainSeries } from "../../core/learner.ts";
+import { trainLearner } from "../helpers/earth_model.ts";
 import {
   DEFAULT_TASK,
   featuresOf,
