@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { logPseudonym } from "../../core/pseudonym.ts";
+import type { DomainError } from "../../core/errors.ts";
+import { requireAdmin } from "../../http/auth.ts";
 import { dbTestOptions, postJson, type TestApp, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { sessionEvents } from "../helpers/play.ts";
@@ -481,5 +483,49 @@ Deno.test(
     const body = await dash.json();
     assert.equal(body.lastSession.timestamp, "2026-11-21T10:05:00.000Z");
     assert.ok(EngagementDashboardSchema.safeParse(body).success, JSON.stringify(body));
+  },
+);
+
+Deno.test(
+  "`requireAdmin` answers 401 for the device endpoints' option, 403 by default",
+  opts,
+  () => {
+    const config = { adminKey: ADMIN_KEY, adminToken: ADMIN_TOKEN };
+    const kind = (fn: () => void) => {
+      try {
+        fn();
+        return "ok";
+      } catch (err) {
+        return (err as DomainError).kind;
+      }
+    };
+    const wrong = { adminKey: "nope", authorization: undefined };
+    assert.equal(kind(() => requireAdmin(config, wrong)), "forbidden");
+    assert.equal(kind(() => requireAdmin(config, wrong, { failureStatus: 401 })), "unauthorized");
+    const locked = { adminKey: "", adminToken: "" };
+    assert.equal(
+      kind(() =>
+        requireAdmin(locked, { adminKey: ADMIN_KEY, authorization: undefined }, {
+          failureStatus: 401,
+        })
+      ),
+      "unauthorized",
+    );
+    assert.equal(
+      kind(() =>
+        requireAdmin(config, { adminKey: undefined, authorization: `Bearer ${ADMIN_TOKEN}` }, {
+          failureStatus: 401,
+        })
+      ),
+      "ok",
+    );
+    assert.equal(
+      kind(() =>
+        requireAdmin(config, { adminKey: undefined, authorization: `Bearer ${ADMIN_KEY}` }, {
+          failureStatus: 401,
+        })
+      ),
+      "unauthorized",
+    );
   },
 );
