@@ -421,7 +421,7 @@ Deno.test(
       return [res.status, await res.json()];
     };
     const window = "Must be from 2000-01-01T00:00:00.000Z to 5 minutes past the server's clock " +
-      "(now 2026-11-20T10:05:00.000Z)";
+      "(until 2026-11-20T10:05:00.000Z)";
     const refused = (loc: (string | number)[]) => ({
       detail: [{ loc, msg: window, type: "time_window" }],
     });
