@@ -568,6 +568,7 @@ Deno.test(
         sentiment_score: score,
       }));
     }
+    t.setNow(new Date("2025-11-01T00:00:00Z")); // uploaded after the last session
     await ingestAll(bodies);
     const lastSessionEnd = new Date(
       Math.max(...sessions.map((s) => s.startedAt.getTime() + s.durationSeconds * 1000)),
@@ -601,8 +602,9 @@ Deno.test(
           "Access-Control-Request-Headers": "authorization,content-type",
         },
       });
-      assert.equal(ok.status, 204);
+      assert.equal(ok.status, 200);
       assert.equal(ok.headers.get("access-control-allow-origin"), ORIGIN);
+      assert.equal(ok.headers.get("access-control-allow-credentials"), "true");
       assert.match(ok.headers.get("access-control-allow-headers")!, /Authorization/i);
       const evil = await t.request(path, {
         method: "OPTIONS",
