@@ -95,7 +95,12 @@ export async function playerPage(c: Context, env: PageEnv, playerId: string): Pr
     body: (
       <>
         {!config.policy.openReads && <SignOut />}
-        <Dashboard data={data} now={now} demo={config.policy.demoTools} registry={registry} />
+        <Dashboard
+          data={data}
+          now={now}
+          demo={config.policy.demoTools}
+          registry={registry}
+        />
       </>
     ),
   });

@@ -14,7 +14,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { playSession, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql, {}, undefined, AIR_REGISTRY);
+const t = testApp(db.sql, {}, { tasks: AIR_REGISTRY });
 const opts = dbTestOptions;
 const tokenOf = (id: string) => dashboardTokenFor(id, DEV_DASHBOARD_TOKEN_SALT);
 const DAYS = ["2024-05-06", "2024-05-07", "2024-05-08"];

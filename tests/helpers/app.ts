@@ -7,6 +7,12 @@ import { type Config, loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/client.ts";
 import type { TaskRegistry } from "../../core/tasks.ts";
 
+/** Options of testApp. */
+export interface TestAppOptions {
+  adjust?: (config: Config) => Config;
+  tasks?: TaskRegistry;
+}
+
 export interface TestApp {
   app: Hono<AppEnv>;
   /** Every log line the app wrote, as JSON text. */
@@ -17,17 +23,17 @@ export interface TestApp {
 }
 
 /**
- * Returns an app over `sql` with APP_ENV=test and the given environment overrides; `adjust`
- * changes the loaded configuration (e.g. the contract examples' reference salts, which are
- * shorter than production accepts); `tasks`: a task registry injected at the composition root
- * instead of the service's.
+ * Returns an app over `sql` with APP_ENV=test and the given environment overrides. Options:
+ * `adjust` changes the loaded configuration (e.g. the contract examples' reference salts, which
+ * are shorter than production accepts); `tasks` is a task registry injected at the composition
+ * root instead of the service's.
  */
 export function testApp(
   sql: Sql,
   env: Record<string, string> = {},
-  adjust: (config: Config) => Config = (config) => config,
-  tasks?: TaskRegistry,
+  options: TestAppOptions = {},
 ): TestApp {
+  const { adjust = (config: Config) => config, tasks } = options;
   const config = adjust(loadConfig({
     APP_ENV: "test",
     ADMIN_KEY: "test-admin-key-kkkkkkkkkkkkkkkkk",
