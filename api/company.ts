@@ -13,6 +13,7 @@ import {
   companyInfo,
   companySummary,
   companyTimeseries,
+  openCompany,
   seedCompany,
 } from "../services/company.ts";
 import { requireAdminKey } from "../http/auth.ts";
@@ -21,18 +22,26 @@ import type { AppDeps, AppEnv } from "../http/context.ts";
 /** Registers the company and admin routes on the app. */
 export function registerCompany(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
+  // The token is resolved once per request; every read after it uses the resolved company.
+  const open = (token: string | undefined) =>
+    openCompany(sql, {
+      minCompanyN: config.minCompanyN,
+      companyPrivacy: config.companyPrivacy,
+      now: deps.now(),
+      random: deps.random,
+    }, token);
   app.openapi(companyInfoRoute, async (c) => {
-    return c.json(await companyInfo(sql, config, c.req.valid("query").t), 200);
+    return c.json(await companyInfo(await open(c.req.valid("query").t)), 200);
   });
   app.openapi(companySummaryRoute, async (c) => {
-    return c.json(await companySummary(sql, config, c.req.valid("query").t), 200);
+    return c.json(await companySummary(await open(c.req.valid("query").t)), 200);
   });
   app.openapi(companyTimeseriesRoute, async (c) => {
     const { t, bucket } = c.req.valid("query");
-    return c.json(await companyTimeseries(sql, config, t, bucket), 200);
+    return c.json(await companyTimeseries(await open(t), bucket), 200);
   });
   app.openapi(companyForecastRoute, async (c) => {
-    return c.json(await companyForecast(sql, config, c.req.valid("query").t), 200);
+    return c.json(await companyForecast(await open(c.req.valid("query").t)), 200);
   });
   const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
     requireAdminKey(config.adminKey, c.req.header("x-admin-key"));

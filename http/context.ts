@@ -1,5 +1,6 @@
 /** The Hono environment shared by every handler: dependencies and per-request variables. */
 import type { Config } from "../config.ts";
+import type { RandomWords } from "../core/dp_sampler.ts";
 import type { Sql } from "../db/client.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -13,6 +14,8 @@ export interface AppDeps {
   now: () => Date;
   /** The process's metrics (createApp makes one when none is given). */
   metrics?: Metrics;
+  /** The noise source of company releases; crypto.getRandomValues unless a test seeds one. */
+  random?: RandomWords;
 }
 
 export interface AppEnv {

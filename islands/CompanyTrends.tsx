@@ -5,15 +5,23 @@
 import { useState } from "preact/hooks";
 import type { Timeseries } from "../openapi/company.ts";
 import { ChartFigure, type ChartFigureProps } from "./_ChartCanvas.tsx";
-import { chartAlt, dayLabel, fixed, percent } from "./format.ts";
+import { chartAlt, countPm, dayLabel, fixedPm, percentPm, utcMinute } from "./format.ts";
 
 type Bucket = "day" | "week";
 type Period = Timeseries["buckets"][number];
 
+/** One bucket type's released periods, how many were left out, and when the next is released. */
+interface Series {
+  buckets: Period[];
+  suppressed: number;
+  /** Protected mode: when the open period is released (ISO); null in exact mode. */
+  nextRelease: string | null;
+}
+
 /** Props: the visible periods and the number suppressed, per bucket type. */
 export interface CompanyTrendsProps {
-  day: { buckets: Period[]; suppressed: number };
-  week: { buckets: Period[]; suppressed: number };
+  day: Series;
+  week: Series;
   initial: Bucket;
   minN: number;
 }
@@ -53,7 +61,20 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
           ))}
         </div>
       </div>
-      {current.suppressed > 0 && (
+      {current.nextRelease !== null && (
+        <p class="note">
+          The current {unit} is not shown yet: its numbers are released when it closes, on{" "}
+          {utcMinute(current.nextRelease)}. Each released number carries its 90 % range (±).
+        </p>
+      )}
+      {current.suppressed > 0 && current.nextRelease !== null && (
+        <p class="note">
+          {current.suppressed} {unit === "day" ? "day(s)" : "week(s)"}{" "}
+          hidden: too few players (fewer than {props.minN}{" "}
+          by the released count, or a range so wide the number would say nothing).
+        </p>
+      )}
+      {current.suppressed > 0 && current.nextRelease === null && (
         <p class="note">
           {current.suppressed} {unit === "day" ? "day(s)" : "week(s)"}{" "}
           hidden for privacy: each period shown has at least {props.minN}{" "}
@@ -147,12 +168,30 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                         {p.bucket_start}
                         {p.bucket_end !== p.bucket_start ? ` – ${p.bucket_end}` : ""}
                       </td>
-                      <td class="num">{p.n_sessions}</td>
-                      <td class="num">{shown(p.avg_brain_performance_score, percent)}</td>
-                      <td class="num">{shown(p.avg_repetition_burden, (v) => fixed(v))}</td>
-                      {water && <td class="num">{p.n_water_sessions}</td>}
-                      {water && <td class="num">{shown(p.avg_stress_score, (v) => fixed(v, 1))}
-                      </td>}
+                      <td class="num">{countPm(p.n_sessions, p.n_sessions_interval)}</td>
+                      <td class="num">
+                        {shown(
+                          p.avg_brain_performance_score,
+                          (v) => percentPm(v, p.avg_brain_performance_score_interval),
+                        )}
+                      </td>
+                      <td class="num">
+                        {shown(
+                          p.avg_repetition_burden,
+                          (v) => fixedPm(v, p.avg_repetition_burden_interval),
+                        )}
+                      </td>
+                      {water && (
+                        <td class="num">
+                          {countPm(p.n_water_sessions, p.n_water_sessions_interval)}
+                        </td>
+                      )}
+                      {water && (
+                        <td class="num">
+                          {shown(p.avg_stress_score, (v) =>
+                            fixedPm(v, p.avg_stress_score_interval, 1))}
+                        </td>
+                      )}
                     </tr>
                   ))}
                 </tbody>
@@ -162,6 +201,9 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
               Periods are UTC days, or weeks starting Monday, by when the sessions were played. A
               “–” average has fewer than {props.minN}{" "}
               distinct players of its task behind it (or none), and is hidden.
+              {current.nextRelease !== null &&
+                " Numbers are released once per closed period with calibrated noise, so that no " +
+                  "number reveals one person; ± is the 90 % range of the released value."}
             </p>
           </>
         )}

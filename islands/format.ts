@@ -48,3 +48,29 @@ export function chartAlt(title: string, spec: ChartSpec): string {
   });
   return `${title}: ${series.join(". ") || "no data"}.`;
 }
+
+/** A 90 % interval as the contract answers it (null in exact mode). */
+export type Interval = { low: number; high: number } | null;
+
+/** Returns the larger distance from a value to its interval's bounds. */
+export function halfWidthOf(value: number, interval: { low: number; high: number }): number {
+  return Math.max(value - interval.low, interval.high - value);
+}
+
+/** Returns a share with its interval as whole percentage points ("62% ± 4"), or just the share. */
+export function percentPm(share: number, interval: Interval): string {
+  if (interval === null) return percent(share);
+  return `${percent(share)} ± ${Math.round(halfWidthOf(share, interval) * 100)}`;
+}
+
+/** Returns a number with its interval at the same decimals ("1.33 ± 0.12"), or just the number. */
+export function fixedPm(value: number, interval: Interval, decimals = 2): string {
+  if (interval === null) return fixed(value, decimals);
+  return `${fixed(value, decimals)} ± ${fixed(halfWidthOf(value, interval), decimals)}`;
+}
+
+/** Returns a count with its interval ("120 ± 14"), or just the count. */
+export function countPm(value: number, interval: Interval): string {
+  if (interval === null) return String(value);
+  return `${value} ± ${Math.round(halfWidthOf(value, interval))}`;
+}

@@ -13,17 +13,40 @@ const TokenQuery = z.object({
   }),
 });
 
+/** A 90 % interval of a released estimate. */
+export const Interval90Schema = z.object({
+  low: z.number(),
+  high: z.number(),
+}).openapi("Interval90", {
+  description: "90 % interval of a released estimate (protected mode): the noise added for " +
+    "differential privacy leaves the true value inside it at least 90 % of the time",
+});
+
+const interval = (of: string) =>
+  Interval90Schema.nullable().openapi({
+    description: `90 % interval of ${of}; null in exact mode or where the number is null`,
+  });
+
+const PrivacyModeSchema = z.enum(["protected", "exact"]).openapi({
+  description: "protected: numbers released with differential privacy per closed period " +
+    "(docs/privacy.md); exact: exact aggregates with k-anonymity (COMPANY_PRIVACY=exact)",
+});
+
 export const CompanyInfoSchema = z.object({
   company_id: z.string(),
   n_players: z.number().int(),
   has_sufficient_data: z.boolean(),
   message: z.string(),
+  n_players_interval: interval("n_players"),
+  privacy: PrivacyModeSchema,
 }).openapi("CompanyInfo", {
   example: {
     company_id: "c_a7e357256323",
     n_players: 3,
     has_sufficient_data: false,
     message: "Not enough data yet: 3 of 5 players needed before aggregates are shown.",
+    n_players_interval: null,
+    privacy: "exact",
   },
 });
 
@@ -44,6 +67,18 @@ export const CompanySummarySchema = z.object({
   avg_stress_score: z.number().nullable().openapi({
     description: "Mean stress_score over water sessions; null below MIN_COMPANY_N water players",
   }),
+  n_players_interval: interval("n_players"),
+  n_sessions_interval: interval("n_sessions"),
+  avg_brain_performance_score_interval: interval("avg_brain_performance_score"),
+  avg_repetition_burden_interval: interval("avg_repetition_burden"),
+  avg_earth_score_bucket_interval: interval("avg_earth_score_bucket"),
+  n_water_sessions_interval: interval("n_water_sessions"),
+  avg_stress_score_interval: interval("avg_stress_score"),
+  privacy: PrivacyModeSchema,
+  released_through: z.string().nullable().openapi({
+    description: "Protected mode: last day (YYYY-MM-DD) of the newest released week the " +
+      "numbers cover; null in exact mode or before the first release",
+  }),
 }).openapi("CompanySummary", { example: companySummary });
 
 export const TimeseriesBucketSchema = z.object({
@@ -60,6 +95,11 @@ export const TimeseriesBucketSchema = z.object({
   avg_stress_score: z.number().nullable().openapi({
     description: "Over the bucket's water sessions; null when suppressed for privacy or none",
   }),
+  n_sessions_interval: interval("n_sessions"),
+  avg_brain_performance_score_interval: interval("avg_brain_performance_score"),
+  avg_repetition_burden_interval: interval("avg_repetition_burden"),
+  n_water_sessions_interval: interval("n_water_sessions"),
+  avg_stress_score_interval: interval("avg_stress_score"),
 }).openapi("TimeseriesBucket");
 
 export const TimeseriesSchema = z.object({
@@ -67,7 +107,14 @@ export const TimeseriesSchema = z.object({
   bucket_type: z.enum(["day", "week"]),
   buckets: z.array(TimeseriesBucketSchema),
   suppressed_buckets: z.number().int().openapi({
-    description: "Buckets left out for privacy (small or complementary suppression)",
+    description: "Buckets left out for privacy: exact mode, small or complementary " +
+      "suppression; protected mode, released periods with too few players (no average " +
+      "survives the k rule on the noisy count and the noise)",
+  }),
+  privacy: PrivacyModeSchema,
+  next_release_at: z.string().nullable().openapi({
+    description: "Protected mode: when the open period closes and is released (its numbers " +
+      "are not shown before); null in exact mode",
   }),
 }).openapi("Timeseries", { example: companyTimeseries });
 
@@ -77,15 +124,24 @@ export const CompanyForecastSchema = z.object({
       description: "Mean over the company's players with a trained earth model of their " +
         "predicted next fta_level; null below MIN_COMPANY_N models",
     }),
-    n_models: z.number().int().openapi({ description: "Players with a trained earth model" }),
+    n_models: z.number().int().openapi({
+      description: "Players with a trained earth model (protected mode: the released " +
+        "players of the week the forecast comes from)",
+    }),
+    predicted_next_brain_performance_interval: interval("predicted_next_brain_performance"),
   }),
   water: z.object({
     predicted_next_stress_score: z.number().nullable().openapi({
       description: "Mean over the company's players with a trained water model of their " +
         "predicted next stress_score; null below MIN_COMPANY_N models",
     }),
-    n_models: z.number().int().openapi({ description: "Players with a trained water model" }),
+    n_models: z.number().int().openapi({
+      description: "Players with a trained water model (protected mode: the released " +
+        "players of the week the forecast comes from)",
+    }),
+    predicted_next_stress_score_interval: interval("predicted_next_stress_score"),
   }),
+  privacy: PrivacyModeSchema,
 }).openapi("CompanyForecast", { example: companyForecast });
 
 export const SeedCompanySchema = z.object({
@@ -102,6 +158,7 @@ export const SeededCompanySchema = z.object({
 }).openapi("SeededCompany", { example: seededCompany });
 
 export type CompanyInfo = z.infer<typeof CompanyInfoSchema>;
+export type Interval90 = z.infer<typeof Interval90Schema> | null;
 export type CompanySummary = z.infer<typeof CompanySummarySchema>;
 export type Timeseries = z.infer<typeof TimeseriesSchema>;
 export type CompanyForecast = z.infer<typeof CompanyForecastSchema>;

@@ -1,11 +1,26 @@
-/** Company dashboards: token resolution, info, aggregates and privacy-guarded time series. */
+/**
+ * Company dashboards: the company token resolved once per request (`openCompany`), then info,
+ * aggregates, time series and forecast: released with differential privacy (protected mode,
+ * services/company_protected.ts) or exact with k-anonymity (COMPANY_PRIVACY=exact, here).
+ */
 import { companyIdFor, constantTimeEqual, dashboardTokenFor } from "../core/company.ts";
+import type { RandomWords } from "../core/dp_sampler.ts";
 import { badRequest, deniedCredentials, forbidden } from "../core/errors.ts";
-import { type BucketStat, initialSuppression, nextComplementary } from "../core/privacy.ts";
+import { suppressBuckets } from "../core/privacy.ts";
 import { predictTaskNext, taskByModel } from "../core/tasks.ts";
 import { bucketEnd, type BucketType } from "../core/time.ts";
-import type { Config } from "../config.ts";
+import type { CompanyPrivacy, Config } from "../config.ts";
 import type { Sql } from "../db/client.ts";
+import {
+  protectedForecast,
+  protectedInfo,
+  protectedSummary,
+  protectedTimeseries,
+} from "./company_protected.ts";
+import { cryptoWords } from "./company_release.ts";
+import { type CompanyReader, insufficient, once } from "./_company_reader.ts";
+
+export type { CompanyReader };
 import {
   type BucketRow,
   companyBuckets,
@@ -36,55 +51,60 @@ async function registryRow(sql: Sql, token: string | undefined): Promise<Company
   return row;
 }
 
-/** Returns the company id a dashboard token grants, or throws 403. */
-export async function resolveCompany(sql: Sql, token: string | undefined): Promise<string> {
-  return (await registryRow(sql, token)).company_id;
+/** What a company read needs besides the token. */
+export interface CompanyReadOptions {
+  minCompanyN: number;
+  companyPrivacy: CompanyPrivacy;
+  now: Date;
+  /** The noise source of releases (tests inject a seeded one). */
+  random?: RandomWords;
 }
 
-function insufficient(n: number, k: number): string {
-  return `Not enough data yet: ${n} of ${k} players needed before aggregates are shown.`;
+/** Returns the reader of the company a dashboard token grants (resolved once), or throws 403. */
+export async function openCompany(
+  sql: Sql,
+  options: CompanyReadOptions,
+  token: string | undefined,
+): Promise<CompanyReader> {
+  const row = await registryRow(sql, token);
+  return {
+    sql,
+    companyId: row.company_id,
+    name: row.company_name,
+    k: options.minCompanyN,
+    privacy: options.companyPrivacy,
+    now: options.now,
+    random: options.random ?? cryptoWords,
+    memo: new Map(),
+  };
+}
+
+/** Returns the company's exact distinct player count, read once per reader. */
+function exactPlayerCount(r: CompanyReader): Promise<number> {
+  return once(r, "players", () => companyPlayerCount(r.sql, r.companyId));
 }
 
 /** Returns the company info (always available for a valid token). */
-export async function companyInfo(
-  sql: Sql,
-  config: Config,
-  token: string | undefined,
-): Promise<CompanyInfo> {
-  return (await namedCompanyInfo(sql, config, token)).info;
-}
-
-/** Returns the company info and the registered company name (null where none is known). */
-export async function namedCompanyInfo(
-  sql: Sql,
-  config: Config,
-  token: string | undefined,
-): Promise<{ info: CompanyInfo; name: string | null }> {
-  const row = await registryRow(sql, token);
-  return { info: await infoOf(sql, config, row.company_id), name: row.company_name };
-}
-
-async function infoOf(sql: Sql, config: Config, companyId: string): Promise<CompanyInfo> {
-  const n = await companyPlayerCount(sql, companyId);
-  const enough = n >= config.minCompanyN;
+export async function companyInfo(r: CompanyReader): Promise<CompanyInfo> {
+  if (r.privacy.mode === "protected") return await protectedInfo(r);
+  const n = await exactPlayerCount(r);
+  const enough = n >= r.k;
   return {
-    company_id: companyId,
+    company_id: r.companyId,
     n_players: n,
     has_sufficient_data: enough,
-    message: enough
-      ? `Aggregates available over ${n} players.`
-      : insufficient(n, config.minCompanyN),
+    message: enough ? `Aggregates available over ${n} players.` : insufficient(n, r.k),
+    n_players_interval: null,
+    privacy: "exact",
   };
 }
 
 /** Returns the company aggregates, or throws 403 below MIN_COMPANY_N players. */
-export async function companySummary(
-  sql: Sql,
-  config: Config,
-  token: string | undefined,
-): Promise<CompanySummary> {
-  const companyId = await resolveCompany(sql, token);
-  const t = await companyTotals(sql, companyId);
+export async function companySummary(r: CompanyReader): Promise<CompanySummary> {
+  if (r.privacy.mode === "protected") return await protectedSummary(r);
+  const companyId = r.companyId;
+  const config = { minCompanyN: r.k };
+  const t = await companyTotals(r.sql, companyId);
   if (t.n_players < config.minCompanyN) {
     throw forbidden(insufficient(t.n_players, config.minCompanyN));
   }
@@ -100,8 +120,21 @@ export async function companySummary(
     avg_earth_score_bucket: earth ? t.avg_bucket : null,
     n_water_sessions: t.n_water_sessions,
     avg_stress_score: water ? t.avg_stress : null,
+    ...NO_INTERVALS_SUMMARY,
+    privacy: "exact",
+    released_through: null,
   };
 }
+
+const NO_INTERVALS_SUMMARY = {
+  n_players_interval: null,
+  n_sessions_interval: null,
+  avg_brain_performance_score_interval: null,
+  avg_repetition_burden_interval: null,
+  avg_earth_score_bucket_interval: null,
+  n_water_sessions_interval: null,
+  avg_stress_score_interval: null,
+} as const;
 
 /** Returns the bucket type of a query value, or throws 400. */
 export function parseBucketType(value: string | undefined): BucketType {
@@ -112,21 +145,19 @@ export function parseBucketType(value: string | undefined): BucketType {
 
 /** Returns the privacy-guarded time series, or throws 403 below MIN_COMPANY_N players. */
 export async function companyTimeseries(
-  sql: Sql,
-  config: Config,
-  token: string | undefined,
+  r: CompanyReader,
   bucket: string | undefined,
 ): Promise<Timeseries> {
-  const companyId = await resolveCompany(sql, token);
   const type = parseBucketType(bucket);
-  const k = config.minCompanyN;
-  const n = await companyPlayerCount(sql, companyId);
+  if (r.privacy.mode === "protected") return await protectedTimeseries(r, type);
+  const { sql, companyId, k } = r;
+  const n = await exactPlayerCount(r);
   if (n < k) throw forbidden(insufficient(n, k));
 
   const rows = await companyBuckets(sql, companyId, type);
   const stats = rows.map((r) => ({ bucket_start: r.bucket_start, n_players: r.n_players }));
   const hidden = new Set(
-    await suppress(stats, [], k, (starts) => playersInBuckets(sql, companyId, type, starts)),
+    await suppressBuckets(stats, k, (starts) => playersInBuckets(sql, companyId, type, starts)),
   );
   // Per metric, over the buckets with a session of its task: those left out above, those with
   // fewer than k of its players, and complementary suppression among them.
@@ -135,11 +166,11 @@ export async function companyTimeseries(
     const metricStats = of.map((r) => ({ bucket_start: r.bucket_start, n_players: players(r) }));
     const already = of.filter((r) => hidden.has(r.bucket_start)).map((r) => r.bucket_start);
     return new Set(
-      await suppress(
+      await suppressBuckets(
         metricStats,
-        already,
         k,
         (starts) => playersInBuckets(sql, companyId, type, starts, metric),
+        already,
       ),
     );
   };
@@ -158,41 +189,24 @@ export async function companyTimeseries(
         avg_repetition_burden: earth ? r.avg_burden : null,
         n_water_sessions: r.n_water_sessions,
         avg_stress_score: noWater.has(r.bucket_start) ? null : r.avg_stress,
+        n_sessions_interval: null,
+        avg_brain_performance_score_interval: null,
+        avg_repetition_burden_interval: null,
+        n_water_sessions_interval: null,
+        avg_stress_score_interval: null,
       };
     }),
     suppressed_buckets: hidden.size,
+    privacy: "exact",
+    next_release_at: null,
   };
 }
 
-/**
- * Returns every suppressed bucket_start: those already hidden, those with fewer than k players,
- * and then complementary suppression until the hidden ones hold at least k distinct players.
- */
-async function suppress(
-  stats: readonly BucketStat[],
-  already: readonly string[],
-  k: number,
-  distinctPlayersOf: (starts: readonly string[]) => Promise<number>,
-): Promise<string[]> {
-  const suppressed = [...new Set([...already, ...initialSuppression(stats, k)])];
-  while (suppressed.length > 0) {
-    const together = await distinctPlayersOf(suppressed);
-    const next = nextComplementary(stats, suppressed, together, k);
-    if (next === null) break;
-    suppressed.push(next);
-  }
-  return suppressed;
-}
-
 /** Returns the mean next-session prediction per task, or throws 403 below MIN_COMPANY_N players. */
-export async function companyForecast(
-  sql: Sql,
-  config: Config,
-  token: string | undefined,
-): Promise<CompanyForecast> {
-  const companyId = await resolveCompany(sql, token);
-  const k = config.minCompanyN;
-  const n = await companyPlayerCount(sql, companyId);
+export async function companyForecast(r: CompanyReader): Promise<CompanyForecast> {
+  if (r.privacy.mode === "protected") return await protectedForecast(r);
+  const { sql, companyId, k } = r;
+  const n = await exactPlayerCount(r);
   if (n < k) throw forbidden(insufficient(n, k));
   const forecast = async (name: "earth" | "water") => {
     const model = taskByModel(name)!.model;
@@ -208,8 +222,17 @@ export async function companyForecast(
   const earth = await forecast("earth");
   const water = await forecast("water");
   return {
-    earth: { predicted_next_brain_performance: earth.mean, n_models: earth.n_models },
-    water: { predicted_next_stress_score: water.mean, n_models: water.n_models },
+    earth: {
+      predicted_next_brain_performance: earth.mean,
+      n_models: earth.n_models,
+      predicted_next_brain_performance_interval: null,
+    },
+    water: {
+      predicted_next_stress_score: water.mean,
+      n_models: water.n_models,
+      predicted_next_stress_score_interval: null,
+    },
+    privacy: "exact",
   };
 }
 
