@@ -181,39 +181,55 @@ export async function storeReleases(
   maxReleases: number,
 ): Promise<number> {
   if (releases.length === 0) return 0;
+  const { companyId, kind } = releases[0];
+  const heads = releases.map((r) => ({
+    period_start: r.periodStart,
+    data_version: r.version.toString(),
+    epsilon: r.epsilon,
+    contribution_bound: r.contributionBound,
+    released_at: r.releasedAt.toISOString(),
+  }));
   return await sql.begin(async (tx) => {
-    let stored = 0;
-    for (const r of releases) {
-      const won = await tx<{ release_count: number }[]>`
-        insert into company_release as c (company_id, kind, period_start, data_version,
-          release_count, epsilon, contribution_bound, released_at)
-        values (${r.companyId}, ${r.kind}, ${r.periodStart}, ${r.version.toString()}, 1,
-          ${r.epsilon}, ${r.contributionBound}, ${r.releasedAt})
-        on conflict (company_id, kind, period_start) do update set
-          data_version = excluded.data_version, release_count = c.release_count + 1,
-          epsilon = excluded.epsilon, contribution_bound = excluded.contribution_bound,
-          released_at = excluded.released_at
-        where c.data_version <> excluded.data_version and c.release_count < ${maxReleases}
-        returning release_count`;
-      if (won.length === 0) continue;
-      stored += 1;
-      await tx`
-        delete from company_release_value
-        where company_id = ${r.companyId} and kind = ${r.kind} and period_start = ${r.periodStart}`;
-      const rows = Object.entries(r.values).map(([key, noisy]) => {
+    // One statement: a period another reader released at the same version (or whose budget is
+    // spent) keeps its release; the others are (re)released here.
+    const won = await tx<{ period_start: string }[]>`
+      insert into company_release as c (company_id, kind, period_start, data_version,
+        release_count, epsilon, contribution_bound, released_at)
+      select ${companyId}, ${kind}, h.period_start, h.data_version, 1, h.epsilon,
+        h.contribution_bound, h.released_at
+      from jsonb_to_recordset(${tx.json(heads)}) as h(period_start date, data_version bigint,
+        epsilon text, contribution_bound integer, released_at timestamptz)
+      order by h.period_start
+      on conflict (company_id, kind, period_start) do update set
+        data_version = excluded.data_version, release_count = c.release_count + 1,
+        epsilon = excluded.epsilon, contribution_bound = excluded.contribution_bound,
+        released_at = excluded.released_at
+      where c.data_version <> excluded.data_version and c.release_count < ${maxReleases}
+      returning to_char(period_start, 'YYYY-MM-DD') as period_start`;
+    if (won.length === 0) return 0;
+    const winners = new Set(won.map((w) => w.period_start));
+    const starts = [...winners];
+    await tx`
+      delete from company_release_value
+      where company_id = ${companyId} and kind = ${kind}
+        and period_start = any(${textArray(tx, starts)}::date[])`;
+    const values = releases.filter((r) => winners.has(r.periodStart)).flatMap((r) =>
+      Object.entries(r.values).map(([key, noisy]) => {
         const dot = key.indexOf(".");
         return {
-          company_id: r.companyId,
-          kind: r.kind,
           period_start: r.periodStart,
           task: key.slice(0, dot),
           metric: key.slice(dot + 1),
           noisy: noisy.toString(),
         };
-      });
-      await tx`insert into company_release_value ${tx(rows)}`;
-    }
-    return stored;
+      })
+    );
+    await tx`
+      insert into company_release_value (company_id, kind, period_start, task, metric, noisy)
+      select ${companyId}, ${kind}, v.period_start, v.task, v.metric, v.noisy
+      from jsonb_to_recordset(${tx.json(values)}) as v(period_start date, task text,
+        metric text, noisy bigint)`;
+    return won.length;
   });
 }
 

@@ -39,6 +39,8 @@ const PRODUCTION = {
   INGEST_SERVICE_TOKEN: INGEST,
   DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
   ADMIN_KEY: ADMIN,
+  // The documented examples are the legacy system's exact values.
+  COMPANY_PRIVACY: "exact",
 };
 const CREDENTIALS: Record<string, Record<string, string>> = {
   ingestToken: { authorization: `Bearer ${INGEST}` },
