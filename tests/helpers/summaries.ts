@@ -1,0 +1,32 @@
+/** Writes finalized session summaries straight into the database (fast company fixtures). */
+import type { Sql } from "../../db/client.ts";
+
+/** One session summary: an earth session (fta set) or a water session (stress set). */
+export interface SummarySpec {
+  player: string;
+  company: string;
+  /** ISO play time. */
+  at: string;
+  fta?: number;
+  burden?: number;
+  bucket?: 0 | 5 | 10;
+  stress?: number;
+}
+
+let n = 0;
+
+/** Inserts a finalized play session and its summary; returns the session id. */
+export async function insertSummary(sql: Sql, s: SummarySpec): Promise<string> {
+  const id = `fixture-${Date.now().toString(36)}-${++n}`;
+  const earth = s.fta !== undefined;
+  await sql`
+    insert into play_sessions (session_id, player_id, finalized_at)
+    values (${id}, ${s.player}, now())`;
+  await sql`
+    insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
+      repetition_burden, earth_score_bucket, stress_score, company_id, played_at, n_attempts)
+    values (${s.player}, ${id}, ${earth ? "earth_v1" : "water_v1"}, ${earth ? s.fta! : null},
+      ${earth ? s.fta === 1 : null}, ${earth ? s.burden ?? 1 : null},
+      ${earth ? s.bucket ?? 5 : null}, ${earth ? null : s.stress ?? 50}, ${s.company}, ${s.at}, 3)`;
+  return id;
+}
