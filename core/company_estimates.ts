@@ -39,7 +39,6 @@ interface Term {
 }
 
 const Z90 = 1.6448536269514722;
-const Z95 = 1.959963984540054;
 
 /** Returns the noise scale b (as a float, for intervals) of every quantity of a release. */
 function scalesOf(plan: ReleasePlan, r: PeriodRelease): Map<QuantityKey, number> {
@@ -60,22 +59,22 @@ function termsOf(plan: ReleasePlan, releases: readonly PeriodRelease[], key: Qua
 }
 
 /**
- * Returns the half-width h with P(|noise| <= h) >= 1 − alpha for the sum of the terms' noise:
+ * Returns the half-width h with P(|noise| <= h) >= 90 % for the sum of the terms' noise:
  * exact for one discrete Laplace term (P(|Z| > h) = 2p^(h+1)/(1+p), p = e^(−1/b)), the normal
  * approximation with the exact variances 2p/(1−p)² for several.
  */
-export function halfWidth(bs: readonly number[], alpha: 0.1 | 0.05): number {
+export function halfWidth(bs: readonly number[]): number {
   const live = bs.filter((b) => b > 0);
   if (live.length === 0) return 0;
   if (live.length === 1) {
     const p = Math.exp(-1 / live[0]);
-    return Math.max(0, Math.ceil(Math.log((alpha * (1 + p)) / 2) / Math.log(p)) - 1);
+    return Math.max(0, Math.ceil(Math.log((0.1 * (1 + p)) / 2) / Math.log(p)) - 1);
   }
   const variance = live.reduce((a, b) => {
     const p = Math.exp(-1 / b);
     return a + (2 * p) / ((1 - p) * (1 - p));
   }, 0);
-  return (alpha === 0.1 ? Z90 : Z95) * Math.sqrt(variance);
+  return Z90 * Math.sqrt(variance);
 }
 
 /** Returns a count over releases (never below 0) with its 90 % interval, in the count's units. */
@@ -86,7 +85,7 @@ export function countEstimate(
 ): Estimate {
   const terms = keys.flatMap((key) => termsOf(plan, releases, key));
   const sum = terms.reduce((a, t) => a + t.value, 0);
-  const h = halfWidth(terms.map((t) => t.b), 0.1);
+  const h = halfWidth(terms.map((t) => t.b));
   return { value: Math.max(0, sum), low: Math.max(0, sum - h), high: Math.max(0, sum + h) };
 }
 
@@ -94,8 +93,9 @@ export function countEstimate(
  * Returns a metric's mean over the players of the releases (each player-period weighs one), with
  * a 90 % interval, or null ("too few players") when the noisy player count is below k or the
  * noise drowns the mean (its interval before clamping is wider than the metric's whole range).
- * The mean is mid + Σ centred sums / Σ counts, clamped to the range; the interval is the range of
- * that ratio over the 95 % intervals of the sum and the count (union bound: at least 90 %).
+ * The mean is mid + Σ centred sums / Σ counts, clamped to the range. The interval is the delta
+ * method on that ratio: ± 1.645 · sqrt(Var(sum) + c² · Var(count)) / count, c the centred mean,
+ * with the exact variances of the discrete Laplace noise (the bench measures its coverage).
  */
 export function meanEstimate(
   plan: ReleasePlan,
@@ -108,19 +108,24 @@ export function meanEstimate(
   const n = count.reduce((a, t) => a + t.value, 0);
   if (releases.length === 0 || n < k || n < 1) return null;
   const s = sums.reduce((a, t) => a + t.value, 0);
-  const units = unitsOf(metric);
   const scale = metric.scale;
-  const mid = Number(units.mid);
+  const mid = Number(unitsOf(metric).mid);
+  const centred = s / n;
+  const sd = Math.sqrt(variance(sums) + centred * centred * variance(count)) / n;
+  const half = (Z90 * sd) / scale;
+  const value = (mid + centred) / scale;
+  if (2 * half > metric.hi - metric.lo) return null;
   const clamp = (v: number) => Math.min(metric.hi, Math.max(metric.lo, v));
-  const raw = (sum: number, players: number) => (mid + sum / players) / scale;
-  const hs = halfWidth(sums.map((t) => t.b), 0.05);
-  const hn = halfWidth(count.map((t) => t.b), 0.05);
-  const nLow = Math.max(1, n - hn);
-  const corners = [raw(s - hs, nLow), raw(s + hs, nLow), raw(s - hs, n + hn), raw(s + hs, n + hn)];
-  const low = Math.min(...corners);
-  const high = Math.max(...corners);
-  if (high - low > metric.hi - metric.lo) return null;
-  return { value: clamp(raw(s, n)), low: clamp(low), high: clamp(high) };
+  return { value: clamp(value), low: clamp(value - half), high: clamp(value + half) };
+}
+
+/** Returns the variance of the summed noise of the terms (2p/(1−p)² each, p = e^(−1/b)). */
+function variance(terms: readonly Term[]): number {
+  return terms.reduce((a, t) => {
+    if (t.b <= 0) return a;
+    const p = Math.exp(-1 / t.b);
+    return a + (2 * p) / ((1 - p) * (1 - p));
+  }, 0);
 }
 
 /** Returns the half-width shown on the page: the larger distance from the value to a bound. */

@@ -213,16 +213,16 @@ Deno.test("`quantitiesOf` states every sensitivity: players 1, sessions C, sums 
     [
       ["earth.players", 1, 20],
       ["earth.sessions", 3, 10],
-      ["water.players", 1, 10],
+      ["water.players", 1, 5],
       ["water.sessions", 3, 5],
       ["earth.fta_level", 5_000, 30], // [0, 1] at 10,000 units: half of 10,000
       ["earth.repetition_burden", 10_000, 5], // [1, 3] at 10,000 units
       ["earth.earth_score_bucket", 5_000, 5], // [0, 10] at 1,000 units
-      ["water.stress_score", 5_000, 10], // [0, 100] at 100 units
-      ["all.new_players", 1, 5],
+      ["water.stress_score", 5_000, 5], // [0, 100] at 100 units
+      ["all.new_players", 1, 15],
     ],
   );
-  // A day has no new-players count: its weights total 95 instead of 100.
+  // A day has no new-players count: its weights total 85 instead of 100.
   assert.equal(quantitiesOf(COMPANY_RELEASE_PLAN, "d", 3).length, 8);
 });
 

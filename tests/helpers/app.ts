@@ -5,6 +5,7 @@ import type { AppEnv } from "../../http/context.ts";
 import type { LogFields } from "../../http/log.ts";
 import { loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/client.ts";
+import type { RandomWords } from "../../core/dp_sampler.ts";
 
 export interface TestApp {
   app: Hono<AppEnv>;
@@ -15,8 +16,15 @@ export interface TestApp {
   request(path: string, init?: RequestInit): Promise<Response>;
 }
 
-/** Returns an app over `sql` with APP_ENV=test and the given environment overrides. */
-export function testApp(sql: Sql, env: Record<string, string> = {}): TestApp {
+/**
+ * Returns an app over `sql` with APP_ENV=test and the given environment overrides (`random`:
+ * the noise source of company releases, e.g. a seeded one).
+ */
+export function testApp(
+  sql: Sql,
+  env: Record<string, string> = {},
+  random?: RandomWords,
+): TestApp {
   const config = loadConfig({ APP_ENV: "test", ADMIN_KEY: "test-admin-key", ...env });
   const logs: string[] = [];
   let now: Date | null = null;
@@ -25,6 +33,7 @@ export function testApp(sql: Sql, env: Record<string, string> = {}): TestApp {
     sql,
     log: (level: string, fields: LogFields) => logs.push(JSON.stringify({ level, ...fields })),
     now: () => now ?? new Date(),
+    random,
   });
   return {
     app,
