@@ -2,6 +2,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { logPseudonym } from "../core/pseudonym.ts";
+import { REGISTRY } from "../core/tasks.ts";
 import { erasePlayerRoute, exportPlayerRoute } from "../openapi/admin.ts";
 import { erasePlayer, exportPlayer } from "../services/privacy.ts";
 import { requireAdminKey } from "../http/auth.ts";
@@ -16,6 +17,7 @@ const LOGGED_PATHS = {
 /** Registers the erase and export routes on the app. */
 export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
+  const tasks = deps.tasks ?? REGISTRY;
   // Runs before authentication and validation, so no answer of these routes logs the raw id.
   const pseudonymous = (path: string): MiddlewareHandler<AppEnv> => async (c, next) => {
     c.set("logPath", path);
@@ -40,10 +42,10 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   );
 
   app.openapi(
-    { ...exportPlayerRoute, middleware: [pseudonymous(LOGGED_PATHS.export), adminAuth] },
+    { ...exportPlayerRoute(tasks), middleware: [pseudonymous(LOGGED_PATHS.export), adminAuth] },
     async (c) => {
       const { player_id } = c.req.valid("param");
-      const body = await exportPlayer(sql, player_id, deps.now());
+      const body = await exportPlayer(sql, player_id, deps.now(), undefined, tasks);
       c.header("Content-Disposition", 'attachment; filename="player-export.json"');
       c.header("Cache-Control", "no-store");
       // The JSON body of the contract, streamed (the typed c.json would build one string).

@@ -9,12 +9,8 @@
  * over players of their capped per-player means, the released estimand): how often the average
  * is shown, within ±0.05, inside its 90 % interval, the interval's width; and the player count.
  */
-import {
-  COMPANY_RELEASE_PLAN,
-  NEW_PLAYERS,
-  type PeriodTruth,
-  releasePeriod,
-} from "../core/company_release.ts";
+import { COMPANY_RELEASE_PLAN } from "../core/company_plan.ts";
+import { NEW_PLAYERS, type PeriodTruth, releasePeriod } from "../core/company_release.ts";
 import { countEstimate, meanEstimate, type PeriodRelease } from "../core/company_estimates.ts";
 import type { Rational } from "../core/dp_sampler.ts";
 import { mulberry32, type Rng } from "../core/random.ts";

@@ -16,56 +16,37 @@
  */
 import { discreteLaplace, type RandomWords, type Rational } from "./dp_sampler.ts";
 
-/** A metric a company sees: its range in integer units (value · scale) and its share of ε. */
+/** A metric a company sees: its range, its integer units and its share of ε. */
 export interface ReleaseMetric {
   task: string;
-  /** The summary column (session_summary) and the metric's one name. */
+  /** The metric's key (core/tasks.ts). */
   metric: string;
+  /** Its range (values are clamped to it before averaging). */
   lo: number;
   hi: number;
-  /** Units per 1 of the metric: values are rounded to 1/scale before summing. */
+  /** Units per 1 of the metric: a player's value is rounded to 1/scale before summing. */
   scale: number;
-  /** Share of the period's ε, in percent of the plan's total weight. */
+  /** The range in units (integers, hiUnits − loUnits even). */
+  loUnits: number;
+  hiUnits: number;
+  /** Share of the period's ε (relative to the plan's total weight). */
   weight: number;
 }
 
 /** A task whose sessions a company sees: the shares of its player and session counts. */
 export interface ReleaseTask {
   task: string;
-  /** The summary column set on exactly this task's sessions. */
-  presence: string;
   playersWeight: number;
   sessionsWeight: number;
 }
 
-/** What one period release consists of. */
+/** What one period release consists of (core/company_plan.ts builds it from the registry). */
 export interface ReleasePlan {
   tasks: readonly ReleaseTask[];
   metrics: readonly ReleaseMetric[];
   /** Share of the players whose first session in the company falls in the week (weeks only). */
   newPlayersWeight: number;
 }
-
-/**
- * The company release plan (weights in percent of a week's ε; a day has no new players, so its
- * 85 are scaled to the whole ε). 50 % goes to what the first-try accuracy average needs (its
- * players 20, its sum 30), chosen so the weekly first-try accuracy of a 100-player company is
- * within ±0.05 of the truth 90 % of the time at ε = 1 (docs/performance.md); 15 % to the new
- * players the company's player count adds up; the rest to sessions, burden, score and water.
- */
-export const COMPANY_RELEASE_PLAN: ReleasePlan = {
-  tasks: [
-    { task: "earth", presence: "fta_level", playersWeight: 20, sessionsWeight: 10 },
-    { task: "water", presence: "stress_score", playersWeight: 5, sessionsWeight: 5 },
-  ],
-  metrics: [
-    { task: "earth", metric: "fta_level", lo: 0, hi: 1, scale: 10_000, weight: 30 },
-    { task: "earth", metric: "repetition_burden", lo: 1, hi: 3, scale: 10_000, weight: 5 },
-    { task: "earth", metric: "earth_score_bucket", lo: 0, hi: 10, scale: 1_000, weight: 5 },
-    { task: "water", metric: "stress_score", lo: 0, hi: 100, scale: 100, weight: 5 },
-  ],
-  newPlayersWeight: 15,
-};
 
 /** Period kinds: UTC day ('d') and ISO week ('w'). */
 export type PeriodKind = "d" | "w";
@@ -99,8 +80,8 @@ export const NEW_PLAYERS: QuantityKey = "all.new_players";
 
 /** Returns a metric's range in units and its middle (lo, hi, mid; hi − lo even). */
 export function unitsOf(m: ReleaseMetric): { lo: bigint; hi: bigint; mid: bigint } {
-  const lo = BigInt(m.lo) * BigInt(m.scale);
-  const hi = BigInt(m.hi) * BigInt(m.scale);
+  const lo = BigInt(m.loUnits);
+  const hi = BigInt(m.hiUnits);
   if ((hi - lo) % BigInt(2) !== BigInt(0)) throw new RangeError(`${m.metric}: odd range in units`);
   return { lo, hi, mid: (lo + hi) / BigInt(2) };
 }

@@ -60,7 +60,8 @@ export interface PeriodTruthRow {
 }
 
 /**
- * Returns, in one statement (one snapshot), each period's data version and true integers:
+ * Returns, in one statement (one snapshot), each period's data version and true integers
+ * (generic over tasks: session_summary's task and metrics, migration 0012):
  * per task its players and capped sessions, per metric the sum of the players' values (the mean
  * of their first C sessions of the task in the period, clamped and scaled), for weeks the new
  * players (whose first session in the company falls in the week).
@@ -76,22 +77,17 @@ export async function periodTruths(
   if (starts.length === 0) return [];
   const unit = UNIT[kind];
   const period = sql`date_trunc(${unit}, s.played_at at time zone 'UTC')::date`;
-  const nth = (task: string) => sql.unsafe(`nth_${task}`);
-  const ranked = plan.tasks.map((t) =>
-    sql`, row_number() over (partition by ${period}, s.player_id, s.${sql(t.presence)} is null
-      order by s.played_at, s.id) as ${nth(t.task)}`
-  );
-  const counted = (t: { task: string; presence: string }) =>
-    sql`${sql(t.presence)} is not null and ${nth(t.task)} <= ${bound}`;
+  // A session counts for its task among the player's first C sessions of that task.
+  const counted = (task: string) => sql`task = ${task} and nth <= ${bound}`;
   const perPlayer = [
     ...plan.tasks.map((t, i) =>
-      sql`, count(*) filter (where ${counted(t)}) as ${sql.unsafe(`n${i}`)}`
+      sql`, count(*) filter (where ${counted(t.task)}) as ${sql.unsafe(`n${i}`)}`
     ),
-    ...plan.metrics.map((m, i) => {
-      const t = plan.tasks.find((x) => x.task === m.task)!;
-      return sql`, round((avg(least(greatest(${sql(m.metric)}, ${m.lo}::float8), ${m.hi}::float8))
-        filter (where ${counted(t)}) * ${m.scale})::numeric) as ${sql.unsafe(`v${i}`)}`;
-    }),
+    ...plan.metrics.map((m, i) =>
+      sql`, round((avg(least(greatest((metrics ->> ${m.metric})::float8, ${m.lo}::float8),
+        ${m.hi}::float8)) filter (where ${counted(m.task)}) * ${m.scale})::numeric)
+        as ${sql.unsafe(`v${i}`)}`
+    ),
   ];
   const perPeriod = [
     ...plan.tasks.flatMap((_, i) => [
@@ -117,7 +113,9 @@ export async function periodTruths(
       select unnest(${textArray(sql, sorted)}::date[]) as period_start
     ),
     ranked as (
-      select ${period} as period_start, s.*${ranked}
+      select ${period} as period_start, s.player_id, s.task, s.metrics,
+        row_number() over (partition by ${period}, s.player_id, s.task
+          order by s.played_at, s.id) as nth
       from session_summary s
       where s.company_id = ${companyId}
         and s.played_at >= (${sorted[0]}::date)::timestamp at time zone 'UTC'

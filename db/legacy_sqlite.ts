@@ -12,7 +12,6 @@
 import { DatabaseSync } from "node:sqlite";
 import { parseTimestamp } from "../core/time.ts";
 import type { EventRow } from "./events.ts";
-import type { SummaryRow } from "./summaries.ts";
 
 /** Thrown when the file cannot be imported; the message says why and where. */
 export class LegacyFileError extends Error {
@@ -22,8 +21,22 @@ export class LegacyFileError extends Error {
   }
 }
 
-/** One legacy session summary (metrics as the legacy system computed them; no play time yet). */
-export type LegacySummary = Omit<SummaryRow, "id" | "played_at" | "n_attempts">;
+/**
+ * One legacy session summary, flat as the legacy system stored it (metrics as it computed them,
+ * null where the session's task has none; no play time yet). db/legacy.ts maps it to its task.
+ */
+export interface LegacySummary {
+  player_id: string;
+  session_id: string;
+  task_version: string;
+  created_ts_utc: Date;
+  company_id: string | null;
+  fta_level: number | null;
+  fta_strict: boolean | null;
+  repetition_burden: number | null;
+  earth_score_bucket: 0 | 5 | 10 | null;
+  stress_score: number | null;
+}
 
 /** One legacy company registry row (its token is kept as it is). */
 export interface LegacyCompany {

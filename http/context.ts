@@ -1,6 +1,7 @@
 /** The Hono environment shared by every handler: dependencies and per-request variables. */
 import type { Config } from "../config.ts";
 import type { RandomWords } from "../core/dp_sampler.ts";
+import type { TaskRegistry } from "../core/tasks.ts";
 import type { Sql } from "../db/client.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -16,6 +17,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The noise source of company releases; crypto.getRandomValues unless a test seeds one. */
   random?: RandomWords;
+  /** The tasks (core/tasks.ts REGISTRY when none is given; tests inject their own). */
+  tasks?: TaskRegistry;
 }
 
 export interface AppEnv {

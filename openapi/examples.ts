@@ -299,5 +299,4 @@ export const companyForecast = {
     n_models: 5,
     predicted_next_stress_score_interval: null,
   },
-  privacy: "exact",
 };

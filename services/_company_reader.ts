@@ -1,5 +1,6 @@
 /** One company read: the company its token resolved to and what every read of it shares. */
 import type { RandomWords } from "../core/dp_sampler.ts";
+import type { TaskRegistry } from "../core/tasks.ts";
 import type { CompanyPrivacy } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 
@@ -14,6 +15,7 @@ export interface CompanyReader {
   privacy: CompanyPrivacy;
   now: Date;
   random: RandomWords;
+  tasks: TaskRegistry;
   /** Reads shared by the request's several answers (player count, released periods). */
   memo: Map<string, Promise<unknown>>;
 }
@@ -31,4 +33,12 @@ export function once<T>(r: CompanyReader, key: string, read: () => Promise<T>): 
 /** Returns the below-k message (the same words in both modes). */
 export function insufficient(n: number, k: number): string {
   return `Not enough data yet: ${n} of ${k} players needed before aggregates are shown.`;
+}
+
+/** Returns the company's shown fields: each task's sessions and its averages (summary or buckets). */
+export function companyFields(tasks: TaskRegistry, of: "summary" | "timeseries"): string[] {
+  return tasks.tasks.flatMap((t) => [
+    ...(t.company.sessions === null ? [] : [t.company.sessions.field]),
+    ...t.company.metrics.filter((m) => m[of] !== null).map((m) => m.field),
+  ]);
 }

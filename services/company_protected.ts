@@ -2,14 +2,16 @@
  * Company numbers in protected mode (docs/privacy.md "Company numbers"): every answer is
  * post-processing of released closed periods (services/company_release.ts), with 90 % intervals.
  * The summary and the player count come from the released weeks, the time series from the
- * released days or weeks, the forecast from the newest released week.
+ * released days or weeks, the forecast from the newest released week. Generic over the tasks'
+ * company views (core/tasks.ts).
  */
+import { planOf } from "../core/company_plan.ts";
 import {
-  COMPANY_RELEASE_PLAN,
   NEW_PLAYERS,
   type PeriodKind,
   playersKey,
   type ReleaseMetric,
+  type ReleasePlan,
   sessionsKey,
 } from "../core/company_release.ts";
 import {
@@ -30,28 +32,14 @@ import type {
 import { type CompanyReader, insufficient, once } from "./_company_reader.ts";
 import { lastClosedStart, nextReleaseAt, releasedPeriods } from "./company_release.ts";
 
-const PLAN = COMPANY_RELEASE_PLAN;
 const KIND: Record<BucketType, PeriodKind> = { day: "d", week: "w" };
-
-/** Returns the plan's metric of a summary column. */
-function metric(name: string): ReleaseMetric {
-  const m = PLAN.metrics.find((x) => x.metric === name);
-  if (!m) throw new Error(`no released metric ${name}`);
-  return m;
-}
-
-const FTA = metric("fta_level");
-const BURDEN = metric("repetition_burden");
-const BUCKET = metric("earth_score_bucket");
-const STRESS = metric("stress_score");
-const ALL_SESSIONS = PLAN.tasks.map((t) => sessionsKey(t.task));
 
 /** Returns the released periods of a kind, read (and released) once per request. */
 function periods(r: CompanyReader, kind: PeriodKind): Promise<PeriodRelease[]> {
   return once(
     r,
     `released:${kind}`,
-    () => releasedPeriods(r.sql, r.privacy, r.companyId, kind, r.now, r.random),
+    () => releasedPeriods(r.sql, planOf(r.tasks), r.privacy, r.companyId, kind, r.now, r.random),
   );
 }
 
@@ -60,17 +48,29 @@ const interval = (e: Estimate | null): Interval90 =>
   e === null ? null : { low: e.low, high: e.high };
 
 /** Returns a count estimate as an integer with its interval (whole numbers: the noise is). */
-function count(releases: readonly PeriodRelease[], keys: readonly string[]) {
-  const e = countEstimate(PLAN, releases, keys);
+function count(plan: ReleasePlan, releases: readonly PeriodRelease[], keys: readonly string[]) {
+  const e = countEstimate(plan, releases, keys);
   return {
     value: Math.round(e.value),
     interval: { low: Math.round(e.low), high: Math.round(e.high) },
   };
 }
 
+/** Returns the plan's metric of a task's metric key, or null when it is not released. */
+function metricOf(plan: ReleasePlan, task: string, key: string): ReleaseMetric | null {
+  return plan.metrics.find((m) => m.task === task && m.metric === key) ?? null;
+}
+
 /** Returns the released player count: the new players of every released week. */
 async function players(r: CompanyReader) {
-  return count(await periods(r, "w"), [NEW_PLAYERS]);
+  return count(planOf(r.tasks), await periods(r, "w"), [NEW_PLAYERS]);
+}
+
+/** Throws 403 below k released players. */
+async function requirePlayers(r: CompanyReader) {
+  const n = await players(r);
+  if (n.value < r.k) throw forbidden(insufficient(n.value, r.k));
+  return n;
 }
 
 /** Returns the company info from the released weeks (always available for a valid token). */
@@ -90,36 +90,60 @@ export async function protectedInfo(r: CompanyReader): Promise<CompanyInfo> {
   };
 }
 
+/**
+ * Writes a task's company fields of some releases into `out`: its session count and its
+ * averages (those of `of`), each with its interval; returns whether some average is shown.
+ */
+function taskFields(
+  r: CompanyReader,
+  releases: readonly PeriodRelease[],
+  of: "summary" | "timeseries",
+  out: Record<string, unknown>,
+): boolean {
+  const plan = planOf(r.tasks);
+  let some = false;
+  for (const task of r.tasks.tasks) {
+    const { sessions, metrics } = task.company;
+    if (sessions !== null) {
+      const c = count(plan, releases, [sessionsKey(task.name)]);
+      out[sessions.field] = c.value;
+      out[`${sessions.field}_interval`] = c.interval;
+    }
+    for (const m of metrics) {
+      if (m[of] === null) continue;
+      const metric = metricOf(plan, task.name, m.metric);
+      const e = metric === null ? null : meanEstimate(plan, releases, metric, r.k);
+      out[m.field] = e?.value ?? null;
+      out[`${m.field}_interval`] = interval(e);
+      if (e !== null) some = true;
+    }
+  }
+  return some;
+}
+
 /** Returns the company aggregates over the released weeks, or throws 403 below k players. */
 export async function protectedSummary(r: CompanyReader): Promise<CompanySummary> {
+  const plan = planOf(r.tasks);
   const weeks = await periods(r, "w");
-  const n = await players(r);
-  if (n.value < r.k) throw forbidden(insufficient(n.value, r.k));
-  const sessions = count(weeks, ALL_SESSIONS);
-  const water = count(weeks, [sessionsKey("water")]);
-  const fta = meanEstimate(PLAN, weeks, FTA, r.k);
-  const burden = meanEstimate(PLAN, weeks, BURDEN, r.k);
-  const bucket = meanEstimate(PLAN, weeks, BUCKET, r.k);
-  const stress = meanEstimate(PLAN, weeks, STRESS, r.k);
-  return {
+  const n = await requirePlayers(r);
+  const sessions = count(plan, weeks, plan.tasks.map((t) => sessionsKey(t.task)));
+  const out: Record<string, unknown> = {
     company_id: r.companyId,
     n_players: n.value,
     n_sessions: sessions.value,
-    avg_brain_performance_score: fta?.value ?? null,
-    avg_repetition_burden: burden?.value ?? null,
-    avg_earth_score_bucket: bucket?.value ?? null,
-    n_water_sessions: water.value,
-    avg_stress_score: stress?.value ?? null,
-    n_players_interval: n.interval,
-    n_sessions_interval: sessions.interval,
-    avg_brain_performance_score_interval: interval(fta),
-    avg_repetition_burden_interval: interval(burden),
-    avg_earth_score_bucket_interval: interval(bucket),
-    n_water_sessions_interval: water.interval,
-    avg_stress_score_interval: interval(stress),
-    privacy: "protected",
-    released_through: weeks.length === 0 ? null : bucketEnd(weeks[weeks.length - 1].start, "week"),
   };
+  const fields: Record<string, unknown> = {};
+  taskFields(r, weeks, "summary", fields);
+  // The contract's order: values first, then the intervals.
+  for (const [k, v] of Object.entries(fields)) if (!k.endsWith("_interval")) out[k] = v;
+  out.n_players_interval = n.interval;
+  out.n_sessions_interval = sessions.interval;
+  for (const [k, v] of Object.entries(fields)) if (k.endsWith("_interval")) out[k] = v;
+  out.privacy = "protected";
+  out.released_through = weeks.length === 0
+    ? null
+    : bucketEnd(weeks[weeks.length - 1].start, "week");
+  return out as CompanySummary;
 }
 
 /**
@@ -130,36 +154,27 @@ export async function protectedTimeseries(
   r: CompanyReader,
   type: BucketType,
 ): Promise<Timeseries> {
-  const n = await players(r);
-  if (n.value < r.k) throw forbidden(insufficient(n.value, r.k));
+  await requirePlayers(r);
+  const plan = planOf(r.tasks);
   const released = await periods(r, KIND[type]);
   const buckets: Timeseries["buckets"] = [];
   let suppressed = 0;
   for (const p of released) {
-    const one = [p];
-    const fta = meanEstimate(PLAN, one, FTA, r.k);
-    const burden = meanEstimate(PLAN, one, BURDEN, r.k);
-    const stress = meanEstimate(PLAN, one, STRESS, r.k);
-    if (fta === null && burden === null && stress === null) {
+    const fields: Record<string, unknown> = {};
+    if (!taskFields(r, [p], "timeseries", fields)) {
       suppressed += 1;
       continue;
     }
-    const sessions = count(one, ALL_SESSIONS);
-    const water = count(one, [sessionsKey("water")]);
-    buckets.push({
+    const sessions = count(plan, [p], plan.tasks.map((t) => sessionsKey(t.task)));
+    const out: Record<string, unknown> = {
       bucket_start: p.start,
       bucket_end: bucketEnd(p.start, type),
       n_sessions: sessions.value,
-      avg_brain_performance_score: fta?.value ?? null,
-      avg_repetition_burden: burden?.value ?? null,
-      n_water_sessions: water.value,
-      avg_stress_score: stress?.value ?? null,
-      n_sessions_interval: sessions.interval,
-      avg_brain_performance_score_interval: interval(fta),
-      avg_repetition_burden_interval: interval(burden),
-      n_water_sessions_interval: water.interval,
-      avg_stress_score_interval: interval(stress),
-    });
+    };
+    for (const [k, v] of Object.entries(fields)) if (!k.endsWith("_interval")) out[k] = v;
+    out.n_sessions_interval = sessions.interval;
+    for (const [k, v] of Object.entries(fields)) if (k.endsWith("_interval")) out[k] = v;
+    buckets.push(out as Timeseries["buckets"][number]);
   }
   return {
     company_id: r.companyId,
@@ -172,34 +187,30 @@ export async function protectedTimeseries(
 }
 
 /**
- * Returns the forecast per task: the released mean of the newest released week where it is
- * shown (a persistence forecast, post-processing only), its players as n_models; or throws 403
- * below k players.
+ * Returns the forecast per task: the released mean of its model's target in the newest
+ * released week where it is shown (a persistence forecast, post-processing only), that week's
+ * released players as n_models; or throws 403 below k players.
  */
 export async function protectedForecast(r: CompanyReader): Promise<CompanyForecast> {
-  const n = await players(r);
-  if (n.value < r.k) throw forbidden(insufficient(n.value, r.k));
+  await requirePlayers(r);
+  const plan = planOf(r.tasks);
   const weeks = await periods(r, "w");
-  const newest = (m: ReleaseMetric) => {
-    for (let i = weeks.length - 1; i >= 0; i--) {
-      const e = meanEstimate(PLAN, [weeks[i]], m, r.k);
-      if (e !== null) return { e, players: count([weeks[i]], [playersKey(m.task)]).value };
+  const out: CompanyForecast = {};
+  for (const task of r.tasks.tasks) {
+    const field = task.company.forecast.field;
+    const metric = metricOf(plan, task.name, task.model.target);
+    let found: { e: Estimate; players: number } | null = null;
+    for (let i = weeks.length - 1; i >= 0 && metric !== null && found === null; i--) {
+      const e = meanEstimate(plan, [weeks[i]], metric, r.k);
+      if (e !== null) {
+        found = { e, players: count(plan, [weeks[i]], [playersKey(task.name)]).value };
+      }
     }
-    return null;
-  };
-  const earth = newest(FTA);
-  const water = newest(STRESS);
-  return {
-    earth: {
-      predicted_next_brain_performance: earth?.e.value ?? null,
-      n_models: earth?.players ?? 0,
-      predicted_next_brain_performance_interval: interval(earth?.e ?? null),
-    },
-    water: {
-      predicted_next_stress_score: water?.e.value ?? null,
-      n_models: water?.players ?? 0,
-      predicted_next_stress_score_interval: interval(water?.e ?? null),
-    },
-    privacy: "protected",
-  };
+    out[task.name] = {
+      [field]: found?.e.value ?? null,
+      n_models: found?.players ?? 0,
+      [`${field}_interval`]: interval(found?.e ?? null),
+    };
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
  * of a company is released once with fresh noise, stored, and answered unchanged on every read
  * and instance; a period whose sessions changed since is re-released while its budget lasts.
  */
-import { COMPANY_RELEASE_PLAN, type PeriodKind, releasePeriod } from "../core/company_release.ts";
+import { type PeriodKind, releasePeriod, type ReleasePlan } from "../core/company_release.ts";
 import type { PeriodRelease } from "../core/company_estimates.ts";
 import type { RandomWords } from "../core/dp_sampler.ts";
 import { addDays, bucketStart } from "../core/time.ts";
@@ -46,13 +46,13 @@ export function nextReleaseAt(now: Date, kind: PeriodKind): string {
  */
 export async function releasedPeriods(
   sql: Sql,
+  plan: ReleasePlan,
   privacy: CompanyPrivacy,
   companyId: string,
   kind: PeriodKind,
   now: Date,
   random: RandomWords,
 ): Promise<PeriodRelease[]> {
-  const plan = COMPANY_RELEASE_PLAN;
   const last = lastClosedStart(now, kind);
   const maxReleases = 1 + privacy.rereleaseLimit;
   const pending = await pendingPeriods(sql, companyId, kind, last, maxReleases);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { trainLearner } from "../../core/learner.ts";
+import { trainLearner } from "../helpers/earth_model.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { playSession, sampleEvents, sessionEvents } from "../helpers/play.ts";

@@ -7,12 +7,8 @@ import {
   type RandomWords,
   uniformBelow,
 } from "../../core/dp_sampler.ts";
-import {
-  COMPANY_RELEASE_PLAN,
-  noiseScale,
-  quantitiesOf,
-  releasePeriod,
-} from "../../core/company_release.ts";
+import { COMPANY_RELEASE_PLAN } from "../../core/company_plan.ts";
+import { noiseScale, quantitiesOf, releasePeriod } from "../../core/company_release.ts";
 import { seededWords } from "../../core/random_words.ts";
 
 const N = 20_000;
@@ -209,7 +205,7 @@ Deno.test("the samplers refuse numbers: parameters must be bigints", () => {
 Deno.test("`quantitiesOf` states every sensitivity: players 1, sessions C, sums half the range", () => {
   const week = quantitiesOf(COMPANY_RELEASE_PLAN, "w", 3);
   assert.deepEqual(
-    week.map((q) => [q.key, Number(q.sensitivity), Number(q.weight)]),
+    week.map((q) => [q.key, Number(q.sensitivity), Number(q.weight) / 600]),
     [
       ["earth.players", 1, 20],
       ["earth.sessions", 3, 10],
@@ -230,15 +226,16 @@ Deno.test("`noiseScale` is sensitivity / (ε · weight / total) as an exact rati
   const [fta] = quantitiesOf(COMPANY_RELEASE_PLAN, "w", 3).filter((q) =>
     q.key === "earth.fta_level"
   );
-  // ε = 1: 5000 / (1 · 30 / 100) = 16,666.67 units = 1.667 in accuracy, per released sum.
-  assert.deepEqual(noiseScale(fta, BigInt(100), { num: BigInt(1), den: BigInt(1) }), {
-    num: BigInt(500_000),
-    den: BigInt(30),
+  // ε = 1: 5000 / (1 · 30 / 100) = 16,666.67 units = 1.667 in accuracy, per released sum
+  // (weights in 1/600 percent: 18,000 of 60,000).
+  assert.deepEqual(noiseScale(fta, BigInt(60_000), { num: BigInt(1), den: BigInt(1) }), {
+    num: BigInt(300_000_000),
+    den: BigInt(18_000),
   });
   // ε = 0.5 doubles it.
-  assert.deepEqual(noiseScale(fta, BigInt(100), { num: BigInt(5), den: BigInt(10) }), {
-    num: BigInt(5_000_000),
-    den: BigInt(150),
+  assert.deepEqual(noiseScale(fta, BigInt(60_000), { num: BigInt(5), den: BigInt(10) }), {
+    num: BigInt(3_000_000_000),
+    den: BigInt(90_000),
   });
 });
 

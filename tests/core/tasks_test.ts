@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
 import { DomainError } from "../../core/errors.ts";
 import { CoreInputError } from "../../core/input_error.ts";
-import { predictNext, trainLearner, trainSeries } from "../../core/learner.ts";
+import { predictNext, trainSeries } from "../../core/learner.ts";
+import { trainLearner } from "../helpers/earth_model.ts";
 import {
   DEFAULT_TASK,
   featuresOf,
+  flatMetrics,
   type MetricValues,
   MODEL_NAMES,
   modelPoints,
   predictTaskNext,
+  REGISTRY,
   taskByModel,
   taskFor,
   TASKS,
@@ -40,13 +43,17 @@ Deno.test("taskFor selects by task_version; undeclared versions get the earth ta
   assert.equal(new Set(versions).size, versions.length);
 });
 
+/** Returns a task's summary as the API shows it: every registry metric, null but its own. */
+const summary = (version: string, input: Parameters<typeof DEFAULT_TASK.summarize>[0]) =>
+  flatMetrics(REGISTRY, taskFor(version).summarize(input));
+
 Deno.test("earth summarize: the earth metrics, stress ignored", () => {
   const attempts = [
-    { sequence_index: 1, attempt_index: 1, is_correct: true },
-    { sequence_index: 2, attempt_index: 1, is_correct: false },
-    { sequence_index: 2, attempt_index: 2, is_correct: true },
+    { sequence_index: 1, attempt_index: 1, is_correct: true, duration_ms: 900 },
+    { sequence_index: 2, attempt_index: 1, is_correct: false, duration_ms: 900 },
+    { sequence_index: 2, attempt_index: 2, is_correct: true, duration_ms: 900 },
   ];
-  assert.deepEqual(taskFor("earth_v1").summarize({ attempts, stress_score: 80 }), {
+  assert.deepEqual(summary("earth_v1", { attempts, body: { stress_score: 80 } }), {
     fta_level: 1 / 3,
     fta_strict: false,
     repetition_burden: 2,
@@ -57,24 +64,27 @@ Deno.test("earth summarize: the earth metrics, stress ignored", () => {
 
 Deno.test("water summarize: stress required (400 kind) and 0..100, earth fields null", () => {
   const task = taskFor("water_v1");
-  assert.deepEqual(task.summarize({ attempts: [], stress_score: 0 }), {
+  assert.deepEqual(summary("water_v1", { attempts: [], body: { stress_score: 0 } }), {
     fta_level: null,
     fta_strict: null,
     repetition_burden: null,
     earth_score_bucket: null,
     stress_score: 0,
   });
-  assert.equal(task.summarize({ attempts: [], stress_score: 100 }).stress_score, 100);
+  assert.equal(task.summarize({ attempts: [], body: { stress_score: 100 } }).stress_score, 100);
   for (const missing of [undefined, null]) {
     assert.throws(
-      () => task.summarize({ attempts: [], stress_score: missing }),
+      () => task.summarize({ attempts: [], body: { stress_score: missing } }),
       (e: unknown) =>
         e instanceof DomainError && e.kind === "bad_request" &&
         e.message === "water_v1 sessions require stress_score in request body",
     );
   }
   for (const bad of [-1e-9, 100.0001, Number.NaN, Infinity]) {
-    assert.throws(() => task.summarize({ attempts: [], stress_score: bad }), CoreInputError);
+    assert.throws(
+      () => task.summarize({ attempts: [], body: { stress_score: bad } }),
+      CoreInputError,
+    );
   }
 });
 
@@ -121,8 +131,8 @@ Deno.test("trainTaskModel for earth equals trainLearner, bit for bit", () => {
   const e = taskByModel("earth")!.model;
   const sessions = [earth(0, 3), earth(1 / 3, 5 / 3), earth(1, 1), earth(2 / 3, 4 / 3)];
   const points = sessions.map((s) => ({
-    fta_level: s.fta_level!,
-    repetition_burden: s.repetition_burden!,
+    fta_level: s.fta_level as number,
+    repetition_burden: s.repetition_burden as number,
   }));
   assert.deepEqual(trainTaskModel(e, [...sessions, water(50)]), trainLearner(points));
 });

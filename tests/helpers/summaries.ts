@@ -15,18 +15,25 @@ export interface SummarySpec {
 
 let n = 0;
 
-/** Inserts a finalized play session and its summary; returns the session id. */
+/** Inserts a finalized play session and its summary (migration 0012's form); returns its id. */
 export async function insertSummary(sql: Sql, s: SummarySpec): Promise<string> {
   const id = `fixture-${Date.now().toString(36)}-${++n}`;
   const earth = s.fta !== undefined;
+  const metrics = earth
+    ? {
+      fta_level: s.fta!,
+      fta_strict: s.fta === 1,
+      repetition_burden: s.burden ?? 1,
+      earth_score_bucket: s.bucket ?? 5,
+    }
+    : { stress_score: s.stress ?? 50 };
   await sql`
     insert into play_sessions (session_id, player_id, finalized_at)
     values (${id}, ${s.player}, now())`;
   await sql`
-    insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-      repetition_burden, earth_score_bucket, stress_score, company_id, played_at, n_attempts)
-    values (${s.player}, ${id}, ${earth ? "earth_v1" : "water_v1"}, ${earth ? s.fta! : null},
-      ${earth ? s.fta === 1 : null}, ${earth ? s.burden ?? 1 : null},
-      ${earth ? s.bucket ?? 5 : null}, ${earth ? null : s.stress ?? 50}, ${s.company}, ${s.at}, 3)`;
+    insert into session_summary (player_id, session_id, task_version, task, metrics, company_id,
+      played_at, n_attempts)
+    values (${s.player}, ${id}, ${earth ? "earth_v1" : "water_v1"}, ${earth ? "earth" : "water"},
+      ${sql.json(metrics)}, ${s.company}, ${s.at}, 3)`;
   return id;
 }

@@ -6,12 +6,8 @@
  * release and post-processing the service runs; then one trial of each end to end over HTTP.
  */
 import assert from "node:assert/strict";
-import {
-  COMPANY_RELEASE_PLAN,
-  NEW_PLAYERS,
-  type PeriodTruth,
-  releasePeriod,
-} from "../../core/company_release.ts";
+import { COMPANY_RELEASE_PLAN } from "../../core/company_plan.ts";
+import { NEW_PLAYERS, type PeriodTruth, releasePeriod } from "../../core/company_release.ts";
 import { countEstimate, meanEstimate, type PeriodRelease } from "../../core/company_estimates.ts";
 import { dashboardTokenFor } from "../../core/company.ts";
 import type { RandomWords } from "../../core/dp_sampler.ts";

@@ -4,7 +4,7 @@
  * on changed data within the budget, the open period never released, empty periods released too.
  */
 import assert from "node:assert/strict";
-import { COMPANY_RELEASE_PLAN } from "../../core/company_release.ts";
+import { COMPANY_RELEASE_PLAN } from "../../core/company_plan.ts";
 import { seededWords } from "../../core/random_words.ts";
 import { loadConfig } from "../../config.ts";
 import { periodTruths } from "../../db/company_releases.ts";
@@ -97,14 +97,30 @@ Deno.test(
   opts,
   async () => {
     const p = privacy();
-    const first = await releasedPeriods(db.sql, p, A, "w", NOW, seededWords(1));
-    const again = await releasedPeriods(db.sql, p, A, "w", NOW, seededWords(2));
+    const first = await releasedPeriods(
+      db.sql,
+      COMPANY_RELEASE_PLAN,
+      p,
+      A,
+      "w",
+      NOW,
+      seededWords(1),
+    );
+    const again = await releasedPeriods(
+      db.sql,
+      COMPANY_RELEASE_PLAN,
+      p,
+      A,
+      "w",
+      NOW,
+      seededWords(2),
+    );
     assert.deepEqual(first.map((r) => r.start), ["2024-02-26", "2024-03-04"]);
     assert.deepEqual(again, first);
     // Different seeds do give different noise: the stored release is what made them equal.
     const days = await Promise.all([
-      releasedPeriods(db.sql, p, A, "d", NOW, seededWords(3)),
-      releasedPeriods(db.sql, p, A, "d", NOW, seededWords(4)),
+      releasedPeriods(db.sql, COMPANY_RELEASE_PLAN, p, A, "d", NOW, seededWords(3)),
+      releasedPeriods(db.sql, COMPANY_RELEASE_PLAN, p, A, "d", NOW, seededWords(4)),
     ]);
     assert.deepEqual(days[0], days[1], "two concurrent first readers store one release");
     // Every day from the first session's through yesterday, the empty ones too (2024-02-28 to 03-12).
@@ -130,7 +146,8 @@ Deno.test(
       });
     }
     const p = privacy({ COMPANY_PRIVACY_RERELEASES: "1" });
-    const read = (seed: number) => releasedPeriods(db.sql, p, B, "w", NOW, seededWords(seed));
+    const read = (seed: number) =>
+      releasedPeriods(db.sql, COMPANY_RELEASE_PLAN, p, B, "w", NOW, seededWords(seed));
     const one = await read(10);
     assert.deepEqual(await read(11), one, "unchanged data: unchanged release");
     await insertSummary(db.sql, { player: "b9", company: B, at: "2024-03-06T09:00:00Z", fta: 0 });
@@ -165,9 +182,25 @@ Deno.test(
       });
     }
     const p = privacy();
-    const before = await releasedPeriods(db.sql, p, E, "w", NOW, seededWords(20));
+    const before = await releasedPeriods(
+      db.sql,
+      COMPANY_RELEASE_PLAN,
+      p,
+      E,
+      "w",
+      NOW,
+      seededWords(20),
+    );
     await erasePlayer(db.sql, "e0");
-    const after = await releasedPeriods(db.sql, p, E, "w", NOW, seededWords(21));
+    const after = await releasedPeriods(
+      db.sql,
+      COMPANY_RELEASE_PLAN,
+      p,
+      E,
+      "w",
+      NOW,
+      seededWords(21),
+    );
     assert.notDeepEqual(after, before);
     const [truth] = await periodTruths(db.sql, COMPANY_RELEASE_PLAN, E, "w", ["2024-03-04"], 3);
     assert.equal(truth.truth["earth.players"], BigInt(4));
