@@ -220,7 +220,6 @@ Deno.test("forecast: the mean prediction per task, null below k trained models",
       n_models: 4,
       predicted_next_stress_score_interval: null,
     },
-    privacy: "exact",
   });
   await water(Y, "y5", "2024-03-13", 70);
   // Each y_i: 10i, 10i + 10, 10i + 20 → slope 1, next 10i + 30: mean (40 + … + 80)/5 = 60.
@@ -236,7 +235,6 @@ Deno.test("forecast: the mean prediction per task, null below k trained models",
       n_models: 5,
       predicted_next_stress_score_interval: null,
     },
-    privacy: "exact",
   });
 
   // X: e1..e5 each [1,1] → [⅓,2] → [0,2], predicted from the last; w1..w5 have 2 sessions.
