@@ -37,3 +37,10 @@ export async function insertSummary(sql: Sql, s: SummarySpec): Promise<string> {
       ${sql.json(metrics)}, ${s.company}, ${s.at}, 3)`;
   return id;
 }
+
+/** Registers a company with the dashboard token the test salt gives it. */
+export async function registerCompany(sql: Sql, companyId: string, token: string): Promise<void> {
+  await sql`
+    insert into company_registry (company_id, company_name, dashboard_token)
+    values (${companyId}, null, ${token}) on conflict do nothing`;
+}
