@@ -1,6 +1,5 @@
 /** Company dashboard handlers (token in `t`) and the admin company seed. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
 import { REGISTRY } from "../core/tasks.ts";
 import { companyInfoRoute, companyRoutes, seedCompanyRoute } from "../openapi/company.ts";
 import {
@@ -11,7 +10,7 @@ import {
   openCompany,
   seedCompany,
 } from "../services/company.ts";
-import { requireAdminKey } from "../http/auth.ts";
+import { adminAuth } from "../http/auth.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /** Registers the company and admin routes on the app. */
@@ -41,11 +40,8 @@ export function registerCompany(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   app.openapi(routes.forecast, async (c) => {
     return c.json(await companyForecast(await open(c.req.valid("query").t)), 200);
   });
-  const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-    requireAdminKey(config.adminKey, c.req.header("x-admin-key"));
-    await next();
-  };
-  app.openapi({ ...seedCompanyRoute, middleware: [adminAuth] }, async (c) => {
+  const admin = adminAuth(config);
+  app.openapi({ ...seedCompanyRoute, middleware: [admin] }, async (c) => {
     return c.json(await seedCompany(sql, config, c.req.valid("json")), 200);
   });
 }

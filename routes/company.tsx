@@ -1,6 +1,7 @@
 /** `/company?t=TOKEN`: a company's privacy-guarded aggregates. */
 import type { Context } from "hono";
-import { DomainError } from "../core/errors.ts";
+import { CredentialError, DomainError } from "../core/errors.ts";
+import { markCredentialFailure } from "../http/auth.ts";
 import { REGISTRY, type TaskDefinition, type TaskRegistry } from "../core/tasks.ts";
 import type { TrendTask } from "../islands/CompanyTrends.tsx";
 import { countPm, formatMetricPm, type Interval, utcMinute } from "../islands/format.ts";
@@ -180,7 +181,11 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
       tasks: registry,
     }, token);
   } catch (err) {
-    if (err instanceof DomainError && err.kind === "forbidden") return deniedPage(c, env);
+    if (err instanceof CredentialError) {
+      // Counted exactly as the same token on the API (http/ratelimit.ts).
+      markCredentialFailure(c);
+      return deniedPage(c, env);
+    }
     throw err;
   }
   const company: Named = { info: await companyInfo(reader), name: reader.name };

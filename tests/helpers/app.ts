@@ -3,7 +3,7 @@ import type { Hono } from "hono";
 import { createApp } from "../../app.ts";
 import type { AppEnv } from "../../http/context.ts";
 import type { LogFields } from "../../http/log.ts";
-import { loadConfig } from "../../config.ts";
+import { type Config, loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/client.ts";
 import type { RandomWords } from "../../core/dp_sampler.ts";
 
@@ -17,15 +17,22 @@ export interface TestApp {
 }
 
 /**
- * Returns an app over `sql` with APP_ENV=test and the given environment overrides (`random`:
- * the noise source of company releases, e.g. a seeded one).
+ * Returns an app over `sql` with APP_ENV=test and the given environment overrides; `adjust`
+ * changes the loaded configuration (e.g. the contract examples' reference salts, which are
+ * shorter than production accepts); `random` is the noise source of company releases (e.g. a
+ * seeded one).
  */
 export function testApp(
   sql: Sql,
   env: Record<string, string> = {},
+  adjust: (config: Config) => Config = (config) => config,
   random?: RandomWords,
 ): TestApp {
-  const config = loadConfig({ APP_ENV: "test", ADMIN_KEY: "test-admin-key", ...env });
+  const config = adjust(loadConfig({
+    APP_ENV: "test",
+    ADMIN_KEY: "test-admin-key-kkkkkkkkkkkkkkkkk",
+    ...env,
+  }));
   const logs: string[] = [];
   let now: Date | null = null;
   const app = createApp({
