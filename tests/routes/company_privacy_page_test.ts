@@ -11,7 +11,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { insertSummary, registerCompany } from "../helpers/summaries.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql, {}, undefined, seededWords(42));
+const t = testApp(db.sql, {}, { random: seededWords(42) });
 t.setNow(new Date("2024-03-13T12:00:00Z")); // Wednesday: the week of 2024-03-04 is closed
 const BIG = "c_privacy_page_big";
 const SMALL = "c_privacy_page_small";

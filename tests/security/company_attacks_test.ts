@@ -155,7 +155,7 @@ const tokenOf = (id: string) => dashboardTokenFor(id, DEV_DASHBOARD_TOKEN_SALT);
 const PATTERN: Record<string, Pattern> = { "1": [1, 1, 1], "0.333": [1, 2, 2], "0": [2, 2, 2] };
 
 function apps(mode: "protected" | "exact", seed: number) {
-  const t = testApp(db.sql, { COMPANY_PRIVACY: mode }, undefined, seededWords(seed));
+  const t = testApp(db.sql, { COMPANY_PRIVACY: mode }, { random: seededWords(seed) });
   t.setNow(NOW);
   return t;
 }
