@@ -10,6 +10,7 @@
  * `2024-01-15 14:30:00.000000` (no offset = UTC), booleans INTEGER 0/1, JSON columns TEXT.
  */
 import { DatabaseSync } from "node:sqlite";
+import { EARTH, type MetricDefinition, WATER } from "../core/tasks.ts";
 import { parseTimestamp } from "../core/time.ts";
 import type { EventRow } from "./events.ts";
 
@@ -174,7 +175,15 @@ function eventOf(row: Row): EventRow {
   };
 }
 
-const EARTH_COLUMNS = ["fta_level", "fta_strict", "repetition_burden", "earth_score_bucket"];
+/** The legacy columns of the earth metrics: the registry's keys (core/tasks.ts). */
+const EARTH_COLUMNS = EARTH.metrics.map((m) => m.key);
+
+/** Returns an earth or water metric's definition (the legacy columns are the registry's keys). */
+const metric = (key: string): MetricDefinition =>
+  [...EARTH.metrics, ...WATER.metrics].find((m) => m.key === key)!;
+
+/** Returns a number metric's legacy value, checked against the metric's registry range. */
+const realOf = (f: Fields, key: string) => f.real(key, ...metric(key).range);
 
 /**
  * Returns a summary row. Handover files have the four earth metrics on every row. Later files
@@ -191,7 +200,7 @@ function summaryOf(row: Row, schema: LegacySchema): LegacySummary {
     company_id: f.optText("company_id", 64),
   };
   const stress_score = schema === "later" && row.stress_score !== null
-    ? f.real("stress_score", 0, 100)
+    ? realOf(f, "stress_score")
     : null;
   const nulls = EARTH_COLUMNS.filter((c) => row[c] === null);
   if (schema === "later" && nulls.length === EARTH_COLUMNS.length) {
@@ -217,10 +226,13 @@ function summaryOf(row: Row, schema: LegacySchema): LegacySummary {
   }
   return {
     ...base,
-    fta_level: f.real("fta_level", 0, 1),
+    fta_level: realOf(f, "fta_level"),
     fta_strict: f.bool("fta_strict"),
-    repetition_burden: f.real("repetition_burden", 1, 3),
-    earth_score_bucket: f.oneOf("earth_score_bucket", [0, 5, 10] as const),
+    repetition_burden: realOf(f, "repetition_burden"),
+    earth_score_bucket: f.oneOf(
+      "earth_score_bucket",
+      metric("earth_score_bucket").levels as [0, 5, 10],
+    ),
     stress_score,
   };
 }

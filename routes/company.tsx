@@ -145,7 +145,7 @@ function TaskTiles({ task, summary, forecast }: {
             hint={sessions === null
               ? undefined
               : `over ${sessions} ${task.name} sessions${
-                m.unit === "share" ? "" : `, of ${m.range[1]}`
+                m.unit === "points" ? `, of ${m.range[1]}` : ""
               }`}
           />
         );

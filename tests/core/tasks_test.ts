@@ -4,7 +4,10 @@ import { CoreInputError } from "../../core/input_error.ts";
 import { predictNext, trainSeries } from "../../core/learner.ts";
 import { trainLearner } from "../helpers/earth_model.ts";
 import {
+  checkedMetrics,
+  createRegistry,
   DEFAULT_TASK,
+  EARTH,
   featuresOf,
   flatMetrics,
   type MetricValues,
@@ -14,6 +17,7 @@ import {
   REGISTRY,
   taskByModel,
   taskFor,
+  taskOfFlat,
   TASKS,
   trainTaskModel,
 } from "../../core/tasks.ts";
@@ -154,4 +158,84 @@ Deno.test("trainSeries with three features recovers an exactly linear target", (
   assert.ok(Math.abs(predictNext(model, [0, 0, 0], [-10, 10])! - 1) < 1e-12);
   assert.throws(() => trainSeries(sessions, 2), CoreInputError);
   assert.throws(() => trainSeries([{ features: [Number.NaN], target: 1 }], 1), CoreInputError);
+});
+
+Deno.test("`createRegistry` refuses a definition that refers to what it does not declare", () => {
+  const water = { ...REGISTRY.task("water")! };
+  const with_ = (patch: Partial<typeof water>) => [EARTH, { ...water, ...patch }];
+  const cases: [string, ReturnType<typeof with_>, RegExp][] = [
+    ["two tasks of one name", with_({ name: "earth" }), /duplicate task earth/],
+    ["a version of two tasks", with_({ versions: ["earth_v1"] }), /duplicate task_version/],
+    [
+      "a metric of two tasks",
+      with_({ metrics: [{ ...water.metrics[0], key: "fta_level" }] }),
+      /duplicate metric fta_level/,
+    ],
+    ["a model named otherwise", with_({ model: { ...water.model, name: "w" } }), /named after/],
+    [
+      "a model feature it lacks",
+      with_({ model: { ...water.model, features: ["fta_level"] } }),
+      /model metric fta_level/,
+    ],
+    [
+      "a company metric it lacks",
+      with_({
+        company: { ...water.company, metrics: [{ ...water.company.metrics[0], metric: "x" }] },
+      }),
+      /company metric x unknown/,
+    ],
+    [
+      "a chart of a metric it lacks",
+      with_({ charts: [{ ...water.charts[0], metric: "x" }] }),
+      /chart of unknown metric x/,
+    ],
+    [
+      "a bar chart of a metric without levels",
+      with_({ charts: [{ ...water.charts[0], chart: "bar" }] }),
+      /bar chart/,
+    ],
+    ["a name the storage refuses", with_({ name: "Water" }), /name must match/],
+    [
+      "one coefficient name too many",
+      with_({ model: { ...water.model, coefficientNames: ["a", "b"] } }),
+      /one coefficient name per feature/,
+    ],
+  ];
+  for (const [what, tasks, message] of cases) {
+    assert.throws(() => createRegistry(tasks), message, what);
+  }
+  assert.throws(() => createRegistry([]), /at least one task/);
+  assert.equal(createRegistry([EARTH, water]).tasks.length, 2);
+});
+
+Deno.test("`checkedMetrics` passes exactly the task's metrics in range, else throws", () => {
+  const w = REGISTRY.task("water")!;
+  assert.deepEqual(checkedMetrics(w, { stress_score: 100 }), { stress_score: 100 });
+  for (
+    const bad of [{}, { stress_score: 101 }, { stress_score: true }, {
+      stress_score: 1,
+      fta_level: 1,
+    }]
+  ) {
+    assert.throws(() => checkedMetrics(w, bad as Record<string, number>), Error);
+  }
+  const e = DEFAULT_TASK;
+  const ok = { fta_level: 1, fta_strict: true, repetition_burden: 1, earth_score_bucket: 10 };
+  assert.deepEqual(checkedMetrics(e, ok), ok);
+  assert.throws(() => checkedMetrics(e, { ...ok, earth_score_bucket: 7 }), /earth_score_bucket/);
+});
+
+Deno.test("`taskOfFlat` maps a flat summary to the task all of whose metrics it has", () => {
+  const flat = {
+    fta_level: null,
+    fta_strict: null,
+    repetition_burden: null,
+    earth_score_bucket: null,
+    stress_score: 12.5,
+  };
+  const of = taskOfFlat(REGISTRY, flat);
+  assert.deepEqual([of?.task.name, of?.metrics], ["water", { stress_score: 12.5 }]);
+  assert.equal(taskOfFlat(REGISTRY, { ...flat, stress_score: null }), null);
+  assert.equal(taskOfFlat(REGISTRY, { fta_level: 1, stress_score: null }), null, "half earth");
+  assert.deepEqual(flatMetrics(REGISTRY, { stress_score: 12.5 }), flat);
 });

@@ -236,7 +236,7 @@ Deno.test("every example in the document matches its schema", opts, () => {
 
 // --- Sending the examples --------------------------------------------------------------------
 
-const app = testApp(db.sql, PRODUCTION, referenceSalts);
+const app = testApp(db.sql, PRODUCTION, { adjust: referenceSalts });
 const ingestHeaders = CREDENTIALS.ingestToken;
 
 async function ok(res: Response | Promise<Response>, what: string): Promise<void> {
@@ -433,7 +433,7 @@ Deno.test(
   "without credentials, every secured operation answers a documented 401/403",
   opts,
   async (t) => {
-    const strict = testApp(db.sql, PRODUCTION, referenceSalts);
+    const strict = testApp(db.sql, PRODUCTION, { adjust: referenceSalts });
     for (const operation of ops) {
       const alternatives = securityOf(operation.op);
       if (alternatives.length === 0) continue;

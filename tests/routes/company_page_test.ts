@@ -97,6 +97,11 @@ Deno.test(
     assert.match(html, /aria-label="Sessions per day: 16 Jan 6\."/);
     assert.match(html, /<div class="table-wrap" tabindex="0" role="region" aria-label="days">/);
     assert.match(html, /<h1>Company c_bigco0000001<\/h1>/);
+    // One name per metric (never "Score" or "brain performance"), defined in the glossary.
+    assert.ok(!/brain performance|>Score<|\bFTA\b/i.test(html), "one name for accuracy");
+    assert.match(html, /<th class="num">First-try accuracy<\/th>/);
+    assert.match(html, /<dt id="metric-fta_level">First-try accuracy<\/dt>/);
+    assert.match(html, /<dt id="metric-repetition_burden">Repetition burden<\/dt>/);
 
     const week = await (await t.request(`/company?t=${token}`)).text();
     assert.match(week, /data-bucket="week"/);

@@ -80,6 +80,17 @@ Deno.test("player page: every number is in the server HTML", opts, async () => {
       .exec(html)?.[1];
   assert.equal(metric("Sessions"), "4");
   assert.equal(metric("Avg first-try accuracy"), "50%");
+  // One name per metric, defined in the glossary at the end of the page.
+  assert.ok(!/brain performance|\bFTA\b/i.test(html), "no other name for first-try accuracy");
+  assert.match(
+    html,
+    /<dt id="metric-fta_level">First-try accuracy<\/dt><dd>Share of the session's three sequences/,
+  );
+  assert.match(
+    html,
+    /<dt id="metric-earth_score_bucket">Earth score<\/dt><dd>10 when all three sequences were solved on the first attempt, 5 when all were solved, else 0\./,
+  );
+  assert.ok(!html.includes('id="metric-stress_score"'), "no water entry without water sessions");
   assert.equal(metric("Avg repetition burden"), "1.83");
   assert.equal(metric("Avg earth score"), "5.0");
   // Sessions table in play order.
