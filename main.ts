@@ -104,6 +104,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = jsonLogger(config.logLevel);
+  if (config.companyPrivacy.mode === "exact") {
+    log("warn", {
+      msg: "COMPANY_PRIVACY=exact: company dashboards answer exact aggregates (k-anonymity " +
+        "only), which a reader who can also post sessions can difference down to one person; " +
+        "use it only for trusted readers (docs/privacy.md)",
+    });
+  }
   try {
     if (worker) await db.sql`select 1`;
     else {

@@ -9,10 +9,10 @@ import type { AppDeps, AppEnv } from "../http/context.ts";
 /** Registers the erase and export routes on the app. */
 export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
+  const tasks = deps.tasks ?? REGISTRY;
   // The request log names these paths by template with a keyed hash of the player id, for
   // every method (http/middleware.ts pseudonymousAdminPaths).
   const admin = adminAuth(config);
-  const tasks = deps.tasks ?? REGISTRY;
 
   app.openapi(
     { ...erasePlayerRoute, middleware: [admin] },

@@ -423,11 +423,13 @@ export interface components {
          * @example {
          *       "earth": {
          *         "predicted_next_brain_performance": 0.9333333333333332,
-         *         "n_models": 5
+         *         "n_models": 5,
+         *         "predicted_next_brain_performance_interval": null
          *       },
          *       "water": {
          *         "predicted_next_stress_score": 60,
-         *         "n_models": 5
+         *         "n_models": 5,
+         *         "predicted_next_stress_score_interval": null
          *       }
          *     }
          */
@@ -435,14 +437,16 @@ export interface components {
             earth: {
                 /** @description Mean over the company's players with a trained earth model of their predicted next fta_level; null below MIN_COMPANY_N models */
                 predicted_next_brain_performance: number | null;
-                /** @description Players with a trained earth model */
+                /** @description Players with a trained earth model (protected mode: the released players of the week the forecast comes from) */
                 n_models: number;
+                predicted_next_brain_performance_interval: components["schemas"]["Interval90"] & unknown;
             };
             water: {
                 /** @description Mean over the company's players with a trained water model of their predicted next stress_score; null below MIN_COMPANY_N models */
                 predicted_next_stress_score: number | null;
-                /** @description Players with a trained water model */
+                /** @description Players with a trained water model (protected mode: the released players of the week the forecast comes from) */
                 n_models: number;
+                predicted_next_stress_score_interval: components["schemas"]["Interval90"] & unknown;
             };
         };
         /**
@@ -450,7 +454,9 @@ export interface components {
          *       "company_id": "c_a7e357256323",
          *       "n_players": 3,
          *       "has_sufficient_data": false,
-         *       "message": "Not enough data yet: 3 of 5 players needed before aggregates are shown."
+         *       "message": "Not enough data yet: 3 of 5 players needed before aggregates are shown.",
+         *       "n_players_interval": null,
+         *       "privacy": "exact"
          *     }
          */
         CompanyInfo: {
@@ -458,6 +464,12 @@ export interface components {
             n_players: number;
             has_sufficient_data: boolean;
             message: string;
+            n_players_interval: components["schemas"]["Interval90"];
+            /**
+             * @description protected: numbers released with differential privacy per closed period (docs/privacy.md); exact: exact aggregates with k-anonymity (COMPANY_PRIVACY=exact)
+             * @enum {string}
+             */
+            privacy: "protected" | "exact";
         };
         /**
          * @example {
@@ -468,7 +480,16 @@ export interface components {
          *       "avg_repetition_burden": 1.3666666666666667,
          *       "avg_earth_score_bucket": 6,
          *       "n_water_sessions": 0,
-         *       "avg_stress_score": null
+         *       "avg_stress_score": null,
+         *       "n_players_interval": null,
+         *       "n_sessions_interval": null,
+         *       "avg_brain_performance_score_interval": null,
+         *       "avg_repetition_burden_interval": null,
+         *       "avg_earth_score_bucket_interval": null,
+         *       "n_water_sessions_interval": null,
+         *       "avg_stress_score_interval": null,
+         *       "privacy": "exact",
+         *       "released_through": null
          *     }
          */
         CompanySummary: {
@@ -485,6 +506,20 @@ export interface components {
             n_water_sessions: number;
             /** @description Mean stress_score over water sessions; null below MIN_COMPANY_N water players */
             avg_stress_score: number | null;
+            n_players_interval: components["schemas"]["Interval90"];
+            n_sessions_interval: components["schemas"]["Interval90"] & unknown;
+            avg_brain_performance_score_interval: components["schemas"]["Interval90"] & unknown;
+            avg_repetition_burden_interval: components["schemas"]["Interval90"] & unknown;
+            avg_earth_score_bucket_interval: components["schemas"]["Interval90"] & unknown;
+            n_water_sessions_interval: components["schemas"]["Interval90"] & unknown;
+            avg_stress_score_interval: components["schemas"]["Interval90"] & unknown;
+            /**
+             * @description protected: numbers released with differential privacy per closed period (docs/privacy.md); exact: exact aggregates with k-anonymity (COMPANY_PRIVACY=exact)
+             * @enum {string}
+             */
+            privacy: "protected" | "exact";
+            /** @description Protected mode: last day (YYYY-MM-DD) of the newest released week the numbers cover; null in exact mode or before the first release */
+            released_through: string | null;
         };
         /** @description Seven UTC days ending today (index 0 = six days ago, index 6 = today). */
         EngagementDashboard: {
@@ -812,6 +847,11 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "duplicate";
         };
+        /** @description 90 % interval of n_players; null in exact mode or where n_players is null */
+        Interval90: {
+            low: number;
+            high: number;
+        } | null;
         /**
          * @example {
          *       "player_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
@@ -980,7 +1020,12 @@ export interface components {
          *           "avg_brain_performance_score": 0.6,
          *           "avg_repetition_burden": 1.5333333333333334,
          *           "n_water_sessions": 0,
-         *           "avg_stress_score": null
+         *           "avg_stress_score": null,
+         *           "n_sessions_interval": null,
+         *           "avg_brain_performance_score_interval": null,
+         *           "avg_repetition_burden_interval": null,
+         *           "n_water_sessions_interval": null,
+         *           "avg_stress_score_interval": null
          *         },
          *         {
          *           "bucket_start": "2024-01-22",
@@ -989,10 +1034,17 @@ export interface components {
          *           "avg_brain_performance_score": 0.7999999999999999,
          *           "avg_repetition_burden": 1.1999999999999997,
          *           "n_water_sessions": 0,
-         *           "avg_stress_score": null
+         *           "avg_stress_score": null,
+         *           "n_sessions_interval": null,
+         *           "avg_brain_performance_score_interval": null,
+         *           "avg_repetition_burden_interval": null,
+         *           "n_water_sessions_interval": null,
+         *           "avg_stress_score_interval": null
          *         }
          *       ],
-         *       "suppressed_buckets": 0
+         *       "suppressed_buckets": 0,
+         *       "privacy": "exact",
+         *       "next_release_at": null
          *     }
          */
         Timeseries: {
@@ -1000,8 +1052,15 @@ export interface components {
             /** @enum {string} */
             bucket_type: "day" | "week";
             buckets: components["schemas"]["TimeseriesBucket"][];
-            /** @description Buckets left out for privacy (small or complementary suppression) */
+            /** @description Buckets left out for privacy: exact mode, small or complementary suppression; protected mode, released periods with too few players (no average survives the k rule on the noisy count and the noise) */
             suppressed_buckets: number;
+            /**
+             * @description protected: numbers released with differential privacy per closed period (docs/privacy.md); exact: exact aggregates with k-anonymity (COMPANY_PRIVACY=exact)
+             * @enum {string}
+             */
+            privacy: "protected" | "exact";
+            /** @description Protected mode: when the open period closes and is released (its numbers are not shown before); null in exact mode */
+            next_release_at: string | null;
         };
         TimeseriesBucket: {
             /** @description First UTC day (YYYY-MM-DD) */
@@ -1017,6 +1076,11 @@ export interface components {
             n_water_sessions: number;
             /** @description Over the bucket's water sessions; null when suppressed for privacy or none */
             avg_stress_score: number | null;
+            n_sessions_interval: components["schemas"]["Interval90"] & unknown;
+            avg_brain_performance_score_interval: components["schemas"]["Interval90"] & unknown;
+            avg_repetition_burden_interval: components["schemas"]["Interval90"] & unknown;
+            n_water_sessions_interval: components["schemas"]["Interval90"] & unknown;
+            avg_stress_score_interval: components["schemas"]["Interval90"] & unknown;
         };
         ValidationError: {
             detail: components["schemas"]["ValidationIssue"][];

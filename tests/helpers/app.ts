@@ -6,11 +6,14 @@ import type { LogFields } from "../../http/log.ts";
 import { type Config, loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/client.ts";
 import type { TaskRegistry } from "../../core/tasks.ts";
+import type { RandomWords } from "../../core/dp_sampler.ts";
 
 /** Options of testApp. */
 export interface TestAppOptions {
   adjust?: (config: Config) => Config;
   tasks?: TaskRegistry;
+  /** The noise source of company releases (e.g. a seeded one). */
+  random?: RandomWords;
 }
 
 export interface TestApp {
@@ -26,14 +29,14 @@ export interface TestApp {
  * Returns an app over `sql` with APP_ENV=test and the given environment overrides. Options:
  * `adjust` changes the loaded configuration (e.g. the contract examples' reference salts, which
  * are shorter than production accepts); `tasks` is a task registry injected at the composition
- * root instead of the service's.
+ * root instead of the service's; `random` the noise source of company releases.
  */
 export function testApp(
   sql: Sql,
   env: Record<string, string> = {},
   options: TestAppOptions = {},
 ): TestApp {
-  const { adjust = (config: Config) => config, tasks } = options;
+  const { adjust = (config: Config) => config, tasks, random } = options;
   const config = adjust(loadConfig({
     APP_ENV: "test",
     ADMIN_KEY: "test-admin-key-kkkkkkkkkkkkkkkkk",
@@ -47,6 +50,7 @@ export function testApp(
     log: (level: string, fields: LogFields) => logs.push(JSON.stringify({ level, ...fields })),
     now: () => now ?? new Date(),
     ...(tasks === undefined ? {} : { tasks }),
+    ...(random === undefined ? {} : { random }),
   });
   return {
     app,

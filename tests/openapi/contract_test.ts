@@ -40,6 +40,8 @@ const PRODUCTION = {
   INGEST_SERVICE_TOKEN: INGEST,
   DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
   ADMIN_KEY: ADMIN,
+  // The documented examples are the legacy system's exact values.
+  COMPANY_PRIVACY: "exact",
 };
 /** The examples' company ids and tokens come from the legacy system's reference salts. */
 const referenceSalts = (config: Config): Config => ({
