@@ -14,7 +14,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { playSession, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql, {}, { tasks: AIR_REGISTRY });
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" }, { tasks: AIR_REGISTRY });
 const opts = dbTestOptions;
 const tokenOf = (id: string) => dashboardTokenFor(id, DEV_DASHBOARD_TOKEN_SALT);
 const DAYS = ["2024-05-06", "2024-05-07", "2024-05-08"];
@@ -278,7 +278,7 @@ Deno.test("the OpenAPI document carries the air fields; the rest is unchanged", 
   assert.ok("n_air_sessions" in s.TimeseriesBucket.properties);
   assert.deepEqual(
     Object.keys(s.CompanyForecast.properties.air.properties),
-    ["predicted_next_reaction_time_ms", "n_models"],
+    ["predicted_next_reaction_time_ms", "n_models", "predicted_next_reaction_time_ms_interval"],
   );
   assert.deepEqual(s.ModelState.properties.model_name.enum, ["earth", "water", "air"]);
   assert.match(s.ModelState.properties.coefficients.description, /air \[coef_reaction\]$/);
@@ -286,11 +286,12 @@ Deno.test("the OpenAPI document carries the air fields; the rest is unchanged", 
   for (const name of ["SessionSummary", "CompanySummary", "TimeseriesBucket"]) {
     const keys = Object.keys(s[name].properties);
     const before = Object.keys(was[name].properties);
-    const air = name === "SessionSummary"
-      ? ["reaction_time_ms"]
-      : name === "CompanySummary"
-      ? ["n_air_sessions", "avg_reaction_time_ms"]
-      : ["n_air_sessions", "avg_reaction_time_ms"];
+    const air = name === "SessionSummary" ? ["reaction_time_ms"] : [
+      "n_air_sessions",
+      "avg_reaction_time_ms",
+      "n_air_sessions_interval",
+      "avg_reaction_time_ms_interval",
+    ];
     assert.deepEqual(keys.filter((k) => !air.includes(k)), before, name);
     for (const k of before) assert.deepEqual(s[name].properties[k], was[name].properties[k]);
   }
