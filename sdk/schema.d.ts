@@ -387,7 +387,10 @@ export interface components {
             input: (number | string)[];
             is_correct: boolean;
             duration_ms: number;
-            /** @example 2024-01-15T14:30:00Z */
+            /**
+             * @description When the attempt was made. Accepted from 2000-01-01T00:00:00Z to 5 minutes past the server's clock; outside that window 422 names the field and the window. The server also records its own receive time.
+             * @example 2024-01-15T14:30:00Z
+             */
             ts_utc: string;
             /** @enum {string} */
             remediation_stage: "none" | "volts" | "space";
@@ -550,7 +553,7 @@ export interface components {
             /** @example demo-user */
             user_external_id: string;
             /**
-             * @description ISO-8601 with `Z` or `±HH:MM`; a timestamp without an offset is rejected.
+             * @description ISO-8601 with `Z` or `±HH:MM`; a timestamp without an offset is rejected. Accepted from 2000-01-01T00:00:00Z to 5 minutes past the server's clock (else 422 naming the field and the window).
              * @example 2025-10-22T14:30:00Z
              */
             started_at: string;
