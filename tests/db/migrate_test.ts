@@ -24,6 +24,7 @@ Deno.test(
       "0010_tasks",
       "0011_hardening",
       "0012_task_metrics",
+      "0013_company_releases",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -97,9 +98,10 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0010_tasks",
       "0011_hardening",
       "0012_task_metrics",
+      "0013_company_releases",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 12);
+    assert.equal(count[0].n, 13);
   } finally {
     await a.end();
     await b.end();
