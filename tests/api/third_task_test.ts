@@ -14,7 +14,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { playSession, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql, {}, { tasks: AIR_REGISTRY });
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" }, { tasks: AIR_REGISTRY });
 const opts = dbTestOptions;
 const tokenOf = (id: string) => dashboardTokenFor(id, DEV_DASHBOARD_TOKEN_SALT);
 const DAYS = ["2024-05-06", "2024-05-07", "2024-05-08"];
@@ -133,6 +133,18 @@ Deno.test("company summary: each average only with k players of its own task", o
     n_air_sessions: 15,
     // (1200 + 1100 + 1000) / 3 days of five players each.
     avg_reaction_time_ms: 1100,
+    // Exact mode: no intervals (additive fields of protected mode).
+    n_players_interval: null,
+    n_sessions_interval: null,
+    avg_brain_performance_score_interval: null,
+    avg_repetition_burden_interval: null,
+    avg_earth_score_bucket_interval: null,
+    n_water_sessions_interval: null,
+    avg_stress_score_interval: null,
+    n_air_sessions_interval: null,
+    avg_reaction_time_ms_interval: null,
+    privacy: "exact",
+    released_through: null,
   });
   const d = await get("/dashboard/summary", D);
   assert.deepEqual(
@@ -152,6 +164,15 @@ Deno.test(
       n_water_sessions: 0,
       avg_stress_score: null,
     };
+    const noIntervals = {
+      n_sessions_interval: null,
+      avg_brain_performance_score_interval: null,
+      avg_repetition_burden_interval: null,
+      n_water_sessions_interval: null,
+      avg_stress_score_interval: null,
+      n_air_sessions_interval: null,
+      avg_reaction_time_ms_interval: null,
+    };
     assert.deepEqual(c.buckets, [
       {
         bucket_start: DAYS[0],
@@ -160,6 +181,7 @@ Deno.test(
         ...hiddenEarth,
         n_air_sessions: 5,
         avg_reaction_time_ms: 1200,
+        ...noIntervals,
       },
       {
         bucket_start: DAYS[1],
@@ -168,6 +190,7 @@ Deno.test(
         ...hiddenEarth,
         n_air_sessions: 5,
         avg_reaction_time_ms: 1100,
+        ...noIntervals,
       },
       {
         bucket_start: DAYS[2],
@@ -176,6 +199,7 @@ Deno.test(
         ...hiddenEarth,
         n_air_sessions: 5,
         avg_reaction_time_ms: 1000,
+        ...noIntervals,
       },
     ]);
     assert.equal(c.suppressed_buckets, 0);
@@ -197,13 +221,29 @@ Deno.test(
   opts,
   async () => {
     assert.deepEqual(await get("/dashboard/forecast", C), {
-      earth: { predicted_next_brain_performance: null, n_models: 0 },
-      water: { predicted_next_stress_score: null, n_models: 0 },
+      earth: {
+        predicted_next_brain_performance: null,
+        n_models: 0,
+        predicted_next_brain_performance_interval: null,
+      },
+      water: {
+        predicted_next_stress_score: null,
+        n_models: 0,
+        predicted_next_stress_score_interval: null,
+      },
       // Player i predicts 600 + 100i: the mean over i = 1..5 is 900.
-      air: { predicted_next_reaction_time_ms: 900, n_models: 5 },
+      air: {
+        predicted_next_reaction_time_ms: 900,
+        n_models: 5,
+        predicted_next_reaction_time_ms_interval: null,
+      },
     });
     const d = await get("/dashboard/forecast", D);
-    assert.deepEqual(d.air, { predicted_next_reaction_time_ms: null, n_models: 0 });
+    assert.deepEqual(d.air, {
+      predicted_next_reaction_time_ms: null,
+      n_models: 0,
+      predicted_next_reaction_time_ms_interval: null,
+    });
   },
 );
 
@@ -278,7 +318,7 @@ Deno.test("the OpenAPI document carries the air fields; the rest is unchanged", 
   assert.ok("n_air_sessions" in s.TimeseriesBucket.properties);
   assert.deepEqual(
     Object.keys(s.CompanyForecast.properties.air.properties),
-    ["predicted_next_reaction_time_ms", "n_models"],
+    ["predicted_next_reaction_time_ms", "n_models", "predicted_next_reaction_time_ms_interval"],
   );
   assert.deepEqual(s.ModelState.properties.model_name.enum, ["earth", "water", "air"]);
   assert.match(s.ModelState.properties.coefficients.description, /air \[coef_reaction\]$/);
@@ -286,11 +326,12 @@ Deno.test("the OpenAPI document carries the air fields; the rest is unchanged", 
   for (const name of ["SessionSummary", "CompanySummary", "TimeseriesBucket"]) {
     const keys = Object.keys(s[name].properties);
     const before = Object.keys(was[name].properties);
-    const air = name === "SessionSummary"
-      ? ["reaction_time_ms"]
-      : name === "CompanySummary"
-      ? ["n_air_sessions", "avg_reaction_time_ms"]
-      : ["n_air_sessions", "avg_reaction_time_ms"];
+    const air = name === "SessionSummary" ? ["reaction_time_ms"] : [
+      "n_air_sessions",
+      "avg_reaction_time_ms",
+      "n_air_sessions_interval",
+      "avg_reaction_time_ms_interval",
+    ];
     assert.deepEqual(keys.filter((k) => !air.includes(k)), before, name);
     for (const k of before) assert.deepEqual(s[name].properties[k], was[name].properties[k]);
   }
