@@ -12,6 +12,8 @@ import { baseHeaders, corsFor, identifyClient, limitBody, requestLog } from "./h
 import { createMetrics, measureRequests, metricsEndpoint } from "./http/metrics.ts";
 import { authFailureLimit } from "./http/ratelimit.ts";
 import { createPages } from "./routes/mod.ts";
+import { openObjectStore } from "./db/objects.ts";
+import { UPLOAD_PATHS } from "./api/recordings.ts";
 
 /** Returns true when the client prefers a page (a browser's `Accept` names text/html). */
 export function wantsHtml(c: Context): boolean {
@@ -21,14 +23,17 @@ export function wantsHtml(c: Context): boolean {
 /** Returns the application for the given dependencies. */
 export function createApp(given: AppDeps): Hono<AppEnv> {
   const metrics = given.metrics ?? createMetrics();
-  const deps = { ...given, metrics };
+  const objects = given.objects ??
+    openObjectStore(given.config.audioStore, given.config.dataDir);
+  const deps = { ...given, metrics, objects };
   const app = new Hono<AppEnv>();
   app.use("*", identifyClient(deps.config.trustedProxies));
   app.use("*", requestLog(deps.log));
   app.use("*", measureRequests(metrics));
   app.use("*", baseHeaders());
   app.use("*", corsFor(deps.config.corsOrigins));
-  app.use("*", limitBody());
+  // Audio uploads stream past the 1 MiB limit; they enforce AUDIO_MAX_BYTES themselves.
+  app.use("*", limitBody(UPLOAD_PATHS));
   app.use("*", authFailureLimit(deps));
 
   app.get("/metrics", metricsEndpoint(deps.config, metrics, deps.sql));

@@ -1,4 +1,5 @@
-/** Data-subject rights handlers: erase and export a participant (X-ADMIN-KEY). */
+/** Data-subject rights handlers: erase and export a participant, and the recordings' admin
+ * reads (X-ADMIN-KEY). */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { logPseudonym } from "../core/pseudonym.ts";
@@ -6,6 +7,8 @@ import { erasePlayerRoute, exportPlayerRoute } from "../openapi/admin.ts";
 import { erasePlayer, exportPlayer } from "../services/privacy.ts";
 import { requireAdminKey } from "../http/auth.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
+import { openObjectStore } from "../db/objects.ts";
+import { registerRecordingAdmin } from "./recordings.ts";
 
 /** The path templates logged instead of the request paths (which hold the player id). */
 const LOGGED_PATHS = {
@@ -16,6 +19,7 @@ const LOGGED_PATHS = {
 /** Registers the erase and export routes on the app. */
 export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
+  const objects = deps.objects ?? openObjectStore(config.audioStore, config.dataDir);
   // Runs before authentication and validation, so no answer of these routes logs the raw id.
   const pseudonymous = (path: string): MiddlewareHandler<AppEnv> => async (c, next) => {
     c.set("logPath", path);
@@ -33,7 +37,7 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
     { ...erasePlayerRoute, middleware: [pseudonymous(LOGGED_PATHS.erase), adminAuth] },
     async (c) => {
       const { player_id } = c.req.valid("param");
-      const erasure = await erasePlayer(sql, player_id);
+      const erasure = await erasePlayer(sql, objects, player_id, deps.now());
       c.set("logFields", { ...c.get("logFields"), deleted: erasure.deleted });
       return c.json(erasure, 200);
     },
@@ -50,4 +54,6 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
       return c.body(body, 200, { "Content-Type": "application/json; charset=utf-8" }) as never;
     },
   );
+
+  registerRecordingAdmin(app, { ...deps, objects }, adminAuth);
 }

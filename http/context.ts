@@ -1,6 +1,7 @@
 /** The Hono environment shared by every handler: dependencies and per-request variables. */
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/client.ts";
+import type { ObjectStore } from "../db/objects.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -11,6 +12,8 @@ export interface AppDeps {
   log: Logger;
   /** The clock; tests pin it. */
   now: () => Date;
+  /** The recordings' object store (createApp opens the configured one when none is given). */
+  objects?: ObjectStore;
   /** The process's metrics (createApp makes one when none is given). */
   metrics?: Metrics;
 }

@@ -88,12 +88,17 @@ export function corsFor(origins: readonly string[]): MiddlewareHandler<AppEnv> {
   });
 }
 
-/** Returns middleware answering 413 for bodies over 1 MiB (declared or streamed). */
-export function limitBody(): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
+/**
+ * Returns middleware answering 413 for bodies over 1 MiB (declared or streamed), except on the
+ * `exempt` paths (streamed uploads with their own limit).
+ */
+export function limitBody(exempt: readonly string[] = []): MiddlewareHandler<AppEnv> {
+  const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => detail(c, 413, "Request body too large (limit 1 MiB)"),
   });
+  const skip = new Set(exempt);
+  return (c, next) => (skip.has(c.req.path) ? next() : limit(c, next));
 }
 
 /** Returns middleware setting the headers every response carries. */

@@ -228,7 +228,7 @@ export const companyTimeseries = {
 /** DELETE /admin/players/{player_id} for the sample player after its four sessions. */
 export const erasure = {
   player_id: common.player_id,
-  deleted: { raw_events: 17, sessions: 4, models: 1, engagement_sessions: 4 },
+  deleted: { raw_events: 17, sessions: 4, models: 1, engagement_sessions: 4, recordings: 6 },
 };
 
 /** GET /admin/players/{player_id}/export for the engagement demo user (device sessions only). */
@@ -262,6 +262,25 @@ export const playerExport = {
       duration_seconds: 900,
       sentiment_hundredths: 66,
       created_at: "2025-10-22T14:45:00.000Z",
+    },
+  ],
+  recordings: [
+    {
+      recording_id: "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+      session_id: "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f",
+      turn_number: 3,
+      role: "user",
+      device_id: "companion-7f3a",
+      activity_id: "story-time",
+      recorded_at: "2025-10-22T14:31:05.000Z",
+      duration_ms: 4200,
+      codec: "flac",
+      size_bytes: 81234,
+      sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+      object_key:
+        "recordings/companion-7f3a/2025/10/22/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/03_user.flac",
+      transcript: "Can we read the dragon story again?",
+      download_path: "/admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio",
     },
   ],
 };

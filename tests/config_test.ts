@@ -49,10 +49,14 @@ Deno.test("production names every missing or unsafe variable in one message", ()
     "COMPANY_SALT is required in production",
     "DASHBOARD_TOKEN_SALT is required in production",
     "INGEST_SERVICE_TOKEN is required in production",
+    "voice recordings need an object store in production: set S3_ENDPOINT, S3_BUCKET, " +
+    "S3_REGION, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or AUDIO_STORE=filesystem " +
+    "(one node with a persistent disk)",
   ]);
   assert.deepEqual(
     problems({
       APP_ENV: "production",
+      AUDIO_STORE: "filesystem",
       DATABASE_URL: "postgres://db/x",
       COMPANY_SALT: "dev-company-salt-change-in-prod",
       DASHBOARD_TOKEN_SALT: "dev-dashboard-token-salt-change-in-prod",
@@ -78,6 +82,7 @@ Deno.test("blank salts count as missing in production", () => {
   assert.deepEqual(
     problems({
       APP_ENV: "production",
+      AUDIO_STORE: "filesystem",
       DATABASE_URL: "postgres://db/x",
       COMPANY_SALT: "   ",
       DASHBOARD_TOKEN_SALT: "\t",
@@ -90,6 +95,7 @@ Deno.test("blank salts count as missing in production", () => {
 Deno.test("a safe production configuration loads, with docs off and 0.0.0.0", () => {
   const c = loadConfig({
     APP_ENV: "production",
+    AUDIO_STORE: "filesystem",
     DATABASE_URL: "postgresql://u@db:5432/etl",
     COMPANY_SALT: "s1",
     DASHBOARD_TOKEN_SALT: "s2",
@@ -117,6 +123,7 @@ Deno.test("a safe production configuration loads, with docs off and 0.0.0.0", ()
 Deno.test("PUBLIC_DOCS=true keeps the docs in production", () => {
   const c = loadConfig({
     APP_ENV: "production",
+    AUDIO_STORE: "filesystem",
     DATABASE_URL: "postgres://db/x",
     COMPANY_SALT: "a",
     DASHBOARD_TOKEN_SALT: "b",
@@ -208,6 +215,7 @@ function tableVariables(markdown: string): Set<string> {
 Deno.test("loadConfig reads only variables the README and docs/deploy.md tables list", async () => {
   const production = {
     APP_ENV: "production",
+    AUDIO_STORE: "filesystem",
     DATABASE_URL: "postgres://db/etl",
     COMPANY_SALT: "c",
     DASHBOARD_TOKEN_SALT: "d",

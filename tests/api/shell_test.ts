@@ -134,6 +134,7 @@ Deno.test(
 
     const prod = testApp(db.sql, {
       APP_ENV: "production",
+      AUDIO_STORE: "filesystem",
       DATABASE_URL: "postgres://x/y",
       COMPANY_SALT: "a",
       DASHBOARD_TOKEN_SALT: "b",
@@ -143,6 +144,7 @@ Deno.test(
     assert.equal((await prod.request("/docs")).status, 404);
     const opened = testApp(db.sql, {
       APP_ENV: "production",
+      AUDIO_STORE: "filesystem",
       DATABASE_URL: "postgres://x/y",
       COMPANY_SALT: "a",
       DASHBOARD_TOKEN_SALT: "b",

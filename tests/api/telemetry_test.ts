@@ -444,6 +444,7 @@ Deno.test(
   async () => {
     const prod = testApp(db.sql, {
       APP_ENV: "production",
+      AUDIO_STORE: "filesystem",
       DATABASE_URL: "postgres://unused/x",
       COMPANY_SALT: "prod-salt-1",
       DASHBOARD_TOKEN_SALT: "prod-salt-2",

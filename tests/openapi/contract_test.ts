@@ -33,6 +33,7 @@ const DASHBOARD = "contract-dashboard-token";
 const ADMIN = "contract-admin-key";
 const PRODUCTION = {
   APP_ENV: "production",
+  AUDIO_STORE: "filesystem",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
   COMPANY_SALT: "csalt",
   DASHBOARD_TOKEN_SALT: "dsalt",

@@ -36,6 +36,7 @@ Deno.test.beforeEach(async () => {
       ? {
         ...credentials,
         APP_ENV: "production",
+        AUDIO_STORE: "filesystem",
         DATABASE_URL: database.url,
         HOST: "127.0.0.1",
         WORKERS: "1",
