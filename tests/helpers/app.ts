@@ -1,7 +1,7 @@
 /** Builds the app for API tests (no network): test config, captured log lines, pinned clock. */
 import type { Hono } from "hono";
 import { createApp } from "../../app.ts";
-import type { AppEnv } from "../../http/context.ts";
+import type { AppDeps, AppEnv } from "../../http/context.ts";
 import type { LogFields } from "../../http/log.ts";
 import { loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/client.ts";
@@ -15,8 +15,15 @@ export interface TestApp {
   request(path: string, init?: RequestInit): Promise<Response>;
 }
 
-/** Returns an app over `sql` with APP_ENV=test and the given environment overrides. */
-export function testApp(sql: Sql, env: Record<string, string> = {}): TestApp {
+/**
+ * Returns an app over `sql` with APP_ENV=test and the given environment overrides (and
+ * dependency overrides, e.g. the object store).
+ */
+export function testApp(
+  sql: Sql,
+  env: Record<string, string> = {},
+  deps: Partial<AppDeps> = {},
+): TestApp {
   const config = loadConfig({ APP_ENV: "test", ADMIN_KEY: "test-admin-key", ...env });
   const logs: string[] = [];
   let now: Date | null = null;
@@ -25,6 +32,7 @@ export function testApp(sql: Sql, env: Record<string, string> = {}): TestApp {
     sql,
     log: (level: string, fields: LogFields) => logs.push(JSON.stringify({ level, ...fields })),
     now: () => now ?? new Date(),
+    ...deps,
   });
   return {
     app,
