@@ -16,6 +16,8 @@ import { DataDirLockedError } from "./db/embedded.ts";
 import { analyzeStaleTables } from "./db/maintenance.ts";
 import { migrate } from "./db/migrate.ts";
 import { scheduleRetention } from "./services/retention_schedule.ts";
+import { scheduleRecordingUpkeep } from "./services/recording_schedule.ts";
+import { openObjectStore } from "./db/objects.ts";
 import { isWorker, supervise } from "./supervisor.ts";
 
 /** How long a stopping server keeps accepting before it drains (ms). */
@@ -103,7 +105,15 @@ async function main(): Promise<void> {
     config.rawEventRetentionDays,
     { exclusive: db.kind === "postgres", log },
   );
-  const app = createApp({ config, sql: db.sql, log, now: () => new Date() });
+  const objects = openObjectStore(config.audioStore, config.dataDir);
+  // One process upkeeps the recordings (the supervisor's first worker, or the only process).
+  const recordingUpkeep = worker && Deno.env.get("WORKER_INDEX") !== "0"
+    ? null
+    : scheduleRecordingUpkeep(db.sql, objects, {
+      retentionDays: config.audioRetentionDays,
+      log,
+    });
+  const app = createApp({ config, sql: db.sql, log, now: () => new Date(), objects });
   const server = Deno.serve({
     port: config.port,
     hostname: config.host,
@@ -123,6 +133,7 @@ async function main(): Promise<void> {
     stopUpkeep();
     // A purge under way fails at its next chunk when the database closes; it resumes next run.
     retention?.stop();
+    recordingUpkeep?.stop();
     await db.close();
     Deno.exit(0);
   };
