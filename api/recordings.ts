@@ -12,6 +12,7 @@ import {
   legacyAudioRoute,
   participantIndexRoute,
   recordingAudioRoute,
+  RecordingMetadataSchema,
   sessionAudioRoute,
   sessionManifestRoute,
 } from "../openapi/recordings.ts";
@@ -50,6 +51,7 @@ export function registerRecordingUploads(app: OpenAPIHono<AppEnv>, deps: AppDeps
   const { config, sql } = deps;
   const metrics = deps.metrics ?? createMetrics();
   const store = deps.objects ?? openObjectStore(config.audioStore, config.dataDir);
+  app.openAPIRegistry.register("RecordingMetadata", RecordingMetadataSchema);
   const routes: [typeof sessionAudioRoute | typeof legacyAudioRoute, UploadEndpoint][] = [
     [sessionAudioRoute, "session_audio"],
     [legacyAudioRoute, "audio"],

@@ -1,5 +1,6 @@
 /**
  * `deno task bench [--quick] [--only=ingest,batch,finalize,engagement,player,company,embedded]`
+ * (`deno task bench audio [--quick]`: the voice recording uploads alone, bench/audio.ts)
  * (or the scenario names as bare arguments: `deno task bench ingest batch`)
  *
  * Starts, against the local Postgres (BENCH_DATABASE_URL, default
@@ -48,6 +49,12 @@ type Sql = postgres.Sql;
 const RESULTS = new URL("./results.json", import.meta.url);
 
 async function main(): Promise<void> {
+  // `deno task bench audio [--quick]`: the recordings' upload benchmark, on its own.
+  if (Deno.args.includes("audio")) {
+    const { FULL, QUICK, printAudioBench, runAudioBench } = await import("./audio.ts");
+    printAudioBench(await runAudioBench(quick ? QUICK : FULL));
+    return;
+  }
   const baseUrl = Deno.env.get("BENCH_DATABASE_URL")?.trim() ||
     "postgres://postgres@127.0.0.1:5432/postgres";
   const started = new Date();
