@@ -123,6 +123,12 @@ export function registerRecordingAdmin(
   app.openapi({ ...recordingAudioRoute, middleware: [adminAuth] }, async (c) => {
     const { recording_id } = c.req.valid("param");
     const audio = await recordingAudio(sql, store, recording_id, c.req.header("range"));
+    if ("unsatisfiable" in audio) {
+      return c.json({ detail: "Range not satisfiable" }, 416, {
+        "Content-Range": `bytes */${audio.size}`,
+        "Cache-Control": "no-store",
+      }) as never;
+    }
     const headers: Record<string, string> = {
       "Content-Type": audio.contentType,
       "Content-Length": String(audio.length),

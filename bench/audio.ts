@@ -54,29 +54,32 @@ export interface AudioBenchResult {
 
 /** Returns a FLAC file of white noise (sox, 48 kHz stereo 16-bit) of about `bytes` bytes. */
 async function noiseFlac(bytes: number, dir: string): Promise<Uint8Array> {
-  // Noise at 48 kHz, stereo, 16 bit compresses to about 188 KB per second.
-  const seconds = Math.max(1, Math.ceil(bytes / 188_000));
   const path = `${dir}/noise.flac`;
-  const out = await new Deno.Command("sox", {
-    args: [
-      "-r",
-      "48000",
-      "-n",
-      "-r",
-      "48000",
-      "-c",
-      "2",
-      "-b",
-      "16",
-      path,
-      "synth",
-      String(seconds),
-      "whitenoise",
-    ],
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return await Deno.readFile(path);
+  const make = async (seconds: number) => {
+    const out = await new Deno.Command("sox", {
+      args: [
+        "-r",
+        "48000",
+        "-n",
+        "-r",
+        "48000",
+        "-c",
+        "2",
+        "-b",
+        "16",
+        path,
+        "synth",
+        String(seconds),
+        "whitenoise",
+      ],
+      stderr: "piped",
+    }).output();
+    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+    return await Deno.readFile(path);
+  };
+  // How well noise compresses depends on sox's generator: measure one second, then scale.
+  const perSecond = (await make(1)).length;
+  return await make(Math.max(1, Math.round(bytes / perSecond)));
 }
 
 function multipart(meta: unknown, file: Uint8Array): { body: Uint8Array; type: string } {

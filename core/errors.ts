@@ -9,8 +9,7 @@ export type ErrorKind =
   | "too_many_requests"
   | "payload_too_large"
   | "unsupported_media_type"
-  | "unprocessable"
-  | "range_not_satisfiable";
+  | "unprocessable";
 
 /** A failure the caller caused; its message is safe to show to that caller. */
 export class DomainError extends Error {
@@ -50,9 +49,6 @@ export const unsupportedMedia = (message: string) =>
   new DomainError("unsupported_media_type", message);
 /** Returns a 422-kind error (content that fails its own check, e.g. a checksum). */
 export const unprocessable = (message: string) => new DomainError("unprocessable", message);
-/** Returns a 416-kind error. */
-export const rangeNotSatisfiable = (message: string) =>
-  new DomainError("range_not_satisfiable", message);
 
 /**
  * Stored data broke an invariant the code relies on (e.g. an aggregate read from the database

@@ -1,16 +1,20 @@
 /**
  * An S3-compatible object store (AWS S3, Cloudflare R2, MinIO, …) through `aws4fetch`: SigV4
- * signing on the runtime's own fetch, no other dependency (docs/recordings.md says why). Objects
- * are addressed path-style (`{endpoint}/{bucket}/{key}`). A put streams the spool file part by
- * part: one PUT up to a part's size, a multipart upload above it, so an upload holds one part in
- * memory whatever the file's size. Every part is signed with its SHA-256, which the store checks.
+ * signing with no other dependency (docs/recordings.md says why). Objects are addressed
+ * path-style (`{endpoint}/{bucket}/{key}`). A put is one PUT streamed from the spool file in 64 KiB
+ * chunks with its length and its SHA-256 (X-Amz-Content-Sha256, known from the upload), which
+ * the store checks; it goes through node:http because the runtime's fetch sends a stream body
+ * chunked, without the Content-Length S3 requires. One PUT takes objects up to 5 GiB, the most
+ * AUDIO_MAX_BYTES allows. The other calls (GET with Range, DELETE, ListObjectsV2) use fetch.
  */
+import http from "node:http";
+import https from "node:https";
 import { AwsClient } from "aws4fetch";
 import type { S3StoreConfig } from "../config.ts";
 import { type ObjectStore, ObjectStoreError, type StoredObject } from "./objects.ts";
 
-/** Bytes per part of a multipart upload (S3's minimum for every part but the last is 5 MiB). */
-export const S3_PART_BYTES = 5 * 1024 * 1024;
+/** Bytes read from the spool file per write. */
+const CHUNK_BYTES = 64 * 1024;
 
 const XML_ENTITIES: Record<string, string> = {
   amp: "&",
@@ -40,28 +44,51 @@ function tags(xml: string, tag: string, raw = false): string[] {
   );
 }
 
-/** Reads up to `buffer.length` bytes of `file` into it; returns how many (0 at the end). */
-async function readFull(file: Deno.FsFile, buffer: Uint8Array): Promise<number> {
-  let filled = 0;
-  while (filled < buffer.length) {
-    const n = await file.read(buffer.subarray(filled));
-    if (n === null) break;
-    filled += n;
+/** Resolves with the status and body text once `path` was sent as the body of `request`. */
+async function sendFile(
+  request: http.ClientRequest,
+  path: string,
+): Promise<{ status: number; text: string }> {
+  const answered = new Promise<http.IncomingMessage>((resolve, reject) => {
+    request.once("response", resolve);
+    request.once("error", reject);
+  });
+  // A failure while waiting for "drain" ends the wait too (it never drains then).
+  const failed = answered.then(() => {}, (err) => Promise.reject(err));
+  failed.catch(() => {});
+  const file = await Deno.open(path, { read: true });
+  try {
+    const chunk = new Uint8Array(CHUNK_BYTES);
+    for (;;) {
+      const n = await file.read(chunk);
+      if (n === null) break;
+      // A copy: the request may still hold the bytes when the next read fills the buffer.
+      if (!request.write(chunk.slice(0, n))) {
+        await Promise.race([new Promise((resolve) => request.once("drain", resolve)), failed]);
+      }
+    }
+    request.end();
+  } catch (err) {
+    request.destroy();
+    throw err;
+  } finally {
+    file.close();
   }
-  return filled;
+  const res = await answered;
+  let text = "";
+  for await (const part of res) text += String(part);
+  return { status: res.statusCode ?? 0, text };
 }
 
 /** Returns the S3 store of a configuration; uploads are spooled under `spoolDir`. */
-export function s3Store(
-  config: S3StoreConfig,
-  spoolDir: string,
-  partBytes = S3_PART_BYTES,
-): ObjectStore {
+export function s3Store(config: S3StoreConfig, spoolDir: string): ObjectStore {
   const client = new AwsClient({
     accessKeyId: config.accessKeyId,
     secretAccessKey: config.secretAccessKey,
     region: config.region,
     service: "s3",
+    // aws4fetch retries 5xx and 429 itself; a few quick tries, then the caller's 503.
+    retries: 2,
   });
   const bucketUrl = `${config.endpoint.replace(/\/+$/, "")}/${encodeURIComponent(config.bucket)}`;
   const urlOf = (key: string, query = "") =>
@@ -83,79 +110,36 @@ export function s3Store(
     throw new ObjectStoreError(`object store refused ${what}: ${res.status} ${code}`.trim());
   }
 
-  async function multipart(key: string, file: Deno.FsFile, contentType: string): Promise<void> {
-    const created = await expectOk(
-      await send(urlOf(key, "?uploads"), {
-        method: "POST",
-        headers: { "content-type": contentType },
-      }, "create upload"),
-      "create upload",
-    );
-    const uploadId = tags(await created.text(), "UploadId")[0];
-    if (!uploadId) throw new ObjectStoreError("object store gave no UploadId");
-    const q = (extra: string) => `?${extra}uploadId=${encodeURIComponent(uploadId)}`;
-    try {
-      const etags: string[] = [];
-      const buffer = new Uint8Array(partBytes);
-      for (let part = 1;; part++) {
-        const n = await readFull(file, buffer);
-        if (n === 0) break;
-        const res = await expectOk(
-          await send(urlOf(key, q(`partNumber=${part}&`)), {
-            method: "PUT",
-            body: buffer.subarray(0, n),
-          }, "upload part"),
-          "upload part",
-        );
-        await res.body?.cancel();
-        etags.push(res.headers.get("etag") ?? "");
-        if (n < buffer.length) break;
-      }
-      const body = "<CompleteMultipartUpload>" +
-        etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`)
-          .join("") +
-        "</CompleteMultipartUpload>";
-      const done = await expectOk(
-        await send(urlOf(key, q("")), { method: "POST", body }, "complete upload"),
-        "complete upload",
-      );
-      // S3 may answer 200 with an <Error> body for a failed completion.
-      const text = await done.text();
-      if (text.includes("<Error>")) {
-        throw new ObjectStoreError(
-          `object store refused complete upload: ${tags(text, "Code")[0]}`,
-        );
-      }
-    } catch (err) {
-      await send(urlOf(key, q("")), { method: "DELETE" }, "abort upload")
-        .then((r) => r.body?.cancel()).catch(() => {});
-      throw err;
-    }
-  }
-
   return {
     kind: "s3",
     spoolDir,
-    async putFile(key, path, size, contentType) {
-      const file = await Deno.open(path, { read: true });
+    async putFile(key, path, size, contentType, sha256) {
       try {
-        if (size <= partBytes) {
-          const buffer = new Uint8Array(size);
-          await readFull(file, buffer);
-          const res = await expectOk(
-            await send(urlOf(key), {
-              method: "PUT",
-              headers: { "content-type": contentType },
-              body: buffer,
-            }, "put"),
-            "put",
-          );
-          await res.body?.cancel();
-        } else {
-          await multipart(key, file, contentType);
+        const url = new URL(urlOf(key));
+        const signed = await client.sign(url.toString(), {
+          method: "PUT",
+          headers: { "content-type": contentType, "x-amz-content-sha256": sha256 },
+        });
+        const headers: Record<string, string> = Object.fromEntries(signed.headers);
+        headers["content-length"] = String(size);
+        const request = (url.protocol === "https:" ? https : http).request({
+          method: "PUT",
+          host: url.hostname,
+          port: url.port || (url.protocol === "https:" ? 443 : 80),
+          path: url.pathname + url.search,
+          headers,
+        });
+        let answer: { status: number; text: string };
+        try {
+          answer = await sendFile(request, path);
+        } catch (err) {
+          throw new ObjectStoreError("object store unreachable (put)", { cause: err });
+        }
+        if (answer.status < 200 || answer.status >= 300) {
+          const code = tags(answer.text, "Code")[0] ?? "";
+          throw new ObjectStoreError(`object store refused put: ${answer.status} ${code}`.trim());
         }
       } finally {
-        file.close();
         await Deno.remove(path).catch(() => {});
       }
     },

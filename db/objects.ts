@@ -25,10 +25,17 @@ export interface ObjectStore {
   /** A local folder where uploads are spooled before they are stored (created on demand). */
   readonly spoolDir: string;
   /**
-   * Resolves once the file at `path` (`size` bytes, fsynced by the caller) is durably stored
-   * under `key`, replacing any object there. Consumes the file: it is gone afterwards.
+   * Resolves once the file at `path` (`size` bytes with hex SHA-256 `sha256`, fsynced by the
+   * caller) is durably stored under `key`, replacing any object there. Consumes the file: it is
+   * gone afterwards.
    */
-  putFile(key: string, path: string, size: number, contentType: string): Promise<void>;
+  putFile(
+    key: string,
+    path: string,
+    size: number,
+    contentType: string,
+    sha256: string,
+  ): Promise<void>;
   /** Returns the object's bytes (all, or `range`) as a stream, or null when there is none. */
   get(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array> | null>;
   /** Resolves once no object is under `key` (none there is fine). */

@@ -21,7 +21,6 @@ export const KIND_STATUS: Record<ErrorKind, ContentfulStatusCode> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
-  range_not_satisfiable: 416,
 };
 
 /** How a failure is answered. */

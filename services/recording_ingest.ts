@@ -301,7 +301,13 @@ export async function ingestRecording(
     };
     try {
       kept = true; // the store consumes the spool file
-      await deps.store.putFile(key, spooled.path, spooled.size, contentTypeOf(codec));
+      await deps.store.putFile(
+        key,
+        spooled.path,
+        spooled.size,
+        contentTypeOf(codec),
+        spooled.sha256,
+      );
       await deps.afterStore?.(key);
       const inserted = await insertRecording(deps.sql, row, leases);
       if (inserted) {

@@ -4,7 +4,7 @@
  * streamed from the object store, whole or one byte range.
  */
 import { contentTypeOf } from "../core/audio.ts";
-import { notFound, rangeNotSatisfiable } from "../core/errors.ts";
+import { notFound } from "../core/errors.ts";
 import { parseByteRange } from "../core/byte_range.ts";
 import { buildManifest, type Manifest, manifestPath } from "../core/recordings.ts";
 import type { Sql } from "../db/client.ts";
@@ -49,21 +49,27 @@ export interface AudioBody {
   range: { start: number; end: number } | null;
 }
 
+/** A range outside the file: answered 416 with `Content-Range: bytes *\/{size}`. */
+export interface Unsatisfiable {
+  unsatisfiable: true;
+  size: number;
+}
+
 /**
- * Returns the audio of a recording (the range `rangeHeader` names, or all of it); throws
- * 404-kind for an unknown (or erased) recording or a missing object, 416-kind for a range
- * outside the file.
+ * Returns the audio of a recording (the range `rangeHeader` names, or all of it), or
+ * `Unsatisfiable` for a range starting past its end; throws 404-kind for an unknown (or erased)
+ * recording or a missing object.
  */
 export async function recordingAudio(
   sql: Sql,
   store: ObjectStore,
   recordingId: string,
   rangeHeader: string | undefined,
-): Promise<AudioBody> {
+): Promise<AudioBody | Unsatisfiable> {
   const row = await recordingById(sql, recordingId);
   if (!row) throw notFound("No such recording");
   const range = parseByteRange(rangeHeader, row.size_bytes);
-  if (range === "unsatisfiable") throw rangeNotSatisfiable("Range not satisfiable");
+  if (range === "unsatisfiable") return { unsatisfiable: true, size: row.size_bytes };
   const body = await store.get(row.object_key, range ?? undefined);
   if (body === null) throw notFound("The recording's object is missing");
   return {

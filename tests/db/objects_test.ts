@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { STORE_KINDS, testStores } from "../helpers/stores.ts";
+import { sha256Hex } from "../helpers/audio.ts";
 
 const stores = testStores();
 const opts = { sanitizeOps: false, sanitizeResources: false } as const;
@@ -29,7 +30,7 @@ for (const kind of STORE_KINDS) {
       const bytes = pattern(70_000);
       const key = `recordings/dev-${kind}/2026/01/02/a%2Fb.flac`;
       const path = await spoolFile(store.spoolDir, bytes);
-      await store.putFile(key, path, bytes.length, "audio/flac");
+      await store.putFile(key, path, bytes.length, "audio/flac", await sha256Hex(bytes));
       await assert.rejects(Deno.stat(path), Deno.errors.NotFound, "the spool file is consumed");
       assert.deepEqual(await read(await store.get(key)), bytes);
       assert.deepEqual(
@@ -52,14 +53,20 @@ for (const kind of STORE_KINDS) {
   );
 
   Deno.test(
-    `\`ObjectStore\` (${kind}) stores a file larger than one S3 part intact`,
+    `\`ObjectStore\` (${kind}) stores an 11 MiB file intact (streamed, one PUT)`,
     opts,
     async () => {
       const { store } = stores.get(kind);
-      // 11 MiB + 5 bytes: three parts of a multipart upload on S3 (5 MiB, 5 MiB, the rest).
       const bytes = pattern(11 * 1024 * 1024 + 5);
       const key = `recordings/big-${kind}/2026/01/02/big.flac`;
-      await store.putFile(key, await spoolFile(store.spoolDir, bytes), bytes.length, "audio/flac");
+      const sha = await sha256Hex(bytes);
+      await store.putFile(
+        key,
+        await spoolFile(store.spoolDir, bytes),
+        bytes.length,
+        "audio/flac",
+        sha,
+      );
       const back = await read(await store.get(key));
       assert.equal(back.length, bytes.length);
       assert.deepEqual(back, bytes);
@@ -77,7 +84,14 @@ for (const kind of STORE_KINDS) {
     ];
     for (const key of keys) {
       const bytes = new TextEncoder().encode(key);
-      await store.putFile(key, await spoolFile(store.spoolDir, bytes), bytes.length, "audio/ogg");
+      const sha = await sha256Hex(bytes);
+      await store.putFile(
+        key,
+        await spoolFile(store.spoolDir, bytes),
+        bytes.length,
+        "audio/ogg",
+        sha,
+      );
     }
     const listed = await Array.fromAsync(store.list(`recordings/order-${kind}/`));
     assert.deepEqual(listed.map((o) => o.key), [keys[2], keys[1], keys[0]]);
