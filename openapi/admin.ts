@@ -1,7 +1,7 @@
 /** Contract of the data-subject rights endpoints: erase and export everything held on a player. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, errorWith, IdSchema, security } from "./common.ts";
-import { erasure, playerExport } from "./examples.ts";
+import { erasure, exportedRecording, playerExport } from "./examples.ts";
 import { SessionSummarySchema } from "./telemetry.ts";
 
 export const ErasureSchema = z.object({
@@ -89,7 +89,7 @@ export const ExportedRecordingSchema = z.object({
   download_path: z.string().openapi({
     description: "Admin path that streams the audio (X-ADMIN-KEY)",
   }),
-}).openapi("ExportedRecording");
+}).openapi("ExportedRecording", { example: exportedRecording });
 
 export const PlayerExportSchema = z.object({
   player_id: z.string(),

@@ -4,8 +4,15 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, errorWith, IdSchema, security, text } from "./common.ts";
+import {
+  legacyAudioUpload,
+  participantIndex,
+  recordingManifest,
+  recordingMetadata,
+  sessionAudioUpload,
+} from "./examples.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const uuid = (description: string) =>
   z.string().regex(UUID, "Must be a UUID").openapi({ description, format: "uuid" });
 
@@ -37,7 +44,7 @@ export const RecordingMetadataSchema = z.object({
   codec: z.enum(["flac", "opus"]).default("flac").openapi({
     description: "Older endpoint only: `flac` (default) or `opus` (Ogg); session_audio is FLAC",
   }),
-}).openapi("RecordingMetadata");
+}).openapi("RecordingMetadata", { example: recordingMetadata });
 
 export type RecordingMetadata = z.infer<typeof RecordingMetadataSchema>;
 
@@ -63,7 +70,7 @@ export const UploadAnswerSchema = z.object({
   duration_warning: z.string().nullable().openapi({
     description: "Set when duration_ms is more than 1 s away from the FLAC file's own duration",
   }),
-}).openapi("RecordingUpload");
+}).openapi("RecordingUpload", { example: sessionAudioUpload });
 
 export type UploadAnswer = z.infer<typeof UploadAnswerSchema>;
 
@@ -88,7 +95,7 @@ export const ManifestSchema = z.object({
     user: SideSchema.optional(),
     assistant: SideSchema.optional(),
   })).openapi({ description: "By turn number" }),
-}).openapi("RecordingManifest");
+}).openapi("RecordingManifest", { example: recordingManifest });
 
 export const ParticipantIndexSchema = z.object({
   participant_id: z.string(),
@@ -102,7 +109,7 @@ export const ParticipantIndexSchema = z.object({
     turn_count: z.number().int(),
     total_duration_ms: z.number().int(),
   })).openapi({ description: "By started_at" }),
-}).openapi("ParticipantRecordingIndex");
+}).openapi("ParticipantRecordingIndex", { example: participantIndex });
 
 export type ParticipantIndex = z.infer<typeof ParticipantIndexSchema>;
 
@@ -117,7 +124,7 @@ const UPLOAD_ERRORS = {
     content: {
       "application/json": {
         schema: errors[401].content["application/json"].schema,
-        example: { detail: "sha256 does not match the received file" },
+        example: { detail: "sha256 does not match the received file (nothing was kept)" },
       },
     },
   },
@@ -180,7 +187,7 @@ export const legacyAudioRoute = createRoute({
   responses: {
     200: {
       description: "Stored (or already stored with this content)",
-      content: { "application/json": { schema: UploadAnswerSchema } },
+      content: { "application/json": { schema: UploadAnswerSchema, example: legacyAudioUpload } },
     },
     ...UPLOAD_ERRORS,
   },
@@ -201,10 +208,16 @@ export const sessionManifestRoute = createRoute({
   operationId: "sessionManifest",
   tags: ["recordings"],
   summary: "A session's manifest, derived from the database",
+  description: "Every turn of the session with the user's and the assistant's recordings " +
+    "(object key, duration, transcript, admin audio path), computed from the database on each " +
+    "read: it always holds every committed upload. 404 when the session has no recordings.",
   security: security.admin,
   request: {
     params: z.object({
-      session_id: uuid("The session").openapi({ param: { name: "session_id", in: "path" } }),
+      session_id: uuid("The session").openapi({
+        param: { name: "session_id", in: "path" },
+        example: recordingManifest.session_id,
+      }),
     }),
   },
   responses: {
@@ -230,6 +243,7 @@ export const recordingAudioRoute = createRoute({
     params: z.object({
       recording_id: uuid("The recording").openapi({
         param: { name: "recording_id", in: "path" },
+        example: sessionAudioUpload.recording_id,
       }),
     }),
   },
@@ -241,8 +255,19 @@ export const recordingAudioRoute = createRoute({
         "audio/ogg": { schema: z.string().openapi({ format: "binary" }) },
       },
     },
-    206: { description: "The requested range" },
-    416: errorWith(416 as never, "Range not satisfiable"),
+    206: {
+      description: "The requested range, with Content-Range",
+      content: { "audio/flac": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    416: {
+      description: "The range starts past the end (Content-Range: bytes */size)",
+      content: {
+        "application/json": {
+          schema: errors[401].content["application/json"].schema,
+          example: { detail: "Range not satisfiable" },
+        },
+      },
+    },
     ...ADMIN_ERRORS,
   },
 });
@@ -257,7 +282,10 @@ export const participantIndexRoute = createRoute({
   security: security.admin,
   request: {
     params: z.object({
-      participant_id: IdSchema.openapi({ param: { name: "participant_id", in: "path" } }),
+      participant_id: IdSchema.openapi({
+        param: { name: "participant_id", in: "path" },
+        example: participantIndex.participant_id,
+      }),
     }),
   },
   responses: {

@@ -109,7 +109,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A session's manifest, derived from the database */
+        /**
+         * A session's manifest, derived from the database
+         * @description Every turn of the session with the user's and the assistant's recordings (object key, duration, transcript, admin audio path), computed from the database on each read: it always holds every committed upload. 404 when the session has no recordings.
+         */
         get: operations["sessionManifest"];
         put?: never;
         post?: never;
@@ -632,7 +635,7 @@ export interface components {
          *         "sessions": 4,
          *         "models": 1,
          *         "engagement_sessions": 4,
-         *         "recordings": 6
+         *         "recordings": 0
          *       }
          *     }
          */
@@ -871,6 +874,24 @@ export interface components {
             mae: number | null;
             status: string;
         };
+        /**
+         * @example {
+         *       "recording_id": "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+         *       "session_id": "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f",
+         *       "turn_number": 3,
+         *       "role": "user",
+         *       "device_id": "companion-7f3a",
+         *       "activity_id": "story-time",
+         *       "recorded_at": "2026-12-02T08:15:00.000Z",
+         *       "duration_ms": 2500,
+         *       "codec": "flac",
+         *       "size_bytes": 81234,
+         *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *       "object_key": "recordings/companion-7f3a/2026/12/02/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/03_user.flac",
+         *       "transcript": "Can we read the dragon story again?",
+         *       "download_path": "/admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio"
+         *     }
+         */
         ExportedRecording: {
             recording_id: string;
             session_id: string;
@@ -976,6 +997,23 @@ export interface components {
             /** @description Earth: the same as predicted_next (kept for earlier clients); null for water */
             predicted_next_fta: number | null;
         };
+        /**
+         * @example {
+         *       "participant_id": "kid-ana",
+         *       "session_count": 1,
+         *       "total_duration_ms": 4000,
+         *       "sessions": [
+         *         {
+         *           "session_id": "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f",
+         *           "device_id": "companion-7f3a",
+         *           "started_at": "2026-12-02T08:15:00.000Z",
+         *           "manifest_path": "/admin/sessions/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/recordings",
+         *           "turn_count": 1,
+         *           "total_duration_ms": 4000
+         *         }
+         *       ]
+         *     }
+         */
         ParticipantRecordingIndex: {
             participant_id: string;
             session_count: number;
@@ -1023,24 +1061,7 @@ export interface components {
          *           "created_at": "2025-10-22T14:45:00.000Z"
          *         }
          *       ],
-         *       "recordings": [
-         *         {
-         *           "recording_id": "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
-         *           "session_id": "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f",
-         *           "turn_number": 3,
-         *           "role": "user",
-         *           "device_id": "companion-7f3a",
-         *           "activity_id": "story-time",
-         *           "recorded_at": "2025-10-22T14:31:05.000Z",
-         *           "duration_ms": 4200,
-         *           "codec": "flac",
-         *           "size_bytes": 81234,
-         *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-         *           "object_key": "recordings/companion-7f3a/2025/10/22/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/03_user.flac",
-         *           "transcript": "Can we read the dragon story again?",
-         *           "download_path": "/admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio"
-         *         }
-         *       ]
+         *       "recordings": []
          *     }
          */
         PlayerExport: {
@@ -1062,6 +1083,36 @@ export interface components {
             /** @enum {number} */
             windowDays: 7;
         };
+        /**
+         * @example {
+         *       "session_id": "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f",
+         *       "device_id": "companion-7f3a",
+         *       "participant_id": "kid-ana",
+         *       "started_at": "2026-12-02T08:15:00.000Z",
+         *       "turn_count": 1,
+         *       "total_duration_ms": 4000,
+         *       "turns": [
+         *         {
+         *           "turn": 3,
+         *           "activity_id": "story-time",
+         *           "user": {
+         *             "audio_filepath": "recordings/companion-7f3a/2026/12/02/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/03_user.flac",
+         *             "duration_ms": 2500,
+         *             "text": "Can we read the dragon story again?",
+         *             "recording_id": "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+         *             "audio_url": "/admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio"
+         *           },
+         *           "assistant": {
+         *             "audio_filepath": "recordings/companion-7f3a/2026/12/02/7c9e6679-7425-40de-944b-e07fc1f90ae7.ogg",
+         *             "duration_ms": 1500,
+         *             "text": "Of course! Once upon a time, a small dragon…",
+         *             "recording_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *             "audio_url": "/admin/recordings/7c9e6679-7425-40de-944b-e07fc1f90ae7/audio"
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
         RecordingManifest: {
             session_id: string;
             device_id: string;
@@ -1078,6 +1129,20 @@ export interface components {
                 assistant?: components["schemas"]["ManifestSide"];
             }[];
         };
+        /**
+         * @example {
+         *       "session_id": "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f",
+         *       "device_id": "companion-7f3a",
+         *       "turn_number": 3,
+         *       "role": "user",
+         *       "recorded_at": "2026-12-02T09:15:00+01:00",
+         *       "duration_ms": 2500,
+         *       "recording_id": "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+         *       "participant_id": "kid-ana",
+         *       "activity_id": "story-time",
+         *       "transcript": "Can we read the dragon story again?"
+         *     }
+         */
         RecordingMetadata: {
             /**
              * Format: uuid
@@ -1119,6 +1184,17 @@ export interface components {
              */
             codec?: "flac" | "opus";
         };
+        /**
+         * @example {
+         *       "success": true,
+         *       "url": "/admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio",
+         *       "manifest_url": "/admin/sessions/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/recordings",
+         *       "recording_id": "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+         *       "object_key": "recordings/companion-7f3a/2026/12/02/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/03_user.flac",
+         *       "duplicate": false,
+         *       "duration_warning": null
+         *     }
+         */
         RecordingUpload: {
             /** @enum {boolean} */
             success: true;
@@ -1637,12 +1713,14 @@ export interface operations {
                     "audio/ogg": string;
                 };
             };
-            /** @description The requested range */
+            /** @description The requested range, with Content-Range */
             206: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "audio/flac": string;
+                };
             };
             /** @description Missing or malformed credentials */
             401: {
@@ -1686,6 +1764,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The range starts past the end (Content-Range: bytes *\/size) */
             416: {
                 headers: {
                     [name: string]: unknown;
@@ -2954,6 +3033,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "url": "/admin/recordings/7c9e6679-7425-40de-944b-e07fc1f90ae7/audio",
+                     *       "recording_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *       "object_key": "recordings/companion-7f3a/2026/12/02/7c9e6679-7425-40de-944b-e07fc1f90ae7.ogg",
+                     *       "duplicate": false,
+                     *       "duration_warning": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["RecordingUpload"];
                 };
             };
@@ -3035,7 +3124,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "sha256 does not match the received file"
+                     *       "detail": "sha256 does not match the received file (nothing was kept)"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3183,7 +3272,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "sha256 does not match the received file"
+                     *       "detail": "sha256 does not match the received file (nothing was kept)"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
