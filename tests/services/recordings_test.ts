@@ -257,3 +257,73 @@ Deno.test(
     assert.deepEqual(new Uint8Array(await audio.arrayBuffer()), tone);
   },
 );
+
+for (const kind of STORE_KINDS) {
+  Deno.test(
+    `\`ingestRecording\` (${kind}) refuses other content for a turn while one is being stored, and takes over an expired lease`,
+    dbTestOptions,
+    async () => {
+      const s = stores.get(kind);
+      const other = await flacFile({ frequency: 990 });
+      const session = crypto.randomUUID();
+      const meta = turnMeta(session, 0, { device_id: `lease-${kind}` });
+      const now = new Date();
+      let stored!: () => void;
+      const isStored = new Promise<void>((resolve) => (stored = resolve));
+      let proceed!: () => void;
+      const held = new Promise<void>((resolve) => (proceed = resolve));
+      const deps = { sql: db.sql, store: s.store, maxBytes: 10_000_000, now: () => now };
+      // The first upload stops between its object and its row.
+      const first = ingestRecording(
+        {
+          ...deps,
+          afterStore: () => {
+            stored();
+            return held;
+          },
+        },
+        "session_audio",
+        request(meta, tone),
+      );
+      await isStored;
+      await assert.rejects(
+        ingestRecording(deps, "session_audio", request(meta, other)),
+        /Different content for this turn is being stored right now/,
+      );
+      proceed();
+      const done = await first;
+      assert.equal(done.answer.duplicate, false);
+      const t = appFor(s);
+      const audio = await t.request(done.answer.url, { headers: ADMIN });
+      assert.deepEqual(new Uint8Array(await audio.arrayBuffer()), tone);
+
+      // A crash leaves the lease of turn 1; 16 minutes later it has expired and a retry stores.
+      const crashed = turnMeta(session, 1, { device_id: `lease-${kind}` });
+      await assert.rejects(
+        ingestRecording(
+          { ...deps, afterStore: () => Promise.reject(new Error("killed")) },
+          "session_audio",
+          request(crashed, other),
+        ),
+      );
+      await db.sql`insert into recording_leases (lease_key, sha256, expires_at)
+        values (${`turn:${session}:1:user`}, ${"f".repeat(64)}, ${new Date(
+        now.getTime() + 900_000,
+      )})
+        on conflict (lease_key) do update set sha256 = excluded.sha256,
+          expires_at = excluded.expires_at`;
+      await assert.rejects(
+        ingestRecording(deps, "session_audio", request(crashed, tone)),
+        /being stored right now/,
+      );
+      const later = new Date(now.getTime() + 16 * 60_000);
+      const retried = await ingestRecording(
+        { ...deps, now: () => later },
+        "session_audio",
+        request(crashed, tone),
+      );
+      assert.equal(retried.answer.duplicate, false);
+      assert.equal(await rowCount({ session }), 2);
+    },
+  );
+}
