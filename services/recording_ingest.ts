@@ -118,7 +118,14 @@ async function spool(request: UploadRequest, deps: IngestDeps): Promise<Spooled>
   let ok = false;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch {
+        // The client went away mid-upload (or the connection broke): nothing is kept.
+        throw badRequest("The upload was cut off before its end");
+      }
+      const { done, value } = chunk;
       if (done) break;
       total += value.length;
       if (total > deps.maxBytes) throw tooLarge(deps.maxBytes);

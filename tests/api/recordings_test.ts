@@ -605,3 +605,32 @@ Deno.test(
     assert.deepEqual(new Uint8Array(await back.arrayBuffer()), small);
   },
 );
+
+Deno.test(
+  "`POST /internal/ingest/session_audio` answers 400 for a body that breaks off, keeping nothing",
+  dbTestOptions,
+  async () => {
+    const s = stores.get("filesystem");
+    const t = appFor(s);
+    const session = newSession();
+    const whole = multipartBody(turnMeta(session, 0), tone);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent > 0) return c.error(new Error("connection reset"));
+        sent++;
+        c.enqueue(whole.slice(0, 3000));
+      },
+    });
+    const res = await t.request(SESSION_AUDIO, {
+      method: "POST",
+      headers: { ...INGEST, "content-type": multipartType() },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    assert.equal(res.status, 400);
+    assert.deepEqual(await res.json(), { detail: "The upload was cut off before its end" });
+    assert.deepEqual(await rowsOf(session), []);
+    assert.deepEqual(await spoolLeft(s), []);
+  },
+);
