@@ -82,7 +82,8 @@ interface Spooled {
   size: number;
   sha256: string;
   head: Uint8Array;
-  metadata: string | null;
+  /** The metadata part's bytes (decoded by `parseMetadata`). */
+  metadata: Uint8Array | null;
   hasFile: boolean;
 }
 
@@ -170,14 +171,12 @@ async function spool(request: UploadRequest, deps: IngestDeps): Promise<Spooled>
     if (!ok) await Deno.remove(path).catch(() => {});
   }
   const metadata = metadataSeen
-    ? new TextDecoder().decode(
-      metadataChunks.reduce((all, c) => {
-        const out = new Uint8Array(all.length + c.length);
-        out.set(all);
-        out.set(c, all.length);
-        return out;
-      }, new Uint8Array(0)),
-    )
+    ? metadataChunks.reduce((all, c) => {
+      const out = new Uint8Array(all.length + c.length);
+      out.set(all);
+      out.set(c, all.length);
+      return out;
+    }, new Uint8Array(0))
     : null;
   return {
     path,
@@ -190,8 +189,15 @@ async function spool(request: UploadRequest, deps: IngestDeps): Promise<Spooled>
 }
 
 /** Returns the validated metadata of an upload, or throws 400-kind naming the first problem. */
-export function parseMetadata(text: string | null): RecordingMetadata {
-  if (text === null) throw badRequest('The multipart body needs a "metadata" part');
+export function parseMetadata(bytes: Uint8Array | null): RecordingMetadata {
+  if (bytes === null) throw badRequest('The multipart body needs a "metadata" part');
+  let text: string;
+  try {
+    // Strict UTF-8: two different byte strings must never become one transcript or id.
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw badRequest("metadata is not valid UTF-8");
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -634,3 +634,28 @@ Deno.test(
     assert.deepEqual(await spoolLeft(s), []);
   },
 );
+
+Deno.test(
+  "`POST /internal/ingest/session_audio` refuses metadata that is not valid UTF-8",
+  dbTestOptions,
+  async () => {
+    const s = stores.get("filesystem");
+    const t = appFor(s);
+    const session = newSession();
+    const valid = multipartBody(turnMeta(session, 0, { transcript: "caf\u00e9" }), tone);
+    // Replace the two bytes of "é" (C3 A9) by a lone continuation byte and a space: not UTF-8.
+    const at = valid.findIndex((b, i) => b === 0xc3 && valid[i + 1] === 0xa9);
+    const broken = valid.slice();
+    broken[at] = 0xa9;
+    broken[at + 1] = 0x20;
+    const res = await t.request(SESSION_AUDIO, {
+      method: "POST",
+      headers: { ...INGEST, "content-type": multipartType() },
+      body: broken,
+    });
+    assert.equal(res.status, 400);
+    assert.deepEqual(await res.json(), { detail: "metadata is not valid UTF-8" });
+    assert.deepEqual(await rowsOf(session), []);
+    assert.deepEqual(await spoolLeft(s), []);
+  },
+);
