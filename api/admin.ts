@@ -1,40 +1,25 @@
 /** Data-subject rights handlers: erase and export a participant, and the recordings' admin
  * reads (X-ADMIN-KEY). */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import { logPseudonym } from "../core/pseudonym.ts";
+import { REGISTRY } from "../core/tasks.ts";
 import { erasePlayerRoute, exportPlayerRoute } from "../openapi/admin.ts";
 import { erasePlayer, exportPlayer } from "../services/privacy.ts";
-import { requireAdminKey } from "../http/auth.ts";
+import { adminAuth } from "../http/auth.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
 import { openObjectStore } from "../db/objects.ts";
 import { registerRecordingAdmin } from "./recordings.ts";
-
-/** The path templates logged instead of the request paths (which hold the player id). */
-const LOGGED_PATHS = {
-  erase: "/admin/players/{player_id}",
-  export: "/admin/players/{player_id}/export",
-} as const;
 
 /** Registers the erase and export routes on the app. */
 export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
   const objects = deps.objects ?? openObjectStore(config.audioStore, config.dataDir);
-  // Runs before authentication and validation, so no answer of these routes logs the raw id.
-  const pseudonymous = (path: string): MiddlewareHandler<AppEnv> => async (c, next) => {
-    c.set("logPath", path);
-    c.set("logFields", {
-      player_hash: logPseudonym(c.req.param("player_id") ?? "", config.companySalt),
-    });
-    await next();
-  };
-  const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-    requireAdminKey(config.adminKey, c.req.header("x-admin-key"));
-    await next();
-  };
+  // The request log names these paths by template with a keyed hash of the player id, for
+  // every method (http/middleware.ts pseudonymousAdminPaths).
+  const admin = adminAuth(config);
+  const tasks = deps.tasks ?? REGISTRY;
 
   app.openapi(
-    { ...erasePlayerRoute, middleware: [pseudonymous(LOGGED_PATHS.erase), adminAuth] },
+    { ...erasePlayerRoute, middleware: [admin] },
     async (c) => {
       const { player_id } = c.req.valid("param");
       const erasure = await erasePlayer(sql, objects, player_id, deps.now());
@@ -44,10 +29,10 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   );
 
   app.openapi(
-    { ...exportPlayerRoute, middleware: [pseudonymous(LOGGED_PATHS.export), adminAuth] },
+    { ...exportPlayerRoute(tasks), middleware: [admin] },
     async (c) => {
       const { player_id } = c.req.valid("param");
-      const body = await exportPlayer(sql, player_id, deps.now());
+      const body = await exportPlayer(sql, player_id, deps.now(), undefined, tasks);
       c.header("Content-Disposition", 'attachment; filename="player-export.json"');
       c.header("Cache-Control", "no-store");
       // The JSON body of the contract, streamed (the typed c.json would build one string).
@@ -55,5 +40,5 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
     },
   );
 
-  registerRecordingAdmin(app, { ...deps, objects }, adminAuth);
+  registerRecordingAdmin(app, { ...deps, objects }, admin);
 }

@@ -1,13 +1,7 @@
 /** Company dashboard handlers (token in `t`) and the admin company seed. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import {
-  companyForecastRoute,
-  companyInfoRoute,
-  companySummaryRoute,
-  companyTimeseriesRoute,
-  seedCompanyRoute,
-} from "../openapi/company.ts";
+import { REGISTRY } from "../core/tasks.ts";
+import { companyInfoRoute, companyRoutes, seedCompanyRoute } from "../openapi/company.ts";
 import {
   companyForecast,
   companyInfo,
@@ -15,30 +9,29 @@ import {
   companyTimeseries,
   seedCompany,
 } from "../services/company.ts";
-import { requireAdminKey } from "../http/auth.ts";
+import { adminAuth } from "../http/auth.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /** Registers the company and admin routes on the app. */
 export function registerCompany(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
+  const tasks = deps.tasks ?? REGISTRY;
+  const routes = companyRoutes(tasks);
   app.openapi(companyInfoRoute, async (c) => {
     return c.json(await companyInfo(sql, config, c.req.valid("query").t), 200);
   });
-  app.openapi(companySummaryRoute, async (c) => {
-    return c.json(await companySummary(sql, config, c.req.valid("query").t), 200);
+  app.openapi(routes.summary, async (c) => {
+    return c.json(await companySummary(sql, config, c.req.valid("query").t, tasks), 200);
   });
-  app.openapi(companyTimeseriesRoute, async (c) => {
+  app.openapi(routes.timeseries, async (c) => {
     const { t, bucket } = c.req.valid("query");
-    return c.json(await companyTimeseries(sql, config, t, bucket), 200);
+    return c.json(await companyTimeseries(sql, config, t, bucket, tasks), 200);
   });
-  app.openapi(companyForecastRoute, async (c) => {
-    return c.json(await companyForecast(sql, config, c.req.valid("query").t), 200);
+  app.openapi(routes.forecast, async (c) => {
+    return c.json(await companyForecast(sql, config, c.req.valid("query").t, tasks), 200);
   });
-  const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-    requireAdminKey(config.adminKey, c.req.header("x-admin-key"));
-    await next();
-  };
-  app.openapi({ ...seedCompanyRoute, middleware: [adminAuth] }, async (c) => {
+  const admin = adminAuth(config);
+  app.openapi({ ...seedCompanyRoute, middleware: [admin] }, async (c) => {
     return c.json(await seedCompany(sql, config, c.req.valid("json")), 200);
   });
 }

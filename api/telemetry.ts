@@ -2,17 +2,15 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { conflict, notFound } from "../core/errors.ts";
-import {
-  finalizeRoute,
-  modelStateRoute,
-  playerSessionsRoute,
-  postBatchRoute,
-  postEventRoute,
-} from "../openapi/telemetry.ts";
+import { REGISTRY } from "../core/tasks.ts";
+import { postBatchRoute, postEventRoute, telemetryRoutes } from "../openapi/telemetry.ts";
 import { createEventWriter, ingestBatch, toEventRow } from "../services/events.ts";
 import { finalizeSession } from "../services/finalize.ts";
 import { findModelState, listPlayerSessions } from "../services/players.ts";
 import { dashboardAuth, ingestAuth } from "../http/auth.ts";
+import { clientTimeProblem } from "../core/client_time.ts";
+import { parseTimestamp } from "../core/time.ts";
+import { fieldProblem } from "./errors.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /**
@@ -33,16 +31,19 @@ const emptyBodyIsEmptyObject: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** Registers the telemetry routes on the app. */
 export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
-  const production = config.appEnv === "production";
+  const tasks = deps.tasks ?? REGISTRY;
+  const routes = telemetryRoutes(tasks);
   const { metrics } = deps;
   const writer = createEventWriter(sql, undefined, (n) => metrics?.batch("events", n));
-  // Production checks credentials before the body is validated (no 422 details to strangers).
-  const ingest = production ? [ingestAuth(config)] : [];
-  const reader = production ? [dashboardAuth(config, "player_id")] : [];
+  // Credentials (production) are checked before the body is validated (no 422 details to strangers).
+  const ingest = config.policy.openIngest ? [] : [ingestAuth(config)];
+  const reader = config.policy.openReads ? [] : [dashboardAuth(config, "player_id")];
 
   app.openapi({ ...postEventRoute, middleware: ingest }, async (c) => {
     const event = c.req.valid("json");
     c.set("userId", event.player_id);
+    const late = clientTimeProblem(parseTimestamp(event.ts_utc)!, deps.now());
+    if (late) return fieldProblem(c, ["ts_utc"], late) as never;
     const outcome = await writer.submit(toEventRow(event, config.companySalt));
     if (outcome.status === "conflict") throw conflict(outcome.message);
     if (outcome.status === "stored") metrics?.eventsStored(1);
@@ -51,29 +52,36 @@ export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
 
   app.openapi({ ...postBatchRoute, middleware: ingest }, async (c) => {
     const { events } = c.req.valid("json");
+    const now = deps.now();
+    for (const [i, e] of events.entries()) {
+      const late = clientTimeProblem(parseTimestamp(e.ts_utc)!, now);
+      if (late) return fieldProblem(c, ["events", i, "ts_utc"], late) as never;
+    }
     const result = await ingestBatch(sql, events.map((e) => toEventRow(e, config.companySalt)));
     metrics?.eventsStored(result.stored);
     return c.json(result, 200);
   });
 
-  app.openapi({ ...finalizeRoute, middleware: [...ingest, emptyBodyIsEmptyObject] }, async (c) => {
+  const finalizeMiddleware = [...ingest, emptyBodyIsEmptyObject];
+  app.openapi({ ...routes.finalize, middleware: finalizeMiddleware }, async (c) => {
     const { session_id } = c.req.valid("param");
-    const summary = await finalizeSession(sql, config, session_id, deps.now(), c.req.valid("json"));
+    const body = c.req.valid("json");
+    const summary = await finalizeSession(sql, config, session_id, deps.now(), body, tasks);
     c.set("userId", summary.player_id);
     return c.json(summary, 200);
   });
 
-  app.openapi({ ...playerSessionsRoute, middleware: reader }, async (c) => {
+  app.openapi({ ...routes.playerSessions, middleware: reader }, async (c) => {
     const { player_id } = c.req.valid("param");
     c.set("userId", player_id);
-    return c.json(await listPlayerSessions(sql, player_id), 200);
+    return c.json(await listPlayerSessions(sql, player_id, tasks), 200);
   });
 
-  app.openapi({ ...modelStateRoute, middleware: reader }, async (c) => {
+  app.openapi({ ...routes.modelState, middleware: reader }, async (c) => {
     const { player_id } = c.req.valid("param");
     const { model_name } = c.req.valid("query");
     c.set("userId", player_id);
-    const state = await findModelState(sql, player_id, model_name);
+    const state = await findModelState(sql, player_id, model_name, tasks);
     if (!state) throw notFound("No model state found for player");
     return c.json(state, 200);
   });

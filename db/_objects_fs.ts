@@ -3,7 +3,7 @@
  * file (on the same filesystem, under `root/.spool/`) into place and fsyncs its folder, so a
  * stored object survives a crash and a reader never sees half a file.
  */
-import type { ByteRange, ObjectStore, StoredObject } from "./objects.ts";
+import type { ByteRange, ObjectStore, StoredObject } from "./object_store.ts";
 
 const SPOOL = ".spool";
 

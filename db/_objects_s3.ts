@@ -11,7 +11,7 @@ import http from "node:http";
 import https from "node:https";
 import { AwsClient } from "aws4fetch";
 import type { S3StoreConfig } from "../config.ts";
-import { type ObjectStore, ObjectStoreError, type StoredObject } from "./objects.ts";
+import { type ObjectStore, ObjectStoreError, type StoredObject } from "./object_store.ts";
 
 /** Bytes read from the spool file per write. */
 const CHUNK_BYTES = 64 * 1024;

@@ -48,3 +48,23 @@ export function chartAlt(title: string, spec: ChartSpec): string {
   });
   return `${title}: ${series.join(". ") || "no data"}.`;
 }
+
+/** What formatMetric needs to know of a metric (core/tasks.ts MetricDefinition). */
+interface Shown {
+  kind: "number" | "boolean";
+  unit: string;
+  levels?: readonly number[];
+  decimals?: number;
+}
+
+/**
+ * Returns a metric's value as the pages show it: shares as percent, booleans yes/no, a levels
+ * metric's own value as it is, else with the metric's decimals. `average`: a mean over sessions
+ * (a boolean's is the share of yes, a levels metric's has decimals).
+ */
+export function formatMetric(m: Shown, value: number | boolean, average = false): string {
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (m.unit === "share" || (m.kind === "boolean" && average)) return percent(value);
+  if (m.levels !== undefined && !average) return String(value);
+  return fixed(value, m.decimals ?? 2);
+}

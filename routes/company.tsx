@@ -1,8 +1,11 @@
 /** `/company?t=TOKEN`: a company's privacy-guarded aggregates. */
 import type { Context } from "hono";
-import { DomainError } from "../core/errors.ts";
-import { fixed, percent } from "../islands/format.ts";
-import type { CompanyInfo } from "../openapi/company.ts";
+import { CredentialError, DomainError } from "../core/errors.ts";
+import { REGISTRY, type TaskDefinition, type TaskRegistry } from "../core/tasks.ts";
+import { markCredentialFailure } from "../http/auth.ts";
+import type { TrendTask } from "../islands/CompanyTrends.tsx";
+import { formatMetric } from "../islands/format.ts";
+import type { CompanyForecast, CompanyInfo, CompanySummary } from "../openapi/company.ts";
 import {
   companyForecast,
   companySummary,
@@ -12,6 +15,8 @@ import {
 import { type PageEnv, sendPage } from "./_page.tsx";
 import { Island } from "./render.tsx";
 import { Metric, Metrics, Notice } from "./_ui.tsx";
+import { Glossary } from "./_glossary.tsx";
+import { lower } from "./_player_cards.tsx";
 
 const TITLE = "Company";
 
@@ -69,30 +74,99 @@ function insufficientPage(
 }
 
 /** Returns a number, or "hidden" where fewer than k players stand behind it. */
-function hidden(value: number | null, show: (v: number) => string): string {
-  return value === null ? "hidden" : show(value);
+function hidden(value: unknown, show: (v: number) => string): string {
+  return typeof value === "number" ? show(value) : "hidden";
+}
+
+/** Returns the tasks' columns and charts for the trends island (the registry's company views). */
+export function trendTasks(registry: TaskRegistry): TrendTask[] {
+  return registry.tasks.map((t) => ({
+    name: t.name,
+    isDefault: t === registry.defaultTask,
+    sessionsField: t.company.sessions?.field ?? null,
+    metrics: t.company.metrics.filter((c) => c.timeseries !== null).map((c) => {
+      const m = t.metrics.find((d) => d.key === c.metric)!;
+      const chart = t.charts.find((v) => v.metric === c.metric && v.company);
+      return {
+        field: c.field,
+        label: m.label,
+        unit: m.unit,
+        kind: m.kind,
+        ...(m.levels === undefined ? {} : { levels: m.levels }),
+        ...(m.decimals === undefined ? {} : { decimals: m.decimals }),
+        chart: chart === undefined ? null : {
+          color: chart.color,
+          min: chart.axis.min,
+          max: chart.axis.max,
+          percent: chart.axis.percent,
+          ...(chart.note === undefined ? {} : { note: chart.note }),
+        },
+      };
+    }),
+  }));
+}
+
+/** Returns one task's tiles: its averages and its forecast, each under the k rule. */
+function TaskTiles({ task, summary, forecast }: {
+  task: TaskDefinition;
+  summary: CompanySummary;
+  forecast: CompanyForecast;
+}) {
+  const sessions = task.company.sessions === null
+    ? null
+    : summary[task.company.sessions.field] as number;
+  const target = task.metrics.find((m) => m.key === task.model.target)!;
+  const f = forecast[task.name];
+  return (
+    <>
+      {task.company.metrics.filter((c) => c.summary !== null).map((c) => {
+        const m = task.metrics.find((d) => d.key === c.metric)!;
+        return (
+          <Metric
+            label={`Avg ${lower(m)}`}
+            value={hidden(summary[c.field], (v) => formatMetric(m, v, true))}
+            hint={sessions === null
+              ? undefined
+              : `over ${sessions} ${task.name} sessions${
+                m.unit === "points" ? `, of ${m.range[1]}` : ""
+              }`}
+          />
+        );
+      })}
+      <Metric
+        label={`Forecast: next ${lower(target)}`}
+        value={hidden(f[task.company.forecast.field], (v) => formatMetric(target, v, true))}
+        hint={`mean over ${f.n_models} trained player models`}
+      />
+    </>
+  );
 }
 
 /** GET /company?t=…&bucket=day|week: access denied (403), n/k players, or the dashboard. */
 export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   const { sql, config } = env.deps;
+  const registry = env.deps.tasks ?? REGISTRY;
   const token = c.req.query("t");
   const initial = c.req.query("bucket") === "day" ? "day" : "week";
   let company: Named;
   try {
     company = await namedCompanyInfo(sql, config, token);
   } catch (err) {
-    if (err instanceof DomainError && err.kind === "forbidden") return deniedPage(c, env);
+    if (err instanceof CredentialError) {
+      // Counted exactly as the same token on the API (http/ratelimit.ts).
+      markCredentialFailure(c);
+      return deniedPage(c, env);
+    }
     throw err;
   }
   const k = config.minCompanyN;
   if (!company.info.has_sufficient_data) return insufficientPage(c, env, company, k);
   let summary, day, week, forecast;
   try {
-    summary = await companySummary(sql, config, token);
-    day = await companyTimeseries(sql, config, token, "day");
-    week = await companyTimeseries(sql, config, token, "week");
-    forecast = await companyForecast(sql, config, token);
+    summary = await companySummary(sql, config, token, registry);
+    day = await companyTimeseries(sql, config, token, "day", registry);
+    week = await companyTimeseries(sql, config, token, "week", registry);
+    forecast = await companyForecast(sql, config, token, registry);
   } catch (err) {
     // Players can only be added, but stay safe if the count changed between the reads.
     if (err instanceof DomainError && err.kind === "forbidden") {
@@ -100,6 +174,10 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
     }
     throw err;
   }
+  const shown = registry.tasks.filter((t) =>
+    t === registry.defaultTask || t.company.sessions === null ||
+    (summary[t.company.sessions.field] as number) > 0
+  );
   return sendPage(c, env, {
     title: `${headingOf(company)} · ${TITLE}`,
     heading: headingOf(company),
@@ -110,37 +188,9 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
         <Metrics>
           <Metric label="Players" value={String(summary.n_players)} />
           <Metric label="Sessions" value={String(summary.n_sessions)} />
-          <Metric
-            label="Avg brain performance score"
-            value={hidden(summary.avg_brain_performance_score, percent)}
-            hint="first-try accuracy"
-          />
-          <Metric
-            label="Avg repetition burden"
-            value={hidden(summary.avg_repetition_burden, (v) => fixed(v))}
-            hint={`avg earth score ${
-              hidden(summary.avg_earth_score_bucket, (v) => fixed(v, 1))
-            } of 10`}
-          />
-          {summary.n_water_sessions > 0 && (
-            <Metric
-              label="Avg stress score"
-              value={hidden(summary.avg_stress_score, (v) => fixed(v, 1))}
-              hint={`over ${summary.n_water_sessions} water sessions, of 100`}
-            />
-          )}
-          <Metric
-            label="Forecast: next brain performance"
-            value={hidden(forecast.earth.predicted_next_brain_performance, percent)}
-            hint={`mean over ${forecast.earth.n_models} trained player models`}
-          />
-          {summary.n_water_sessions > 0 && (
-            <Metric
-              label="Forecast: next stress score"
-              value={hidden(forecast.water.predicted_next_stress_score, (v) => fixed(v, 1))}
-              hint={`mean over ${forecast.water.n_models} trained player models`}
-            />
-          )}
+          {shown.map((t) => (
+            <TaskTiles key={t.name} task={t} summary={summary} forecast={forecast} />
+          ))}
         </Metrics>
         <Island
           name="CompanyTrends"
@@ -149,7 +199,16 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
             week: { buckets: week.buckets, suppressed: week.suppressed_buckets },
             initial,
             minN: k,
+            tasks: trendTasks(registry),
           }}
+        />
+        <Glossary
+          registry={registry}
+          keys={shown.flatMap((t) =>
+            t.company.metrics.map((m) =>
+              m.metric
+            )
+          )}
         />
       </>
     ),

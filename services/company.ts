@@ -2,19 +2,19 @@
 import { companyIdFor, constantTimeEqual, dashboardTokenFor } from "../core/company.ts";
 import { badRequest, deniedCredentials, forbidden } from "../core/errors.ts";
 import { type BucketStat, initialSuppression, nextComplementary } from "../core/privacy.ts";
-import { predictTaskNext, taskByModel } from "../core/tasks.ts";
+import { predictTaskNext, REGISTRY, type TaskRegistry } from "../core/tasks.ts";
 import { bucketEnd, type BucketType } from "../core/time.ts";
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import {
-  type BucketRow,
   companyBuckets,
   companyByToken,
   companyPlayerCount,
   type CompanyRow,
   companyTotals,
   companyTrainedModels,
-  type PlayerMetric,
+  type MetricAggregate,
+  metricOf,
   playersInBuckets,
   upsertCompany,
 } from "../db/companies.ts";
@@ -82,25 +82,39 @@ export async function companySummary(
   sql: Sql,
   config: Config,
   token: string | undefined,
+  registry: TaskRegistry = REGISTRY,
 ): Promise<CompanySummary> {
   const companyId = await resolveCompany(sql, token);
   const t = await companyTotals(sql, companyId);
   if (t.n_players < config.minCompanyN) {
     throw forbidden(insufficient(t.n_players, config.minCompanyN));
   }
-  // Each average only when at least k distinct players stand behind that very average.
-  const earth = t.n_earth_players >= config.minCompanyN;
-  const water = t.n_water_players >= config.minCompanyN;
-  return {
+  const out: Record<string, unknown> = {
     company_id: companyId,
     n_players: t.n_players,
     n_sessions: t.n_sessions,
-    avg_brain_performance_score: earth ? t.avg_fta : null,
-    avg_repetition_burden: earth ? t.avg_burden : null,
-    avg_earth_score_bucket: earth ? t.avg_bucket : null,
-    n_water_sessions: t.n_water_sessions,
-    avg_stress_score: water ? t.avg_stress : null,
   };
+  // Each average only when at least k distinct players stand behind that very average.
+  const shown = (a: MetricAggregate | undefined) =>
+    a !== undefined && a.n_players >= config.minCompanyN ? a.avg : null;
+  for (const task of registry.tasks) {
+    const { sessions, metrics } = task.company;
+    if (sessions !== null) out[sessions.field] = taskSessions(t.metrics, task.name);
+    for (const m of metrics) {
+      if (m.summary !== null) out[m.field] = shown(metricOf(t.metrics, task.name, m.metric));
+    }
+  }
+  return out as CompanySummary;
+}
+
+/** Returns the number of a task's sessions among aggregates (0 without one). */
+function taskSessions(metrics: readonly MetricAggregate[], task: string): number {
+  return metrics.find((m) => m.task === task)?.n_sessions ?? 0;
+}
+
+/** Returns the number of a task's distinct players among aggregates (0 without one). */
+function taskPlayers(metrics: readonly MetricAggregate[], task: string): number {
+  return metrics.find((m) => m.task === task)?.n_players ?? 0;
 }
 
 /** Returns the bucket type of a query value, or throws 400. */
@@ -116,6 +130,7 @@ export async function companyTimeseries(
   config: Config,
   token: string | undefined,
   bucket: string | undefined,
+  registry: TaskRegistry = REGISTRY,
 ): Promise<Timeseries> {
   const companyId = await resolveCompany(sql, token);
   const type = parseBucketType(bucket);
@@ -128,37 +143,48 @@ export async function companyTimeseries(
   const hidden = new Set(
     await suppress(stats, [], k, (starts) => playersInBuckets(sql, companyId, type, starts)),
   );
-  // Per metric, over the buckets with a session of its task: those left out above, those with
-  // fewer than k of its players, and complementary suppression among them.
-  const metricHidden = async (metric: PlayerMetric, players: (r: BucketRow) => number) => {
-    const of = rows.filter((r) => players(r) > 0);
-    const metricStats = of.map((r) => ({ bucket_start: r.bucket_start, n_players: players(r) }));
+  // Per task (its metrics share their players), over the buckets with a session of it: those
+  // left out above, those with fewer than k of its players, and complementary suppression.
+  const taskHidden = new Map<string, Set<string>>();
+  for (const task of registry.tasks) {
+    if (!task.company.metrics.some((m) => m.timeseries !== null)) continue;
+    const of = rows.filter((r) => taskPlayers(r.metrics, task.name) > 0);
+    const taskStats = of.map((r) => ({
+      bucket_start: r.bucket_start,
+      n_players: taskPlayers(r.metrics, task.name),
+    }));
     const already = of.filter((r) => hidden.has(r.bucket_start)).map((r) => r.bucket_start);
-    return new Set(
-      await suppress(
-        metricStats,
-        already,
-        k,
-        (starts) => playersInBuckets(sql, companyId, type, starts, metric),
+    taskHidden.set(
+      task.name,
+      new Set(
+        await suppress(
+          taskStats,
+          already,
+          k,
+          (starts) => playersInBuckets(sql, companyId, type, starts, task.name),
+        ),
       ),
     );
-  };
-  const noEarth = await metricHidden("earth", (r) => r.n_earth_players);
-  const noWater = await metricHidden("water", (r) => r.n_water_players);
+  }
   return {
     company_id: companyId,
     bucket_type: type,
     buckets: rows.filter((r) => !hidden.has(r.bucket_start)).map((r) => {
-      const earth = !noEarth.has(r.bucket_start);
-      return {
+      const out: Record<string, unknown> = {
         bucket_start: r.bucket_start,
         bucket_end: bucketEnd(r.bucket_start, type),
         n_sessions: r.n_sessions,
-        avg_brain_performance_score: earth ? r.avg_fta : null,
-        avg_repetition_burden: earth ? r.avg_burden : null,
-        n_water_sessions: r.n_water_sessions,
-        avg_stress_score: noWater.has(r.bucket_start) ? null : r.avg_stress,
       };
+      for (const task of registry.tasks) {
+        const { sessions, metrics } = task.company;
+        if (sessions !== null) out[sessions.field] = taskSessions(r.metrics, task.name);
+        const off = taskHidden.get(task.name)?.has(r.bucket_start) ?? true;
+        for (const m of metrics) {
+          if (m.timeseries === null) continue;
+          out[m.field] = off ? null : metricOf(r.metrics, task.name, m.metric)?.avg ?? null;
+        }
+      }
+      return out as Timeseries["buckets"][number];
     }),
     suppressed_buckets: hidden.size,
   };
@@ -189,28 +215,25 @@ export async function companyForecast(
   sql: Sql,
   config: Config,
   token: string | undefined,
+  registry: TaskRegistry = REGISTRY,
 ): Promise<CompanyForecast> {
   const companyId = await resolveCompany(sql, token);
   const k = config.minCompanyN;
   const n = await companyPlayerCount(sql, companyId);
   if (n < k) throw forbidden(insufficient(n, k));
-  const forecast = async (name: "earth" | "water") => {
-    const model = taskByModel(name)!.model;
+  const out: Record<string, unknown> = {};
+  for (const task of registry.tasks) {
+    const model = task.model;
     const rows = await companyTrainedModels(sql, companyId, model);
     // A trained model and a newest session always predict (finite inputs); filter for types.
-    const predictions = rows.map((r) => predictTaskNext(model, r, r))
+    const predictions = rows.map((r) => predictTaskNext(model, r, r.metrics))
       .filter((p): p is number => p !== null);
     const mean = predictions.length >= k
       ? predictions.reduce((a, p) => a + p, 0) / predictions.length
       : null;
-    return { mean, n_models: predictions.length };
-  };
-  const earth = await forecast("earth");
-  const water = await forecast("water");
-  return {
-    earth: { predicted_next_brain_performance: earth.mean, n_models: earth.n_models },
-    water: { predicted_next_stress_score: water.mean, n_models: water.n_models },
-  };
+    out[task.name] = { [task.company.forecast.field]: mean, n_models: predictions.length };
+  }
+  return out as CompanyForecast;
 }
 
 /** Returns the registered company (upsert by company_id; an explicit id wins over the name). */

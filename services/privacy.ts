@@ -17,6 +17,7 @@ import type { ObjectStore } from "../db/objects.ts";
 import { participantRecordings } from "../db/recordings.ts";
 import { audioPath } from "../core/recordings.ts";
 import type { Erasure, ExportedEvent, ExportedModel, ExportedRecording } from "../openapi/admin.ts";
+import { REGISTRY, type TaskRegistry } from "../core/tasks.ts";
 import { toSessionSummary } from "./finalize.ts";
 import { eraseParticipantRecordings } from "./recording_erasure.ts";
 
@@ -166,6 +167,7 @@ export async function exportPlayer(
   playerId: string,
   now: Date,
   pages: ExportPages = EXPORT_PAGE,
+  registry: TaskRegistry = REGISTRY,
 ): Promise<ReadableStream<Uint8Array>> {
   const firstSessions = await participantSessions(sql, playerId, null, pages.sessions);
   async function* sessions() {
@@ -175,7 +177,7 @@ export async function exportPlayer(
         session_id: s.session_id,
         first_seen_at: s.first_seen_at.toISOString(),
         finalized_at: iso(s.finalized_at),
-        summary: s.summary === null ? null : toSessionSummary(s.summary),
+        summary: s.summary === null ? null : toSessionSummary(s.summary, registry),
       }));
       if (rows.length < pages.sessions) return;
       rows = await participantSessions(

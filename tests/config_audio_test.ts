@@ -14,9 +14,9 @@ function problems(env: Record<string, string>): string[] {
 const PROD = {
   APP_ENV: "production",
   DATABASE_URL: "postgres://db/x",
-  COMPANY_SALT: "a",
-  DASHBOARD_TOKEN_SALT: "b",
-  INGEST_SERVICE_TOKEN: "c",
+  COMPANY_SALT: "audio-company-salt-kkkkkkkkkkkkkk",
+  DASHBOARD_TOKEN_SALT: "audio-dashboard-salt-kkkkkkkkkkkk",
+  INGEST_SERVICE_TOKEN: "audio-ingest-token-kkkkkkkkkkkkkk",
 };
 const S3 = {
   S3_ENDPOINT: "https://acct.r2.example",

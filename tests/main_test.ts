@@ -69,9 +69,9 @@ Deno.test("production refuses to start without a recordings store, naming S3_* a
   const { code, output } = await runMain({
     APP_ENV: "production",
     DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
-    COMPANY_SALT: "s1",
-    DASHBOARD_TOKEN_SALT: "s2",
-    INGEST_SERVICE_TOKEN: "t",
+    COMPANY_SALT: "main-company-salt-kkkkkkkkkkkkkkk",
+    DASHBOARD_TOKEN_SALT: "main-dashboard-salt-kkkkkkkkkkkkk",
+    INGEST_SERVICE_TOKEN: "main-ingest-token-kkkkkkkkkkkkkkk",
   });
   assert.equal(code, 1);
   assert.match(

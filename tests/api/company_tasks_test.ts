@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { dashboardTokenFor } from "../../core/company.ts";
-import { predictNextFta, trainLearner } from "../../core/learner.ts";
+import { predictNextFta, trainLearner } from "../helpers/earth_model.ts";
 import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";

@@ -3,8 +3,16 @@ import type { Hono } from "hono";
 import { createApp } from "../../app.ts";
 import type { AppDeps, AppEnv } from "../../http/context.ts";
 import type { LogFields } from "../../http/log.ts";
-import { loadConfig } from "../../config.ts";
+import { type Config, loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/client.ts";
+import type { TaskRegistry } from "../../core/tasks.ts";
+
+/** Options of testApp. */
+export interface TestAppOptions {
+  adjust?: (config: Config) => Config;
+  tasks?: TaskRegistry;
+  deps?: Partial<AppDeps>;
+}
 
 export interface TestApp {
   app: Hono<AppEnv>;
@@ -16,15 +24,22 @@ export interface TestApp {
 }
 
 /**
- * Returns an app over `sql` with APP_ENV=test and the given environment overrides (and
- * dependency overrides, e.g. the object store).
+ * Returns an app over `sql` with APP_ENV=test and the given environment overrides. Options:
+ * `adjust` changes the loaded configuration (e.g. the contract examples' reference salts, which
+ * are shorter than production accepts); `tasks` is a task registry injected at the composition
+ * root instead of the service's; `deps` overrides other dependencies (e.g. the object store).
  */
 export function testApp(
   sql: Sql,
   env: Record<string, string> = {},
-  deps: Partial<AppDeps> = {},
+  options: TestAppOptions = {},
 ): TestApp {
-  const config = loadConfig({ APP_ENV: "test", ADMIN_KEY: "test-admin-key", ...env });
+  const { adjust = (config: Config) => config, tasks } = options;
+  const config = adjust(loadConfig({
+    APP_ENV: "test",
+    ADMIN_KEY: "test-admin-key-kkkkkkkkkkkkkkkkk",
+    ...env,
+  }));
   const logs: string[] = [];
   let now: Date | null = null;
   const app = createApp({
@@ -32,7 +47,8 @@ export function testApp(
     sql,
     log: (level: string, fields: LogFields) => logs.push(JSON.stringify({ level, ...fields })),
     now: () => now ?? new Date(),
-    ...deps,
+    ...(tasks === undefined ? {} : { tasks }),
+    ...options.deps,
   });
   return {
     app,

@@ -5,7 +5,7 @@ import { type TestApp, testApp } from "./app.ts";
 import { multipartBody, multipartType } from "./audio.ts";
 import type { StoreUnderTest } from "./stores.ts";
 
-export const ADMIN = { "x-admin-key": "test-admin-key" };
+export const ADMIN = { "x-admin-key": "test-admin-key-kkkkkkkkkkkkkkkkk" };
 export const INGEST = { authorization: `Bearer ${DEV_INGEST_TOKEN}` };
 
 /** Returns metadata for one turn of `session` (overridable). */
@@ -64,7 +64,7 @@ export function appsPerStore(sql: Sql, env: Record<string, string> = {}) {
   return (s: StoreUnderTest): TestApp => {
     let t = apps.get(s.kind);
     if (!t) {
-      t = testApp(sql, { DATA_DIR: s.dataDir, ...env }, { objects: s.store });
+      t = testApp(sql, { DATA_DIR: s.dataDir, ...env }, { deps: { objects: s.store } });
       apps.set(s.kind, t);
     }
     return t;

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { documentText, OPENAPI_PATH } from "../../scripts/openapi.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
+import type { Config } from "../../config.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
 import { legacyAudioMetadata, recordingMetadata, sampleSession } from "../../openapi/examples.ts";
@@ -29,19 +30,25 @@ const doc = JSON.parse(text) as Schema;
 const db = testDatabase();
 
 /** Production settings; the salts are the legacy system's reference ones (tests/fixtures/company_vectors.json). */
-const INGEST = "contract-ingest-token";
-const DASHBOARD = "contract-dashboard-token";
-const ADMIN = "contract-admin-key";
+const INGEST = "contract-ingest-token-kkkkkkkkkk";
+const DASHBOARD = "contract-dashboard-token-kkkkkkk";
+const ADMIN = "contract-admin-key-kkkkkkkkkkkkk";
 const PRODUCTION = {
   APP_ENV: "production",
   AUDIO_STORE: "filesystem",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
-  COMPANY_SALT: "csalt",
-  DASHBOARD_TOKEN_SALT: "dsalt",
+  COMPANY_SALT: "contract-company-salt-kkkkkkkkkk",
+  DASHBOARD_TOKEN_SALT: "contract-dashboard-salt-kkkkkkkk",
   INGEST_SERVICE_TOKEN: INGEST,
   DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
   ADMIN_KEY: ADMIN,
 };
+/** The examples' company ids and tokens come from the legacy system's reference salts. */
+const referenceSalts = (config: Config): Config => ({
+  ...config,
+  companySalt: "csalt",
+  dashboardTokenSalt: "dsalt",
+});
 const CREDENTIALS: Record<string, Record<string, string>> = {
   ingestToken: { authorization: `Bearer ${INGEST}` },
   dashboardToken: { authorization: `Bearer ${DASHBOARD}` },
@@ -283,7 +290,7 @@ Deno.test("every example in the document matches its schema", opts, () => {
 // the last test).
 const DATA_DIR = `${Deno.env.get("TMPDIR") ?? "/tmp"}/etl_contract_${crypto.randomUUID()}`;
 Deno.test.afterAll(() => Deno.remove(DATA_DIR, { recursive: true }).catch(() => {}));
-const app = testApp(db.sql, { ...PRODUCTION, DATA_DIR });
+const app = testApp(db.sql, { ...PRODUCTION, DATA_DIR }, { adjust: referenceSalts });
 const ingestHeaders = CREDENTIALS.ingestToken;
 
 async function ok(res: Response | Promise<Response>, what: string): Promise<void> {
@@ -301,8 +308,9 @@ async function play(
   company?: string,
 ): Promise<void> {
   const events = sessionEvents({ player, session, pattern, start, company_name: company });
-  await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
+  // The clock first: events may not be stamped more than 5 minutes past the server's clock.
   app.setNow(new Date(Date.parse(start) + 10 * 60_000));
+  await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
   const fin = app.request(`/sessions/${session}/finalize`, {
     method: "POST",
     headers: ingestHeaders,
@@ -320,8 +328,9 @@ async function playWater(player: string, session: string, start: string, stress:
     company_name: "Acme Corp",
   })
     .map((e) => ({ ...e, task_version: "water_v1" }));
-  await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
+  // The clock first: events may not be stamped more than 5 minutes past the server's clock.
   app.setNow(new Date(Date.parse(start) + 10 * 60_000));
+  await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
   const body = { task_version: "water_v1", stress_score: stress };
   await ok(
     app.request(`/sessions/${session}/finalize`, postJson(body, ingestHeaders)),
@@ -337,6 +346,8 @@ async function ingest(session: string, startedAt: string, seconds: number, score
     duration_seconds: seconds,
     sentiment_score: score,
   };
+  // The demo user's week ends on 2025-10-22 (summaries may not start in the server's future).
+  app.setNow(new Date("2025-10-22T18:00:00Z"));
   await ok(app.request("/internal/ingest/session_summary", postJson(body, ingestHeaders)), session);
 }
 
@@ -513,7 +524,7 @@ Deno.test(
   "without credentials, every secured operation answers a documented 401/403",
   opts,
   async (t) => {
-    const strict = testApp(db.sql, PRODUCTION);
+    const strict = testApp(db.sql, PRODUCTION, { adjust: referenceSalts });
     for (const operation of ops) {
       const alternatives = securityOf(operation.op);
       if (alternatives.length === 0) continue;

@@ -79,7 +79,18 @@ Deno.test("player page: every number is in the server HTML", opts, async () => {
     new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}`)
       .exec(html)?.[1];
   assert.equal(metric("Sessions"), "4");
-  assert.equal(metric("Avg brain performance \\(FTA\\)"), "50%");
+  assert.equal(metric("Avg first-try accuracy"), "50%");
+  // One name per metric, defined in the glossary at the end of the page.
+  assert.ok(!/brain performance|\bFTA\b/i.test(html), "no other name for first-try accuracy");
+  assert.match(
+    html,
+    /<dt id="metric-fta_level">First-try accuracy<\/dt><dd>Share of the session's three sequences/,
+  );
+  assert.match(
+    html,
+    /<dt id="metric-earth_score_bucket">Earth score<\/dt><dd>10 when all three sequences were solved on the first attempt, 5 when all were solved, else 0\./,
+  );
+  assert.ok(!html.includes('id="metric-stress_score"'), "no water entry without water sessions");
   assert.equal(metric("Avg repetition burden"), "1.83");
   assert.equal(metric("Avg earth score"), "5.0");
   // Sessions table in play order.
@@ -89,11 +100,11 @@ Deno.test("player page: every number is in the server HTML", opts, async () => {
   assert.match(html, /badge-ok"><span class="badge-mark" aria-hidden="true">✓<\/span>trained</);
   assert.match(html, /<dt>Samples \(sessions\)<\/dt><dd>4<\/dd>/);
   assert.match(html, /<dt>MAE<\/dt><dd>\d\.\d{3}<\/dd>/);
-  assert.match(html, /<dt>Weight: last FTA<\/dt><dd>-?\d\.\d{3}<\/dd>/);
+  assert.match(html, /<dt>Weight: last first-try accuracy<\/dt><dd>-?\d\.\d{3}<\/dd>/);
   assert.match(html, /<dt>Intercept<\/dt><dd>-?\d\.\d{3}<\/dd>/);
   assert.match(html, /<div class="big">\d+%<\/div><p class="muted">predicted first-try/);
-  assert.match(html, /<dt>Last actual FTA<\/dt><dd>100%<\/dd>/);
-  assert.match(html, /<dt>Last actual burden<\/dt><dd>1.00<\/dd>/);
+  assert.match(html, /<dt>Last actual first-try accuracy<\/dt><dd>100%<\/dd>/);
+  assert.match(html, /<dt>Last actual repetition burden<\/dt><dd>1.00<\/dd>/);
   // Seven-day strip: 8..14 March, active 10..13.
   assert.equal(html.match(/<li class="day on">/g)?.length, 4);
   assert.match(html, /Streak: 0 days/);
@@ -170,10 +181,11 @@ Deno.test("production: player pages need a dashboard-token session", opts, async
     APP_ENV: "production",
     AUDIO_STORE: "filesystem",
     DATABASE_URL: "postgres://x/y",
-    COMPANY_SALT: "prod-company-salt",
-    DASHBOARD_TOKEN_SALT: "prod-token-salt",
-    INGEST_SERVICE_TOKEN: "prod-ingest",
-    DASHBOARD_TOKEN_MAP: "tok-p1:player-one,tok-x:someone",
+    COMPANY_SALT: "prod-company-salt-kkkkkkkkkkkkkk",
+    DASHBOARD_TOKEN_SALT: "prod-token-salt-kkkkkkkkkkkkkkkk",
+    INGEST_SERVICE_TOKEN: "prod-ingest-kkkkkkkkkkkkkkkkkkkk",
+    DASHBOARD_TOKEN_MAP:
+      "tok-p1-kkkkkkkkkkkkkkkkkkkkkkkkk:player-one,tok-x-kkkkkkkkkkkkkkkkkkkkkkkkkk:someone",
   });
   const anon = await prod.request(`/players/${PLAYER}`);
   assert.equal(anon.status, 401);
@@ -187,16 +199,16 @@ Deno.test("production: player pages need a dashboard-token session", opts, async
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ token }).toString(),
     });
-  assert.equal((await post("tok-x")).status, 403);
+  assert.equal((await post("tok-x-kkkkkkkkkkkkkkkkkkkkkkkkkk")).status, 403);
   assert.equal((await post("wrong")).status, 401);
-  const ok = await post("tok-p1");
+  const ok = await post("tok-p1-kkkkkkkkkkkkkkkkkkkkkkkkk");
   assert.equal(ok.status, 303);
   const cookie = ok.headers.get("set-cookie")!;
   assert.match(
     cookie,
-    /^__Host-ett_session=v1\.[^;]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict; Secure$/,
+    /^__Host-ett_session=v2\.[^;]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict; Secure$/,
   );
-  assert.ok(!cookie.includes("tok-p1"));
+  assert.ok(!cookie.includes("tok-p1-kkkkkkkkkkkkkkkkkkkkkkkkk"));
   const page = await prod.request(`/players/${PLAYER}`, {
     headers: { cookie: cookie.split(";")[0] },
   });
@@ -208,7 +220,7 @@ Deno.test("production: player pages need a dashboard-token session", opts, async
     (await prod.request("/players/someone", { headers: { cookie: cookie.split(";")[0] } })).status,
     403,
   );
-  for (const line of prod.logs) assert.ok(!line.includes("tok-p1"), line);
+  for (const line of prod.logs) assert.ok(!line.includes("tok-p1-kkkkkkkkkkkkkkkkkkkkkkkkk"), line);
 });
 
 /** Plays and finalizes a water_v1 session with a stress score. */
@@ -242,7 +254,7 @@ Deno.test(
     assert.equal(metric("Sessions"), "4");
     assert.equal(metric("Avg stress score"), "40.0");
     assert.equal(metric("Latest stress score"), "60.0");
-    assert.equal(metric("Avg brain performance \\(FTA\\)"), "100%");
+    assert.equal(metric("Avg first-try accuracy"), "100%");
     assert.match(
       html,
       /aria-label="Stress score per water session \(0 = calm, 100 = most stressed\): #1 40, #2 20, #3 60; latest 60\."/,
@@ -250,12 +262,12 @@ Deno.test(
     // Water model over 40 → 20 → 60: x = [40, 20], y = [20, 60]: slope −2, intercept 100;
     // next = 100 − 2·60 = −20, clamped to 0.
     assert.match(html, /<h2[^>]*>Water model<\/h2>/);
-    assert.match(html, /<dt>Weight: last stress<\/dt><dd>-2.000<\/dd>/);
+    assert.match(html, /<dt>Weight: last stress score<\/dt><dd>-2.000<\/dd>/);
     assert.match(html, /<dt>Intercept<\/dt><dd>100.000<\/dd>/);
     assert.match(html, /<div class="big">0.0<\/div><p class="muted">predicted stress score/);
-    assert.match(html, /<dt>Last actual stress<\/dt><dd>60.0<\/dd>/);
+    assert.match(html, /<dt>Last actual stress score<\/dt><dd>60.0<\/dd>/);
     // The table has a stress column; earth cells of water sessions read "–".
-    assert.match(html, /<th class="num">Stress<\/th>/);
+    assert.match(html, /<th class="num">Stress score<\/th>/);
     assert.match(
       html,
       /<td>st-2<\/td><td class="num">–<\/td><td>–<\/td><td class="num">–<\/td><td class="num">–<\/td><td class="num">20.0<\/td>/,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { dashboardTokenFor } from "../../core/company.ts";
-import { trainLearner } from "../../core/learner.ts";
+import { trainLearner } from "../helpers/earth_model.ts";
 import { DEV_DASHBOARD_TOKEN_SALT, loadConfig } from "../../config.ts";
 import { tableCounts } from "../../db/demo.ts";
 import {
