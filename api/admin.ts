@@ -13,10 +13,10 @@ import { registerRecordingAdmin } from "./recordings.ts";
 export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
   const objects = deps.objects ?? openObjectStore(config.audioStore, config.dataDir);
+  const tasks = deps.tasks ?? REGISTRY;
   // The request log names these paths by template with a keyed hash of the player id, for
   // every method (http/middleware.ts pseudonymousAdminPaths).
   const admin = adminAuth(config);
-  const tasks = deps.tasks ?? REGISTRY;
 
   app.openapi(
     { ...erasePlayerRoute, middleware: [admin] },

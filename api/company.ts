@@ -7,6 +7,7 @@ import {
   companyInfo,
   companySummary,
   companyTimeseries,
+  openCompany,
   seedCompany,
 } from "../services/company.ts";
 import { adminAuth } from "../http/auth.ts";
@@ -17,18 +18,27 @@ export function registerCompany(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
   const tasks = deps.tasks ?? REGISTRY;
   const routes = companyRoutes(tasks);
+  // The token is resolved once per request; every read after it uses the resolved company.
+  const open = (token: string | undefined) =>
+    openCompany(sql, {
+      minCompanyN: config.minCompanyN,
+      companyPrivacy: config.companyPrivacy,
+      now: deps.now(),
+      random: deps.random,
+      tasks,
+    }, token);
   app.openapi(companyInfoRoute, async (c) => {
-    return c.json(await companyInfo(sql, config, c.req.valid("query").t), 200);
+    return c.json(await companyInfo(await open(c.req.valid("query").t)), 200);
   });
   app.openapi(routes.summary, async (c) => {
-    return c.json(await companySummary(sql, config, c.req.valid("query").t, tasks), 200);
+    return c.json(await companySummary(await open(c.req.valid("query").t)), 200);
   });
   app.openapi(routes.timeseries, async (c) => {
     const { t, bucket } = c.req.valid("query");
-    return c.json(await companyTimeseries(sql, config, t, bucket, tasks), 200);
+    return c.json(await companyTimeseries(await open(t), bucket), 200);
   });
   app.openapi(routes.forecast, async (c) => {
-    return c.json(await companyForecast(sql, config, c.req.valid("query").t, tasks), 200);
+    return c.json(await companyForecast(await open(c.req.valid("query").t)), 200);
   });
   const admin = adminAuth(config);
   app.openapi({ ...seedCompanyRoute, middleware: [admin] }, async (c) => {

@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import type { Timeseries } from "../openapi/company.ts";
 import { ChartFigure, type ChartFigureProps } from "./_ChartCanvas.tsx";
 import type { Series } from "./_chart.ts";
-import { chartAlt, dayLabel, formatMetric } from "./format.ts";
+import { chartAlt, countPm, dayLabel, formatMetricPm, type Interval, utcMinute } from "./format.ts";
 
 type Bucket = "day" | "week";
 type Period = Timeseries["buckets"][number];
@@ -36,10 +36,18 @@ export interface TrendTask {
   metrics: TrendMetric[];
 }
 
+/** One bucket type's periods, how many were left out, when the next is released. */
+interface SeriesOf {
+  buckets: Period[];
+  suppressed: number;
+  /** Protected mode: when the open period is released (ISO); null in exact mode. */
+  nextRelease: string | null;
+}
+
 /** Props: the visible periods and the number suppressed, per bucket type, and the tasks. */
 export interface CompanyTrendsProps {
-  day: { buckets: Period[]; suppressed: number };
-  week: { buckets: Period[]; suppressed: number };
+  day: SeriesOf;
+  week: SeriesOf;
   initial: Bucket;
   minN: number;
   tasks: TrendTask[];
@@ -50,9 +58,16 @@ const Figure = (p: Omit<ChartFigureProps, "alt">) => (
   <ChartFigure {...p} alt={chartAlt(p.title, p.spec)} />
 );
 
-/** Returns a bucket's average, or "–" where it is hidden for privacy (or has no session). */
-function shown(m: TrendMetric, value: unknown): string {
-  return typeof value === "number" ? formatMetric(m, value, true) : "–";
+/** Returns a bucket's average (± its 90 % range when released), or "–" where it is hidden. */
+function shown(m: TrendMetric, p: Period): string {
+  const value = p[m.field];
+  const interval = (p[`${m.field}_interval`] ?? null) as Interval;
+  return typeof value === "number" ? formatMetricPm(m, value, interval) : "–";
+}
+
+/** Returns a bucket's count with its 90 % range when released. */
+function counted(p: Period, field: string): string {
+  return countPm(p[field] as number, (p[`${field}_interval`] ?? null) as Interval);
 }
 
 /** Returns whether a task's columns show: the default task's always, another's with sessions. */
@@ -93,7 +108,20 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
           ))}
         </div>
       </div>
-      {current.suppressed > 0 && (
+      {current.nextRelease !== null && (
+        <p class="note">
+          The current {unit} is not shown yet: its numbers are released when it closes, on{" "}
+          {utcMinute(current.nextRelease)}. Each released number carries its 90 % range (±).
+        </p>
+      )}
+      {current.suppressed > 0 && current.nextRelease !== null && (
+        <p class="note">
+          {current.suppressed} {unit === "day" ? "day(s)" : "week(s)"}{" "}
+          hidden: too few players (fewer than {props.minN}{" "}
+          by the released count, or a range so wide the number would say nothing).
+        </p>
+      )}
+      {current.suppressed > 0 && current.nextRelease === null && (
         <p class="note">
           {current.suppressed} {unit === "day" ? "day(s)" : "week(s)"}{" "}
           hidden for privacy: each period shown has at least {props.minN}{" "}
@@ -166,14 +194,14 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                         {p.bucket_start}
                         {p.bucket_end !== p.bucket_start ? ` – ${p.bucket_end}` : ""}
                       </td>
-                      <td class="num">{p.n_sessions}</td>
+                      <td class="num">{counted(p, "n_sessions")}</td>
                       {tasks.flatMap((t) => [
                         ...(t.sessionsField === null ? [] : [
-                          <td key={t.sessionsField} class="num">{String(p[t.sessionsField])}</td>,
+                          <td key={t.sessionsField} class="num">
+                            {counted(p, t.sessionsField)}
+                          </td>,
                         ]),
-                        ...t.metrics.map((m) => (
-                          <td key={m.field} class="num">{shown(m, p[m.field])}</td>
-                        )),
+                        ...t.metrics.map((m) => <td key={m.field} class="num">{shown(m, p)}</td>),
                       ])}
                     </tr>
                   ))}
@@ -184,6 +212,9 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
               Periods are UTC days, or weeks starting Monday, by when the sessions were played. A
               “–” average has fewer than {props.minN}{" "}
               distinct players of its task behind it (or none), and is hidden.
+              {current.nextRelease !== null &&
+                " Numbers are released once per closed period with calibrated noise, so that no " +
+                  "number reveals one person; ± is the 90 % range of the released value."}
             </p>
           </>
         )}

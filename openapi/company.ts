@@ -4,7 +4,7 @@ import { COMPANY_ID_PATTERN } from "../core/company.ts";
 import { CompanyNameSchema, errors, errorWith, security } from "./common.ts";
 import { REGISTRY, type TaskRegistry } from "../core/tasks.ts";
 import { companyTimeseries, seededCompany } from "./examples.ts";
-import { taskSchemas, type TimeseriesBucket } from "./tasks.ts";
+import { intervalOf, PrivacyModeSchema, taskSchemas, type TimeseriesBucket } from "./tasks.ts";
 
 const TokenQuery = z.object({
   t: z.string().max(256).optional().openapi({
@@ -20,12 +20,16 @@ export const CompanyInfoSchema = z.object({
   n_players: z.number().int(),
   has_sufficient_data: z.boolean(),
   message: z.string(),
+  n_players_interval: intervalOf("n_players"),
+  privacy: PrivacyModeSchema,
 }).openapi("CompanyInfo", {
   example: {
     company_id: "c_a7e357256323",
     n_players: 3,
     has_sufficient_data: false,
     message: "Not enough data yet: 3 of 5 players needed before aggregates are shown.",
+    n_players_interval: null,
+    privacy: "exact",
   },
 });
 
@@ -36,7 +40,14 @@ function timeseriesSchema(bucket: z.ZodType) {
     bucket_type: z.enum(["day", "week"]),
     buckets: z.array(bucket),
     suppressed_buckets: z.number().int().openapi({
-      description: "Buckets left out for privacy (small or complementary suppression)",
+      description: "Buckets left out for privacy: exact mode, small or complementary " +
+        "suppression; protected mode, released periods with too few players (no average " +
+        "survives the k rule on the noisy count and the noise)",
+    }),
+    privacy: PrivacyModeSchema,
+    next_release_at: z.string().nullable().openapi({
+      description: "Protected mode: when the open period closes and is released (its numbers " +
+        "are not shown before); null in exact mode",
     }),
   }).openapi("Timeseries", { example: companyTimeseries });
 }
@@ -61,13 +72,15 @@ export const SeededCompanySchema = z.object({
 }).openapi("SeededCompany", { example: seededCompany });
 
 export type CompanyInfo = z.infer<typeof CompanyInfoSchema>;
-export type { CompanyForecast, CompanySummary, TimeseriesBucket } from "./tasks.ts";
+export type { CompanyForecast, CompanySummary, Interval90, TimeseriesBucket } from "./tasks.ts";
 /** The company's buckets by play time (TimeseriesBucket per bucket). */
 export interface Timeseries {
   company_id: string;
   bucket_type: "day" | "week";
   buckets: TimeseriesBucket[];
   suppressed_buckets: number;
+  privacy: "protected" | "exact";
+  next_release_at: string | null;
 }
 export type SeededCompany = z.infer<typeof SeededCompanySchema>;
 

@@ -95,6 +95,16 @@ function build(registry: TaskRegistry) {
     }),
   }).openapi("ModelState", { example: modelState });
 
+  const companyFields = (
+    pick: (m: { summary: string | null; timeseries: string | null }) => boolean,
+  ) =>
+    tasks.flatMap((t) => [
+      ...(t.company.sessions === null ? [] : [t.company.sessions.field]),
+      ...t.company.metrics.filter(pick).map((m) => m.field),
+    ]);
+  const intervals = (fields: readonly string[]) =>
+    Object.fromEntries(fields.map((f) => [`${f}_interval`, intervalOf(f)]));
+
   const CompanySummarySchema = z.object({
     company_id: z.string(),
     n_players: z.number().int(),
@@ -107,6 +117,12 @@ function build(registry: TaskRegistry) {
       ...t.company.metrics.filter((m) => m.summary !== null)
         .map((m) => [m.field, described(z.number().nullable(), m.summary)]),
     ])),
+    ...intervals(["n_players", "n_sessions", ...companyFields((m) => m.summary !== null)]),
+    privacy: PrivacyModeSchema,
+    released_through: z.string().nullable().openapi({
+      description: "Protected mode: last day (YYYY-MM-DD) of the newest released week the " +
+        "numbers cover; null in exact mode or before the first release",
+    }),
   }).openapi("CompanySummary", { example: companySummary });
 
   const TimeseriesBucketSchema = z.object({
@@ -121,6 +137,7 @@ function build(registry: TaskRegistry) {
       ...t.company.metrics.filter((m) => m.timeseries !== null)
         .map((m) => [m.field, described(z.number().nullable(), m.timeseries)]),
     ])),
+    ...intervals(["n_sessions", ...companyFields((m) => m.timeseries !== null)]),
   }).openapi("TimeseriesBucket");
 
   const CompanyForecastSchema = z.object(Object.fromEntries(tasks.map((t) => [
@@ -129,7 +146,11 @@ function build(registry: TaskRegistry) {
       [t.company.forecast.field]: z.number().nullable().openapi({
         description: t.company.forecast.description,
       }),
-      n_models: z.number().int().openapi({ description: t.company.forecast.models }),
+      n_models: z.number().int().openapi({
+        description: `${t.company.forecast.models} (protected mode: the released players of ` +
+          "the week the forecast comes from)",
+      }),
+      [`${t.company.forecast.field}_interval`]: intervalOf(t.company.forecast.field),
     }),
   ]))).openapi("CompanyForecast", { example: companyForecast });
 
@@ -143,6 +164,27 @@ function build(registry: TaskRegistry) {
     CompanyForecastSchema,
   };
 }
+
+/** A 90 % interval of a released estimate (protected mode). */
+export const Interval90Schema = z.object({
+  low: z.number(),
+  high: z.number(),
+}).openapi("Interval90", {
+  description: "90 % interval of a released estimate (protected mode): the noise added for " +
+    "differential privacy leaves the true value inside it about 90 % of the time",
+});
+
+/** Returns the nullable interval field of a number field. */
+export const intervalOf = (field: string) =>
+  Interval90Schema.nullable().openapi({
+    description: `90 % interval of ${field}; null in exact mode or where ${field} is null`,
+  });
+
+/** Which way company numbers are answered. */
+export const PrivacyModeSchema = z.enum(["protected", "exact"]).openapi({
+  description: "protected: numbers released with differential privacy per closed period " +
+    "(docs/privacy.md); exact: exact aggregates with k-anonymity (COMPANY_PRIVACY=exact)",
+});
 
 /** The task-dependent schemas of one registry. */
 export type TaskSchemas = ReturnType<typeof build>;
@@ -201,5 +243,8 @@ export type TimeseriesBucket =
   & { bucket_start: string; bucket_end: string; n_sessions: number }
   & Record<string, unknown>;
 
-/** Per task name: the mean next-session prediction (its forecast field) and n_models. */
-export type CompanyForecast = Record<string, Record<string, number | null>>;
+/** Per task name: the mean next-session prediction (its forecast field), n_models, interval. */
+export type CompanyForecast = Record<string, Record<string, number | Interval90 | null>>;
+
+/** A 90 % interval as answered (null in exact mode). */
+export type Interval90 = { low: number; high: number } | null;

@@ -27,7 +27,13 @@ export const AttemptEventSchema = z.object({
   duration_ms: z.number().int().min(0).max(86_400_000),
   ts_utc: z.string().max(64).refine((v) => parseTimestamp(v) !== null, {
     message: "Invalid ISO-8601 timestamp (no offset means UTC)",
-  }).openapi({ example: "2024-01-15T14:30:00Z" }),
+  }).openapi({
+    description:
+      "When the attempt was made. Accepted from 2000-01-01T00:00:00Z to 5 minutes past " +
+      "the server's clock; outside that window 422 names the field and the window. The server " +
+      "also records its own receive time.",
+    example: "2024-01-15T14:30:00Z",
+  }),
   remediation_stage: z.enum(["none", "volts", "space"]),
   volts_count: z.number().int().min(0).max(1_000_000).nullable().default(null),
   company_name: CompanyNameSchema.optional().openapi({

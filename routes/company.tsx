@@ -1,16 +1,18 @@
 /** `/company?t=TOKEN`: a company's privacy-guarded aggregates. */
 import type { Context } from "hono";
 import { CredentialError, DomainError } from "../core/errors.ts";
-import { REGISTRY, type TaskDefinition, type TaskRegistry } from "../core/tasks.ts";
 import { markCredentialFailure } from "../http/auth.ts";
+import { REGISTRY, type TaskDefinition, type TaskRegistry } from "../core/tasks.ts";
 import type { TrendTask } from "../islands/CompanyTrends.tsx";
-import { formatMetric } from "../islands/format.ts";
+import { countPm, formatMetricPm, type Interval, utcMinute } from "../islands/format.ts";
 import type { CompanyForecast, CompanyInfo, CompanySummary } from "../openapi/company.ts";
 import {
   companyForecast,
+  companyInfo,
+  type CompanyReader,
   companySummary,
   companyTimeseries,
-  namedCompanyInfo,
+  openCompany,
 } from "../services/company.ts";
 import { type PageEnv, sendPage } from "./_page.tsx";
 import { Island } from "./render.tsx";
@@ -54,6 +56,7 @@ function insufficientPage(
   env: PageEnv,
   company: Named,
   k: number,
+  nextRelease: string | null,
 ): Promise<Response> {
   const { info } = company;
   return sendPage(c, env, {
@@ -68,6 +71,13 @@ function insufficientPage(
           can describe a single person. They appear here automatically once enough players have
           played.
         </p>
+        {nextRelease !== null && (
+          <p class="muted">
+            The player count is released once per closed week with calibrated noise (± is its 90 %
+            range: {countPm(info.n_players, info.n_players_interval)}); the next release is on{" "}
+            {utcMinute(nextRelease)}.
+          </p>
+        )}
       </Notice>
     ),
   });
@@ -77,6 +87,10 @@ function insufficientPage(
 function hidden(value: unknown, show: (v: number) => string): string {
   return typeof value === "number" ? show(value) : "hidden";
 }
+
+/** Returns the interval answered next to a field (null in exact mode). */
+const intervalOf = (answer: Record<string, unknown>, field: string) =>
+  (answer[`${field}_interval`] ?? null) as Interval;
 
 /** Returns the tasks' columns and charts for the trends island (the registry's company views). */
 export function trendTasks(registry: TaskRegistry): TrendTask[] {
@@ -124,7 +138,10 @@ function TaskTiles({ task, summary, forecast }: {
         return (
           <Metric
             label={`Avg ${lower(m)}`}
-            value={hidden(summary[c.field], (v) => formatMetric(m, v, true))}
+            value={hidden(
+              summary[c.field],
+              (v) => formatMetricPm(m, v, intervalOf(summary, c.field)),
+            )}
             hint={sessions === null
               ? undefined
               : `over ${sessions} ${task.name} sessions${
@@ -135,8 +152,13 @@ function TaskTiles({ task, summary, forecast }: {
       })}
       <Metric
         label={`Forecast: next ${lower(target)}`}
-        value={hidden(f[task.company.forecast.field], (v) => formatMetric(target, v, true))}
-        hint={`mean over ${f.n_models} trained player models`}
+        value={hidden(
+          f[task.company.forecast.field],
+          (v) => formatMetricPm(target, v, intervalOf(f, task.company.forecast.field)),
+        )}
+        hint={summary.privacy === "protected"
+          ? `the newest released week, over about ${f.n_models} players`
+          : `mean over ${f.n_models} trained player models`}
       />
     </>
   );
@@ -148,9 +170,16 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   const registry = env.deps.tasks ?? REGISTRY;
   const token = c.req.query("t");
   const initial = c.req.query("bucket") === "day" ? "day" : "week";
-  let company: Named;
+  let reader: CompanyReader;
   try {
-    company = await namedCompanyInfo(sql, config, token);
+    // The token is resolved once; every read below shares it (and its player count).
+    reader = await openCompany(sql, {
+      minCompanyN: config.minCompanyN,
+      companyPrivacy: config.companyPrivacy,
+      now: env.deps.now(),
+      random: env.deps.random,
+      tasks: registry,
+    }, token);
   } catch (err) {
     if (err instanceof CredentialError) {
       // Counted exactly as the same token on the API (http/ratelimit.ts).
@@ -159,18 +188,22 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
     }
     throw err;
   }
+  const company: Named = { info: await companyInfo(reader), name: reader.name };
   const k = config.minCompanyN;
-  if (!company.info.has_sufficient_data) return insufficientPage(c, env, company, k);
+  const protectedMode = company.info.privacy === "protected";
+  const nextWeek = protectedMode ? nextWeekRelease(env.deps.now()) : null;
+  if (!company.info.has_sufficient_data) {
+    return insufficientPage(c, env, company, k, nextWeek);
+  }
   let summary, day, week, forecast;
   try {
-    summary = await companySummary(sql, config, token, registry);
-    day = await companyTimeseries(sql, config, token, "day", registry);
-    week = await companyTimeseries(sql, config, token, "week", registry);
-    forecast = await companyForecast(sql, config, token, registry);
+    summary = await companySummary(reader);
+    day = await companyTimeseries(reader, "day");
+    week = await companyTimeseries(reader, "week");
+    forecast = await companyForecast(reader);
   } catch (err) {
-    // Players can only be added, but stay safe if the count changed between the reads.
     if (err instanceof DomainError && err.kind === "forbidden") {
-      return insufficientPage(c, env, company, k);
+      return insufficientPage(c, env, company, k, nextWeek);
     }
     throw err;
   }
@@ -181,13 +214,24 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   return sendPage(c, env, {
     title: `${headingOf(company)} · ${TITLE}`,
     heading: headingOf(company),
-    lead: `Averages over ${summary.n_players} players. Every number shown stands for at least ` +
-      `${k} different players; an average with fewer behind it reads “hidden”.`,
+    lead: protectedMode
+      ? `Averages over about ${summary.n_players} players, in weeks released through ` +
+        `${summary.released_through}. Every number is released once per closed period with ` +
+        `calibrated noise, so that no number reveals one person; ± is its 90 % range. An ` +
+        `average with too few players behind it reads “hidden”.`
+      : `Averages over ${summary.n_players} players. Every number shown stands for at least ` +
+        `${k} different players; an average with fewer behind it reads “hidden”.`,
     body: (
       <>
         <Metrics>
-          <Metric label="Players" value={String(summary.n_players)} />
-          <Metric label="Sessions" value={String(summary.n_sessions)} />
+          <Metric
+            label="Players"
+            value={countPm(summary.n_players, intervalOf(summary, "n_players"))}
+          />
+          <Metric
+            label="Sessions"
+            value={countPm(summary.n_sessions, intervalOf(summary, "n_sessions"))}
+          />
           {shown.map((t) => (
             <TaskTiles key={t.name} task={t} summary={summary} forecast={forecast} />
           ))}
@@ -195,8 +239,16 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
         <Island
           name="CompanyTrends"
           props={{
-            day: { buckets: day.buckets, suppressed: day.suppressed_buckets },
-            week: { buckets: week.buckets, suppressed: week.suppressed_buckets },
+            day: {
+              buckets: day.buckets,
+              suppressed: day.suppressed_buckets,
+              nextRelease: day.next_release_at,
+            },
+            week: {
+              buckets: week.buckets,
+              suppressed: week.suppressed_buckets,
+              nextRelease: week.next_release_at,
+            },
             initial,
             minN: k,
             tasks: trendTasks(registry),
@@ -213,4 +265,11 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
       </>
     ),
   });
+}
+
+/** Returns when the open week is released (next Monday 00:00 UTC), as an ISO timestamp. */
+function nextWeekRelease(now: Date): string {
+  const sinceMonday = (now.getUTCDay() + 6) % 7;
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return new Date(today + (7 - sinceMonday) * 86_400_000).toISOString();
 }

@@ -5,7 +5,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { playSession, sampleEvents, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const NOW = new Date("2026-11-21T12:00:00.000Z");
 t.setNow(NOW);
 const opts = dbTestOptions;
@@ -443,6 +443,7 @@ Deno.test(
   opts,
   async () => {
     const prod = testApp(db.sql, {
+      COMPANY_PRIVACY: "exact",
       APP_ENV: "production",
       AUDIO_STORE: "filesystem",
       DATABASE_URL: "postgres://unused/x",

@@ -6,12 +6,15 @@ import type { LogFields } from "../../http/log.ts";
 import { type Config, loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/client.ts";
 import type { TaskRegistry } from "../../core/tasks.ts";
+import type { RandomWords } from "../../core/dp_sampler.ts";
 
 /** Options of testApp. */
 export interface TestAppOptions {
   adjust?: (config: Config) => Config;
   tasks?: TaskRegistry;
   deps?: Partial<AppDeps>;
+  /** The noise source of company releases (e.g. a seeded one). */
+  random?: RandomWords;
 }
 
 export interface TestApp {
@@ -27,14 +30,15 @@ export interface TestApp {
  * Returns an app over `sql` with APP_ENV=test and the given environment overrides. Options:
  * `adjust` changes the loaded configuration (e.g. the contract examples' reference salts, which
  * are shorter than production accepts); `tasks` is a task registry injected at the composition
- * root instead of the service's; `deps` overrides other dependencies (e.g. the object store).
+ * root instead of the service's; `random` the noise source of company releases; `deps`
+ * overrides other dependencies (e.g. the object store).
  */
 export function testApp(
   sql: Sql,
   env: Record<string, string> = {},
   options: TestAppOptions = {},
 ): TestApp {
-  const { adjust = (config: Config) => config, tasks } = options;
+  const { adjust = (config: Config) => config, tasks, random } = options;
   const config = adjust(loadConfig({
     APP_ENV: "test",
     ADMIN_KEY: "test-admin-key-kkkkkkkkkkkkkkkkk",
@@ -49,6 +53,7 @@ export function testApp(
     now: () => now ?? new Date(),
     ...(tasks === undefined ? {} : { tasks }),
     ...options.deps,
+    ...(random === undefined ? {} : { random }),
   });
   return {
     app,

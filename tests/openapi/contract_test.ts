@@ -42,6 +42,8 @@ const PRODUCTION = {
   INGEST_SERVICE_TOKEN: INGEST,
   DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
   ADMIN_KEY: ADMIN,
+  // The documented examples are the legacy system's exact values.
+  COMPANY_PRIVACY: "exact",
 };
 /** The examples' company ids and tokens come from the legacy system's reference salts. */
 const referenceSalts = (config: Config): Config => ({
@@ -308,7 +310,7 @@ async function play(
   company?: string,
 ): Promise<void> {
   const events = sessionEvents({ player, session, pattern, start, company_name: company });
-  // The clock first: events may not be stamped more than 5 minutes past the server's clock.
+  // Received just after it was played (the server refuses client times ahead of its clock).
   app.setNow(new Date(Date.parse(start) + 10 * 60_000));
   await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
   const fin = app.request(`/sessions/${session}/finalize`, {
@@ -328,7 +330,7 @@ async function playWater(player: string, session: string, start: string, stress:
     company_name: "Acme Corp",
   })
     .map((e) => ({ ...e, task_version: "water_v1" }));
-  // The clock first: events may not be stamped more than 5 minutes past the server's clock.
+  // Received just after it was played (the server refuses client times ahead of its clock).
   app.setNow(new Date(Date.parse(start) + 10 * 60_000));
   await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
   const body = { task_version: "water_v1", stress_score: stress };
@@ -346,8 +348,6 @@ async function ingest(session: string, startedAt: string, seconds: number, score
     duration_seconds: seconds,
     sentiment_score: score,
   };
-  // The demo user's week ends on 2025-10-22 (summaries may not start in the server's future).
-  app.setNow(new Date("2025-10-22T18:00:00Z"));
   await ok(app.request("/internal/ingest/session_summary", postJson(body, ingestHeaders)), session);
 }
 
@@ -432,6 +432,7 @@ const FLOW: {
   {
     key: "POST /internal/ingest/session_summary",
     before: async () => {
+      app.setNow(new Date("2025-10-22T18:00:00Z")); // the device uploads after the sessions
       await ingest("demo-session-1018", "2025-10-18T16:00:00Z", 720, 0.55);
       await ingest("demo-session-1021", "2025-10-21T17:30:00Z", 600, 0.6);
     },

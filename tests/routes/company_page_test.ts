@@ -7,7 +7,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, playSession, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const opts = dbTestOptions;
 
 const BIG = "c_bigco0000001";

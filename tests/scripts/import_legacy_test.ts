@@ -24,7 +24,7 @@ import {
 import { sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const config = loadConfig({ APP_ENV: "test" });
 /** The temporary folder of this file's legacy SQLite files (made before its first test). */
 let dir = "";
