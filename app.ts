@@ -21,6 +21,8 @@ import { createMetrics } from "./http/metrics.ts";
 import { measureRequests, metricsEndpoint } from "./http/metrics_endpoint.ts";
 import { authFailureLimit } from "./http/ratelimit.ts";
 import { createPages } from "./routes/mod.ts";
+import { openObjectStore } from "./db/objects.ts";
+import { UPLOAD_PATHS } from "./api/recordings.ts";
 
 /** Returns true when the client prefers a page (a browser's `Accept` names text/html). */
 export function wantsHtml(c: Context): boolean {
@@ -30,7 +32,9 @@ export function wantsHtml(c: Context): boolean {
 /** Returns the application for the given dependencies. */
 export function createApp(given: AppDeps): Hono<AppEnv> {
   const metrics = given.metrics ?? createMetrics();
-  const deps = { ...given, metrics };
+  const objects = given.objects ??
+    openObjectStore(given.config.audioStore, given.config.dataDir);
+  const deps = { ...given, metrics, objects };
   const app = new Hono<AppEnv>();
   app.use("*", identifyClient(deps.config.trustedProxies));
   app.use("*", requestLog(deps.log));
@@ -39,7 +43,8 @@ export function createApp(given: AppDeps): Hono<AppEnv> {
   app.use("*", baseHeaders(deps.config.policy.hstsMaxAge));
   if (deps.config.policy.loopbackHostOnly) app.use("*", loopbackHostOnly());
   app.use("*", corsFor(deps.config.corsOrigins));
-  app.use("*", limitBody());
+  // Audio uploads stream past the 1 MiB limit; they enforce AUDIO_MAX_BYTES themselves.
+  app.use("*", limitBody(UPLOAD_PATHS));
   app.use("*", strictUtf8());
   app.use("*", authFailureLimit(deps));
 

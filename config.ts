@@ -16,6 +16,30 @@ export interface DashboardGrant {
   user: string;
 }
 
+/** An S3-compatible store (S3_ENDPOINT, S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY). */
+export interface S3StoreConfig {
+  kind: "s3";
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Where voice recordings are stored: S3, or files under DATA_DIR/objects/. */
+export type AudioStoreConfig = S3StoreConfig | { kind: "filesystem" };
+
+export const S3_VARIABLES = [
+  "S3_ENDPOINT",
+  "S3_BUCKET",
+  "S3_REGION",
+  "S3_ACCESS_KEY_ID",
+  "S3_SECRET_ACCESS_KEY",
+] as const;
+
+/** The default AUDIO_MAX_BYTES: 50 MiB. */
+export const DEFAULT_AUDIO_MAX_BYTES = 50 * 1024 * 1024;
+
 /**
  * What the deployment environment allows, decided once in `loadConfig` (never by comparing
  * `appEnv` elsewhere). Production turns every convenience off.
@@ -78,6 +102,12 @@ export interface Config {
   metricsToken: string;
   /** Raw attempt events of finalized sessions older than this many days are deleted; null = kept. */
   rawEventRetentionDays: number | null;
+  /** The object store of voice recordings. */
+  audioStore: AudioStoreConfig;
+  /** The largest audio upload accepted (AUDIO_MAX_BYTES, bytes of the whole request body). */
+  audioMaxBytes: number;
+  /** Recordings whose recorded_at is older than this many days are deleted; null = kept. */
+  audioRetentionDays: number | null;
   /** Worker processes to serve with (only with DATABASE_URL; the embedded database allows one). */
   workers: number;
   /** How company numbers are released (COMPANY_PRIVACY; docs/privacy.md "Company numbers"). */
@@ -130,18 +160,69 @@ function integer(
   return Number(raw.trim());
 }
 
-/** Returns RAW_EVENT_RETENTION_DAYS: null when unset or empty, else a positive whole number. */
-function retentionDays(raw: string | undefined, problems: string[]): number | null {
+/** Returns a retention in days (RAW_EVENT_RETENTION_DAYS, AUDIO_RETENTION_DAYS): null when
+ * unset or empty, else a whole number from 1 to 36500. */
+function retentionDays(
+  raw: string | undefined,
+  problems: string[],
+  name = "RAW_EVENT_RETENTION_DAYS",
+  what = "raw events",
+): number | null {
   if (raw === undefined || raw.trim() === "") return null;
   const days = raw.trim();
   // At most 100 years: the cutoff must stay a valid timestamp.
   if (!/^\d{1,6}$/.test(days) || Number(days) < 1 || Number(days) > 36_500) {
     problems.push(
-      `RAW_EVENT_RETENTION_DAYS must be a whole number of days from 1 to 36500, or unset to keep raw events forever (got "${raw}")`,
+      `${name} must be a whole number of days from 1 to 36500, or unset to keep ${what} forever (got "${raw}")`,
     );
     return null;
   }
   return Number(days);
+}
+
+/** Returns the recordings' store: S3 when any S3_* is set (then all but S3_REGION are needed),
+ * files with AUDIO_STORE=filesystem; production refuses to guess. */
+function audioStore(
+  env: Record<string, string | undefined>,
+  production: boolean,
+  problems: string[],
+): AudioStoreConfig {
+  const value = (name: string) => env[name]?.trim() ?? "";
+  const chosen = value("AUDIO_STORE").toLowerCase();
+  const setS3 = S3_VARIABLES.filter((name) => value(name) !== "");
+  if (chosen !== "" && chosen !== "filesystem" && chosen !== "s3") {
+    problems.push(`AUDIO_STORE must be filesystem or s3 (got "${env.AUDIO_STORE}")`);
+  }
+  if (chosen === "filesystem") {
+    if (setS3.length > 0) {
+      problems.push(`AUDIO_STORE=filesystem conflicts with ${setS3.join(", ")} (choose one store)`);
+    }
+    return { kind: "filesystem" };
+  }
+  if (setS3.length === 0 && chosen !== "s3") {
+    if (production) {
+      problems.push(
+        "voice recordings need an object store in production: set S3_ENDPOINT, S3_BUCKET, " +
+          "S3_REGION, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or AUDIO_STORE=filesystem " +
+          "(one node with a persistent disk)",
+      );
+    }
+    return { kind: "filesystem" };
+  }
+  const missing = S3_VARIABLES.filter((name) => name !== "S3_REGION" && value(name) === "");
+  if (missing.length > 0) problems.push(`the S3 store needs ${missing.join(", ")}`);
+  const endpoint = value("S3_ENDPOINT");
+  if (endpoint !== "" && !/^https?:\/\/[^/]/.test(endpoint)) {
+    problems.push("S3_ENDPOINT must be an http:// or https:// URL");
+  }
+  return {
+    kind: "s3",
+    endpoint,
+    bucket: value("S3_BUCKET"),
+    region: value("S3_REGION") || "auto",
+    accessKeyId: value("S3_ACCESS_KEY_ID"),
+    secretAccessKey: value("S3_SECRET_ACCESS_KEY"),
+  };
 }
 
 /** Returns ε of a decimal text (at most 4 decimals) as an exact rational, or null. */
@@ -378,6 +459,23 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
 
   const rawEventRetentionDays = retentionDays(env.RAW_EVENT_RETENTION_DAYS, problems);
 
+  const audioRetentionDays = retentionDays(
+    env.AUDIO_RETENTION_DAYS,
+    problems,
+    "AUDIO_RETENTION_DAYS",
+    "recordings",
+  );
+  const audioMaxBytes = integer(
+    "AUDIO_MAX_BYTES",
+    env.AUDIO_MAX_BYTES,
+    DEFAULT_AUDIO_MAX_BYTES,
+    problems,
+  );
+  if (audioMaxBytes < 1024 || audioMaxBytes > 5 * 1024 ** 3) {
+    problems.push("AUDIO_MAX_BYTES must be from 1024 to 5368709120 (5 GiB)");
+  }
+  const store = audioStore(env, production, problems);
+
   const minCompanyN = integer("MIN_COMPANY_N", env.MIN_COMPANY_N, 5, problems);
   if (minCompanyN < 2) problems.push("MIN_COMPANY_N must be at least 2");
 
@@ -475,6 +573,9 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     metricsToken,
     workers,
     rawEventRetentionDays,
+    audioStore: store,
+    audioMaxBytes,
+    audioRetentionDays,
     companyPrivacy: privacy,
   };
 }

@@ -18,6 +18,8 @@ import { startupFailure } from "./db/errors.ts";
 import { analyzeStaleTables } from "./db/maintenance.ts";
 import { migrate } from "./db/migrate.ts";
 import { scheduleRetention } from "./services/retention_schedule.ts";
+import { scheduleRecordingUpkeep } from "./services/recording_schedule.ts";
+import { openObjectStore } from "./db/objects.ts";
 import { isWorker, supervise } from "./supervisor.ts";
 
 /** How long a stopping server keeps accepting before it drains (ms). */
@@ -128,7 +130,15 @@ async function main(): Promise<void> {
     config.rawEventRetentionDays,
     { exclusive: db.kind === "postgres", log },
   );
-  const app = createApp({ config, sql: db.sql, log, now: () => new Date() });
+  const objects = openObjectStore(config.audioStore, config.dataDir);
+  // One process upkeeps the recordings (the supervisor's first worker, or the only process).
+  const recordingUpkeep = worker && Deno.env.get("WORKER_INDEX") !== "0"
+    ? null
+    : scheduleRecordingUpkeep(db.sql, objects, {
+      retentionDays: config.audioRetentionDays,
+      log,
+    });
+  const app = createApp({ config, sql: db.sql, log, now: () => new Date(), objects });
   // The HTTP server listens on loopback only; the public port is the TCP front, which times out
   // slow clients (Deno.serve cannot: docs/security.md) and names each client to the app.
   let front: Front | null = null;
@@ -167,6 +177,7 @@ async function main(): Promise<void> {
     stopUpkeep();
     // A purge under way fails at its next chunk when the database closes; it resumes next run.
     retention?.stop();
+    recordingUpkeep?.stop();
     await db.close();
     Deno.exit(0);
   };

@@ -1,14 +1,18 @@
-/** Data-subject rights handlers: erase and export a participant (X-ADMIN-KEY). */
+/** Data-subject rights handlers: erase and export a participant, and the recordings' admin
+ * reads (X-ADMIN-KEY). */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { REGISTRY } from "../core/tasks.ts";
 import { erasePlayerRoute, exportPlayerRoute } from "../openapi/admin.ts";
 import { erasePlayer, exportPlayer } from "../services/privacy.ts";
 import { adminAuth } from "../http/auth.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
+import { openObjectStore } from "../db/objects.ts";
+import { registerRecordingAdmin } from "./recordings.ts";
 
 /** Registers the erase and export routes on the app. */
 export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
+  const objects = deps.objects ?? openObjectStore(config.audioStore, config.dataDir);
   const tasks = deps.tasks ?? REGISTRY;
   // The request log names these paths by template with a keyed hash of the player id, for
   // every method (http/middleware.ts pseudonymousAdminPaths).
@@ -18,7 +22,7 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
     { ...erasePlayerRoute, middleware: [admin] },
     async (c) => {
       const { player_id } = c.req.valid("param");
-      const erasure = await erasePlayer(sql, player_id);
+      const erasure = await erasePlayer(sql, objects, player_id, deps.now());
       c.set("logFields", { ...c.get("logFields"), deleted: erasure.deleted });
       return c.json(erasure, 200);
     },
@@ -35,4 +39,6 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
       return c.body(body, 200, { "Content-Type": "application/json; charset=utf-8" }) as never;
     },
   );
+
+  registerRecordingAdmin(app, { ...deps, objects }, admin);
 }

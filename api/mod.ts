@@ -9,6 +9,7 @@ import { registerEngagement } from "./engagement.ts";
 import { registerHealth } from "./health.ts";
 import { registerTelemetry } from "./telemetry.ts";
 import { registerCompany } from "./company.ts";
+import { registerRecordingUploads } from "./recordings.ts";
 
 export const API_VERSION = "1.0.0";
 
@@ -31,6 +32,10 @@ export const documentInfo: {
     { name: "company", description: "Company dashboards (token in `t`)" },
     { name: "engagement", description: "Session-summary ingest and the seven-day dashboard" },
     { name: "admin", description: "Operator endpoints (X-ADMIN-KEY)" },
+    {
+      name: "recordings",
+      description: "Voice recordings: streamed uploads (ingest token), admin reads (X-ADMIN-KEY)",
+    },
     { name: "health", description: "Probes" },
   ],
 };
@@ -46,6 +51,7 @@ export function createApi(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerTelemetry(app, deps);
   registerCompany(app, deps);
   registerEngagement(app, deps);
+  registerRecordingUploads(app, deps);
   registerAdmin(app, deps);
 
   if (deps.config.policy.docsOpen) {

@@ -76,6 +76,7 @@ export const DASHBOARD = { Authorization: `Bearer ${SECRETS.dashboard}` };
 export function serviceEnv(databaseUrl: string, workers: number): Record<string, string> {
   return {
     APP_ENV: "production",
+    AUDIO_STORE: "filesystem",
     DATABASE_URL: databaseUrl,
     WORKERS: String(workers),
     COMPANY_SALT: SECRETS.companySalt,

@@ -176,6 +176,7 @@ async function main(): Promise<void> {
     ], {
       // Production refuses to start without DATABASE_URL.
       APP_ENV: embedded ? "development" : "production",
+      AUDIO_STORE: "filesystem",
       ...where,
       WORKERS: "1",
       COMPANY_SALT: "bench-company-salt-kkkkkkkkkkkkk",

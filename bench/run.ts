@@ -1,5 +1,6 @@
 /**
  * `deno task bench [--quick] [--only=ingest,batch,finalize,engagement,player,company,embedded]`
+ * (`deno task bench audio [--quick]`: the voice recording uploads alone, bench/audio.ts)
  * (or the scenario names as bare arguments: `deno task bench ingest batch`);
  * `deno task bench privacy-accuracy [--quick]` runs only the company-privacy accuracy
  * simulation (bench/privacy_accuracy.ts, seconds, no database).
@@ -51,6 +52,12 @@ type Sql = postgres.Sql;
 const RESULTS = new URL("./results.json", import.meta.url);
 
 async function main(): Promise<void> {
+  // `deno task bench audio [--quick]`: the recordings' upload benchmark, on its own.
+  if (Deno.args.includes("audio")) {
+    const { FULL, QUICK, printAudioBench, runAudioBench } = await import("./audio.ts");
+    printAudioBench(await runAudioBench(quick ? QUICK : FULL));
+    return;
+  }
   const baseUrl = Deno.env.get("BENCH_DATABASE_URL")?.trim() ||
     "postgres://postgres@127.0.0.1:5432/postgres";
   const started = new Date();

@@ -63,6 +63,7 @@ if (!nginxBinary) {
     sql = connect(database.url, 2);
     const env = {
       APP_ENV: "production",
+      AUDIO_STORE: "filesystem",
       DATABASE_URL: database.url,
       HOST: "127.0.0.1",
       WORKERS: "1",

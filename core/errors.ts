@@ -6,7 +6,10 @@ export type ErrorKind =
   | "forbidden"
   | "not_found"
   | "conflict"
-  | "too_many_requests";
+  | "too_many_requests"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "unprocessable";
 
 /** A failure the caller caused; its message is safe to show to that caller. */
 export class DomainError extends Error {
@@ -39,6 +42,14 @@ export const forbidden = (message: string) => new DomainError("forbidden", messa
 export const notFound = (message: string) => new DomainError("not_found", message);
 /** Returns a 409-kind error. */
 export const conflict = (message: string) => new DomainError("conflict", message);
+
+/** Returns a 413-kind error. */
+export const payloadTooLarge = (message: string) => new DomainError("payload_too_large", message);
+/** Returns a 415-kind error. */
+export const unsupportedMedia = (message: string) =>
+  new DomainError("unsupported_media_type", message);
+/** Returns a 422-kind error (content that fails its own check, e.g. a checksum). */
+export const unprocessable = (message: string) => new DomainError("unprocessable", message);
 
 /**
  * Stored data broke an invariant the code relies on (e.g. an aggregate read from the database

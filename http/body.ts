@@ -14,12 +14,17 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** The most a sign-in form may send (the token field and its name, with room to spare). */
 export const MAX_FORM_BYTES = 4096;
 
-/** Returns middleware answering 413 for bodies over 1 MiB (declared or streamed). */
-export function limitBody(): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
+/**
+ * Returns middleware answering 413 for bodies over 1 MiB (declared or streamed), except on the
+ * `exempt` paths (streamed uploads with their own limit, AUDIO_MAX_BYTES).
+ */
+export function limitBody(exempt: readonly string[] = []): MiddlewareHandler<AppEnv> {
+  const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => detail(c, 413, "Request body too large (limit 1 MiB)"),
   });
+  const skip = new Set(exempt);
+  return (c, next) => (skip.has(c.req.path) ? next() : limit(c, next));
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { RandomWords } from "../core/dp_sampler.ts";
 import type { TaskRegistry } from "../core/tasks.ts";
 import type { Sql } from "../db/client.ts";
+import type { ObjectStore } from "../db/objects.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -13,6 +14,8 @@ export interface AppDeps {
   log: Logger;
   /** The clock; tests pin it. */
   now: () => Date;
+  /** The recordings' object store (createApp opens the configured one when none is given). */
+  objects?: ObjectStore;
   /** The process's metrics (createApp makes one when none is given). */
   metrics?: Metrics;
   /** The noise source of company releases; crypto.getRandomValues unless a test seeds one. */

@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { DomainError, type ErrorKind, InvariantViolation } from "../core/errors.ts";
 import { isDatabaseUnavailable, sqlState } from "../db/errors.ts";
+import { ObjectStoreError } from "../db/objects.ts";
 
 /** The status of each domain error kind. */
 export const KIND_STATUS: Record<ErrorKind, ContentfulStatusCode> = {
@@ -17,6 +18,9 @@ export const KIND_STATUS: Record<ErrorKind, ContentfulStatusCode> = {
   not_found: 404,
   conflict: 409,
   too_many_requests: 429,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
 };
 
 /** How a failure is answered. */
@@ -44,6 +48,9 @@ export function errorAnswer(err: unknown): ErrorAnswer {
       ? "Request body too large (limit 1 MiB)"
       : err.message || "Bad request";
     return { status, message, bug: false };
+  }
+  if (err instanceof ObjectStoreError) {
+    return { status: 503, message: "Object storage unavailable", retryAfter: 2, bug: false };
   }
   if (isDatabaseUnavailable(err)) {
     return { status: 503, message: "Database unavailable", retryAfter: 2, bug: false };

@@ -34,6 +34,8 @@ export interface Metrics {
   request(method: string, route: string, status: number, seconds: number): void;
   /** Counts events newly stored (duplicates excluded). */
   eventsStored(n: number): void;
+  /** Counts one audio upload answered with `outcome`, and the bytes it newly stored. */
+  recordingUpload(outcome: string, storedBytes: number): void;
   /** Records the size of one group-commit statement of `queue`. */
   batch(queue: string, size: number): void;
   /** Returns the exposition text, reading the pool of `sql` and process memory now. */
@@ -69,6 +71,8 @@ export function createMetrics(): Metrics {
   const latency = new Map<string, { key: Record<string, string>; h: Histogram }>();
   const batches = new Map<string, Histogram>();
   let eventsStored = 0;
+  const uploads = new Map<string, number>();
+  let recordingBytes = 0;
 
   return {
     request(method, route, status, seconds) {
@@ -86,6 +90,10 @@ export function createMetrics(): Metrics {
     },
     eventsStored(n) {
       eventsStored += n;
+    },
+    recordingUpload(outcome, storedBytes) {
+      uploads.set(outcome, (uploads.get(outcome) ?? 0) + 1);
+      recordingBytes += storedBytes;
     },
     batch(queue, size) {
       const h = batches.get(queue) ?? new Histogram(BATCH_BUCKETS);
@@ -114,6 +122,20 @@ export function createMetrics(): Metrics {
         "Attempt events newly stored (duplicates excluded).",
       );
       out.push(`etl_events_stored_total ${eventsStored}`);
+      head(
+        "etl_recording_uploads_total",
+        "counter",
+        "Audio uploads answered, by outcome (stored, duplicate, or the refusal).",
+      );
+      for (const [outcome, n] of uploads) {
+        out.push(`etl_recording_uploads_total${labels({ outcome })} ${n}`);
+      }
+      head(
+        "etl_recording_bytes_stored_total",
+        "counter",
+        "Bytes of audio newly stored in the object store (duplicates excluded).",
+      );
+      out.push(`etl_recording_bytes_stored_total ${recordingBytes}`);
       head("etl_group_commit_batch_size", "histogram", "Items written per group-commit statement.");
       for (const [queue, h] of batches) {
         out.push(...histogramLines("etl_group_commit_batch_size", { queue }, h));

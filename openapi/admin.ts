@@ -1,7 +1,7 @@
 /** Contract of the data-subject rights endpoints: erase and export everything held on a player. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, errorWith, IdSchema, security } from "./common.ts";
-import { erasure, playerExport } from "./examples.ts";
+import { erasure, exportedRecording, playerExport } from "./examples.ts";
 import { REGISTRY, type TaskRegistry } from "../core/tasks.ts";
 import { type SessionSummary, taskSchemas } from "./tasks.ts";
 
@@ -15,6 +15,9 @@ export const ErasureSchema = z.object({
     models: z.number().int().openapi({ description: "Model states, of every task" }),
     engagement_sessions: z.number().int().openapi({
       description: "Engagement sessions of the same user id (device and game)",
+    }),
+    recordings: z.number().int().openapi({
+      description: "Voice recordings whose participant_id is the id (objects and rows)",
     }),
   }),
 }).openapi("Erasure", { example: erasure });
@@ -83,6 +86,25 @@ export const ExportedEngagementSessionSchema = z.object({
   created_at: z.string(),
 }).openapi("ExportedEngagementSession");
 
+export const ExportedRecordingSchema = z.object({
+  recording_id: z.string(),
+  session_id: z.string(),
+  turn_number: z.number().int(),
+  role: z.enum(["user", "assistant"]),
+  device_id: z.string(),
+  activity_id: z.string().nullable(),
+  recorded_at: z.string(),
+  duration_ms: z.number().int(),
+  codec: z.enum(["flac", "opus"]),
+  size_bytes: z.number().int(),
+  sha256: z.string(),
+  object_key: z.string(),
+  transcript: z.string().nullable(),
+  download_path: z.string().openapi({
+    description: "Admin path that streams the audio (X-ADMIN-KEY)",
+  }),
+}).openapi("ExportedRecording", { example: exportedRecording });
+
 /** Returns the export schema of a registry. */
 function playerExportSchema(registry: TaskRegistry) {
   return z.object({
@@ -96,6 +118,9 @@ function playerExportSchema(registry: TaskRegistry) {
     engagement_sessions: z.array(ExportedEngagementSessionSchema).openapi({
       description: "By started_at",
     }),
+    recordings: z.array(ExportedRecordingSchema).openapi({
+      description: "Voice recordings with their transcripts, by recording_id",
+    }),
   }).openapi("PlayerExport", { example: playerExport });
 }
 
@@ -104,6 +129,7 @@ export type ExportedSession = Omit<z.infer<typeof ExportedSessionSchema>, "summa
   summary: SessionSummary | null;
 };
 export type ExportedModel = z.infer<typeof ExportedModelSchema>;
+export type ExportedRecording = z.infer<typeof ExportedRecordingSchema>;
 export type ExportedEngagementSession = z.infer<typeof ExportedEngagementSessionSchema>;
 
 const playerIdParam = (example: string) =>
@@ -127,7 +153,9 @@ export const erasePlayerRoute = createRoute({
   summary: "Erase everything held on a participant",
   description: "Deletes, in one transaction, the participant's attempt events, play sessions " +
     "and their summaries, models of every task, and the engagement sessions of the same user " +
-    "id; company aggregates are recomputed in the same transaction. Events acknowledged before " +
+    "id; company aggregates are recomputed in the same transaction. Then every voice recording " +
+    "whose participant_id is the id: objects first, then rows (maintenance finishes an " +
+    "interrupted one). Events acknowledged before " +
     "the erasure committed never survive it; later ones start the id afresh. Idempotent: an " +
     "unknown (or already erased) id answers zeros. The request log carries a keyed hash of " +
     "the id, never the id. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.",
@@ -152,7 +180,8 @@ function buildExportRoute(registry: TaskRegistry) {
     summary: "Export everything held on a participant",
     description: "One JSON document, streamed in chunks (`Content-Disposition: attachment`): " +
       "play sessions with their summaries, attempt events as stored, models, and engagement " +
-      "sessions of the same user id. Empty lists for an unknown id. Read page by page, not in " +
+      "sessions of the same user id, and voice recordings with transcripts and admin download " +
+      "paths. Empty lists for an unknown id. Read page by page, not in " +
       "one snapshot: writes during the export may or may not appear. 401 without X-ADMIN-KEY, " +
       "403 for a wrong key or an empty ADMIN_KEY.",
     security: security.admin,

@@ -249,7 +249,7 @@ export const companyTimeseries = {
 /** DELETE /admin/players/{player_id} for the sample player after its four sessions. */
 export const erasure = {
   player_id: common.player_id,
-  deleted: { raw_events: 17, sessions: 4, models: 1, engagement_sessions: 4 },
+  deleted: { raw_events: 17, sessions: 4, models: 1, engagement_sessions: 4, recordings: 0 },
 };
 
 /** GET /admin/players/{player_id}/export for the engagement demo user (device sessions only). */
@@ -285,6 +285,7 @@ export const playerExport = {
       created_at: "2025-10-22T14:45:00.000Z",
     },
   ],
+  recordings: [],
 };
 
 /** GET /dashboard/forecast for Acme Corp after a third earth week and three water sessions each. */
@@ -299,4 +300,117 @@ export const companyForecast = {
     n_models: 5,
     predicted_next_stress_score_interval: null,
   },
+};
+
+const SESSION = "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f";
+const TURN_KEY = `recordings/companion-7f3a/2026/12/02/${SESSION}/03_user.flac`;
+
+/** The `metadata` part of a session_audio upload (turn 3 of the family member). */
+export const recordingMetadata = {
+  session_id: SESSION,
+  device_id: "companion-7f3a",
+  turn_number: 3,
+  role: "user",
+  recorded_at: "2026-12-02T09:15:00+01:00",
+  duration_ms: 2500,
+  recording_id: "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+  participant_id: "kid-ana",
+  activity_id: "story-time",
+  transcript: "Can we read the dragon story again?",
+};
+
+/** The answer to that upload. */
+export const sessionAudioUpload = {
+  success: true,
+  url: "/admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio",
+  manifest_url: `/admin/sessions/${SESSION}/recordings`,
+  recording_id: "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+  object_key: TURN_KEY,
+  duplicate: false,
+  duration_warning: null,
+};
+
+/** The older endpoint's metadata: the assistant's answer of turn 3, as Opus. */
+export const legacyAudioMetadata = {
+  session_id: SESSION,
+  device_id: "companion-7f3a",
+  turn_number: 3,
+  role: "assistant",
+  recorded_at: "2026-12-02T09:15:30+01:00",
+  duration_ms: 1500,
+  recording_id: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+  participant_id: "kid-ana",
+  codec: "opus",
+  transcript: "Of course! Once upon a time, a small dragon…",
+};
+
+/** The answer to that upload (no manifest_url on the older endpoint). */
+export const legacyAudioUpload = {
+  success: true,
+  url: "/admin/recordings/7c9e6679-7425-40de-944b-e07fc1f90ae7/audio",
+  recording_id: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+  object_key: "recordings/companion-7f3a/2026/12/02/7c9e6679-7425-40de-944b-e07fc1f90ae7.ogg",
+  duplicate: false,
+  duration_warning: null,
+};
+
+/** GET /admin/sessions/{session_id}/recordings after both uploads. */
+export const recordingManifest = {
+  session_id: SESSION,
+  device_id: "companion-7f3a",
+  participant_id: "kid-ana",
+  started_at: "2026-12-02T08:15:00.000Z",
+  turn_count: 1,
+  total_duration_ms: 4000,
+  turns: [{
+    turn: 3,
+    activity_id: "story-time",
+    user: {
+      audio_filepath: TURN_KEY,
+      duration_ms: 2500,
+      text: "Can we read the dragon story again?",
+      recording_id: "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+      audio_url: "/admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio",
+    },
+    assistant: {
+      audio_filepath: legacyAudioUpload.object_key,
+      duration_ms: 1500,
+      text: "Of course! Once upon a time, a small dragon…",
+      recording_id: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+      audio_url: legacyAudioUpload.url,
+    },
+  }],
+};
+
+/** GET /admin/participants/{participant_id}/recordings after both uploads. */
+export const participantIndex = {
+  participant_id: "kid-ana",
+  session_count: 1,
+  total_duration_ms: 4000,
+  sessions: [{
+    session_id: SESSION,
+    device_id: "companion-7f3a",
+    started_at: "2026-12-02T08:15:00.000Z",
+    manifest_path: `/admin/sessions/${SESSION}/recordings`,
+    turn_count: 1,
+    total_duration_ms: 4000,
+  }],
+};
+
+/** One recording of an export. */
+export const exportedRecording = {
+  recording_id: "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+  session_id: SESSION,
+  turn_number: 3,
+  role: "user",
+  device_id: "companion-7f3a",
+  activity_id: "story-time",
+  recorded_at: "2026-12-02T08:15:00.000Z",
+  duration_ms: 2500,
+  codec: "flac",
+  size_bytes: 81234,
+  sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+  object_key: TURN_KEY,
+  transcript: "Can we read the dragon story again?",
+  download_path: "/admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio",
 };

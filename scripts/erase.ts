@@ -6,6 +6,7 @@ import { logPseudonym } from "../core/pseudonym.ts";
 import { ConfigError, loadConfig } from "../config.ts";
 import { IdSchema } from "../openapi/common.ts";
 import { erasePlayer } from "../services/privacy.ts";
+import { openObjectStore } from "../db/objects.ts";
 import { openScriptDatabase } from "./_cli.ts";
 
 const USAGE = "usage: deno task erase <player_id> [--yes]";
@@ -40,7 +41,7 @@ async function main(): Promise<number> {
   }
   if (!args.yes) {
     const answer = prompt(
-      `Erase every event, session, summary, model and engagement session of ` +
+      `Erase every event, session, summary, model, engagement session and recording of ` +
         `${JSON.stringify(args.playerId)}? This cannot be undone. Type "yes" to confirm:`,
     );
     if (answer?.trim().toLowerCase() !== "yes") {
@@ -54,11 +55,12 @@ async function main(): Promise<number> {
   });
   if (db === null) return 1;
   try {
-    const { deleted } = await erasePlayer(db.sql, args.playerId);
+    const store = openObjectStore(config.audioStore, config.dataDir);
+    const { deleted } = await erasePlayer(db.sql, store, args.playerId, new Date());
     console.log(
       `Erased ${JSON.stringify(args.playerId)}: ${deleted.raw_events} raw events, ` +
         `${deleted.sessions} sessions, ${deleted.models} models, ` +
-        `${deleted.engagement_sessions} engagement sessions.`,
+        `${deleted.engagement_sessions} engagement sessions, ${deleted.recordings} recordings.`,
     );
     console.log(`Log pseudonym (player_hash): ${logPseudonym(args.playerId, config.companySalt)}`);
     return 0;

@@ -32,6 +32,11 @@ export type EngagementDashboard = Schemas["EngagementDashboard"];
 export type ValidationIssue = Schemas["ValidationIssue"];
 export type Erasure = Schemas["Erasure"];
 export type PlayerExport = Schemas["PlayerExport"];
+/** The `metadata` part of an audio upload (`role` and `codec` have defaults). */
+export type RecordingMetadata = Schemas["RecordingMetadata"];
+export type RecordingUpload = Schemas["RecordingUpload"];
+export type RecordingManifest = Schemas["RecordingManifest"];
+export type ParticipantRecordingIndex = Schemas["ParticipantRecordingIndex"];
 export type { components, paths };
 
 /** The most events one POST /events/batch accepts. */
@@ -107,6 +112,24 @@ export interface TelemetryClient {
   exportPlayer(playerId: string): Promise<PlayerExport>;
   /** The same export as the raw JSON byte stream, for histories too large to parse at once. */
   exportPlayerStream(playerId: string): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * POST /internal/ingest/session_audio (ingest token): one FLAC turn as multipart/form-data.
+   * Retried like every call (safe: the same content for the same turn answers 200 with the same
+   * URLs, `duplicate: true`); give `timeoutMs` room for large files.
+   */
+  uploadSessionAudio(
+    file: Blob | Uint8Array,
+    metadata: Partial<RecordingMetadata> & Omit<RecordingMetadata, "role" | "codec">,
+  ): Promise<RecordingUpload>;
+  /** POST /internal/ingest/audio (older endpoint; `metadata.codec` flac or opus). */
+  uploadAudio(
+    file: Blob | Uint8Array,
+    metadata: Partial<RecordingMetadata> & Omit<RecordingMetadata, "role" | "codec">,
+  ): Promise<RecordingUpload>;
+  /** GET /admin/sessions/{session_id}/recordings (X-ADMIN-KEY): the session's manifest. */
+  sessionRecordings(sessionId: string): Promise<RecordingManifest>;
+  /** GET /admin/participants/{participant_id}/recordings (X-ADMIN-KEY): the index. */
+  participantRecordings(participantId: string): Promise<ParticipantRecordingIndex>;
   /** POST /internal/ingest/session_summary: `ok`, or `duplicate` for a known session_id. */
   ingestSessionSummary(session: EngagementSession): Promise<IngestStatus>;
   /** GET /api/dashboard/{user_id}: the seven-day engagement rollup. */
@@ -180,17 +203,48 @@ async function unwrap<T>(call: Promise<Answer<T>>): Promise<T> {
 
 /** Returns a client for the service at `options.baseUrl`. */
 export function createClient(options: ClientOptions): TelemetryClient {
-  const api = createFetchClient<paths>({
-    baseUrl: options.baseUrl.replace(/\/+$/, ""),
-    fetch: retryingFetch(options.fetch ?? ((r) => fetch(r)), options),
-  });
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const send = retryingFetch(options.fetch ?? ((r) => fetch(r)), options);
+  const api = createFetchClient<paths>({ baseUrl, fetch: send });
   const bearer = (token?: string): Record<string, string> =>
     token ? { Authorization: `Bearer ${token}` } : {};
   const ingest = bearer(options.ingestToken);
   const reader = bearer(options.dashboardToken);
   const admin: Record<string, string> = options.adminKey ? { "X-ADMIN-KEY": options.adminKey } : {};
 
+  /** Returns the answer of a multipart audio upload to `path`. */
+  async function uploadTo(
+    path: string,
+    file: Blob | Uint8Array,
+    metadata: unknown,
+  ): Promise<RecordingUpload> {
+    const form = new FormData();
+    form.append("metadata", JSON.stringify(metadata));
+    const blob = file instanceof Blob ? file : new Blob([file as Uint8Array<ArrayBuffer>]);
+    form.append("file", blob, "audio");
+    const response = await send(
+      new Request(`${baseUrl}${path}`, { method: "POST", headers: ingest, body: form }),
+    );
+    const body = await response.json().catch(() => ({ detail: response.statusText }));
+    return await unwrap(Promise.resolve(
+      response.ok ? { data: body, response } : { error: body, response },
+    ));
+  }
+
   return {
+    uploadSessionAudio: (file, metadata) =>
+      uploadTo("/internal/ingest/session_audio", file, metadata),
+    uploadAudio: (file, metadata) => uploadTo("/internal/ingest/audio", file, metadata),
+    sessionRecordings: (sessionId) =>
+      unwrap(api.GET("/admin/sessions/{session_id}/recordings", {
+        params: { path: { session_id: sessionId } },
+        headers: admin,
+      })) as Promise<RecordingManifest>,
+    participantRecordings: (participantId) =>
+      unwrap(api.GET("/admin/participants/{participant_id}/recordings", {
+        params: { path: { participant_id: participantId } },
+        headers: admin,
+      })) as Promise<ParticipantRecordingIndex>,
     postEvent: (event) => unwrap(api.POST("/events", { body: event, headers: ingest })),
     async postEvents(events) {
       const total = { stored: 0, duplicates: 0 };

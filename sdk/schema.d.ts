@@ -2,6 +2,26 @@
 // Do not edit by hand: change the routes, then run `deno task openapi && deno task sdk`.
 
 export interface paths {
+    "/admin/participants/{participant_id}/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A participant's recording index, derived from the database
+         * @description Every session with recordings of the participant; an unknown id answers zeros.
+         */
+        get: operations["participantRecordings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/players/{player_id}": {
         parameters: {
             query?: never;
@@ -14,7 +34,7 @@ export interface paths {
         post?: never;
         /**
          * Erase everything held on a participant
-         * @description Deletes, in one transaction, the participant's attempt events, play sessions and their summaries, models of every task, and the engagement sessions of the same user id; company aggregates are recomputed in the same transaction. Events acknowledged before the erasure committed never survive it; later ones start the id afresh. Idempotent: an unknown (or already erased) id answers zeros. The request log carries a keyed hash of the id, never the id. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.
+         * @description Deletes, in one transaction, the participant's attempt events, play sessions and their summaries, models of every task, and the engagement sessions of the same user id; company aggregates are recomputed in the same transaction. Then every voice recording whose participant_id is the id: objects first, then rows (maintenance finishes an interrupted one). Events acknowledged before the erasure committed never survive it; later ones start the id afresh. Idempotent: an unknown (or already erased) id answers zeros. The request log carries a keyed hash of the id, never the id. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.
          */
         delete: operations["erasePlayer"];
         options?: never;
@@ -31,9 +51,29 @@ export interface paths {
         };
         /**
          * Export everything held on a participant
-         * @description One JSON document, streamed in chunks (`Content-Disposition: attachment`): play sessions with their summaries, attempt events as stored, models, and engagement sessions of the same user id. Empty lists for an unknown id. Read page by page, not in one snapshot: writes during the export may or may not appear. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.
+         * @description One JSON document, streamed in chunks (`Content-Disposition: attachment`): play sessions with their summaries, attempt events as stored, models, and engagement sessions of the same user id, and voice recordings with transcripts and admin download paths. Empty lists for an unknown id. Read page by page, not in one snapshot: writes during the export may or may not appear. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.
          */
         get: operations["exportPlayer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/recordings/{recording_id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream a recording's audio
+         * @description The stored file with its content type (`audio/flac` or `audio/ogg`), `Accept-Ranges: bytes` and `Cache-Control: no-store`. One `Range: bytes=…` range answers 206 with Content-Range; an unsatisfiable one 416.
+         */
+        get: operations["recordingAudio"];
         put?: never;
         post?: never;
         delete?: never;
@@ -56,6 +96,26 @@ export interface paths {
          * @description Upsert by company_id. 401 without X-ADMIN-KEY, 403 for a wrong key or when ADMIN_KEY is empty (endpoint locked).
          */
         post: operations["seedCompany"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/sessions/{session_id}/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A session's manifest, derived from the database
+         * @description Every turn of the session with the user's and the assistant's recordings (object key, duration, transcript, admin audio path), computed from the database on each read: it always holds every committed upload. 404 when the session has no recordings.
+         */
+        get: operations["sessionManifest"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -236,6 +296,46 @@ export interface paths {
         get: operations["healthz"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/ingest/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a recording (older endpoint: FLAC or Opus)
+         * @description Streams `file` to object storage under `recordings/{device_id}/{yyyy}/{mm}/{dd}/{recording_id}.{ext}` (never held whole in memory), then records it. Retries are safe: the same content for the same (session_id, turn_number, role) answers 200 with the same URLs and stores nothing new; different content is 409. The content must start with the codec's signature (415); a given sha256 must match (422); the whole body is limited to AUDIO_MAX_BYTES (413). Nothing is stored when the answer is not 200. `metadata.codec` is `flac` (default, `.flac`) or `opus` (Ogg, `.ogg`). The answer has no manifest_url.
+         */
+        post: operations["uploadAudio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/ingest/session_audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload one conversational turn (FLAC)
+         * @description Streams `file` to object storage under `recordings/{device_id}/{yyyy}/{mm}/{dd}/{session_id}/{turn:02d}_{role}.flac` (never held whole in memory), then records it. Retries are safe: the same content for the same (session_id, turn_number, role) answers 200 with the same URLs and stores nothing new; different content is 409. The content must start with the codec's signature (415); a given sha256 must match (422); the whole body is limited to AUDIO_MAX_BYTES (413). Nothing is stored when the answer is not 200.
+         */
+        post: operations["uploadSessionAudio"];
         delete?: never;
         options?: never;
         head?: never;
@@ -572,7 +672,8 @@ export interface components {
          *         "raw_events": 17,
          *         "sessions": 4,
          *         "models": 1,
-         *         "engagement_sessions": 4
+         *         "engagement_sessions": 4,
+         *         "recordings": 0
          *       }
          *     }
          */
@@ -587,6 +688,8 @@ export interface components {
                 models: number;
                 /** @description Engagement sessions of the same user id (device and game) */
                 engagement_sessions: number;
+                /** @description Voice recordings whose participant_id is the id (objects and rows) */
+                recordings: number;
             };
         };
         Error: {
@@ -809,6 +912,43 @@ export interface components {
             mae: number | null;
             status: string;
         };
+        /**
+         * @example {
+         *       "recording_id": "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+         *       "session_id": "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f",
+         *       "turn_number": 3,
+         *       "role": "user",
+         *       "device_id": "companion-7f3a",
+         *       "activity_id": "story-time",
+         *       "recorded_at": "2026-12-02T08:15:00.000Z",
+         *       "duration_ms": 2500,
+         *       "codec": "flac",
+         *       "size_bytes": 81234,
+         *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *       "object_key": "recordings/companion-7f3a/2026/12/02/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/03_user.flac",
+         *       "transcript": "Can we read the dragon story again?",
+         *       "download_path": "/admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio"
+         *     }
+         */
+        ExportedRecording: {
+            recording_id: string;
+            session_id: string;
+            turn_number: number;
+            /** @enum {string} */
+            role: "user" | "assistant";
+            device_id: string;
+            activity_id: string | null;
+            recorded_at: string;
+            duration_ms: number;
+            /** @enum {string} */
+            codec: "flac" | "opus";
+            size_bytes: number;
+            sha256: string;
+            object_key: string;
+            transcript: string | null;
+            /** @description Admin path that streams the audio (X-ADMIN-KEY) */
+            download_path: string;
+        };
         ExportedSession: {
             session_id: string;
             /** @description When its first event arrived */
@@ -852,6 +992,16 @@ export interface components {
             low: number;
             high: number;
         } | null;
+        ManifestSide: {
+            /** @description The object key */
+            audio_filepath: string;
+            duration_ms: number;
+            /** @description The transcript, when one was given */
+            text?: string;
+            recording_id: string;
+            /** @description Admin path that streams it */
+            audio_url: string;
+        };
         /**
          * @example {
          *       "player_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
@@ -892,6 +1042,37 @@ export interface components {
         };
         /**
          * @example {
+         *       "participant_id": "kid-ana",
+         *       "session_count": 1,
+         *       "total_duration_ms": 4000,
+         *       "sessions": [
+         *         {
+         *           "session_id": "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f",
+         *           "device_id": "companion-7f3a",
+         *           "started_at": "2026-12-02T08:15:00.000Z",
+         *           "manifest_path": "/admin/sessions/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/recordings",
+         *           "turn_count": 1,
+         *           "total_duration_ms": 4000
+         *         }
+         *       ]
+         *     }
+         */
+        ParticipantRecordingIndex: {
+            participant_id: string;
+            session_count: number;
+            total_duration_ms: number;
+            /** @description By started_at */
+            sessions: {
+                session_id: string;
+                device_id: string;
+                started_at: string;
+                manifest_path: string;
+                turn_count: number;
+                total_duration_ms: number;
+            }[];
+        };
+        /**
+         * @example {
          *       "player_id": "demo-user",
          *       "exported_at": "2025-10-22T18:00:00.000Z",
          *       "sessions": [],
@@ -922,7 +1103,8 @@ export interface components {
          *           "sentiment_hundredths": 66,
          *           "created_at": "2025-10-22T14:45:00.000Z"
          *         }
-         *       ]
+         *       ],
+         *       "recordings": []
          *     }
          */
         PlayerExport: {
@@ -935,12 +1117,150 @@ export interface components {
             models: components["schemas"]["ExportedModel"][];
             /** @description By started_at */
             engagement_sessions: components["schemas"]["ExportedEngagementSession"][];
+            /** @description Voice recordings with their transcripts, by recording_id */
+            recordings: components["schemas"]["ExportedRecording"][];
         };
         Ready: {
             /** @enum {string} */
             status: "ready";
             /** @enum {number} */
             windowDays: 7;
+        };
+        /**
+         * @example {
+         *       "session_id": "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f",
+         *       "device_id": "companion-7f3a",
+         *       "participant_id": "kid-ana",
+         *       "started_at": "2026-12-02T08:15:00.000Z",
+         *       "turn_count": 1,
+         *       "total_duration_ms": 4000,
+         *       "turns": [
+         *         {
+         *           "turn": 3,
+         *           "activity_id": "story-time",
+         *           "user": {
+         *             "audio_filepath": "recordings/companion-7f3a/2026/12/02/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/03_user.flac",
+         *             "duration_ms": 2500,
+         *             "text": "Can we read the dragon story again?",
+         *             "recording_id": "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+         *             "audio_url": "/admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio"
+         *           },
+         *           "assistant": {
+         *             "audio_filepath": "recordings/companion-7f3a/2026/12/02/7c9e6679-7425-40de-944b-e07fc1f90ae7.ogg",
+         *             "duration_ms": 1500,
+         *             "text": "Of course! Once upon a time, a small dragon…",
+         *             "recording_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *             "audio_url": "/admin/recordings/7c9e6679-7425-40de-944b-e07fc1f90ae7/audio"
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        RecordingManifest: {
+            session_id: string;
+            device_id: string;
+            participant_id: string | null;
+            /** @description Earliest recorded_at of its turns */
+            started_at: string;
+            turn_count: number;
+            total_duration_ms: number;
+            /** @description By turn number */
+            turns: {
+                turn: number;
+                activity_id?: string;
+                user?: components["schemas"]["ManifestSide"];
+                assistant?: components["schemas"]["ManifestSide"];
+            }[];
+        };
+        /**
+         * @example {
+         *       "session_id": "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f",
+         *       "device_id": "companion-7f3a",
+         *       "turn_number": 3,
+         *       "role": "user",
+         *       "recorded_at": "2026-12-02T09:15:00+01:00",
+         *       "duration_ms": 2500,
+         *       "recording_id": "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+         *       "participant_id": "kid-ana",
+         *       "activity_id": "story-time",
+         *       "transcript": "Can we read the dragon story again?"
+         *     }
+         */
+        RecordingMetadata: {
+            /**
+             * Format: uuid
+             * @description The conversation session
+             */
+            session_id: string;
+            /** @example companion-7f3a */
+            device_id: string;
+            turn_number: number;
+            /**
+             * @description Who speaks: the family member (`user`, the default) or the assistant
+             * @default user
+             * @enum {string}
+             */
+            role?: "user" | "assistant";
+            /**
+             * Format: date-time
+             * @description ISO-8601 with an offset (`Z` or `±hh:mm`); its UTC date names the folder
+             * @example 2026-12-02T09:15:00+01:00
+             */
+            recorded_at: string;
+            duration_ms: number;
+            /**
+             * Format: uuid
+             * @description Names the object of the older endpoint (generated when absent)
+             */
+            recording_id?: string | null;
+            /** @description The family member: erasure and export of this id reach the recording */
+            participant_id?: string | null;
+            activity_id?: string | null;
+            /** @description Personal data: stored, exported, never logged */
+            transcript?: string | null;
+            /** @description SHA-256 of the file's bytes; when given, a mismatch is refused (422) */
+            sha256?: string | null;
+            /**
+             * @description Older endpoint only: `flac` (default) or `opus` (Ogg); session_audio is FLAC
+             * @default flac
+             * @enum {string}
+             */
+            codec?: "flac" | "opus";
+        };
+        /**
+         * @example {
+         *       "success": true,
+         *       "url": "/admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio",
+         *       "manifest_url": "/admin/sessions/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/recordings",
+         *       "recording_id": "0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b",
+         *       "object_key": "recordings/companion-7f3a/2026/12/02/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/03_user.flac",
+         *       "duplicate": false,
+         *       "duration_warning": null
+         *     }
+         */
+        RecordingUpload: {
+            /** @enum {boolean} */
+            success: true;
+            /**
+             * @description Admin path that streams the stored object (needs an admin credential)
+             * @example /admin/recordings/0b7f1c2e-4a5d-4e6f-8a9b-1c2d3e4f5a6b/audio
+             */
+            url: string;
+            /**
+             * @description session_audio only: admin path of the session's manifest
+             * @example /admin/sessions/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/recordings
+             */
+            manifest_url?: string;
+            recording_id: string;
+            /**
+             * @description The key of the stored object
+             * @example recordings/companion-7f3a/2026/12/02/5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f/03_user.flac
+             */
+            object_key: string;
+            /** @description True when this exact content was already stored for the turn (nothing new) */
+            duplicate: boolean;
+            /** @description Set when duration_ms is more than 1 s away from the FLAC file's own duration */
+            duration_warning: string | null;
         };
         SeedCompany: {
             /** @example Acme Corp */
@@ -1107,6 +1427,125 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    participantRecordings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The index */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantRecordingIndex"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Missing X-ADMIN-KEY header"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials valid but not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid admin key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "No recordings for this session"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     erasePlayer: {
         parameters: {
             query?: never;
@@ -1319,6 +1758,150 @@ export interface operations {
             };
         };
     };
+    recordingAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The recording */
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/flac": string;
+                    "audio/ogg": string;
+                };
+            };
+            /** @description The requested range, with Content-Range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/flac": string;
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Missing X-ADMIN-KEY header"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials valid but not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid admin key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "No recordings for this session"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The range starts past the end (Content-Range: bytes *\/size) */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Range not satisfiable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     seedCompany: {
         parameters: {
             query?: never;
@@ -1411,6 +1994,126 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sessionManifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The manifest */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordingManifest"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Missing X-ADMIN-KEY header"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials valid but not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid admin key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "No recordings for this session"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2363,6 +3066,312 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The audio file
+                     */
+                    file: string;
+                    /** @description RecordingMetadata as a JSON string */
+                    metadata: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored with this content) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "url": "/admin/recordings/7c9e6679-7425-40de-944b-e07fc1f90ae7/audio",
+                     *       "recording_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *       "object_key": "recordings/companion-7f3a/2026/12/02/7c9e6679-7425-40de-944b-e07fc1f90ae7.ogg",
+                     *       "duplicate": false,
+                     *       "duration_warning": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RecordingUpload"];
+                };
+            };
+            /** @description Bad request: malformed JSON or a request the service cannot act on */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "metadata.role: must be user or assistant"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid service token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with data already stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Different content is already stored for this turn"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Audio upload too large (limit 52428800 bytes)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body sent without Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The file does not start with the FLAC signature (fLaC)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The file's SHA-256 differs from metadata.sha256 (nothing was kept) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "sha256 does not match the received file (nothing was kept)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Object storage unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadSessionAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The audio file
+                     */
+                    file: string;
+                    /** @description RecordingMetadata as a JSON string */
+                    metadata: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored with this content) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordingUpload"];
+                };
+            };
+            /** @description Bad request: malformed JSON or a request the service cannot act on */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "metadata.role: must be user or assistant"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid service token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with data already stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Different content is already stored for this turn"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Audio upload too large (limit 52428800 bytes)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body sent without Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The file does not start with the FLAC signature (fLaC)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The file's SHA-256 differs from metadata.sha256 (nothing was kept) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "sha256 does not match the received file (nothing was kept)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Object storage unavailable"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];

@@ -13,14 +13,28 @@ import {
   participantSessions,
   sessionsEvents,
 } from "../db/privacy.ts";
-import type { Erasure, ExportedEvent, ExportedModel } from "../openapi/admin.ts";
+import type { ObjectStore } from "../db/objects.ts";
+import { participantRecordings } from "../db/recordings.ts";
+import { audioPath } from "../core/recordings.ts";
+import type { Erasure, ExportedEvent, ExportedModel, ExportedRecording } from "../openapi/admin.ts";
 import { REGISTRY, type TaskRegistry } from "../core/tasks.ts";
 import { toSessionSummary } from "./finalize.ts";
+import { eraseParticipantRecordings } from "./recording_erasure.ts";
 
-/** Returns what the erasure of `playerId` deleted (zeros when nothing was held). */
-export async function erasePlayer(sql: Sql, playerId: string): Promise<Erasure> {
-  const deleted: ErasedCounts = await eraseParticipant(sql, playerId);
-  return { player_id: playerId, deleted };
+/**
+ * Returns what the erasure of `playerId` deleted (zeros when nothing was held): its rows in one
+ * transaction, then its voice recordings (objects first, then rows; a crash in between is
+ * finished by the recordings' maintenance, and a retry of the erasure finishes it too).
+ */
+export async function erasePlayer(
+  sql: Sql,
+  store: ObjectStore,
+  playerId: string,
+  now: Date,
+): Promise<Erasure> {
+  const counts: ErasedCounts = await eraseParticipant(sql, playerId);
+  const recordings = await eraseParticipantRecordings(sql, store, playerId, now);
+  return { player_id: playerId, deleted: { ...counts, recordings } };
 }
 
 /** Rows per page: bounds what one export holds in memory at a time. */
@@ -28,9 +42,16 @@ export interface ExportPages {
   sessions: number;
   events: number;
   engagement: number;
+  /** Recordings per page (default 500). */
+  recordings?: number;
 }
 
-export const EXPORT_PAGE: ExportPages = { sessions: 500, events: 2000, engagement: 2000 };
+export const EXPORT_PAGE: ExportPages = {
+  sessions: 500,
+  events: 2000,
+  engagement: 2000,
+  recordings: 500,
+};
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
@@ -93,6 +114,36 @@ async function* engagementPages(sql: Sql, userId: string, pages: ExportPages) {
   }
 }
 
+async function* recordingPages(
+  sql: Sql,
+  participantId: string,
+  pages: ExportPages,
+): AsyncGenerator<ExportedRecording[]> {
+  const size = pages.recordings ?? 500;
+  for (let after: string | null = null;;) {
+    const rows = await participantRecordings(sql, participantId, after, size);
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({
+      recording_id: r.recording_id,
+      session_id: r.session_id,
+      turn_number: r.turn_number,
+      role: r.role,
+      device_id: r.device_id,
+      activity_id: r.activity_id,
+      recorded_at: r.recorded_at.toISOString(),
+      duration_ms: r.duration_ms,
+      codec: r.codec,
+      size_bytes: r.size_bytes,
+      sha256: r.sha256,
+      object_key: r.object_key,
+      transcript: r.transcript,
+      download_path: audioPath(r.recording_id),
+    }));
+    if (rows.length < size) return;
+    after = rows[rows.length - 1].recording_id;
+  }
+}
+
 async function* once<T>(page: () => Promise<T[]>): AsyncGenerator<T[]> {
   yield await page();
 }
@@ -106,7 +157,8 @@ function exportedModel(row: Record<string, unknown>): ExportedModel {
 
 /**
  * Returns the export of everything held under `playerId` as UTF-8 chunks of one JSON document
- * `{player_id, exported_at, sessions, events, models, engagement_sessions}`, read page by page
+ * `{player_id, exported_at, sessions, events, models, engagement_sessions, recordings}`, read
+ * page by page
  * as the consumer pulls. The first page of sessions is read before this resolves, so an
  * unreachable database fails the request instead of truncating the document.
  */
@@ -148,6 +200,7 @@ export async function exportPlayer(
       ),
     );
     yield* jsonArray("engagement_sessions", false, engagementPages(sql, playerId, pages));
+    yield* jsonArray("recordings", false, recordingPages(sql, playerId, pages));
     yield "}";
   }
   const encoder = new TextEncoder();

@@ -56,10 +56,14 @@ Deno.test("production names every missing or unsafe variable in one message", ()
     "COMPANY_SALT is required in production",
     "DASHBOARD_TOKEN_SALT is required in production",
     "INGEST_SERVICE_TOKEN is required in production",
+    "voice recordings need an object store in production: set S3_ENDPOINT, S3_BUCKET, " +
+    "S3_REGION, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or AUDIO_STORE=filesystem " +
+    "(one node with a persistent disk)",
   ]);
   assert.deepEqual(
     problems({
       APP_ENV: "production",
+      AUDIO_STORE: "filesystem",
       DATABASE_URL: "postgres://db/x",
       COMPANY_SALT: "dev-company-salt-change-in-prod",
       DASHBOARD_TOKEN_SALT: "dev-dashboard-token-salt-change-in-prod",
@@ -85,6 +89,7 @@ Deno.test("blank salts count as missing in production", () => {
   assert.deepEqual(
     problems({
       APP_ENV: "production",
+      AUDIO_STORE: "filesystem",
       DATABASE_URL: "postgres://db/x",
       COMPANY_SALT: "   ",
       DASHBOARD_TOKEN_SALT: "\t",
@@ -97,6 +102,7 @@ Deno.test("blank salts count as missing in production", () => {
 Deno.test("a safe production configuration loads, with docs off and 0.0.0.0", () => {
   const c = loadConfig({
     APP_ENV: "production",
+    AUDIO_STORE: "filesystem",
     DATABASE_URL: "postgresql://u@db:5432/etl",
     COMPANY_SALT: SALT1,
     DASHBOARD_TOKEN_SALT: SALT2,
@@ -124,6 +130,7 @@ Deno.test("a safe production configuration loads, with docs off and 0.0.0.0", ()
 Deno.test("PUBLIC_DOCS=true keeps the docs in production", () => {
   const c = loadConfig({
     APP_ENV: "production",
+    AUDIO_STORE: "filesystem",
     DATABASE_URL: "postgres://db/x",
     COMPANY_SALT: SALT1,
     DASHBOARD_TOKEN_SALT: SALT2,
@@ -215,6 +222,7 @@ function tableVariables(markdown: string): Set<string> {
 Deno.test("loadConfig reads only variables the README and docs/deploy.md tables list", async () => {
   const production = {
     APP_ENV: "production",
+    AUDIO_STORE: "filesystem",
     DATABASE_URL: "postgres://db/etl",
     COMPANY_SALT: SALT1,
     DASHBOARD_TOKEN_SALT: SALT2,
@@ -231,6 +239,7 @@ Deno.test("loadConfig reads only variables the README and docs/deploy.md tables 
 /** A production environment whose every secret is long and distinct. */
 const SAFE_PRODUCTION = {
   APP_ENV: "production",
+  AUDIO_STORE: "filesystem",
   DATABASE_URL: "postgres://db/etl",
   COMPANY_SALT: SALT1,
   DASHBOARD_TOKEN_SALT: SALT2,

@@ -64,3 +64,18 @@ Deno.test("embedded database: a DATA_DIR lock refuses a second process; data sur
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("production refuses to start without a recordings store, naming S3_* and AUDIO_STORE", async () => {
+  const { code, output } = await runMain({
+    APP_ENV: "production",
+    DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+    COMPANY_SALT: "main-company-salt-kkkkkkkkkkkkkkk",
+    DASHBOARD_TOKEN_SALT: "main-dashboard-salt-kkkkkkkkkkkkk",
+    INGEST_SERVICE_TOKEN: "main-ingest-token-kkkkkkkkkkkkkkk",
+  });
+  assert.equal(code, 1);
+  assert.match(
+    output,
+    /Refusing to start: voice recordings need an object store in production: set S3_ENDPOINT, S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or AUDIO_STORE=filesystem \(one node with a persistent disk\)/,
+  );
+});

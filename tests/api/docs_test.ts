@@ -97,6 +97,7 @@ Deno.test("GET /docs/assets answers 404 for files it does not serve and when doc
   await close();
   const prod = docsApp({
     APP_ENV: "production",
+    AUDIO_STORE: "filesystem",
     DATABASE_URL: "postgres://x/y",
     COMPANY_SALT: "a".repeat(32),
     DASHBOARD_TOKEN_SALT: "b".repeat(32),

@@ -93,6 +93,7 @@ Deno.test("export holds exactly what was ingested, as an attachment", opts, asyn
     "events",
     "models",
     "engagement_sessions",
+    "recordings",
   ]);
   assert.equal(body.player_id, PLAYER);
   assert.equal(body.exported_at, NOW.toISOString());
@@ -188,6 +189,7 @@ Deno.test("export of an unknown player: empty lists", opts, async () => {
     events: [],
     models: [],
     engagement_sessions: [],
+    recordings: [],
   });
 });
 

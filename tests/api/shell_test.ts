@@ -141,6 +141,7 @@ Deno.test(
 
     const prod = testApp(db.sql, {
       APP_ENV: "production",
+      AUDIO_STORE: "filesystem",
       DATABASE_URL: "postgres://x/y",
       COMPANY_SALT: "a".repeat(32),
       DASHBOARD_TOKEN_SALT: "b".repeat(32),
@@ -150,6 +151,7 @@ Deno.test(
     assert.equal((await prod.request("/docs")).status, 404);
     const opened = testApp(db.sql, {
       APP_ENV: "production",
+      AUDIO_STORE: "filesystem",
       DATABASE_URL: "postgres://x/y",
       COMPANY_SALT: "a".repeat(32),
       DASHBOARD_TOKEN_SALT: "b".repeat(32),

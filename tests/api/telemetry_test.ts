@@ -445,6 +445,7 @@ Deno.test(
     const prod = testApp(db.sql, {
       COMPANY_PRIVACY: "exact",
       APP_ENV: "production",
+      AUDIO_STORE: "filesystem",
       DATABASE_URL: "postgres://unused/x",
       COMPANY_SALT: "prod-salt-1-kkkkkkkkkkkkkkkkkkkk",
       DASHBOARD_TOKEN_SALT: "prod-salt-2-kkkkkkkkkkkkkkkkkkkk",

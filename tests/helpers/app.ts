@@ -1,7 +1,7 @@
 /** Builds the app for API tests (no network): test config, captured log lines, pinned clock. */
 import type { Hono } from "hono";
 import { createApp } from "../../app.ts";
-import type { AppEnv } from "../../http/context.ts";
+import type { AppDeps, AppEnv } from "../../http/context.ts";
 import type { LogFields } from "../../http/log.ts";
 import { type Config, loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/client.ts";
@@ -12,6 +12,7 @@ import type { RandomWords } from "../../core/dp_sampler.ts";
 export interface TestAppOptions {
   adjust?: (config: Config) => Config;
   tasks?: TaskRegistry;
+  deps?: Partial<AppDeps>;
   /** The noise source of company releases (e.g. a seeded one). */
   random?: RandomWords;
 }
@@ -29,7 +30,8 @@ export interface TestApp {
  * Returns an app over `sql` with APP_ENV=test and the given environment overrides. Options:
  * `adjust` changes the loaded configuration (e.g. the contract examples' reference salts, which
  * are shorter than production accepts); `tasks` is a task registry injected at the composition
- * root instead of the service's; `random` the noise source of company releases.
+ * root instead of the service's; `random` the noise source of company releases; `deps`
+ * overrides other dependencies (e.g. the object store).
  */
 export function testApp(
   sql: Sql,
@@ -50,6 +52,7 @@ export function testApp(
     log: (level: string, fields: LogFields) => logs.push(JSON.stringify({ level, ...fields })),
     now: () => now ?? new Date(),
     ...(tasks === undefined ? {} : { tasks }),
+    ...options.deps,
     ...(random === undefined ? {} : { random }),
   });
   return {

@@ -7,6 +7,7 @@ import { sessionEvents } from "../helpers/play.ts";
 const db = testDatabase();
 const PRODUCTION = {
   APP_ENV: "production",
+  AUDIO_STORE: "filesystem",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
   COMPANY_SALT: "metrics-company-salt-kkkkkkkkkkk",
   DASHBOARD_TOKEN_SALT: "metrics-dashboard-salt-kkkkkkkkk",

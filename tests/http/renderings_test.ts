@@ -146,6 +146,7 @@ Deno.test("createApp logs an invariant violation in stored aggregates and answer
   const { app, logged } = appOver(fakeSql((text) => {
     if (text.includes("from session_revocations")) return []; // the session is not signed out
     if (text.includes("from engagement_users")) return [{ last_session_end: null }];
+    if (text.includes("from session_revocations")) return []; // the page session is not revoked
     if (text.includes("from engagement_sessions")) {
       return [{ day: "2025-10-22", sessions: -1, seconds: 60, sentimentSum: 0, sentimentCount: 0 }];
     }

@@ -10,7 +10,8 @@ import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import type { Config } from "../../config.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
-import { sampleSession } from "../../openapi/examples.ts";
+import { legacyAudioMetadata, recordingMetadata, sampleSession } from "../../openapi/examples.ts";
+import { flacFile, multipartBody, multipartType, opusFile } from "../helpers/audio.ts";
 import {
   exampleRequest,
   jsonMedia,
@@ -34,6 +35,7 @@ const DASHBOARD = "contract-dashboard-token-kkkkkkk";
 const ADMIN = "contract-admin-key-kkkkkkkkkkkkk";
 const PRODUCTION = {
   APP_ENV: "production",
+  AUDIO_STORE: "filesystem",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
   COMPANY_SALT: "contract-company-salt-kkkkkkkkkk",
   DASHBOARD_TOKEN_SALT: "contract-dashboard-salt-kkkkkkkk",
@@ -56,7 +58,18 @@ const CREDENTIALS: Record<string, Record<string, string>> = {
   companyToken: {}, // the `t` example itself
 };
 
-type Contract = { tag: string; security: string[][]; statuses: number[]; optionalBody?: true };
+type Contract = {
+  tag: string;
+  security: string[][];
+  statuses: number[];
+  optionalBody?: true;
+  /** A multipart/form-data body (streamed uploads): no JSON body example. */
+  multipart?: true;
+  /** Its 2xx answers are audio, not JSON. */
+  binary?: true;
+  /** Its 422 is a plain `{"detail": "…"}` (a checksum mismatch), not a validation error. */
+  plain422?: true;
+};
 const INGEST_OPTIONAL = [["ingestToken"], []];
 const READ_OPTIONAL = [["dashboardToken"], []];
 const DB = [503];
@@ -138,6 +151,36 @@ const CONTRACT: Record<string, Contract> = {
     security: [["dashboardToken"]],
     statuses: [200, 401, 403, 422, ...LIMITED],
   },
+  "POST /internal/ingest/session_audio": {
+    tag: "recordings",
+    security: [["ingestToken"]],
+    statuses: [200, 400, 401, 409, 413, 415, 422, ...LIMITED],
+    multipart: true,
+    plain422: true,
+  },
+  "POST /internal/ingest/audio": {
+    tag: "recordings",
+    security: [["ingestToken"]],
+    statuses: [200, 400, 401, 409, 413, 415, 422, ...LIMITED],
+    multipart: true,
+    plain422: true,
+  },
+  "GET /admin/sessions/{session_id}/recordings": {
+    tag: "recordings",
+    security: [["adminKey"]],
+    statuses: [200, 401, 403, 404, 422, ...LIMITED],
+  },
+  "GET /admin/recordings/{recording_id}/audio": {
+    tag: "recordings",
+    security: [["adminKey"]],
+    statuses: [200, 206, 401, 403, 404, 416, 422, ...LIMITED],
+    binary: true,
+  },
+  "GET /admin/participants/{participant_id}/recordings": {
+    tag: "recordings",
+    security: [["adminKey"]],
+    statuses: [200, 401, 403, 404, 422, ...LIMITED],
+  },
 };
 
 const ops = operations(doc);
@@ -154,7 +197,7 @@ Deno.test("openapi/openapi.json is what the app serves (run deno task openapi)",
   );
 });
 
-Deno.test("the document declares the four security schemes and the five tags", opts, () => {
+Deno.test("the document declares the four security schemes and the six tags", opts, () => {
   const schemes = (doc.components as Schema).securitySchemes as Record<string, Schema>;
   assert.deepEqual(schemes.ingestToken.type, "http");
   assert.deepEqual(schemes.ingestToken.scheme, "bearer");
@@ -162,7 +205,7 @@ Deno.test("the document declares the four security schemes and the five tags", o
   assert.deepEqual([schemes.adminKey.in, schemes.adminKey.name], ["header", "X-ADMIN-KEY"]);
   assert.deepEqual([schemes.companyToken.in, schemes.companyToken.name], ["query", "t"]);
   const tags = (doc.tags as Schema[]).map((t) => t.name);
-  assert.deepEqual(tags, ["telemetry", "company", "engagement", "admin", "health"]);
+  assert.deepEqual(tags, ["telemetry", "company", "engagement", "admin", "recordings", "health"]);
   assert.equal(doc.openapi, "3.1.0");
 });
 
@@ -183,10 +226,15 @@ Deno.test("every operation is documented completely", opts, async (t) => {
       for (const status of statuses) {
         const res = response(op, status)!;
         assert.ok((res.description as string).length > 0, `${status} description`);
+        if (want.binary && status < 300) {
+          const types = Object.keys(res.content as Schema);
+          assert.ok(types.length > 0 && types.every((t) => t.startsWith("audio/")), `${status}`);
+          continue;
+        }
         const media = jsonMedia(res);
         assert.ok(media, `${status} has a JSON body`);
         if (status >= 400) {
-          const ref = status === 422 ? "ValidationError" : "Error";
+          const ref = status === 422 && !want.plain422 ? "ValidationError" : "Error";
           assert.equal(schemaOf(media).$ref, `#/components/schemas/${ref}`, `${status} shape`);
           assert.ok(media.example !== undefined, `${status} example`);
         } else {
@@ -201,7 +249,11 @@ Deno.test("every operation is documented completely", opts, async (t) => {
         assert.ok(p.schema, `parameter ${p.name} schema`);
       }
       const body = op.requestBody as Schema | undefined;
-      if (body) {
+      if (body && want.multipart) {
+        const form = (body.content as Schema)["multipart/form-data"] as Schema;
+        const fields = (form.schema as Schema).properties as Schema;
+        assert.deepEqual(Object.keys(fields).sort(), ["file", "metadata"]);
+      } else if (body) {
         assert.equal(body.required, !want.optionalBody, "request body required (or optional)");
         const media = jsonMedia(body);
         assert.ok(media && mediaExample(doc, media) !== undefined, "request body example");
@@ -236,7 +288,11 @@ Deno.test("every example in the document matches its schema", opts, () => {
 
 // --- Sending the examples --------------------------------------------------------------------
 
-const app = testApp(db.sql, PRODUCTION, { adjust: referenceSalts });
+// Recordings are stored under a folder of this file's own (made by the first upload, removed after
+// the last test).
+const DATA_DIR = `${Deno.env.get("TMPDIR") ?? "/tmp"}/etl_contract_${crypto.randomUUID()}`;
+Deno.test.afterAll(() => Deno.remove(DATA_DIR, { recursive: true }).catch(() => {}));
+const app = testApp(db.sql, { ...PRODUCTION, DATA_DIR }, { adjust: referenceSalts });
 const ingestHeaders = CREDENTIALS.ingestToken;
 
 async function ok(res: Response | Promise<Response>, what: string): Promise<void> {
@@ -299,7 +355,15 @@ const SAMPLE_PLAYER = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
 const acme = (n: number) => `acme-player-${n}`;
 
 /** Operations in the order their examples are sent, with the state each needs first. */
-const FLOW: { key: string; now?: string; before?: () => Promise<void> }[] = [
+const FLOW: {
+  key: string;
+  now?: string;
+  before?: () => Promise<void>;
+  /** Sends the request itself (multipart uploads: no JSON example to send). */
+  send?: () => Promise<Response>;
+  /** Answers audio: only the status and content type are compared. */
+  audio?: string;
+}[] = [
   { key: "GET /health" },
   { key: "GET /healthz" },
   { key: "GET /readyz" },
@@ -384,7 +448,24 @@ const FLOW: { key: string; now?: string; before?: () => Promise<void> }[] = [
     },
   },
   { key: "DELETE /admin/players/{player_id}" },
+  { key: "POST /internal/ingest/session_audio", send: () => uploadExample("session_audio") },
+  { key: "POST /internal/ingest/audio", send: () => uploadExample("audio") },
+  { key: "GET /admin/sessions/{session_id}/recordings" },
+  { key: "GET /admin/participants/{participant_id}/recordings" },
+  { key: "GET /admin/recordings/{recording_id}/audio", audio: "audio/flac" },
 ];
+
+/** Sends the documented metadata with a real file to an upload endpoint (ingest token). */
+async function uploadExample(endpoint: "session_audio" | "audio"): Promise<Response> {
+  const [metadata, file] = endpoint === "session_audio"
+    ? [recordingMetadata, await flacFile({ samples: 40000 })] // 2.5 s at 16 kHz
+    : [legacyAudioMetadata, await opusFile(1.5)];
+  return await app.app.request(`/internal/ingest/${endpoint}`, {
+    method: "POST",
+    headers: { ...ingestHeaders, "content-type": multipartType() },
+    body: multipartBody(metadata, file) as Uint8Array<ArrayBuffer>,
+  });
+}
 
 const PRINT = Deno.env.get("CONTRACT_PRINT") === "1";
 
@@ -418,7 +499,15 @@ Deno.test(
         if (step.now) app.setNow(new Date(step.now));
         const [first] = securityOf(operation.op);
         const headers = Object.assign({}, ...(first ?? []).map((s) => CREDENTIALS[s]));
-        const res = await app.app.request(exampleRequest(doc, operation, headers));
+        const res = step.send
+          ? await step.send()
+          : await app.app.request(exampleRequest(doc, operation, headers));
+        if (step.audio) {
+          assert.equal(res.status, 200);
+          assert.equal(res.headers.get("content-type"), step.audio);
+          assert.ok((await res.arrayBuffer()).byteLength > 0);
+          return;
+        }
         const body = await res.json();
         if (PRINT) console.log(step.key, JSON.stringify(body, null, 2));
         assert.equal(res.status, 200, JSON.stringify(body));

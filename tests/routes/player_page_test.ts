@@ -179,6 +179,7 @@ Deno.test("development: the demo generator island; XSS-proof player ids", opts, 
 Deno.test("production: player pages need a dashboard-token session", opts, async () => {
   const prod = testApp(db.sql, {
     APP_ENV: "production",
+    AUDIO_STORE: "filesystem",
     DATABASE_URL: "postgres://x/y",
     COMPANY_SALT: "prod-company-salt-kkkkkkkkkkkkkk",
     DASHBOARD_TOKEN_SALT: "prod-token-salt-kkkkkkkkkkkkkkkk",

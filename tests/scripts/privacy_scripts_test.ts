@@ -94,7 +94,7 @@ Deno.test("deno task erase asks first, erases with --yes and prints the counts",
   assert.equal(done.code, 0, done.stderr);
   assert.match(
     done.stdout,
-    /^Erased "cli-1": 6 raw events, 1 sessions, 1 models, 1 engagement sessions\.\nLog pseudonym \(player_hash\): [0-9a-f]{16}\n$/,
+    /^Erased "cli-1": 6 raw events, 1 sessions, 1 models, 1 engagement sessions, 0 recordings\.\nLog pseudonym \(player_hash\): [0-9a-f]{16}\n$/,
   );
   const counts = await withDatabase((sql) =>
     sql<{ n: number }[]>`select count(*)::int as n from raw_events where player_id = 'cli-1'`

@@ -83,6 +83,7 @@ Deno.test(
         ? {
           ...credentials,
           APP_ENV: "production",
+          AUDIO_STORE: "filesystem",
           DATABASE_URL: database.url,
           HOST: "127.0.0.1",
           WORKERS: "1",

@@ -10,6 +10,7 @@ import { ApiError, type AttemptEvent, createClient, type TelemetryClient } from 
 import { createServerDatabase, serverUrl } from "../helpers/db.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
 import { type Service, startService } from "../helpers/process.ts";
+import { flacFile, sha256Hex } from "../helpers/audio.ts";
 
 const INGEST = "sdk-ingest-token-kkkkkkkkkkkkkkk";
 const DASHBOARD = "sdk-dashboard-token-kkkkkkkkkkkk";
@@ -36,6 +37,8 @@ Deno.test.beforeEach(async () => {
       ? {
         ...credentials,
         APP_ENV: "production",
+        AUDIO_STORE: "filesystem",
+        DATA_DIR: dataDir,
         DATABASE_URL: database.url,
         HOST: "127.0.0.1",
         WORKERS: "1",
@@ -367,13 +370,14 @@ Deno.test(
 
     assert.deepEqual(await sdk.erasePlayer("sdk-erase"), {
       player_id: "sdk-erase",
-      deleted: { raw_events: 4, sessions: 1, models: 1, engagement_sessions: 1 },
+      deleted: { raw_events: 4, sessions: 1, models: 1, engagement_sessions: 1, recordings: 0 },
     });
     assert.deepEqual((await sdk.erasePlayer("sdk-erase")).deleted, {
       raw_events: 0,
       sessions: 0,
       models: 0,
       engagement_sessions: 0,
+      recordings: 0,
     });
     const empty = await sdk.exportPlayer("sdk-erase");
     assert.deepEqual([empty.sessions, empty.events, empty.models, empty.engagement_sessions], [
@@ -384,5 +388,49 @@ Deno.test(
     ]);
     await rejects(createClient({ baseUrl: running.service.baseUrl }).erasePlayer("sdk-erase"), 401);
     await rejects(createClient({ baseUrl: running.service.baseUrl }).exportPlayerStream("x"), 401);
+  },
+);
+
+Deno.test(
+  "recordings: upload a FLAC turn (a resend is a duplicate), read the manifest and the index",
+  opts,
+  async () => {
+    const tone = await flacFile();
+    const session = crypto.randomUUID();
+    const metadata = {
+      session_id: session,
+      device_id: "sdk-device",
+      turn_number: 1,
+      recorded_at: "2026-04-01T10:00:00Z",
+      duration_ms: 2500,
+      participant_id: "sdk-voice",
+      sha256: await sha256Hex(tone),
+    };
+    const first = await sdk.uploadSessionAudio(tone, metadata);
+    assert.deepEqual(first, {
+      success: true,
+      url: `/admin/recordings/${first.recording_id}/audio`,
+      manifest_url: `/admin/sessions/${session}/recordings`,
+      recording_id: first.recording_id,
+      object_key: `recordings/sdk-device/2026/04/01/${session}/01_user.flac`,
+      duplicate: false,
+      duration_warning: null,
+    });
+    assert.deepEqual(
+      await sdk.uploadSessionAudio(new Blob([tone as Uint8Array<ArrayBuffer>]), metadata),
+      {
+        ...first,
+        duplicate: true,
+      },
+    );
+    await rejects(sdk.uploadSessionAudio(await flacFile({ frequency: 880 }), metadata), 422);
+    const manifest = await sdk.sessionRecordings(session);
+    assert.equal(manifest.turns[0].user?.audio_filepath, first.object_key);
+    const index = await sdk.participantRecordings("sdk-voice");
+    assert.deepEqual([index.session_count, index.total_duration_ms], [1, 2500]);
+    await rejects(
+      createClient({ baseUrl: running.service.baseUrl }).uploadAudio(tone, metadata),
+      401,
+    );
   },
 );

@@ -25,6 +25,7 @@ const TOK_STAR = "tok-star-5e6a-kkkkkkkkkkkkkkkkkk";
 const ADMIN_KEY = "admin-key-0b1d2e3f-kkkkkkkkkkkkk";
 const PROD = {
   APP_ENV: "production",
+  AUDIO_STORE: "filesystem",
   DATABASE_URL: "postgres://unused/x",
   COMPANY_SALT: "auth-prod-salt-1-kkkkkkkkkkkkkkk",
   DASHBOARD_TOKEN_SALT: "auth-prod-salt-2-kkkkkkkkkkkkkkk",
@@ -718,6 +719,7 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 Deno.test("production refuses every unsafe configuration, naming the variable", opts, async () => {
   const safe: Record<string, string | undefined> = {
     APP_ENV: "production",
+    AUDIO_STORE: "filesystem",
     DATABASE_URL: "postgres://db/x",
     COMPANY_SALT: "prod-company-salt-kkkkkkkkkkkkkk",
     DASHBOARD_TOKEN_SALT: "prod-dashboard-salt-kkkkkkkkkkkk",

@@ -28,6 +28,7 @@ const opts = dbTestOptions;
 
 const PROD_ENV = {
   APP_ENV: "production",
+  AUDIO_STORE: "filesystem",
   DATABASE_URL: "postgres://unused/x",
   COMPANY_SALT: "fuzz-prod-salt-1-kkkkkkkkkkkkkkk",
   DASHBOARD_TOKEN_SALT: "fuzz-prod-salt-2-kkkkkkkkkkkkkkk",

@@ -22,6 +22,7 @@ const ADMIN_TOKEN = "hardening-admin-token-0123456789a";
 const TOK_ALICE = "hardening-alice-token-0123456789a";
 const PROD = {
   APP_ENV: "production",
+  AUDIO_STORE: "filesystem",
   DATABASE_URL: "postgres://unused/x",
   COMPANY_SALT,
   DASHBOARD_TOKEN_SALT: "hardening-token-salt-0123456789ab",

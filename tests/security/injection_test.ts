@@ -19,6 +19,7 @@ const t = testApp(db.sql, { AUTH_FAIL_LIMIT: "0" });
 const dev = testApp(db.sql, { APP_ENV: "development", AUTH_FAIL_LIMIT: "0" });
 const prod = testApp(db.sql, {
   APP_ENV: "production",
+  AUDIO_STORE: "filesystem",
   DATABASE_URL: "postgres://unused/x",
   COMPANY_SALT: "inj-prod-salt-1-kkkkkkkkkkkkkkkk",
   DASHBOARD_TOKEN_SALT: "inj-prod-salt-2-kkkkkkkkkkkkkkkk",

@@ -13,6 +13,10 @@ import { nextReleaseAt, releasedPeriods } from "../../services/company_release.t
 import { dbTestOptions } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { insertSummary } from "../helpers/summaries.ts";
+import { openObjectStore } from "../../db/objects.ts";
+
+/** The object store erasure reaches (these players hold no recordings: nothing is touched). */
+const NO_RECORDINGS = openObjectStore({ kind: "filesystem" }, "/nonexistent/etl-data");
 
 const db = testDatabase();
 const opts = dbTestOptions;
@@ -158,7 +162,7 @@ Deno.test(
     select release_count from company_release where company_id = ${B} and kind = 'w'`;
     assert.deepEqual([...rows], [{ release_count: 2 }]);
     // The budget (1 + 1 re-release) is spent: an erasure changes the data, the release stays.
-    await erasePlayer(db.sql, "b9");
+    await erasePlayer(db.sql, NO_RECORDINGS, "b9", new Date());
     assert.deepEqual(await read(14), two);
     // A late session in a period never released before (the open week) is not released at all.
     await insertSummary(db.sql, { player: "b1", company: B, at: "2024-03-12T09:00:00Z", fta: 1 });
@@ -191,7 +195,7 @@ Deno.test(
       NOW,
       seededWords(20),
     );
-    await erasePlayer(db.sql, "e0");
+    await erasePlayer(db.sql, NO_RECORDINGS, "e0", new Date());
     const after = await releasedPeriods(
       db.sql,
       COMPANY_RELEASE_PLAN,
