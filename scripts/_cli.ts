@@ -4,8 +4,8 @@ import { type Database, openDatabase } from "../db/client.ts";
 import { DataDirLockedError } from "../db/embedded.ts";
 
 /**
- * Returns the configured database, or null after printing `locked(reason)` when the service holds
- * the embedded data directory (the script then exits 1).
+ * Returns the configured database, or null after printing `locked(reason)` (unless empty) when
+ * the service holds the embedded data directory.
  */
 export async function openScriptDatabase(
   config: Config,
@@ -15,7 +15,8 @@ export async function openScriptDatabase(
     return await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, max });
   } catch (err) {
     if (!(err instanceof DataDirLockedError)) throw err;
-    console.error(locked(err.message));
+    const message = locked(err.message);
+    if (message !== "") console.error(message);
     return null;
   }
 }
