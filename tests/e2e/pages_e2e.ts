@@ -276,7 +276,7 @@ const JS_BUDGET: Record<string, number> = {
   "company-insufficient": 0,
   "company-denied": 0,
   engagement: 65029,
-  "engagement-empty": 65029,
+  "engagement-empty": 0, // words only since issue 24: no charts, no script
 };
 
 /** Every page in each of its states, in visiting order (signed out first). */
@@ -346,6 +346,22 @@ Deno.test("every page fits a 360 px phone and has no serious axe violation", opt
       const form = await smallestTarget(page, "form.inline-form input, form.inline-form button");
       assert.equal(form.count, 2);
       assert.ok(form.height >= 44, `${p.name}: sign-in targets ${form.height} px high`);
+    }
+    if (p.name === "engagement") {
+      // Every minute label is the number over its unit, all of one height (none wraps apart).
+      const labels = await page.evaluate<{ text: string; height: number }[]>(
+        `[...document.querySelectorAll(".day-min")].map((e) => ({
+          text: e.textContent, height: Math.round(e.getBoundingClientRect().height) }))`,
+      );
+      assert.equal(labels.length, 7);
+      assert.ok(labels.every((l) => /^\d+ min$/.test(l.text)), JSON.stringify(labels));
+      assert.equal(new Set(labels.map((l) => l.height)).size, 1, JSON.stringify(labels));
+    }
+    if (p.name === "engagement-empty") {
+      const text = await page.evaluate<string>("document.body.innerText");
+      assert.match(text, /No sessions yet/);
+      assert.doesNotMatch(text, /neutral/);
+      assert.equal(await page.evaluate<number>(`document.querySelectorAll("canvas").length`), 0);
     }
     if (p.name === "engagement-bad-token") {
       assert.match(await page.evaluate<string>("document.body.innerText"), /not valid/i);
