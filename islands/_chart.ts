@@ -1,6 +1,8 @@
 /**
  * chart.js, registered tree-shaken: only the line and bar controllers, their elements, the
- * category and linear scales and the tooltip are bundled.
+ * category and linear scales and the tooltip are bundled. A line chart with `times` is drawn on a
+ * true time axis (a linear scale over epoch milliseconds, ticks as UTC dates; no date adapter):
+ * each point at its date, a long pause as a long distance, a missing value as a gap in the line.
  */
 import {
   BarController,
@@ -14,6 +16,7 @@ import {
   PointElement,
   Tooltip,
 } from "chart.js";
+import { timeScale } from "./format.ts";
 
 Chart.register(
   BarController,
@@ -53,6 +56,11 @@ export interface ChartSpec {
   percent?: boolean;
   /** Whole-number ticks (counts). */
   integer?: boolean;
+  /**
+   * Line charts: the epoch milliseconds (UTC) of each point, one per label, ascending. The x axis
+   * is then a time axis and a null value breaks the line instead of being bridged.
+   */
+  times?: number[];
 }
 
 function options(spec: ChartSpec) {
@@ -72,7 +80,9 @@ function options(spec: ChartSpec) {
             spec.percent ? `${Math.round(Number(v) * 100)}%` : String(v),
         },
       },
-      x: { ticks: { maxRotation: 0, autoSkip: true } },
+      x: spec.times && spec.kind === "line"
+        ? timeScale(spec.times)
+        : { ticks: { maxRotation: 0, autoSkip: true } },
     },
   };
 }
@@ -92,6 +102,33 @@ export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec): Chart {
         })),
       },
       options: options(spec),
+    };
+    return new Chart(canvas, config);
+  }
+  const times = spec.times;
+  if (times) {
+    const config: ChartConfiguration<"line", { x: number; y: number | null }[], string> = {
+      type: "line",
+      data: {
+        datasets: spec.series.map((s) => ({
+          label: s.name,
+          data: s.data.map((y, i) => ({ x: times[i], y })),
+          borderColor: COLORS[s.color],
+          backgroundColor: COLORS[s.color],
+          pointRadius: 3,
+          tension: 0,
+          spanGaps: false,
+        })),
+      },
+      options: {
+        ...options(spec),
+        plugins: {
+          tooltip: {
+            enabled: true,
+            callbacks: { title: (items) => spec.labels[items[0]?.dataIndex ?? 0] ?? "" },
+          },
+        },
+      },
     };
     return new Chart(canvas, config);
   }
