@@ -16,7 +16,6 @@ import {
   PointElement,
   Tooltip,
 } from "chart.js";
-import { timeScale } from "./format.ts";
 
 Chart.register(
   BarController,
@@ -64,89 +63,61 @@ export interface ChartSpec {
 }
 
 function options(spec: ChartSpec) {
+  const t = spec.times;
   return {
     animation: false as const,
-    responsive: true,
     maintainAspectRatio: false,
     layout: { padding: { top: 6, right: 8 } },
-    plugins: { tooltip: { enabled: true } },
+    // Tooltips are on by default; on a time axis their title is the point's label (its date).
+    plugins: t && {
+      tooltip: {
+        callbacks: { title: (items: { dataIndex: number }[]) => spec.labels[items[0].dataIndex] },
+      },
+    },
     scales: {
       y: {
         min: spec.yMin,
         max: spec.yMax,
         ticks: {
           precision: spec.integer ? 0 : undefined,
-          callback: (v: string | number) =>
-            spec.percent ? `${Math.round(Number(v) * 100)}%` : String(v),
+          callback: (v: string | number) => spec.percent ? `${Math.round(+v * 100)}%` : `${v}`,
         },
       },
-      x: spec.times && spec.kind === "line"
-        ? timeScale(spec.times)
-        : { ticks: { maxRotation: 0, autoSkip: true } },
+      // A time axis is a linear scale over epoch ms (no date adapter), a margin at both ends,
+      // ticks as UTC dates from toUTCString ("Wed, 04 Mar 2026 …" → "04 Mar").
+      x: t
+        ? {
+          type: "linear" as const,
+          offset: true,
+          ticks: {
+            maxRotation: 0,
+            callback: (v: number) => new Date(v).toUTCString().slice(5, 11),
+          },
+        }
+        : { ticks: { maxRotation: 0 } },
     },
   };
 }
 
 /** Draws a chart on a canvas and returns it (call `destroy()` before drawing again). */
 export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec): Chart {
-  if (spec.kind === "bar") {
-    const config: ChartConfiguration<"bar", (number | null)[], string> = {
-      type: "bar",
-      data: {
-        labels: spec.labels,
-        datasets: spec.series.map((s) => ({
-          label: s.name,
-          data: s.data,
-          backgroundColor: COLORS[s.color],
-          borderRadius: 4,
-        })),
-      },
-      options: options(spec),
-    };
-    return new Chart(canvas, config);
-  }
-  const times = spec.times;
-  if (times) {
-    const config: ChartConfiguration<"line", { x: number; y: number | null }[], string> = {
-      type: "line",
-      data: {
-        datasets: spec.series.map((s) => ({
-          label: s.name,
-          data: s.data.map((y, i) => ({ x: times[i], y })),
-          borderColor: COLORS[s.color],
-          backgroundColor: COLORS[s.color],
-          pointRadius: 3,
-          tension: 0,
-          spanGaps: false,
-        })),
-      },
-      options: {
-        ...options(spec),
-        plugins: {
-          tooltip: {
-            enabled: true,
-            callbacks: { title: (items) => spec.labels[items[0]?.dataIndex ?? 0] ?? "" },
-          },
-        },
-      },
-    };
-    return new Chart(canvas, config);
-  }
-  const config: ChartConfiguration<"line", (number | null)[], string> = {
-    type: "line",
+  const t = spec.times;
+  const config = {
+    type: spec.kind,
     data: {
       labels: spec.labels,
       datasets: spec.series.map((s) => ({
         label: s.name,
-        data: s.data,
+        data: t ? s.data.map((y, i) => ({ x: t[i], y })) : s.data,
         borderColor: COLORS[s.color],
         backgroundColor: COLORS[s.color],
+        borderRadius: 4,
         pointRadius: 3,
         tension: 0,
-        spanGaps: true,
+        spanGaps: !t,
       })),
     },
     options: options(spec),
   };
-  return new Chart(canvas, config);
+  return new Chart(canvas, config as ChartConfiguration);
 }

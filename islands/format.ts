@@ -48,30 +48,3 @@ export function chartAlt(title: string, spec: ChartSpec): string {
   });
   return `${title}: ${series.join(". ") || "no data"}.`;
 }
-
-const DAY_MS = 86_400_000;
-
-/** Returns the tick label of a time-axis value: "4 Mar", or "Mar 2026" over long ranges. */
-export function timeTick(ms: number, rangeMs: number): string {
-  const t = new Date(ms);
-  return rangeMs > 200 * DAY_MS
-    ? `${MONTHS[t.getUTCMonth()]} ${t.getUTCFullYear()}`
-    : `${t.getUTCDate()} ${MONTHS[t.getUTCMonth()]}`;
-}
-
-/** Returns the x scale of a time axis: the data's range with half a day's margin each side. */
-export function timeScale(times: number[]) {
-  const min = Math.min(...times) - DAY_MS / 2;
-  const max = Math.max(...times) + DAY_MS / 2;
-  return {
-    type: "linear" as const,
-    min,
-    max,
-    ticks: {
-      maxRotation: 0,
-      autoSkip: true,
-      maxTicksLimit: 6,
-      callback: (v: string | number) => timeTick(Number(v), max - min),
-    },
-  };
-}
