@@ -83,18 +83,16 @@ function options(spec: ChartSpec) {
           callback: (v: string | number) => spec.percent ? `${Math.round(+v * 100)}%` : `${v}`,
         },
       },
-      // A time axis is a linear scale over epoch ms (no date adapter), a margin at both ends,
+      // A time axis is a linear scale over epoch ms (no date adapter, which would cost bytes),
       // ticks as UTC dates from toUTCString ("Wed, 04 Mar 2026 …" → "04 Mar").
-      x: t
-        ? {
-          type: "linear" as const,
-          offset: true,
-          ticks: {
-            maxRotation: 0,
-            callback: (v: number) => new Date(v).toUTCString().slice(5, 11),
-          },
-        }
-        : { ticks: { maxRotation: 0 } },
+      // (chart.js skips undefined options, so a category axis keeps its defaults.)
+      x: {
+        type: t && ("linear" as const),
+        ticks: {
+          maxRotation: 0,
+          callback: t && ((v: number) => new Date(v).toUTCString().slice(5, 11)),
+        },
+      },
     },
   };
 }
@@ -113,7 +111,6 @@ export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec): Chart {
         backgroundColor: COLORS[s.color],
         borderRadius: 4,
         pointRadius: 3,
-        tension: 0,
         spanGaps: !t,
       })),
     },
