@@ -28,10 +28,10 @@ function fail(message: string): never {
   Deno.exit(1);
 }
 
-/** Returns what a dashboard token opens, which nobody can reach without one in `appEnv`. */
-export function tokenGatedPaths(appEnv: Config["appEnv"]): string[] {
+/** Returns what a dashboard token opens: nobody reaches it without one (reads open or not). */
+export function tokenGatedPaths(openReads: boolean): string[] {
   const always = ["the engagement pages /engagement/{user_id}", "GET /api/dashboard/{user_id}"];
-  if (appEnv !== "production") return always;
+  if (openReads) return always;
   return [
     "the player pages /players/{player_id}",
     ...always,
@@ -53,7 +53,8 @@ export function startupBanner(config: Config, kind: "embedded" | "postgres"): st
       ? `Database: embedded PGlite in ${config.dataDir} (development store, no fsync)`
       : "Database: PostgreSQL (DATABASE_URL)",
   ];
-  if (config.appEnv !== "production") {
+  {
+    // Production refuses the development tokens, so they are printed only where they work.
     if (config.ingestTokens.includes(DEV_INGEST_TOKEN)) {
       lines.push(`Development ingest token: ${DEV_INGEST_TOKEN}`);
     }
@@ -64,7 +65,7 @@ export function startupBanner(config: Config, kind: "embedded" | "postgres"): st
   if (config.dashboardGrants.length === 0) {
     lines.push(
       "Warning: DASHBOARD_TOKEN_MAP grants no dashboard token, so every token is refused and " +
-        `nobody can reach ${tokenGatedPaths(config.appEnv).join(", ")}. ` +
+        `nobody can reach ${tokenGatedPaths(config.policy.openReads).join(", ")}. ` +
         "Set DASHBOARD_TOKEN_MAP=token:user,… (`*` for any user; docs/deploy.md).",
     );
   }

@@ -48,7 +48,7 @@ export function createApi(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerEngagement(app, deps);
   registerAdmin(app, deps);
 
-  if (deps.config.publicDocs) {
+  if (deps.config.policy.docsOpen) {
     app.doc31("/openapi.json", documentInfo);
     registerDocs(app);
   }

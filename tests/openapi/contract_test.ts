@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { documentText, OPENAPI_PATH } from "../../scripts/openapi.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
+import type { Config } from "../../config.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
 import { sampleSession } from "../../openapi/examples.ts";
@@ -28,18 +29,24 @@ const doc = JSON.parse(text) as Schema;
 const db = testDatabase();
 
 /** Production settings; the salts are the legacy system's reference ones (tests/fixtures/company_vectors.json). */
-const INGEST = "contract-ingest-token";
-const DASHBOARD = "contract-dashboard-token";
-const ADMIN = "contract-admin-key";
+const INGEST = "contract-ingest-token-kkkkkkkkkk";
+const DASHBOARD = "contract-dashboard-token-kkkkkkk";
+const ADMIN = "contract-admin-key-kkkkkkkkkkkkk";
 const PRODUCTION = {
   APP_ENV: "production",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
-  COMPANY_SALT: "csalt",
-  DASHBOARD_TOKEN_SALT: "dsalt",
+  COMPANY_SALT: "contract-company-salt-kkkkkkkkkk",
+  DASHBOARD_TOKEN_SALT: "contract-dashboard-salt-kkkkkkkk",
   INGEST_SERVICE_TOKEN: INGEST,
   DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
   ADMIN_KEY: ADMIN,
 };
+/** The examples' company ids and tokens come from the legacy system's reference salts. */
+const referenceSalts = (config: Config): Config => ({
+  ...config,
+  companySalt: "csalt",
+  dashboardTokenSalt: "dsalt",
+});
 const CREDENTIALS: Record<string, Record<string, string>> = {
   ingestToken: { authorization: `Bearer ${INGEST}` },
   dashboardToken: { authorization: `Bearer ${DASHBOARD}` },
@@ -227,7 +234,7 @@ Deno.test("every example in the document matches its schema", opts, () => {
 
 // --- Sending the examples --------------------------------------------------------------------
 
-const app = testApp(db.sql, PRODUCTION);
+const app = testApp(db.sql, PRODUCTION, referenceSalts);
 const ingestHeaders = CREDENTIALS.ingestToken;
 
 async function ok(res: Response | Promise<Response>, what: string): Promise<void> {
@@ -424,7 +431,7 @@ Deno.test(
   "without credentials, every secured operation answers a documented 401/403",
   opts,
   async (t) => {
-    const strict = testApp(db.sql, PRODUCTION);
+    const strict = testApp(db.sql, PRODUCTION, referenceSalts);
     for (const operation of ops) {
       const alternatives = securityOf(operation.op);
       if (alternatives.length === 0) continue;

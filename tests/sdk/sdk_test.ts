@@ -11,9 +11,9 @@ import { createServerDatabase, serverUrl } from "../helpers/db.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
 import { type Service, startService } from "../helpers/process.ts";
 
-const INGEST = "sdk-ingest-token";
-const DASHBOARD = "sdk-dashboard-token";
-const ADMIN = "sdk-admin-key";
+const INGEST = "sdk-ingest-token-kkkkkkkkkkkkkkk";
+const DASHBOARD = "sdk-dashboard-token-kkkkkkkkkkkk";
+const ADMIN = "sdk-admin-key-kkkkkkkkkkkkkkkkkk";
 const opts = { sanitizeOps: false, sanitizeResources: false } as const;
 
 const credentials = {
@@ -39,8 +39,8 @@ Deno.test.beforeEach(async () => {
         DATABASE_URL: database.url,
         HOST: "127.0.0.1",
         WORKERS: "1",
-        COMPANY_SALT: "sdk-company-salt",
-        DASHBOARD_TOKEN_SALT: "sdk-dashboard-token-salt",
+        COMPANY_SALT: "sdk-company-salt-kkkkkkkkkkkkkkk",
+        DASHBOARD_TOKEN_SALT: "sdk-dashboard-token-salt-kkkkkkk",
       }
       : { ...credentials, APP_ENV: "development", DATA_DIR: dataDir },
   );
