@@ -2,7 +2,11 @@
 import { fixed, percent, utcMinute } from "../islands/format.ts";
 import type { ModelState, SessionSummary } from "../openapi/telemetry.ts";
 import type { EarthSession, WaterSession } from "../services/dashboards.ts";
-import { Badge, Card, Fact, Facts } from "./_ui.tsx";
+import { ModelExplained, type Target } from "./_model_explained.tsx";
+import { Card, Fact, Facts } from "./_ui.tsx";
+
+const EARTH_TARGET: Target = { name: "first-try accuracy", unit: "share", range: [0, 1] };
+const WATER_TARGET: Target = { name: "stress score", unit: "points", range: [0, 100] };
 
 /** Returns a cell value, or "–" for a metric the session's task does not have. */
 function cell<T>(value: T | null, show: (v: T) => string | number): string | number {
@@ -15,7 +19,7 @@ export function SessionsTable(
 ) {
   return (
     <Card title="Sessions" wide>
-      <div class="table-wrap" tabIndex={0} role="region" aria-label="Sessions table">
+      <div class="table-wrap cards-on-phone" tabIndex={0} role="region" aria-label="Sessions table">
         <table>
           <thead>
             <tr>
@@ -33,48 +37,28 @@ export function SessionsTable(
           <tbody>
             {sessions.map((s, i) => (
               <tr>
-                <td>{i + 1}</td>
-                <td>{utcMinute(s.played_at)}</td>
-                <td>{s.session_id}</td>
-                <td class="num">{cell(s.fta_level, percent)}</td>
-                <td>{cell(s.fta_strict, (v) => (v ? "yes" : "no"))}</td>
-                <td class="num">{cell(s.repetition_burden, (v) => fixed(v))}</td>
-                <td class="num">{cell(s.earth_score_bucket, (v) => v)}</td>
-                {stress && <td class="num">{cell(s.stress_score, (v) => fixed(v, 1))}</td>}
-                <td class="num">{s.n_attempts}</td>
+                <td data-label="#">{i + 1}</td>
+                <td data-label="Played">{utcMinute(s.played_at)}</td>
+                <td data-label="Session">{s.session_id}</td>
+                <td data-label="FTA" class="num">{cell(s.fta_level, percent)}</td>
+                <td data-label="Strict">{cell(s.fta_strict, (v) => (v ? "yes" : "no"))}</td>
+                <td data-label="Burden" class="num">
+                  {cell(s.repetition_burden, (v) => fixed(v))}
+                </td>
+                <td data-label="Earth score" class="num">
+                  {cell(s.earth_score_bucket, (v) => `${v} of 10`)}
+                </td>
+                {stress && (
+                  <td data-label="Stress" class="num">
+                    {cell(s.stress_score, (v) => fixed(v, 1))}
+                  </td>
+                )}
+                <td data-label="Attempts" class="num">{s.n_attempts}</td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-    </Card>
-  );
-}
-
-/** Returns the card of one trained or untrained model (status, samples, error, weights). */
-export function ModelCard({ model, title, weights }: {
-  model: ModelState;
-  title: string;
-  /** One label per coefficient. */
-  weights: string[];
-}) {
-  const num = (v: number | null, d = 3) => (v === null ? "–" : fixed(v, d));
-  return (
-    <Card title={title}>
-      <Facts>
-        <Fact label="Status">
-          {model.status === "trained"
-            ? <Badge tone="ok">trained</Badge>
-            : <Badge tone="muted">insufficient data</Badge>}
-        </Fact>
-        <Fact label="Samples (sessions)">{model.n_samples}</Fact>
-        <Fact label="Last trained">{utcMinute(model.trained_ts_utc)}</Fact>
-        <Fact label="MAE">{num(model.mae)}</Fact>
-        {weights.map((label, i) => (
-          <Fact label={`Weight: ${label}`}>{num(model.coefficients?.[i] ?? null)}</Fact>
-        ))}
-        <Fact label="Intercept">{num(model.intercept)}</Fact>
-      </Facts>
     </Card>
   );
 }
@@ -104,12 +88,23 @@ export function Prediction(
         <p class="muted">predicted first-try accuracy of the next session</p>
         <Facts>
           <Fact label="Last actual FTA">{percent(last.fta_level)}</Fact>
-          <Fact label="Last actual burden">{fixed(last.repetition_burden)}</Fact>
+          <Fact label="Last actual burden">{fixed(last.repetition_burden)} attempts</Fact>
         </Facts>
       </>
     );
   }
-  return <Card title="Next session">{body}</Card>;
+  return (
+    <Card title="Next session">
+      {body}
+      {model && (
+        <ModelExplained
+          model={model}
+          target={EARTH_TARGET}
+          features={["first-try accuracy", "repetition burden"]}
+        />
+      )}
+    </Card>
+  );
 }
 
 /** Returns the water model's predicted stress for the next water session, or why there is none. */
@@ -127,10 +122,15 @@ export function StressPrediction(
         <div class="big">{fixed(model.predicted_next, 1)}</div>
         <p class="muted">predicted stress score of the next water session (0–100)</p>
         <Facts>
-          <Fact label="Last actual stress">{fixed(last.stress_score, 1)}</Fact>
+          <Fact label="Last actual stress">{fixed(last.stress_score, 1)} of 100</Fact>
         </Facts>
       </>
     );
   }
-  return <Card title="Next water session">{body}</Card>;
+  return (
+    <Card title="Next water session">
+      {body}
+      {model && <ModelExplained model={model} target={WATER_TARGET} features={["stress score"]} />}
+    </Card>
+  );
 }

@@ -10,7 +10,8 @@ import {
 } from "../services/dashboards.ts";
 import { handleLogin, loginPage, otherUserPage, sessionUser, SignOut } from "./_auth.tsx";
 import { type PageEnv, sendPage } from "./_page.tsx";
-import { ModelCard, Prediction, SessionsTable, StressPrediction } from "./_player_cards.tsx";
+import { Prediction, SessionsTable, StressPrediction } from "./_player_cards.tsx";
+import { sessionAxis } from "./_model_explained.tsx";
 import { Island } from "./render.tsx";
 import { grantCovers } from "../http/auth.ts";
 import { Card, ChartIsland, DayStrip, Metric, Metrics, Notice } from "./_ui.tsx";
@@ -22,39 +23,49 @@ function Charts({ sessions, outcomes }: {
   sessions: EarthSession[];
   outcomes: { 0: number; 5: number; 10: number };
 }) {
-  const labels = sessions.map((_, i) => `#${i + 1}`);
+  const { labels, times } = sessionAxis(sessions);
+  const lines = sessions.length >= 2; // one session is a number, not a chart of one dot
   return (
     <Card title="Trends">
+      {!lines && (
+        <p class="muted">One earth session so far: its trend charts appear from the second.</p>
+      )}
       <div class="charts">
-        <ChartIsland
-          props={{
-            title: "First-try accuracy per session",
-            spec: {
-              kind: "line",
-              labels,
-              series: [{ name: "FTA", data: sessions.map((s) => s.fta_level), color: "blue" }],
-              yMin: 0,
-              yMax: 1,
-              percent: true,
-            },
-          }}
-        />
-        <ChartIsland
-          props={{
-            title: "Repetition burden per session (1 = best, 3 = worst)",
-            spec: {
-              kind: "line",
-              labels,
-              series: [{
-                name: "Burden",
-                data: sessions.map((s) => s.repetition_burden),
-                color: "orange",
-              }],
-              yMin: 1,
-              yMax: 3,
-            },
-          }}
-        />
+        {lines && (
+          <ChartIsland
+            props={{
+              title: "First-try accuracy per session",
+              spec: {
+                kind: "line",
+                labels,
+                times,
+                series: [{ name: "FTA", data: sessions.map((s) => s.fta_level), color: "blue" }],
+                yMin: 0,
+                yMax: 1,
+                percent: true,
+              },
+            }}
+          />
+        )}
+        {lines && (
+          <ChartIsland
+            props={{
+              title: "Repetition burden per session (attempts per sequence, 1 = best, 3 = worst)",
+              spec: {
+                kind: "line",
+                labels,
+                times,
+                series: [{
+                  name: "Burden",
+                  data: sessions.map((s) => s.repetition_burden),
+                  color: "orange",
+                }],
+                yMin: 1,
+                yMax: 3,
+              },
+            }}
+          />
+        )}
         <ChartIsland
           props={{
             title: "Earth-score outcomes",
@@ -78,6 +89,13 @@ function Charts({ sessions, outcomes }: {
 }
 
 function StressChart({ sessions }: { sessions: WaterSession[] }) {
+  if (sessions.length < 2) {
+    return (
+      <Card title="Stress">
+        <p class="muted">One water session so far: its stress chart appears from the second.</p>
+      </Card>
+    );
+  }
   return (
     <Card title="Stress">
       <div class="charts">
@@ -86,7 +104,7 @@ function StressChart({ sessions }: { sessions: WaterSession[] }) {
             title: "Stress score per water session (0 = calm, 100 = most stressed)",
             spec: {
               kind: "line",
-              labels: sessions.map((_, i) => `#${i + 1}`),
+              ...sessionAxis(sessions),
               series: [{
                 name: "Stress",
                 data: sessions.map((s) => s.stress_score),
@@ -135,7 +153,11 @@ function Dashboard({ data, now, demo }: { data: PlayerDashboard; now: Date; demo
         {totals && (
           <>
             <Metric label="Avg brain performance (FTA)" value={percent(totals.avgFta)} />
-            <Metric label="Avg repetition burden" value={fixed(totals.avgBurden)} hint="1 = best" />
+            <Metric
+              label="Avg repetition burden"
+              value={fixed(totals.avgBurden)}
+              hint="attempts per sequence, 1 = best, 3 = worst"
+            />
             <Metric label="Avg earth score" value={fixed(totals.avgEarthScore, 1)} hint="of 10" />
           </>
         )}
@@ -153,13 +175,7 @@ function Dashboard({ data, now, demo }: { data: PlayerDashboard; now: Date; demo
       {totals && <Charts sessions={earthSessions} outcomes={totals.outcomes} />}
       {lastWater && <StressChart sessions={waterSessions} />}
       <div class="grid three">
-        {totals && (model
-          ? <ModelCard model={model} title="Model" weights={["last FTA", "last burden"]} />
-          : <Card title="Model">No model yet.</Card>)}
         {totals && <Prediction model={model} last={earthSessions.at(-1) ?? null} />}
-        {lastWater && (waterModel
-          ? <ModelCard model={waterModel} title="Water model" weights={["last stress"]} />
-          : <Card title="Water model">No model yet.</Card>)}
         {lastWater && <StressPrediction model={waterModel} last={lastWater} />}
         {engagement && (
           <Card title="Last seven days">
