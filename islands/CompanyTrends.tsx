@@ -23,6 +23,22 @@ const Figure = (p: Omit<ChartFigureProps, "alt">) => (
   <ChartFigure {...p} alt={chartAlt(p.title, p.spec)} />
 );
 
+/**
+ * A chart (lines on a true time axis), or, with fewer than two values to show, a sentence
+ * instead of a chart of one dot or one bar.
+ */
+const Plot = (p: Omit<ChartFigureProps, "alt">) => {
+  const values = p.spec.series[0].data.filter((v) => v !== null);
+  return values.length < 2
+    ? (
+      <p class="chart-words">
+        {p.title}: {values.length === 0 ? "no period" : "only one period"}{" "}
+        can be shown yet, too few for a chart.
+      </p>
+    )
+    : <Figure {...p} />;
+};
+
 /** Returns a number, or "–" where it is hidden for privacy (or has no session). */
 function shown(value: number | null, show: (v: number) => string): string {
   return value === null ? "–" : show(value);
@@ -35,6 +51,7 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
   // Stress appears once the company has water sessions in some period of either kind.
   const water = [...props.day.buckets, ...props.week.buckets].some((p) => p.n_water_sessions > 0);
   const labels = current.buckets.map((p) => dayLabel(p.bucket_start));
+  const times = current.buckets.map((p) => Date.parse(p.bucket_start));
   const unit = bucket;
   return (
     <section class="card" data-bucket={bucket}>
@@ -66,10 +83,11 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
         : (
           <>
             <div class="charts">
-              <Figure
+              <Plot
                 title={`Brain performance score (first-try accuracy) per ${unit}`}
                 spec={{
                   kind: "line",
+                  times,
                   labels,
                   series: [{
                     name: "Score",
@@ -81,10 +99,11 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                   percent: true,
                 }}
               />
-              <Figure
+              <Plot
                 title={`Repetition burden per ${unit} (1 = best, 3 = worst)`}
                 spec={{
                   kind: "line",
+                  times,
                   labels,
                   series: [{
                     name: "Burden",
@@ -96,10 +115,11 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                 }}
               />
               {water && (
-                <Figure
+                <Plot
                   title={`Stress score per ${unit} (water sessions, 0–100)`}
                   spec={{
                     kind: "line",
+                    times,
                     labels,
                     series: [{
                       name: "Stress",
@@ -111,7 +131,7 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                   }}
                 />
               )}
-              <Figure
+              <Plot
                 wide
                 size="sm"
                 title={`Sessions per ${unit}`}

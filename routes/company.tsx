@@ -2,7 +2,9 @@
 import type { Context } from "hono";
 import { CredentialError, DomainError } from "../core/errors.ts";
 import { markCredentialFailure } from "../http/auth.ts";
-import { fixed, percent } from "../islands/format.ts";
+import { changeFromPrevious, choosePeriods, type Period } from "../core/periods.ts";
+import { dayLabel, fixed, percent } from "../islands/format.ts";
+import { timeseriesCsv, toPeriods } from "./_company_periods.ts";
 import type { CompanyInfo } from "../openapi/company.ts";
 import {
   companyForecast,
@@ -74,11 +76,46 @@ function hidden(value: number | null, show: (v: number) => string): string {
   return value === null ? "hidden" : show(value);
 }
 
+/** Returns the change of `key` from the previous shown period, in words ("+4 pts vs 12 Oct"). */
+function changeHint(
+  periods: Period[],
+  key: string,
+  show: (delta: number) => string,
+): string | undefined {
+  const change = changeFromPrevious(periods, key);
+  if (!change) return undefined;
+  if (change.change === null || change.previous === null) return "no earlier period to compare";
+  const sign = change.change > 0 ? "+" : change.change < 0 ? "−" : "±";
+  return `${sign}${show(Math.abs(change.change))} vs the ${dayLabel(change.previous.start)} period`;
+}
+
+/** GET /company.csv?t=…&bucket=day|week: the page's periods as CSV (403 like the page). */
+export async function companyCsv(c: Context, env: PageEnv): Promise<Response> {
+  const { sql, config } = env.deps;
+  const token = c.req.query("t");
+  const bucket = c.req.query("bucket") === "day" ? "day" : "week";
+  let series;
+  try {
+    series = await companyTimeseries(sql, config, token, bucket);
+  } catch (err) {
+    if (err instanceof CredentialError) markCredentialFailure(c);
+    if (err instanceof DomainError && err.kind === "forbidden") {
+      return c.text(err.message, 403, { "Cache-Control": "no-store" });
+    }
+    throw err;
+  }
+  return c.body(timeseriesCsv(series), 200, {
+    "Content-Type": "text/csv; charset=utf-8",
+    "Content-Disposition": `attachment; filename="company-${series.company_id}-${bucket}.csv"`,
+    "Cache-Control": "no-store",
+  });
+}
+
 /** GET /company?t=…&bucket=day|week: access denied (403), n/k players, or the dashboard. */
 export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   const { sql, config } = env.deps;
   const token = c.req.query("t");
-  const initial = c.req.query("bucket") === "day" ? "day" : "week";
+  const asked = c.req.query("bucket");
   let company: Named;
   try {
     company = await namedCompanyInfo(sql, config, token);
@@ -105,6 +142,15 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
     }
     throw err;
   }
+  // The finest grain at which the chart shows at least two values (never a chart of one dot).
+  const [days, weeks] = [toPeriods(day.buckets), toPeriods(week.buckets)];
+  const chosen = choosePeriods(days, weeks, "score") ?? choosePeriods(days, weeks, "stress");
+  const initial = asked === "day" || asked === "week" ? asked : chosen?.grain ?? "week";
+  const periods = chosen?.periods ?? weeks;
+  const unit = chosen?.grain ?? "week";
+  const points = (d: number) => `${Math.round(d * 100)} pts`;
+  const csv = (b: "day" | "week") =>
+    `/company.csv?t=${encodeURIComponent(token ?? "")}&bucket=${b}`;
   return sendPage(c, env, {
     title: `${headingOf(company)} · ${TITLE}`,
     heading: headingOf(company),
@@ -118,20 +164,24 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
           <Metric
             label="Avg brain performance score"
             value={hidden(summary.avg_brain_performance_score, percent)}
-            hint="first-try accuracy"
+            hint={`first-try accuracy; latest ${unit}: ${
+              changeHint(periods, "score", points) ?? "hidden"
+            }`}
           />
           <Metric
             label="Avg repetition burden"
-            value={hidden(summary.avg_repetition_burden, (v) => fixed(v))}
-            hint={`avg earth score ${
-              hidden(summary.avg_earth_score_bucket, (v) => fixed(v, 1))
-            } of 10`}
+            value={hidden(summary.avg_repetition_burden, (v) => `${fixed(v)} attempts`)}
+            hint={`per sequence (1 = best); latest ${unit}: ${
+              changeHint(periods, "burden", (d) => fixed(d)) ?? "hidden"
+            }; avg earth score ${hidden(summary.avg_earth_score_bucket, (v) => fixed(v, 1))} of 10`}
           />
           {summary.n_water_sessions > 0 && (
             <Metric
               label="Avg stress score"
               value={hidden(summary.avg_stress_score, (v) => fixed(v, 1))}
-              hint={`over ${summary.n_water_sessions} water sessions, of 100`}
+              hint={`of 100, over ${summary.n_water_sessions} water sessions; latest ${unit}: ${
+                changeHint(periods, "stress", (d) => fixed(d, 1)) ?? "hidden"
+              }`}
             />
           )}
           <Metric
@@ -156,6 +206,11 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
             minN: k,
           }}
         />
+        <p class="downloads">
+          Download the numbers shown (CSV): <a href={csv("day")} download>per day</a> ·{" "}
+          <a href={csv("week")} download>per week</a>{" "}
+          <span class="muted">(hidden averages are empty cells)</span>
+        </p>
       </>
     ),
   });
