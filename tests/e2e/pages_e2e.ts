@@ -138,6 +138,20 @@ async function allChartsDrawn(page: Page, count: number): Promise<void> {
   for (const n of pixels) assert.ok(n > 500, `canvas drawn (${n} pixels)`);
 }
 
+/**
+ * Checks that a company view shows `count` figures, each a drawn chart or, where fewer than two
+ * periods can be shown, a sentence instead of a chart of one dot.
+ */
+async function figuresShown(page: Page, count: number): Promise<void> {
+  const figures = await page.evaluate<{ charts: number; words: string[] }>(`({
+    charts: document.querySelectorAll("canvas").length,
+    words: [...document.querySelectorAll(".chart-words")].map((p) => p.textContent),
+  })`);
+  assert.equal(figures.charts + figures.words.length, count, JSON.stringify(figures));
+  assert.ok(figures.words.every((w) => /can be shown yet, too few for a chart\.$/.test(w)));
+  await allChartsDrawn(page, figures.charts);
+}
+
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot(`${SHOTS}${name}.png`);
   await page.setViewport(390, 844);
@@ -167,7 +181,11 @@ Deno.test("player page: the demo generator plays five sessions; charts draw", op
   const rows = await page.evaluate<string[]>(
     `[...document.querySelectorAll("tbody tr")].map((r) => r.cells[6].textContent)`,
   );
-  assert.deepEqual(rows, ["0", "0", "5", "5", "10"], "five sessions from poor to perfect");
+  assert.deepEqual(
+    rows,
+    ["0 of 10", "0 of 10", "5 of 10", "5 of 10", "10 of 10"],
+    "five sessions from poor to perfect",
+  );
   await allChartsDrawn(page, 3);
   // Budget: every script the player page loaded, as transferred (gzip).
   const js = await page.evaluate<{ name: string; size: number }[]>(
@@ -187,9 +205,18 @@ Deno.test("player page: the demo generator plays five sessions; charts draw", op
 
 Deno.test("company page: charts draw and the day/week toggle changes them", opts, async () => {
   const page = await browser.newPage();
+  // Without ?bucket= the page opens on the finest grain with a chart: here, days.
   await page.goto(`${base}/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}`);
   await page.waitFor(`document.querySelector('[data-island="CompanyTrends"]')?.dataset.hydrated`);
-  await allChartsDrawn(page, 4);
+  assert.equal(
+    await page.evaluate<string>(`document.querySelector("[data-bucket]").dataset.bucket`),
+    "day",
+  );
+  await page.goto(
+    `${base}/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}&bucket=week`,
+  );
+  await page.waitFor(`document.querySelector('[data-island="CompanyTrends"]')?.dataset.hydrated`);
+  await figuresShown(page, 4);
   const state = () =>
     page.evaluate<{ bucket: string; rows: number; image: string }>(`({
       bucket: document.querySelector("[data-bucket]").dataset.bucket,
@@ -201,7 +228,7 @@ Deno.test("company page: charts draw and the day/week toggle changes them", opts
   await shoot(page, "company");
   await page.click('[data-bucket-choice="day"]');
   await page.waitFor(`document.querySelector("[data-bucket]").dataset.bucket === "day"`);
-  await allChartsDrawn(page, 4);
+  await figuresShown(page, 4);
   const day = await state();
   assert.ok(day.rows > week.rows, `${day.rows} day rows vs ${week.rows} week rows`);
   assert.notEqual(day.image, week.image, "the chart was redrawn with daily data");
@@ -394,7 +421,9 @@ Deno.test("every page fits a 360 px phone and has no serious axe violation", opt
 
 Deno.test("the day/week toggle works by keyboard and announces its state", opts, async () => {
   const page = await browser.newPage();
-  await page.goto(`${base}/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}`);
+  await page.goto(
+    `${base}/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}&bucket=week`,
+  );
   await page.waitFor(`document.querySelector('[data-island="CompanyTrends"]')?.dataset.hydrated`);
   const pressed = () =>
     page.evaluate<string[]>(`[...document.querySelectorAll("[data-bucket-choice]")]
