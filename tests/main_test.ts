@@ -71,10 +71,10 @@ Deno.test("`startupBanner` gives the same facts with WORKERS=2 as with one worke
   const env = {
     APP_ENV: "production",
     DATABASE_URL: "postgres://db.internal/etl",
-    COMPANY_SALT: "banner-company-salt",
-    DASHBOARD_TOKEN_SALT: "banner-dashboard-salt",
-    INGEST_SERVICE_TOKEN: "banner-ingest",
-    DASHBOARD_TOKEN_MAP: "banner-dashboard:*",
+    COMPANY_SALT: "banner-company-salt-0123456789abcdef",
+    DASHBOARD_TOKEN_SALT: "banner-dashboard-salt-0123456789abcdef",
+    INGEST_SERVICE_TOKEN: "banner-ingest-token-0123456789abcdef",
+    DASHBOARD_TOKEN_MAP: "banner-dashboard-token-0123456789abcdef:*",
     PORT: "8801",
   };
   const one = startupBanner(loadConfig({ ...env, WORKERS: "1" }), "postgres");
@@ -93,9 +93,9 @@ Deno.test("`startupBanner` warns when no dashboard token is configured, naming w
   const production = loadConfig({
     APP_ENV: "production",
     DATABASE_URL: "postgres://db.internal/etl",
-    COMPANY_SALT: "banner-company-salt",
-    DASHBOARD_TOKEN_SALT: "banner-dashboard-salt",
-    INGEST_SERVICE_TOKEN: "banner-ingest",
+    COMPANY_SALT: "banner-company-salt-0123456789abcdef",
+    DASHBOARD_TOKEN_SALT: "banner-dashboard-salt-0123456789abcdef",
+    INGEST_SERVICE_TOKEN: "banner-ingest-token-0123456789abcdef",
   });
   assert.equal(
     startupBanner(production, "postgres").at(-1),
