@@ -39,8 +39,11 @@ export function createApp(given: AppDeps): Hono<AppEnv> {
   app.use("*", baseHeaders(deps.config.policy.hstsMaxAge));
   if (deps.config.policy.loopbackHostOnly) app.use("*", loopbackHostOnly());
   app.use("*", corsFor(deps.config.corsOrigins));
-  app.use("*", limitBody());
+  // strictUtf8 first: it rebuilds the request from its URL, so when limitBody then copies a
+  // streamed (chunked) body's request it copies ours, never Deno.serve's (whose signal it would
+  // read, making Deno warn on every response).
   app.use("*", strictUtf8());
+  app.use("*", limitBody());
   app.use("*", authFailureLimit(deps));
 
   app.get("/metrics", metricsEndpoint(deps.config, metrics, deps.sql));

@@ -26,7 +26,7 @@ const TOP = [
   "vendor",
 ];
 const PATH = new RegExp(
-  `(?<![\\w./-])((?:${TOP.join("|")})/[\\w./-]*\\.(?:ts|tsx|md|sql|conf|json|sh))(?![\\w/-])`,
+  `(?<![\\w./-])((?:${TOP.join("|")})/[\\w./-]*\\.(?:ts|tsx|md|sql|conf|json|sh|png))(?![\\w/-])`,
   "g",
 );
 

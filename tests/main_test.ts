@@ -129,6 +129,14 @@ Deno.test("the log holds no Deno warning about request.signal after a finalize w
       headers: { "content-type": "application/json" },
     });
     assert.equal(res.status, 404, await res.text());
+    // A streamed (chunked) JSON body goes through the size limit's copy of the request too.
+    const chunked = await fetch(`${service.baseUrl}/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Blob(["{}"]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    assert.equal(chunked.status, 422, await chunked.text());
     const health = await fetch(`${service.baseUrl}/health`);
     await health.body?.cancel();
     const { code, output } = await service.stop("SIGTERM");
