@@ -12,6 +12,10 @@ export const PERIOD_KEYS = {
   stress: "avg_stress_score",
 } as const;
 
+/** Returns a bucket's field as a number, or null (hidden, absent, or not a number). */
+const num = (b: Record<string, unknown>, field: string): number | null =>
+  typeof b[field] === "number" ? b[field] as number : null;
+
 /** Returns the shown buckets of a company time series as periods. */
 export function toPeriods(buckets: Timeseries["buckets"]): Period[] {
   return buckets.map((b) => ({
@@ -19,9 +23,9 @@ export function toPeriods(buckets: Timeseries["buckets"]): Period[] {
     end: b.bucket_end,
     sessions: b.n_sessions,
     values: {
-      score: b.avg_brain_performance_score,
-      burden: b.avg_repetition_burden,
-      stress: b.avg_stress_score,
+      score: num(b, PERIOD_KEYS.score),
+      burden: num(b, PERIOD_KEYS.burden),
+      stress: num(b, PERIOD_KEYS.stress),
     },
   }));
 }
@@ -42,10 +46,10 @@ export function timeseriesCsv(series: Timeseries): string {
       b.bucket_start,
       b.bucket_end,
       b.n_sessions,
-      b.avg_brain_performance_score,
-      b.avg_repetition_burden,
-      b.n_water_sessions,
-      b.avg_stress_score,
+      num(b, PERIOD_KEYS.score),
+      num(b, PERIOD_KEYS.burden),
+      num(b, "n_water_sessions"),
+      num(b, PERIOD_KEYS.stress),
     ]),
   );
 }

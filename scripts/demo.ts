@@ -227,6 +227,7 @@ async function main(): Promise<number> {
     max: 1,
     locked: (reason) => (lockedReason = reason, ""), // answered below
   });
+  if (db === null && lockedReason === "") return 1; // the server is unreachable: said already
   if (db === null) {
     const base = baseUrl(config);
     if (!(await serviceAnswers(base))) {

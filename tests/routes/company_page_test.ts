@@ -7,7 +7,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, playSession, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const opts = dbTestOptions;
 
 const BIG = "c_bigco0000001";
@@ -68,7 +68,7 @@ Deno.test(
     assert.equal(metric("Players"), "6");
     assert.equal(metric("Sessions"), "12");
     // fta: 5 × 1 + 6 × 1/3 + 1 × 0 = 7 over 12 sessions → 58%.
-    assert.equal(metric("Avg brain performance score"), "58%");
+    assert.equal(metric("Avg first-try accuracy"), "58%");
     assert.match(html, /data-bucket="day"/);
     // Day table: Monday (5 players) and Tuesday (6); Wednesday (1 player) suppressed, and with it
     // the smallest visible day, so the lone Wednesday player cannot be derived from the totals.
@@ -89,23 +89,19 @@ Deno.test(
     assert.equal(parsed.week.buckets.length, 1);
     assert.ok(!props[1].includes(token));
 
-    // One shown day is a sentence, never a chart of one dot or one bar.
+    // Each chart's text alternative carries its numbers.
     assert.match(
       html,
-      /<p class="chart-words">Brain performance score \(first-try accuracy\) per day: only one period\s*can be shown yet, too few for a chart\.<\/p>/,
+      /aria-label="First-try accuracy per day: 16 Jan 33%; latest 33%\."/,
     );
-    assert.match(html, /<p class="chart-words">Sessions per day: only one period/);
-    assert.doesNotMatch(html, /<canvas/);
-    // Days and weeks both show one value: no grain makes a chart, so the page opens on weeks.
-    assert.equal(
-      JSON.parse(
-        /<script type="application\/json" id="island-props-1">([^<]*)<\/script>/
-          .exec(await (await t.request(`/company?t=${token}`)).text())![1],
-      ).initial,
-      "week",
-    );
+    assert.match(html, /aria-label="Sessions per day: 16 Jan 6\."/);
     assert.match(html, /<div class="table-wrap" tabindex="0" role="region" aria-label="days">/);
     assert.match(html, /<h1>Company c_bigco0000001<\/h1>/);
+    // One name per metric (never "Score" or "brain performance"), defined in the glossary.
+    assert.ok(!/brain performance|>Score<|\bFTA\b/i.test(html), "one name for accuracy");
+    assert.match(html, /<th class="num">First-try accuracy<\/th>/);
+    assert.match(html, /<dt id="metric-fta_level">First-try accuracy<\/dt>/);
+    assert.match(html, /<dt id="metric-repetition_burden">Repetition burden<\/dt>/);
 
     const week = await (await t.request(`/company?t=${token}`)).text();
     assert.match(week, /data-bucket="week"/);
@@ -158,7 +154,7 @@ Deno.test(
     const metricOf = (html: string, label: string) =>
       new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}`)
         .exec(html)?.[1];
-    assert.equal(metricOf(big, "Forecast: next brain performance"), "hidden");
+    assert.equal(metricOf(big, "Forecast: next first-try accuracy"), "hidden");
     assert.match(big, /mean over 1 trained player models/);
     for (
       const text of ["Avg stress score", "Forecast: next stress", "Stress score per", ">Stress<"]
@@ -178,16 +174,11 @@ Deno.test(
     const html = await (await t.request(`/company?t=${tokenOf(MIX)}&bucket=day`)).text();
     assert.equal(metricOf(html, "Players"), "10");
     assert.equal(metricOf(html, "Sessions"), "20");
-    assert.equal(metricOf(html, "Avg brain performance score"), "100%");
+    assert.equal(metricOf(html, "Avg first-try accuracy"), "100%");
     // (30·1 + 30·2 + … ) : Σ_i (30i + 30) / 15 = 600 / 15.
     assert.equal(metricOf(html, "Avg stress score"), "40.0");
-    assert.match(html, /of 100, over 15 water sessions; latest day: \+10\.0 vs the 6 Feb period/);
-    // Stress shows on three days (score on one): days are the finest grain with a chart.
-    const mixProps = /<script type="application\/json" id="island-props-1">([^<]*)<\/script>/
-      .exec(await (await t.request(`/company?t=${tokenOf(MIX)}`)).text())![1];
-    assert.equal(JSON.parse(mixProps).initial, "day");
-    assert.match(html, /first-try accuracy; latest day: no earlier period to compare/);
-    assert.equal(metricOf(html, "Forecast: next brain performance"), "hidden");
+    assert.match(html, /over 15 water sessions, of 100/);
+    assert.equal(metricOf(html, "Forecast: next first-try accuracy"), "hidden");
     assert.equal(metricOf(html, "Forecast: next stress score"), "60.0");
     assert.match(html, /mean over 5 trained player models/);
     // Day rows: sessions, FTA, burden, water sessions, stress; Tue/Wed have no earth session.
@@ -204,29 +195,5 @@ Deno.test(
       html,
       /aria-label="Stress score per day \(water sessions, 0–100\): 5 Feb 30, 6 Feb 40, 7 Feb 50; latest 50\."/,
     );
-    // The numbers shown, as CSV: one row per shown day, hidden averages empty.
-    const csv = await t.request(`/company.csv?t=${tokenOf(MIX)}&bucket=day`);
-    assert.equal(csv.status, 200);
-    assert.equal(csv.headers.get("content-type"), "text/csv; charset=utf-8");
-    assert.equal(
-      csv.headers.get("content-disposition"),
-      `attachment; filename="company-${MIX}-day.csv"`,
-    );
-    assert.equal(csv.headers.get("cache-control"), "no-store");
-    assert.equal(
-      await csv.text(),
-      "period_start,period_end,sessions,avg_brain_performance_score,avg_repetition_burden," +
-        "water_sessions,avg_stress_score\r\n" +
-        "2024-02-05,2024-02-05,10,1,1,5,30\r\n" +
-        "2024-02-06,2024-02-06,5,,,5,40\r\n" +
-        "2024-02-07,2024-02-07,5,,,5,50\r\n",
-    );
-    assert.match(
-      html,
-      /<a href="\/company\.csv\?t=[0-9a-f]{24}&amp;bucket=week" download>per week<\/a>/,
-    );
-    const denied = await t.request("/company.csv?t=0123456789abcdef01234567");
-    assert.equal(denied.status, 403);
-    assert.equal((await t.request(`/company.csv?t=${tokenOf(SMALL)}`)).status, 403);
   },
 );
