@@ -7,7 +7,7 @@ import type { Config } from "../config.ts";
 import { companyIdFor, dashboardTokenFor } from "../core/company.ts";
 import { ApiError, createClient, type TelemetryClient } from "../sdk/mod.ts";
 import { generateDemo } from "./demo_data.ts";
-import type { DemoOptions, DemoResult } from "./demo.ts";
+import type { DemoOptions, DemoResult } from "./_demo_types.ts";
 
 /** Returns whether a service answers GET /health at `base` within a second. */
 export async function serviceAnswers(base: string): Promise<boolean> {

@@ -10,32 +10,16 @@ import { type Config, ConfigError, loadConfig } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { existingSessions, resetData } from "../db/demo.ts";
-import type { SeededCompany } from "../openapi/company.ts";
 import { seedCompany } from "../services/company.ts";
 import { ingestSessionSummary } from "../services/engagement.ts";
 import { ingestBatch, toEventRow } from "../services/events.ts";
 import { finalizeSession } from "../services/finalize.ts";
-import { type DemoData, generateDemo } from "./demo_data.ts";
+import { generateDemo } from "./demo_data.ts";
+import type { DemoOptions, DemoResult, Progress } from "./_demo_types.ts";
 import { openScriptDatabase } from "./_cli.ts";
 import { serviceAnswers, writeDemoOverApi } from "./_demo_api.ts";
 
-/** Reports progress of one phase (`done` of `total` items). */
-export type Progress = (phase: string, done: number, total: number) => void;
-
-export interface DemoOptions {
-  seed: number;
-  now: Date;
-  reset: boolean;
-  progress?: Progress;
-}
-
-export interface DemoResult {
-  demo: DemoData;
-  companies: (SeededCompany & { players: number })[];
-  sessions: { created: number; present: number };
-  events: { stored: number; duplicates: number };
-  engagement: { stored: number; duplicates: number };
-}
+export type { DemoOptions, DemoResult, Progress } from "./_demo_types.ts";
 
 const BATCH = 500;
 
