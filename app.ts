@@ -43,9 +43,12 @@ export function createApp(given: AppDeps): Hono<AppEnv> {
   app.use("*", baseHeaders(deps.config.policy.hstsMaxAge));
   if (deps.config.policy.loopbackHostOnly) app.use("*", loopbackHostOnly());
   app.use("*", corsFor(deps.config.corsOrigins));
+  // strictUtf8 first: it rebuilds the request from its URL, so when limitBody then copies a
+  // streamed (chunked) body's request it copies ours, never Deno.serve's (whose signal it would
+  // read, making Deno warn on every response).
   // Audio uploads stream past the 1 MiB limit; they enforce AUDIO_MAX_BYTES themselves.
-  app.use("*", limitBody(UPLOAD_PATHS));
   app.use("*", strictUtf8());
+  app.use("*", limitBody(UPLOAD_PATHS));
   app.use("*", authFailureLimit(deps));
 
   app.get("/metrics", metricsEndpoint(deps.config, metrics, deps.sql));

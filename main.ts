@@ -32,22 +32,52 @@ function fail(message: string): never {
   Deno.exit(1);
 }
 
-function announce(config: Config, kind: string): void {
-  console.log(`Earth Task Telemetry (${config.appEnv}) on http://${config.host}:${config.port}`);
-  console.log(
+/** Returns what a dashboard token opens: nobody reaches it without one (reads open or not). */
+export function tokenGatedPaths(openReads: boolean): string[] {
+  const always = ["the engagement pages /engagement/{user_id}", "GET /api/dashboard/{user_id}"];
+  if (openReads) return always;
+  return [
+    "the player pages /players/{player_id}",
+    ...always,
+    "GET /players/{player_id}/sessions",
+    "GET /model/state/{player_id}",
+  ];
+}
+
+/**
+ * Returns the start banner: where it serves and with how many processes, the database, the
+ * development tokens, and a warning when no dashboard token is configured. The same facts with
+ * one worker and with a supervisor of several.
+ */
+export function startupBanner(config: Config, kind: "embedded" | "postgres"): string[] {
+  const processes = config.workers > 1 ? ` with ${config.workers} worker processes` : "";
+  const lines = [
+    `Earth Task Telemetry (${config.appEnv}) on http://${config.host}:${config.port}${processes}`,
     kind === "embedded"
       ? `Database: embedded PGlite in ${config.dataDir} (development store, no fsync)`
       : "Database: PostgreSQL (DATABASE_URL)",
-  );
+  ];
   {
     // Production refuses the development tokens, so they are printed only where they work.
     if (config.ingestTokens.includes(DEV_INGEST_TOKEN)) {
-      console.log(`Development ingest token: ${DEV_INGEST_TOKEN}`);
+      lines.push(`Development ingest token: ${DEV_INGEST_TOKEN}`);
     }
     if (config.dashboardGrants.some((g) => g.token === DEV_DASHBOARD_TOKEN)) {
-      console.log(`Development dashboard token (any user): ${DEV_DASHBOARD_TOKEN}`);
+      lines.push(`Development dashboard token (any user): ${DEV_DASHBOARD_TOKEN}`);
     }
   }
+  if (config.dashboardGrants.length === 0) {
+    lines.push(
+      "Warning: DASHBOARD_TOKEN_MAP grants no dashboard token, so every token is refused and " +
+        `nobody can reach ${tokenGatedPaths(config.policy.openReads).join(", ")}. ` +
+        "Set DASHBOARD_TOKEN_MAP=token:user,… (`*` for any user; docs/deploy.md).",
+    );
+  }
+  return lines;
+}
+
+function announce(config: Config, kind: "embedded" | "postgres"): void {
+  console.log(startupBanner(config, kind).join("\n"));
 }
 
 /** Returns the stop function of the embedded database's periodic ANALYZE (no autovacuum). */
@@ -95,6 +125,7 @@ async function main(): Promise<void> {
   const worker = isWorker();
   if (config.workers > 1 && !worker) {
     await migrateOnce(config);
+    announce(config, "postgres");
     Deno.exit(await supervise(config));
   }
 

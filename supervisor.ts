@@ -35,7 +35,6 @@ export async function supervise(config: Config): Promise<number> {
     });
   };
   for (let i = 0; i < config.workers; i++) watch(i);
-  console.log(`Supervising ${config.workers} workers on port ${config.port}`);
 
   const signal = await new Promise<Deno.Signal>((resolve) => {
     Deno.addSignalListener("SIGINT", () => resolve("SIGINT"));

@@ -18,12 +18,15 @@ import type { AppDeps, AppEnv } from "../http/context.ts";
  * `{}`"); the body validator would otherwise refuse an empty `application/json` body as malformed.
  */
 const emptyBodyIsEmptyObject: MiddlewareHandler<AppEnv> = async (c, next) => {
-  // Without a Content-Type the route's validator already takes no body as `{}`.
-  const raw = c.req.raw;
-  if (c.req.header("content-type") !== undefined && (await raw.clone().text()).trim() === "") {
+  // Without a Content-Type the route's validator already takes no body as `{}`. The body is read
+  // through Hono's cache, never with `request.clone()` (a clone reads `request.signal`, which
+  // makes Deno.serve warn on every response); the validator then parses the cached text.
+  if (c.req.header("content-type") !== undefined && (await c.req.text()).trim() === "") {
+    const raw = c.req.raw;
     const headers = new Headers(raw.headers);
     headers.delete("content-length");
     c.req.raw = new Request(raw.url, { method: raw.method, headers, body: "{}" });
+    c.req.bodyCache = {};
   }
   await next();
 };

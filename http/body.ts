@@ -82,10 +82,14 @@ export function strictUtf8(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const raw = c.req.raw;
     if (raw.body && TEXT_BODY.test(raw.headers.get("content-type") ?? "")) {
-      c.req.raw = new Request(
-        raw,
-        { body: strictUtf8Stream(raw.body), duplex: "half" } as RequestInit,
-      );
+      // From the URL, not from `raw`: copying `raw` reads its `signal`, and Deno.serve then warns
+      // on every response that request.signal aborts on success (legacy behaviour).
+      c.req.raw = new Request(raw.url, {
+        method: raw.method,
+        headers: raw.headers,
+        body: strictUtf8Stream(raw.body),
+        duplex: "half",
+      } as RequestInit);
     }
     await next();
   };

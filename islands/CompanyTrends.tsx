@@ -58,6 +58,22 @@ const Figure = (p: Omit<ChartFigureProps, "alt">) => (
   <ChartFigure {...p} alt={chartAlt(p.title, p.spec)} />
 );
 
+/**
+ * A chart (lines on a true time axis), or, with fewer than two values to show, a sentence
+ * instead of a chart of one dot or one bar.
+ */
+const Plot = (p: Omit<ChartFigureProps, "alt">) => {
+  const values = p.spec.series[0].data.filter((v) => v !== null);
+  return values.length < 2
+    ? (
+      <p class="chart-words">
+        {p.title}: {values.length === 0 ? "no period" : "only one period"}{" "}
+        can be shown yet, too few for a chart.
+      </p>
+    )
+    : <Figure {...p} />;
+};
+
 /** Returns a bucket's average (± its 90 % range when released), or "–" where it is hidden. */
 function shown(m: TrendMetric, p: Period): string {
   const value = p[m.field];
@@ -88,6 +104,7 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
   const all = [...props.day.buckets, ...props.week.buckets];
   const tasks = props.tasks.filter((t) => visible(t, all));
   const labels = current.buckets.map((p) => dayLabel(p.bucket_start));
+  const times = current.buckets.map((p) => Date.parse(p.bucket_start));
   const unit = bucket;
   const values = (field: string) =>
     current.buckets.map((p) => (typeof p[field] === "number" ? p[field] as number : null));
@@ -141,12 +158,13 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                     ? m.chart.note === undefined ? "" : ` (${m.chart.note})`
                     : ` (${t.name} sessions, ${m.chart.min}–${m.chart.max})`;
                   return [
-                    <Figure
+                    <Plot
                       key={m.field}
                       title={`${m.label} per ${unit}${note}`}
                       spec={{
                         kind: "line",
                         labels,
+                        times,
                         series: [{ name: m.label, data: values(m.field), color: m.chart.color }],
                         yMin: m.chart.min,
                         yMax: m.chart.max,
@@ -156,7 +174,7 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                   ];
                 })
               )}
-              <Figure
+              <Plot
                 wide
                 size="sm"
                 title={`Sessions per ${unit}`}

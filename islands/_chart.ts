@@ -1,6 +1,8 @@
 /**
  * chart.js, registered tree-shaken: only the line and bar controllers, their elements, the
- * category and linear scales and the tooltip are bundled.
+ * category and linear scales and the tooltip are bundled. A line chart with `times` is drawn on a
+ * true time axis (a linear scale over epoch milliseconds, ticks as UTC dates; no date adapter):
+ * each point at its date, a long pause as a long distance, a missing value as a gap in the line.
  */
 import {
   BarController,
@@ -53,63 +55,66 @@ export interface ChartSpec {
   percent?: boolean;
   /** Whole-number ticks (counts). */
   integer?: boolean;
+  /**
+   * Line charts: the epoch milliseconds (UTC) of each point, one per label, ascending. The x axis
+   * is then a time axis and a null value breaks the line instead of being bridged.
+   */
+  times?: number[];
 }
 
 function options(spec: ChartSpec) {
+  const t = spec.times;
   return {
     animation: false as const,
-    responsive: true,
     maintainAspectRatio: false,
     layout: { padding: { top: 6, right: 8 } },
-    plugins: { tooltip: { enabled: true } },
+    // Tooltips are on by default; on a time axis their title is the point's label (its date).
+    plugins: t && {
+      tooltip: {
+        callbacks: { title: (items: { dataIndex: number }[]) => spec.labels[items[0].dataIndex] },
+      },
+    },
     scales: {
       y: {
         min: spec.yMin,
         max: spec.yMax,
         ticks: {
           precision: spec.integer ? 0 : undefined,
-          callback: (v: string | number) =>
-            spec.percent ? `${Math.round(Number(v) * 100)}%` : String(v),
+          callback: (v: string | number) => spec.percent ? `${Math.round(+v * 100)}%` : `${v}`,
         },
       },
-      x: { ticks: { maxRotation: 0, autoSkip: true } },
+      // A time axis is a linear scale over epoch ms (no date adapter, which would cost bytes),
+      // ticks as UTC dates from toUTCString ("Wed, 04 Mar 2026 …" → "04 Mar").
+      // (chart.js skips undefined options, so a category axis keeps its defaults.)
+      x: {
+        type: t && ("linear" as const),
+        ticks: {
+          maxRotation: 0,
+          callback: t && ((v: number) => new Date(v).toUTCString().slice(5, 11)),
+        },
+      },
     },
   };
 }
 
 /** Draws a chart on a canvas and returns it (call `destroy()` before drawing again). */
 export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec): Chart {
-  if (spec.kind === "bar") {
-    const config: ChartConfiguration<"bar", (number | null)[], string> = {
-      type: "bar",
-      data: {
-        labels: spec.labels,
-        datasets: spec.series.map((s) => ({
-          label: s.name,
-          data: s.data,
-          backgroundColor: COLORS[s.color],
-          borderRadius: 4,
-        })),
-      },
-      options: options(spec),
-    };
-    return new Chart(canvas, config);
-  }
-  const config: ChartConfiguration<"line", (number | null)[], string> = {
-    type: "line",
+  const t = spec.times;
+  const config = {
+    type: spec.kind,
     data: {
       labels: spec.labels,
       datasets: spec.series.map((s) => ({
         label: s.name,
-        data: s.data,
+        data: t ? s.data.map((y, i) => ({ x: t[i], y })) : s.data,
         borderColor: COLORS[s.color],
         backgroundColor: COLORS[s.color],
+        borderRadius: 4,
         pointRadius: 3,
-        tension: 0,
-        spanGaps: true,
+        spanGaps: !t,
       })),
     },
     options: options(spec),
   };
-  return new Chart(canvas, config);
+  return new Chart(canvas, config as ChartConfiguration);
 }

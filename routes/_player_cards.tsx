@@ -3,10 +3,11 @@
  * table, all derived from the task registry (private to routes/).
  */
 import type { MetricDefinition, TaskDefinition, TaskRegistry } from "../core/tasks.ts";
-import { fixed, formatMetric, utcMinute } from "../islands/format.ts";
-import type { ModelState, SessionSummary } from "../openapi/telemetry.ts";
+import { formatMetric, utcMinute } from "../islands/format.ts";
+import type { SessionSummary } from "../openapi/telemetry.ts";
 import type { TaskDashboard } from "../services/dashboards.ts";
-import { Badge, Card, ChartIsland, Fact, Facts, Metric, Metrics } from "./_ui.tsx";
+import { Card, ChartIsland, Fact, Facts, Metric, Metrics } from "./_ui.tsx";
+import { ModelExplained, sessionAxis } from "./_model_explained.tsx";
 
 /** Returns "session" for the default task, else "<task> session" ("water session"). */
 export function sessionWord(registry: TaskRegistry, task: TaskDefinition): string {
@@ -54,12 +55,19 @@ function TaskCharts(
   { registry, data }: { registry: TaskRegistry; data: TaskDashboard },
 ) {
   const { task, sessions, levelCounts } = data;
-  const labels = sessions.map((_, i) => `#${i + 1}`);
+  const { labels, times } = sessionAxis(sessions);
+  const lines = sessions.length >= 2; // one session is a number, not a chart of one dot
   return (
     <Card title={`${task.label}: trends`}>
+      {!lines && (
+        <p class="muted">
+          One {sessionWord(registry, task)} so far: its trend charts appear from the second.
+        </p>
+      )}
       <div class="charts">
         {task.charts.map((c) => {
           const m = metricOf(task, c.metric);
+          if (c.chart !== "bar" && !lines) return null;
           const note = c.note === undefined ? "" : ` (${c.note})`;
           if (c.chart === "bar") {
             return (
@@ -85,6 +93,7 @@ function TaskCharts(
                 spec: {
                   kind: "line",
                   labels,
+                  times,
                   series: [{
                     name: m.label,
                     data: sessions.map((s) => s[m.key] as number),
@@ -99,34 +108,6 @@ function TaskCharts(
           );
         })}
       </div>
-    </Card>
-  );
-}
-
-/** Returns the card of one trained or untrained model (status, samples, error, weights). */
-export function ModelCard({ model, title, weights }: {
-  model: ModelState;
-  title: string;
-  /** One label per coefficient. */
-  weights: string[];
-}) {
-  const num = (v: number | null, d = 3) => (v === null ? "–" : fixed(v, d));
-  return (
-    <Card title={title}>
-      <Facts>
-        <Fact label="Status">
-          {model.status === "trained"
-            ? <Badge tone="ok">trained</Badge>
-            : <Badge tone="muted">insufficient data</Badge>}
-        </Fact>
-        <Fact label="Samples (sessions)">{model.n_samples}</Fact>
-        <Fact label="Last trained">{utcMinute(model.trained_ts_utc)}</Fact>
-        <Fact label="MAE">{num(model.mae)}</Fact>
-        {weights.map((label, i) => (
-          <Fact label={`Weight: ${label}`}>{num(model.coefficients?.[i] ?? null)}</Fact>
-        ))}
-        <Fact label="Intercept">{num(model.intercept)}</Fact>
-      </Facts>
     </Card>
   );
 }
@@ -169,28 +150,33 @@ function Prediction(
       </>
     );
   }
-  return <Card title={`Next ${sessionWord(registry, task)}`}>{body}</Card>;
+  return (
+    <Card title={`Next ${sessionWord(registry, task)}`}>
+      {body}
+      {model && (
+        <ModelExplained
+          model={model}
+          target={{
+            name: lower(target),
+            unit: target.unit === "share" ? "share" : "points",
+            range: task.model.range,
+          }}
+          features={task.model.features.map((f) => lower(metricOf(task, f)))}
+        />
+      )}
+    </Card>
+  );
 }
 
 /** Returns one task's section of the player page. */
 export function TaskSection({ registry, data }: { registry: TaskRegistry; data: TaskDashboard }) {
-  const { task, model } = data;
-  const title = `${task.label.replace(/ task$/, "")} model`;
+  const { task } = data;
   return (
     <section class="task" data-task={task.name}>
       <h2 class="task-title">{task.label}</h2>
       <TaskMetrics data={data} />
       <TaskCharts registry={registry} data={data} />
-      <div class="grid three">
-        {model
-          ? (
-            <ModelCard
-              model={model}
-              title={title}
-              weights={task.model.features.map((f) => `last ${lower(metricOf(task, f))}`)}
-            />
-          )
-          : <Card title={title}>No model yet.</Card>}
+      <div class="grid">
         <Prediction registry={registry} data={data} />
       </div>
     </section>
@@ -203,7 +189,7 @@ export function SessionsTable(
 ) {
   return (
     <Card title="Sessions" wide>
-      <div class="table-wrap" tabIndex={0} role="region" aria-label="Sessions table">
+      <div class="table-wrap cards-on-phone" tabIndex={0} role="region" aria-label="Sessions table">
         <table>
           <thead>
             <tr>
@@ -219,18 +205,18 @@ export function SessionsTable(
           <tbody>
             {sessions.map((s, i) => (
               <tr>
-                <td>{i + 1}</td>
-                <td>{utcMinute(s.played_at)}</td>
-                <td>{s.session_id}</td>
+                <td data-label="#">{i + 1}</td>
+                <td data-label="Played">{utcMinute(s.played_at)}</td>
+                <td data-label="Session">{s.session_id}</td>
                 {metrics.map((m) => {
                   const v = s[m.key] as number | boolean | null;
                   return (
-                    <td class={m.kind === "boolean" ? undefined : "num"}>
+                    <td data-label={m.label} class={m.kind === "boolean" ? undefined : "num"}>
                       {v === null ? "–" : formatMetric(m, v)}
                     </td>
                   );
                 })}
-                <td class="num">{s.n_attempts}</td>
+                <td data-label="Attempts" class="num">{s.n_attempts}</td>
               </tr>
             ))}
           </tbody>

@@ -78,7 +78,11 @@ export function DayStrip(
           <span class="day-name">{i === days.length - 1 ? "Today" : weekdayLabel(day)}</span>
           <span class="dot" />
           <span class="sr-only">{active[i] ? "active" : "no session"}</span>
-          {minutes && <span class="day-min">{minutes[i]} min</span>}
+          {minutes && (
+            <span class="day-min">
+              <span class="day-min-n">{minutes[i]}</span> <span class="day-min-u">min</span>
+            </span>
+          )}
         </li>
       ))}
     </ol>

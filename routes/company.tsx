@@ -18,6 +18,8 @@ import { type PageEnv, sendPage } from "./_page.tsx";
 import { Island } from "./render.tsx";
 import { Metric, Metrics, Notice } from "./_ui.tsx";
 import { Glossary } from "./_glossary.tsx";
+import { choosePeriods } from "../core/periods.ts";
+import { timeseriesCsv, toPeriods } from "./_company_periods.ts";
 import { lower } from "./_player_cards.tsx";
 
 const TITLE = "Company";
@@ -164,12 +166,44 @@ function TaskTiles({ task, summary, forecast }: {
   );
 }
 
+/** Returns the company reader of a request's token (the options every company read shares). */
+function readerOf(env: PageEnv, token: string | undefined): Promise<CompanyReader> {
+  const { sql, config } = env.deps;
+  return openCompany(sql, {
+    minCompanyN: config.minCompanyN,
+    companyPrivacy: config.companyPrivacy,
+    now: env.deps.now(),
+    random: env.deps.random,
+    tasks: env.deps.tasks ?? REGISTRY,
+  }, token);
+}
+
+/** GET /company.csv?t=…&bucket=day|week: the page's periods as CSV (403 like the page). */
+export async function companyCsv(c: Context, env: PageEnv): Promise<Response> {
+  const bucket = c.req.query("bucket") === "day" ? "day" : "week";
+  let series;
+  try {
+    series = await companyTimeseries(await readerOf(env, c.req.query("t")), bucket);
+  } catch (err) {
+    if (err instanceof CredentialError) markCredentialFailure(c);
+    if (err instanceof DomainError && err.kind === "forbidden") {
+      return c.text(err.message, 403, { "Cache-Control": "no-store" });
+    }
+    throw err;
+  }
+  return c.body(timeseriesCsv(series), 200, {
+    "Content-Type": "text/csv; charset=utf-8",
+    "Content-Disposition": `attachment; filename="company-${series.company_id}-${bucket}.csv"`,
+    "Cache-Control": "no-store",
+  });
+}
+
 /** GET /company?t=…&bucket=day|week: access denied (403), n/k players, or the dashboard. */
 export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   const { sql, config } = env.deps;
   const registry = env.deps.tasks ?? REGISTRY;
   const token = c.req.query("t");
-  const initial = c.req.query("bucket") === "day" ? "day" : "week";
+  const asked = c.req.query("bucket");
   let reader: CompanyReader;
   try {
     // The token is resolved once; every read below shares it (and its player count).
@@ -207,6 +241,12 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
     }
     throw err;
   }
+  // The finest grain at which a chart shows at least two values (never a chart of one dot).
+  const [days, weeks] = [toPeriods(day.buckets), toPeriods(week.buckets)];
+  const chosen = choosePeriods(days, weeks, "score") ?? choosePeriods(days, weeks, "stress");
+  const initial = asked === "day" || asked === "week" ? asked : chosen?.grain ?? "week";
+  const csv = (b: "day" | "week") =>
+    `/company.csv?t=${encodeURIComponent(token ?? "")}&bucket=${b}`;
   const shown = registry.tasks.filter((t) =>
     t === registry.defaultTask || t.company.sessions === null ||
     (summary[t.company.sessions.field] as number) > 0
@@ -254,6 +294,11 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
             tasks: trendTasks(registry),
           }}
         />
+        <p class="downloads">
+          Download the numbers shown (CSV): <a href={csv("day")} download>per day</a> ·{" "}
+          <a href={csv("week")} download>per week</a>{" "}
+          <span class="muted">(hidden averages are empty cells)</span>
+        </p>
         <Glossary
           registry={registry}
           keys={shown.flatMap((t) =>

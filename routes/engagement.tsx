@@ -1,7 +1,7 @@
 /** `/engagement/{user_id}`: a family's seven-day engagement dashboard (dashboard-token session). */
 import type { Context } from "hono";
 import type { EngagementDashboard } from "../openapi/engagement.ts";
-import { windowDays } from "../core/rollup.ts";
+import { NEUTRAL_MIN_HUNDREDTHS, POSITIVE_MIN_HUNDREDTHS, windowDays } from "../core/rollup.ts";
 import { dayLabel, fixed } from "../islands/format.ts";
 import { buildEngagementDashboard } from "../services/engagement.ts";
 import { handleLogin, loginPage, otherUserPage, sessionUser, SignOut } from "./_auth.tsx";
@@ -34,37 +34,88 @@ export function freshness(then: Date, now: Date): "recent" | "warning" | "stale"
 const FRESHNESS_TONE = { recent: "ok", warning: "warn", stale: "bad" } as const;
 const TONE_BADGE = { positive: "ok", neutral: "muted", negative: "bad" } as const;
 
+/** The sentence that says what tone and sentiment mean, with the thresholds of core/rollup.ts. */
+export const TONE_EXPLAINED = "Tone is how positive the sessions sounded, from 0 to 1 (the " +
+  "companion device scores each session; a day shows the mean of its scores). The current tone " +
+  `is that of the newest day with a score: positive from ${
+    fixed(POSITIVE_MIN_HUNDREDTHS / 100)
+  }, ` +
+  `neutral from ${fixed(NEUTRAL_MIN_HUNDREDTHS / 100)}, negative below.`;
+
+/** The window holds no session: say so in words, with when the last one was, and nothing else. */
+function NoSessionsInWindow(
+  { userId, last, now }: { userId: string; last: Date | null; now: Date },
+) {
+  return (
+    <>
+      <SignOut />
+      <Notice title={last ? "No sessions in the last seven days" : "No sessions yet"}>
+        <p>
+          {last
+            ? (
+              <>
+                <strong>{userId}</strong>{" "}
+                has not played in the last seven days. The last session was{" "}
+                {relativeTime(last, now)} ({utcMinute(last)}).
+              </>
+            )
+            : (
+              <>
+                Nothing has been recorded for <strong>{userId}</strong>{" "}
+                yet. Sessions appear here as soon as the companion device or the game sends them.
+              </>
+            )}
+        </p>
+        <p class="muted small">
+          Streak, minutes and tone are shown once a session falls in the last seven days.
+        </p>
+      </Notice>
+    </>
+  );
+}
+
+/** Returns a time as `YYYY-MM-DD HH:MM UTC`. */
+function utcMinute(t: Date): string {
+  return t.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+}
+
 function Dashboard(
   { userId, rollup, now }: { userId: string; rollup: EngagementDashboard; now: Date },
 ) {
   const days = windowDays(now);
   const labels = days.map((d, i) => (i === days.length - 1 ? "Today" : dayLabel(d)));
   const last = rollup.lastSession.timestamp ? new Date(rollup.lastSession.timestamp) : null;
+  if (!rollup.streak.dailyActivity.some((active) => active)) {
+    return <NoSessionsInWindow userId={userId} last={last} now={now} />;
+  }
   const fresh = last ? freshness(last, now) : null;
   const sentiment = rollup.toneTrend.dailySentiment;
+  const scored = sentiment.some((s) => s !== null);
+  const activeDays = rollup.streak.dailyActivity.filter((a) => a).length;
   return (
     <>
       <SignOut />
-      {last === null && (
-        <Notice title="No sessions yet">
-          <p>
-            Nothing has been recorded for <strong>{userId}</strong>{" "}
-            yet. Sessions appear here as soon as the companion device or the game sends them.
-          </p>
-        </Notice>
-      )}
       <Metrics>
         <Metric
           label="Last session"
           value={last ? relativeTime(last, now) : "never"}
-          hint={last ? last.toISOString().slice(0, 16).replace("T", " ") + " UTC" : undefined}
+          hint={last ? utcMinute(last) : undefined}
         />
         <Metric
           label="Streak"
           value={`${rollup.streak.days} day${rollup.streak.days === 1 ? "" : "s"}`}
+          hint="consecutive days with a session, up to today"
         />
-        <Metric label="Average minutes (active days)" value={String(rollup.avgDuration.minutes)} />
-        <Metric label="Current tone" value={rollup.toneTrend.current} />
+        <Metric
+          label="Average per active day"
+          value={`${rollup.avgDuration.minutes} min`}
+          hint={`over ${activeDays} active day${activeDays === 1 ? "" : "s"} of 7`}
+        />
+        <Metric
+          label="Current tone"
+          value={scored ? rollup.toneTrend.current : "not scored"}
+          hint={scored ? "how positive the sessions sounded (0–1)" : "no session had a score"}
+        />
       </Metrics>
       <div class="grid">
         <Card title="Activity">
@@ -81,20 +132,31 @@ function Dashboard(
           />
         </Card>
         <Card title="Tone">
-          <p>
-            Current tone:{" "}
-            <Badge tone={TONE_BADGE[rollup.toneTrend.current]}>{rollup.toneTrend.current}</Badge>
-          </p>
-          <p class="muted">
-            Daily sentiment (0–1): {sentiment.map((s) => (s === null ? "–" : fixed(s))).join(" · ")}
-          </p>
+          {scored
+            ? (
+              <p>
+                Current tone:{" "}
+                <Badge tone={TONE_BADGE[rollup.toneTrend.current]}>
+                  {rollup.toneTrend.current}
+                </Badge>
+              </p>
+            )
+            : <p>No session in these seven days had a tone score, so there is no tone yet.</p>}
+          <p class="small">{TONE_EXPLAINED}</p>
+          {scored && (
+            <p class="muted">
+              Daily sentiment (0–1): {sentiment.map((s) => (s === null ? "–" : fixed(s))).join(
+                " · ",
+              )}
+            </p>
+          )}
         </Card>
       </div>
       <Card>
         <div class="charts">
           <ChartIsland
             props={{
-              title: "Minutes per day",
+              title: "Minutes played per day",
               spec: {
                 kind: "bar",
                 labels,
@@ -108,18 +170,20 @@ function Dashboard(
               },
             }}
           />
-          <ChartIsland
-            props={{
-              title: "Sentiment per day (0 = low, 1 = high)",
-              spec: {
-                kind: "line",
-                labels,
-                series: [{ name: "Sentiment", data: sentiment, color: "violet" }],
-                yMin: 0,
-                yMax: 1,
-              },
-            }}
-          />
+          {scored && (
+            <ChartIsland
+              props={{
+                title: "Sentiment per day (0 = negative, 1 = positive)",
+                spec: {
+                  kind: "line",
+                  labels,
+                  series: [{ name: "Sentiment", data: sentiment, color: "violet" }],
+                  yMin: 0,
+                  yMax: 1,
+                },
+              }}
+            />
+          )}
         </div>
       </Card>
     </>

@@ -15,7 +15,7 @@ import { handleLogout } from "./_auth.tsx";
 import { createAssets, errorPage, type PageEnv } from "./_page.tsx";
 import { sendStatic } from "../http/static.ts";
 import { limitFormBody } from "../http/body.ts";
-import { companyPage } from "./company.tsx";
+import { companyCsv, companyPage } from "./company.tsx";
 import { engagementLogin, engagementPage } from "./engagement.tsx";
 import { homePage } from "./index.tsx";
 import { playerLogin, playerPage } from "./player.tsx";
@@ -87,6 +87,7 @@ export function createPages(deps: AppDeps): Pages {
     (c) => playerLogin(c, env, userParam(c, "player_id")),
   );
   app.get("/company", (c) => companyPage(c, env));
+  app.get("/company.csv", (c) => companyCsv(c, env));
   app.get("/engagement", (c) => {
     const id = c.req.query("user_id")?.trim() ?? "";
     return id ? redirect(`/engagement/${encodeURIComponent(id)}`) : redirect("/");

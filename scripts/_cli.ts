@@ -6,7 +6,7 @@ import { startupFailure } from "../db/errors.ts";
 
 /**
  * Returns the configured database, or null after printing one line (the script then exits 1):
- * `locked(reason)` when the service holds the embedded data directory, or the host, port and
+ * `locked(reason)` (unless empty) when the service holds the embedded data directory, or the host, port and
  * database when the server is unreachable or the database does not exist. No stack trace.
  */
 export async function openScriptDatabase(
@@ -18,7 +18,8 @@ export async function openScriptDatabase(
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, max });
   } catch (err) {
     if (!(err instanceof DataDirLockedError)) throw err;
-    console.error(locked(err.message));
+    const message = locked(err.message);
+    if (message !== "") console.error(message);
     return null;
   }
   try {

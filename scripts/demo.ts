@@ -2,37 +2,24 @@
  * `deno task demo [--seed N] [--reset]`: writes demo data through the same services the API
  * uses (events via toEventRow + ingestBatch, finalizeSession, seedCompany, ingestSessionSummary),
  * so summaries, models, company registration and engagement sessions come out exactly as from
- * real clients. Sessions already stored are skipped, so running it twice adds nothing.
+ * real clients. Sessions already stored are skipped, so running it twice adds nothing. While the
+ * service runs on the embedded database (its data directory locked), the demo writes through the
+ * service's API instead (scripts/_demo_api.ts).
  */
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { existingSessions, resetData } from "../db/demo.ts";
-import type { SeededCompany } from "../openapi/company.ts";
 import { seedCompany } from "../services/company.ts";
 import { ingestSessionSummary } from "../services/engagement.ts";
 import { ingestBatch, toEventRow } from "../services/events.ts";
 import { finalizeSession } from "../services/finalize.ts";
-import { type DemoData, generateDemo } from "./demo_data.ts";
+import { generateDemo } from "./demo_data.ts";
+import type { DemoOptions, DemoResult, Progress } from "./_demo_types.ts";
 import { openScriptDatabase } from "./_cli.ts";
+import { serviceAnswers, writeDemoOverApi } from "./_demo_api.ts";
 
-/** Reports progress of one phase (`done` of `total` items). */
-export type Progress = (phase: string, done: number, total: number) => void;
-
-export interface DemoOptions {
-  seed: number;
-  now: Date;
-  reset: boolean;
-  progress?: Progress;
-}
-
-export interface DemoResult {
-  demo: DemoData;
-  companies: (SeededCompany & { players: number })[];
-  sessions: { created: number; present: number };
-  events: { stored: number; duplicates: number };
-  engagement: { stored: number; duplicates: number };
-}
+export type { DemoOptions, DemoResult, Progress } from "./_demo_types.ts";
 
 const BATCH = 500;
 
@@ -210,24 +197,53 @@ async function main(): Promise<number> {
     console.error("demo: refusing to write demo data with APP_ENV=production");
     return 1;
   }
-  const db = await openScriptDatabase(config, {
-    max: 1,
-    locked: (reason) => `demo: ${reason} The demo task cannot run while the service uses it.`,
-  });
-  if (db === null) return 1;
-  try {
-    await migrate(db.sql);
-    const encoder = new TextEncoder();
-    const terminal = Deno.stdout.isTerminal();
-    const progress = progressReporter(terminal, (t) => Deno.stdout.writeSync(encoder.encode(t)));
-    const result = await writeDemo(db.sql, config, { ...args, now: new Date(), progress });
+  const encoder = new TextEncoder();
+  const terminal = Deno.stdout.isTerminal();
+  const progress = progressReporter(terminal, (t) => Deno.stdout.writeSync(encoder.encode(t)));
+  const options = { ...args, now: new Date(), progress };
+  const report = (result: DemoResult, note: string[]) => {
     if (terminal) console.log();
     const seconds = (performance.now() - started) / 1000;
-    console.log(formatReport(result, config, seconds).join("\n"));
+    console.log([...note, ...formatReport(result, config, seconds)].join("\n"));
+  };
+  let lockedReason = "";
+  const db = await openScriptDatabase(config, {
+    max: 1,
+    locked: (reason) => (lockedReason = reason, ""), // answered below
+  });
+  if (db === null && lockedReason === "") return 1; // the server is unreachable: said already
+  if (db === null) {
+    const base = baseUrl(config);
+    if (!(await serviceAnswers(base))) {
+      console.error(lockedMessage(lockedReason, base));
+      return 1;
+    }
+    const result = await writeDemoOverApi(base, config, options);
+    const note = [`The service at ${base} holds ${config.dataDir}: wrote through its API.`];
+    if (config.adminKey === "") {
+      note.push(
+        "Without ADMIN_KEY the companies were registered by their first session, so their " +
+          "dashboards are titled by company id (c_…); set ADMIN_KEY for the service and the " +
+          "demo to register their names.",
+      );
+    }
+    report(result, note);
+    return 0;
+  }
+  try {
+    await migrate(db.sql);
+    report(await writeDemo(db.sql, config, options), []);
     return 0;
   } finally {
     await db.close();
   }
+}
+
+/** Returns what to do when another process holds the data directory and no service answers. */
+export function lockedMessage(reason: string, base: string): string {
+  return `demo: ${reason} No service answers at ${base}/health, so the demo cannot write ` +
+    "through its API either. If that process is `deno task start` on another HOST or PORT, " +
+    "run the demo with the same HOST and PORT; otherwise stop it and run `deno task demo` again.";
 }
 
 if (import.meta.main) {

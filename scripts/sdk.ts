@@ -17,7 +17,43 @@ export async function generateSchemaTypes(): Promise<string> {
   const document = JSON.parse(await Deno.readTextFile(SPEC_PATH));
   // Fields with a default (task_version, volts_count) stay optional for the caller to send.
   const ast = await openapiTS(document, { silent: true, defaultNonNullable: false });
-  return HEADER + astToString(ast);
+  return HEADER + documented(astToString(ast));
+}
+
+const TOP_LEVEL: Record<string, string> = {
+  paths: "Every path of the contract, each with its operations.",
+  webhooks: "The contract declares no webhooks.",
+  components: "The contract's reusable schemas (request and answer bodies).",
+  $defs: "No `$defs` in the contract.",
+  operations: "Every operation of the contract by operationId: parameters, body, answers.",
+};
+
+/**
+ * Returns openapi-typescript's output with a JSDoc line on every exported declaration and on each
+ * of their members that has none, so `deno doc --lint sdk/mod.ts` is clean.
+ */
+export function documented(text: string): string {
+  const out: string[] = [];
+  let block = "";
+  for (const line of text.split("\n")) {
+    const top = /^export (?:interface|type) (\$?\w+)/.exec(line);
+    const member = /^ {4}("[^"]+"|\$?\w+)\??: /.exec(line);
+    const documentedAbove = out.at(-1)?.trimEnd().endsWith("*/") ?? false;
+    if (top) {
+      block = top[1];
+      if (!documentedAbove) out.push(`/** ${TOP_LEVEL[block] ?? `The contract's ${block}.`} */`);
+    } else if (member && !documentedAbove) {
+      const name = member[1].replaceAll('"', "");
+      const doc = block === "paths"
+        ? `\`${name}\`: its parameters and operations.`
+        : block === "operations"
+        ? `Operation \`${name}\`: parameters, body and answers.`
+        : `The contract's ${name}.`;
+      out.push(`    /** ${doc} */`);
+    }
+    out.push(line);
+  }
+  return out.join("\n");
 }
 
 if (import.meta.main) {
@@ -26,5 +62,5 @@ if (import.meta.main) {
   await Deno.writeTextFile(SCHEMA_PATH, text);
   console.log(`${before === text ? "unchanged" : "wrote"} sdk/schema.d.ts`);
   const pkg = await buildNpmPackage();
-  console.log(`built ${pkg.name}@${pkg.version} in dist/sdk-npm/ (npm pack dist/sdk-npm)`);
+  console.log(`built ${pkg.name}@${pkg.version} in dist/sdk-npm/ (npm pack ./dist/sdk-npm)`);
 }

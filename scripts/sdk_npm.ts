@@ -1,7 +1,8 @@
 /**
- * The npm package of the SDK (part of `deno task sdk`): sdk/mod.ts compiled to ESM JavaScript with
- * its declarations, the generated sdk/schema.d.ts, the contract, a package.json whose version is
- * the contract's, and a README — for integrators on Node.js 20+ and bundlers.
+ * The npm package of the SDK (part of `deno task sdk`): sdk/mod.ts compiled to ESM (mod.js) and
+ * CommonJS (mod.cjs) JavaScript with declarations for each (mod.d.ts, mod.d.cts), the generated
+ * sdk/schema.d.ts (also as schema.d.cts), the contract, a package.json whose version is the
+ * contract's, and a README — for integrators on Node.js 20+ (ESM or CommonJS) and bundlers.
  */
 import ts from "typescript";
 
@@ -18,6 +19,11 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
   module: ts.ModuleKind.ESNext,
   strict: true,
 };
+const COMMONJS_OPTIONS: ts.CompilerOptions = {
+  ...COMPILER_OPTIONS,
+  module: ts.ModuleKind.CommonJS,
+  esModuleInterop: true,
+};
 /** Declarations from one file without type-checking need explicit types on every export. */
 const DECLARATION_OPTIONS: ts.CompilerOptions = {
   ...COMPILER_OPTIONS,
@@ -25,14 +31,17 @@ const DECLARATION_OPTIONS: ts.CompilerOptions = {
   isolatedDeclarations: true,
 };
 
-/** Returns `text` transpiled (JS, or declarations), or throws naming the diagnostics. */
-function transpile(text: string, declarations: boolean): string {
-  const input = {
-    compilerOptions: declarations ? DECLARATION_OPTIONS : COMPILER_OPTIONS,
-    fileName: "mod.ts",
-    reportDiagnostics: true,
-  };
-  const out = declarations ? ts.transpileDeclaration(text, input) : ts.transpileModule(text, input);
+/** Returns `text` transpiled (ESM, CommonJS, or declarations), or throws naming the diagnostics. */
+function transpile(text: string, kind: "esm" | "cjs" | "dts"): string {
+  const compilerOptions = kind === "dts"
+    ? DECLARATION_OPTIONS
+    : kind === "cjs"
+    ? COMMONJS_OPTIONS
+    : COMPILER_OPTIONS;
+  const input = { compilerOptions, fileName: "mod.ts", reportDiagnostics: true };
+  const out = kind === "dts"
+    ? ts.transpileDeclaration(text, input)
+    : ts.transpileModule(text, input);
   const problems = (out.diagnostics ?? []).map((d) =>
     ts.flattenDiagnosticMessageText(d.messageText, "\n")
   );
@@ -48,6 +57,18 @@ async function mappedVersion(name: string): Promise<string> {
   return match[1];
 }
 
+/** Every file of the package besides package.json. */
+export const PACKAGE_FILES = [
+  "mod.js",
+  "mod.d.ts",
+  "mod.cjs",
+  "mod.d.cts",
+  "schema.d.ts",
+  "schema.d.cts",
+  "openapi.json",
+  "README.md",
+] as const;
+
 /** Returns the package.json of the SDK package for contract `version`. */
 export function packageJson(version: string, openapiFetch: string): Record<string, unknown> {
   return {
@@ -56,13 +77,17 @@ export function packageJson(version: string, openapiFetch: string): Record<strin
     description:
       "Typed client for the Earth Task Telemetry API (generated from its OpenAPI contract)",
     type: "module",
-    main: "./mod.js",
-    types: "./mod.d.ts",
+    main: "./mod.cjs",
+    module: "./mod.js",
+    types: "./mod.d.cts",
     exports: {
-      ".": { types: "./mod.d.ts", default: "./mod.js" },
+      ".": {
+        import: { types: "./mod.d.ts", default: "./mod.js" },
+        require: { types: "./mod.d.cts", default: "./mod.cjs" },
+      },
       "./openapi.json": "./openapi.json",
     },
-    files: ["mod.js", "mod.d.ts", "schema.d.ts", "openapi.json", "README.md"],
+    files: [...PACKAGE_FILES],
     sideEffects: false,
     engines: { node: ">=20" },
     dependencies: { "openapi-fetch": openapiFetch },
@@ -75,7 +100,8 @@ const README = (version: string) =>
   `# ${PACKAGE_NAME} ${version}
 
 Typed client for the Earth Task Telemetry API, contract version ${version} (the \`info.version\`
-of the bundled \`openapi.json\`). ESM only; Node.js 20 or newer, or any bundler.
+of the bundled \`openapi.json\`). Node.js 20 or newer (ESM \`import\` or CommonJS
+\`require\`), or any bundler.
 
 \`\`\`js
 import { ApiError, createClient } from "${PACKAGE_NAME}";
@@ -102,16 +128,23 @@ export async function buildNpmPackage(
   const source = await Deno.readTextFile(new URL("mod.ts", SDK_DIR));
   const spec = await Deno.readTextFile(SPEC_PATH);
   const version: string = JSON.parse(spec).info.version;
-  const js = transpile(source, false);
-  // Declarations import the schema as "./schema.js", which TypeScript resolves to schema.d.ts.
-  const dts = transpile(source, true).replace(/(["'])\.\/schema\.d\.ts\1/g, '"./schema.js"');
+  const js = transpile(source, "esm");
+  const cjs = transpile(source, "cjs");
+  // Declarations import the schema as "./schema.js" (resolved to schema.d.ts) and the CommonJS
+  // ones as "./schema.cjs" (schema.d.cts): each format's types stay in that format.
+  const declarations = transpile(source, "dts");
+  const dts = declarations.replace(/(["'])\.\/schema\.d\.ts\1/g, '"./schema.js"');
+  const dcts = declarations.replace(/(["'])\.\/schema\.d\.ts\1/g, '"./schema.cjs"');
   await Deno.remove(outDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(outDir, { recursive: true });
   const json = packageJson(version, await mappedVersion("openapi-fetch"));
   await Deno.writeTextFile(new URL("package.json", outDir), JSON.stringify(json, null, 2) + "\n");
   await Deno.writeTextFile(new URL("mod.js", outDir), js);
   await Deno.writeTextFile(new URL("mod.d.ts", outDir), dts);
+  await Deno.writeTextFile(new URL("mod.cjs", outDir), cjs);
+  await Deno.writeTextFile(new URL("mod.d.cts", outDir), dcts);
   await Deno.copyFile(new URL("schema.d.ts", SDK_DIR), new URL("schema.d.ts", outDir));
+  await Deno.copyFile(new URL("schema.d.ts", SDK_DIR), new URL("schema.d.cts", outDir));
   await Deno.writeTextFile(new URL("openapi.json", outDir), spec);
   await Deno.writeTextFile(new URL("README.md", outDir), README(version));
   return { name: PACKAGE_NAME, version, dir: outDir.pathname };

@@ -10,64 +10,88 @@
  * @module
  */
 import createFetchClient from "openapi-fetch";
-import type { components, paths } from "./schema.d.ts";
+import type { components, operations, paths } from "./schema.d.ts";
 
-type Schemas = components["schemas"];
-export type AttemptEvent = Schemas["AttemptSubmitted"];
-export type BatchResult = Schemas["BatchResult"];
-export type SessionSummary = Schemas["SessionSummary"];
-export type ModelState = Schemas["ModelState"];
-export type CompanyInfo = Schemas["CompanyInfo"];
-export type CompanySummary = Schemas["CompanySummary"];
-export type Timeseries = Schemas["Timeseries"];
-export type CompanyForecast = Schemas["CompanyForecast"];
-export type FinalizeRequest = Schemas["FinalizeRequest"];
+/** An attempt event as a client sends it (`POST /events`, `POST /events/batch`). */
+export type AttemptEvent = components["schemas"]["AttemptSubmitted"];
+/** The answer of a batch: events newly stored and identical resends stored before. */
+export type BatchResult = components["schemas"]["BatchResult"];
+/** A finalized session's summary: its task's metrics, company, play time and attempt count. */
+export type SessionSummary = components["schemas"]["SessionSummary"];
+/** A player's model of one task: status, coefficients, error and the next prediction. */
+export type ModelState = components["schemas"]["ModelState"];
+/** The company a dashboard token belongs to (`GET /dashboard/company`). */
+export type CompanyInfo = components["schemas"]["CompanyInfo"];
+/** A company's averages over its players (`GET /dashboard/summary`). */
+export type CompanySummary = components["schemas"]["CompanySummary"];
+/** A company's averages per day or week (`GET /dashboard/timeseries`). */
+export type Timeseries = components["schemas"]["Timeseries"];
+/** A company's forecast tiles (`GET /dashboard/forecast`). */
+export type CompanyForecast = components["schemas"]["CompanyForecast"];
+/** The optional body of `POST /sessions/{session_id}/finalize` (task and stress score). */
+export type FinalizeRequest = components["schemas"]["FinalizeRequest"];
 /** The task a model learns: `earth` (earth_v1 and unknown versions) or `water` (water_v1). */
 export type ModelName = ModelState["model_name"];
-export type SeedCompany = Schemas["SeedCompany"];
-export type SeededCompany = Schemas["SeededCompany"];
-export type EngagementSession = Schemas["EngagementSessionSummary"];
-export type IngestStatus = Schemas["IngestStatus"];
-export type EngagementDashboard = Schemas["EngagementDashboard"];
-export type ValidationIssue = Schemas["ValidationIssue"];
-export type Erasure = Schemas["Erasure"];
-export type PlayerExport = Schemas["PlayerExport"];
+/** The body of `POST /admin/seed_company`: the company's name. */
+export type SeedCompany = components["schemas"]["SeedCompany"];
+/** A registered company: its id and its dashboard token. */
+export type SeededCompany = components["schemas"]["SeededCompany"];
+/** A companion-device session summary (`POST /internal/ingest/session_summary`). */
+export type EngagementSession = components["schemas"]["EngagementSessionSummary"];
+/** The ingest answer: `ok` when stored, `duplicate` for a session_id stored before. */
+export type IngestStatus = components["schemas"]["IngestStatus"];
+/** The seven-day engagement rollup of one user (`GET /api/dashboard/{user_id}`). */
+export type EngagementDashboard = components["schemas"]["EngagementDashboard"];
+/** One problem of a 422 answer: where (`loc`), what (`msg`) and its kind (`type`). */
+export type ValidationIssue = components["schemas"]["ValidationIssue"];
+/** What an erasure removed, per kind of record (zeros when nothing was held). */
+export type Erasure = components["schemas"]["Erasure"];
+/** Everything held on a participant (`GET /admin/players/{player_id}/export`). */
+export type PlayerExport = components["schemas"]["PlayerExport"];
 /** The `metadata` part of an audio upload (`role` and `codec` have defaults). */
-export type RecordingMetadata = Schemas["RecordingMetadata"];
-export type RecordingUpload = Schemas["RecordingUpload"];
-export type RecordingManifest = Schemas["RecordingManifest"];
-export type ParticipantRecordingIndex = Schemas["ParticipantRecordingIndex"];
-export type { components, paths };
+export type RecordingMetadata = components["schemas"]["RecordingMetadata"];
+/** The answer of an audio upload: the stored object's and manifest's admin URLs. */
+export type RecordingUpload = components["schemas"]["RecordingUpload"];
+/** A session's recordings manifest: its turns with each role's audio path and transcript. */
+export type RecordingManifest = components["schemas"]["RecordingManifest"];
+/** A participant's recordings index: their sessions with turn counts and durations. */
+export type ParticipantRecordingIndex = components["schemas"]["ParticipantRecordingIndex"];
+export type { components, operations, paths };
 
 /** The most events one POST /events/batch accepts. */
 export const MAX_BATCH = 500;
 
+/** Settings of {@link createClient}: where the service is, credentials and retries. */
 export interface ClientOptions {
   /** Service root, e.g. `http://127.0.0.1:8000` (no trailing path). */
   baseUrl: string;
   /** INGEST_SERVICE_TOKEN: sent on event ingest, finalize and session-summary ingest. */
-  ingestToken?: string;
+  ingestToken?: string | undefined;
   /** A DASHBOARD_TOKEN_MAP token: sent on player reads and the engagement dashboard. */
-  dashboardToken?: string;
+  dashboardToken?: string | undefined;
   /** ADMIN_KEY: sent as X-ADMIN-KEY on the company seed, erase and export. */
-  adminKey?: string;
+  adminKey?: string | undefined;
   /** Retries after a 503 or a network error (default 3; 0 disables). */
-  retries?: number;
+  retries?: number | undefined;
   /** First backoff in ms, doubled on every retry, with jitter (default 250). */
-  retryDelayMs?: number;
+  retryDelayMs?: number | undefined;
   /** Longest single wait in ms, also the cap for Retry-After (default 10 000). */
-  maxRetryDelayMs?: number;
+  maxRetryDelayMs?: number | undefined;
   /** Time limit of one attempt in ms (default 10 000); running out counts as a network error. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** The fetch to use (default `globalThis.fetch`), e.g. to add logging or for tests. */
-  fetch?: (request: Request) => Promise<Response>;
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
 }
 
 /** A non-2xx answer: its status, the `detail` of the body, and the X-Request-ID to quote. */
 export class ApiError extends Error {
+  /** Returns an error for an answer's status, detail and X-Request-ID. */
   constructor(
+    /** The HTTP status of the answer. */
     readonly status: number,
+    /** The answer's `detail`: a message, or for 422 the list of issues. */
     readonly detail: string | ValidationIssue[],
+    /** The answer's X-Request-ID, to quote in a bug report (null when absent). */
     readonly requestId: string | null,
   ) {
     const text = typeof detail === "string"

@@ -188,7 +188,10 @@ Deno.test("WORKERS=2 serves one port from two processes and drains on SIGTERM", 
     assert.equal(rows[0].n, 200);
     const { code, output } = await svc.stop("SIGTERM");
     assert.equal(code, 0, output);
-    assert.match(output, /Supervising 2 workers/);
+    assert.match(
+      output,
+      /^Earth Task Telemetry \(test\) on http:\/\/127\.0\.0\.1:\d+ with 2 worker processes$/m,
+    );
   } finally {
     await t.cleanup();
   }

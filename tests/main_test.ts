@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { loadConfig } from "../config.ts";
+import { startupBanner } from "../main.ts";
 import { runMain, startService } from "./helpers/process.ts";
 
 Deno.test("production refuses to start, naming every missing variable", async () => {
@@ -78,4 +80,94 @@ Deno.test("production refuses to start without a recordings store, naming S3_* a
     output,
     /Refusing to start: voice recordings need an object store in production: set S3_ENDPOINT, S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or AUDIO_STORE=filesystem \(one node with a persistent disk\)/,
   );
+});
+
+Deno.test("`startupBanner` gives the same facts with WORKERS=2 as with one worker", () => {
+  const env = {
+    APP_ENV: "production",
+    DATABASE_URL: "postgres://db.internal/etl",
+    COMPANY_SALT: "banner-company-salt-0123456789abcdef",
+    DASHBOARD_TOKEN_SALT: "banner-dashboard-salt-0123456789abcdef",
+    INGEST_SERVICE_TOKEN: "banner-ingest-token-0123456789abcdef",
+    DASHBOARD_TOKEN_MAP: "banner-dashboard-token-0123456789abcdef:*",
+    AUDIO_STORE: "filesystem",
+    PORT: "8801",
+  };
+  const one = startupBanner(loadConfig({ ...env, WORKERS: "1" }), "postgres");
+  const two = startupBanner(loadConfig({ ...env, WORKERS: "2" }), "postgres");
+  assert.deepEqual(one, [
+    "Earth Task Telemetry (production) on http://0.0.0.0:8801",
+    "Database: PostgreSQL (DATABASE_URL)",
+  ]);
+  assert.deepEqual(two, [
+    "Earth Task Telemetry (production) on http://0.0.0.0:8801 with 2 worker processes",
+    "Database: PostgreSQL (DATABASE_URL)",
+  ]);
+});
+
+Deno.test("`startupBanner` warns when no dashboard token is configured, naming what is unreachable", () => {
+  const production = loadConfig({
+    APP_ENV: "production",
+    DATABASE_URL: "postgres://db.internal/etl",
+    COMPANY_SALT: "banner-company-salt-0123456789abcdef",
+    DASHBOARD_TOKEN_SALT: "banner-dashboard-salt-0123456789abcdef",
+    INGEST_SERVICE_TOKEN: "banner-ingest-token-0123456789abcdef",
+    AUDIO_STORE: "filesystem",
+  });
+  assert.equal(
+    startupBanner(production, "postgres").at(-1),
+    "Warning: DASHBOARD_TOKEN_MAP grants no dashboard token, so every token is refused and " +
+      "nobody can reach the player pages /players/{player_id}, the engagement pages " +
+      "/engagement/{user_id}, GET /api/dashboard/{user_id}, GET /players/{player_id}/sessions, " +
+      "GET /model/state/{player_id}. Set DASHBOARD_TOKEN_MAP=token:user,… (`*` for any user; " +
+      "docs/deploy.md).",
+  );
+  const development = loadConfig({ APP_ENV: "development", DASHBOARD_TOKEN_MAP: "" });
+  assert.match(
+    startupBanner(development, "embedded").at(-1)!,
+    /^Warning: .* nobody can reach the engagement pages \/engagement\/\{user_id\}, GET \/api\/dashboard\/\{user_id\}\. Set/,
+  );
+  assert.ok(
+    startupBanner(loadConfig({ APP_ENV: "development" }), "embedded")
+      .every((line) => !line.startsWith("Warning")),
+  );
+});
+
+Deno.test("the log holds no Deno warning about request.signal after a finalize with an empty body", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "etl-signal-" });
+  try {
+    const service = await startService({
+      DATA_DIR: dataDir,
+      APP_ENV: "development",
+      DASHBOARD_TOKEN_MAP: "",
+    });
+    const res = await fetch(`${service.baseUrl}/sessions/no-such-session/finalize`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(res.status, 404, await res.text());
+    // A streamed (chunked) JSON body goes through the size limit's copy of the request too.
+    const chunked = await fetch(`${service.baseUrl}/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Blob(["{}"]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    assert.equal(chunked.status, 422, await chunked.text());
+    const health = await fetch(`${service.baseUrl}/health`);
+    await health.body?.cancel();
+    const { code, output } = await service.stop("SIGTERM");
+    assert.equal(code, 0, output);
+    assert.doesNotMatch(output, /request\.signal/);
+    assert.match(output, /^Warning: DASHBOARD_TOKEN_MAP grants no dashboard token/m);
+    const plain = output.split("\n").filter((l) => l !== "" && !l.startsWith("{"));
+    assert.deepEqual(plain.map((l) => l.split(":")[0]), [
+      "Earth Task Telemetry (development) on http",
+      "Database",
+      "Development ingest token",
+      "Warning",
+    ]);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });

@@ -1,7 +1,9 @@
 /**
  * Browser tests (`deno task e2e`; not part of `deno task test`): the real service in development
  * mode on an empty embedded database, driven in headless Debian Chromium. Screenshots of every
- * page go to screenshots/ (ignored by git).
+ * page go to screenshots/ (ignored by git). Only `deno task screenshots` (DOCS_SCREENSHOTS=1)
+ * also rewrites the committed docs/screenshots/ (1280 px and 360 px of the pages the README shows),
+ * so `deno task e2e` leaves the tree clean.
  */
 import assert from "node:assert/strict";
 import { dashboardTokenFor } from "../../core/company.ts";
@@ -142,6 +144,20 @@ async function allChartsDrawn(page: Page, count: number): Promise<void> {
   for (const n of pixels) assert.ok(n > 500, `canvas drawn (${n} pixels)`);
 }
 
+/**
+ * Checks that a company view shows `count` figures, each a drawn chart or, where fewer than two
+ * periods can be shown, a sentence instead of a chart of one dot.
+ */
+async function figuresShown(page: Page, count: number): Promise<void> {
+  const figures = await page.evaluate<{ charts: number; words: string[] }>(`({
+    charts: document.querySelectorAll("canvas").length,
+    words: [...document.querySelectorAll(".chart-words")].map((p) => p.textContent),
+  })`);
+  assert.equal(figures.charts + figures.words.length, count, JSON.stringify(figures));
+  assert.ok(figures.words.every((w) => /can be shown yet, too few for a chart\.$/.test(w)));
+  await allChartsDrawn(page, figures.charts);
+}
+
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot(`${SHOTS}${name}.png`);
   await page.setViewport(390, 844);
@@ -171,7 +187,11 @@ Deno.test("player page: the demo generator plays five sessions; charts draw", op
   const rows = await page.evaluate<string[]>(
     `[...document.querySelectorAll("tbody tr")].map((r) => r.cells[6].textContent)`,
   );
-  assert.deepEqual(rows, ["0", "0", "5", "5", "10"], "five sessions from poor to perfect");
+  assert.deepEqual(
+    rows,
+    ["0 of 10", "0 of 10", "5 of 10", "5 of 10", "10 of 10"],
+    "five sessions from poor to perfect",
+  );
   await allChartsDrawn(page, 3);
   // Budget: every script the player page loaded, as transferred (gzip).
   const js = await page.evaluate<{ name: string; size: number }[]>(
@@ -191,9 +211,18 @@ Deno.test("player page: the demo generator plays five sessions; charts draw", op
 
 Deno.test("company page: charts draw and the day/week toggle changes them", opts, async () => {
   const page = await browser.newPage();
+  // Without ?bucket= the page opens on the finest grain with a chart: here, days.
   await page.goto(`${base}/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}`);
   await page.waitFor(`document.querySelector('[data-island="CompanyTrends"]')?.dataset.hydrated`);
-  await allChartsDrawn(page, 4);
+  assert.equal(
+    await page.evaluate<string>(`document.querySelector("[data-bucket]").dataset.bucket`),
+    "day",
+  );
+  await page.goto(
+    `${base}/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}&bucket=week`,
+  );
+  await page.waitFor(`document.querySelector('[data-island="CompanyTrends"]')?.dataset.hydrated`);
+  await figuresShown(page, 4);
   const state = () =>
     page.evaluate<{ bucket: string; rows: number; image: string }>(`({
       bucket: document.querySelector("[data-bucket]").dataset.bucket,
@@ -205,7 +234,7 @@ Deno.test("company page: charts draw and the day/week toggle changes them", opts
   await shoot(page, "company");
   await page.click('[data-bucket-choice="day"]');
   await page.waitFor(`document.querySelector("[data-bucket]").dataset.bucket === "day"`);
-  await allChartsDrawn(page, 4);
+  await figuresShown(page, 4);
   const day = await state();
   assert.ok(day.rows > week.rows, `${day.rows} day rows vs ${week.rows} week rows`);
   assert.notEqual(day.image, week.image, "the chart was redrawn with daily data");
@@ -260,6 +289,8 @@ Deno.test("docs page: Swagger UI renders from this origin only, under its CSP", 
 });
 
 const DOCS_SHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
+/** Set by `deno task screenshots` only: write the committed screenshots of the docs too. */
+const DOCS_SCREENSHOTS = Deno.env.get("DOCS_SCREENSHOTS") === "1";
 
 /**
  * Bytes of gzipped JavaScript each page loaded before issue 16 (development mode, so the player
@@ -278,7 +309,7 @@ const JS_BUDGET: Record<string, number> = {
   "company-insufficient": 0,
   "company-denied": 0,
   engagement: 65029,
-  "engagement-empty": 65029,
+  "engagement-empty": 0, // words only since issue 24: no charts, no script
 };
 
 /** Every page in each of its states, in visiting order (signed out first). */
@@ -288,7 +319,7 @@ const PHONE_PAGES: { name: string; path: string; doc?: boolean }[] = [
   { name: "engagement-expired", path: "/engagement/e2e-family" },
   { name: "home", path: "/" },
   { name: "player", path: "/players/e2e-p1", doc: true },
-  { name: "player-water", path: "/players/e2e-w1" },
+  { name: "player-water", path: "/players/e2e-w1", doc: true },
   { name: "player-empty", path: "/players/nobody-yet" },
   { name: "player-invalid", path: `/players/${"x".repeat(129)}` },
   {
@@ -302,7 +333,7 @@ const PHONE_PAGES: { name: string; path: string; doc?: boolean }[] = [
   },
   { name: "company-denied", path: "/company?t=0123456789abcdef01234567" },
   { name: "engagement", path: "/engagement/e2e-family", doc: true },
-  { name: "engagement-empty", path: "/engagement/nobody-yet" },
+  { name: "engagement-empty", path: "/engagement/nobody-yet", doc: true },
 ];
 
 /** Submits the sign-in form with a token and waits for the answer page. */
@@ -349,6 +380,22 @@ Deno.test("every page fits a 360 px phone and has no serious axe violation", opt
       assert.equal(form.count, 2);
       assert.ok(form.height >= 44, `${p.name}: sign-in targets ${form.height} px high`);
     }
+    if (p.name === "engagement") {
+      // Every minute label is the number over its unit, all of one height (none wraps apart).
+      const labels = await page.evaluate<{ text: string; height: number }[]>(
+        `[...document.querySelectorAll(".day-min")].map((e) => ({
+          text: e.textContent, height: Math.round(e.getBoundingClientRect().height) }))`,
+      );
+      assert.equal(labels.length, 7);
+      assert.ok(labels.every((l) => /^\d+ min$/.test(l.text)), JSON.stringify(labels));
+      assert.equal(new Set(labels.map((l) => l.height)).size, 1, JSON.stringify(labels));
+    }
+    if (p.name === "engagement-empty") {
+      const text = await page.evaluate<string>("document.body.innerText");
+      assert.match(text, /No sessions yet/);
+      assert.doesNotMatch(text, /neutral/);
+      assert.equal(await page.evaluate<number>(`document.querySelectorAll("canvas").length`), 0);
+    }
     if (p.name === "engagement-bad-token") {
       assert.match(await page.evaluate<string>("document.body.innerText"), /not valid/i);
     }
@@ -365,7 +412,14 @@ Deno.test("every page fits a 360 px phone and has no serious axe violation", opt
       );
     }
     await page.screenshot(`${SHOTS}${p.name}-360.png`);
-    if (p.doc) await page.screenshot(`${DOCS_SHOTS}${p.name}-phone.png`);
+    if (p.doc && DOCS_SCREENSHOTS) {
+      await page.screenshot(`${DOCS_SHOTS}${p.name}-phone.png`);
+      await page.setViewport(1280, 900);
+      await new Promise((r) => setTimeout(r, 300));
+      await page.screenshot(`${DOCS_SHOTS}${p.name}.png`);
+      await page.setViewport(PHONE.width, PHONE.height);
+      await new Promise((r) => setTimeout(r, 300));
+    }
   }
   console.log(sizes.join("\n"));
   assert.deepEqual(page.errors.filter((e) => !/^Failed to load resource: .* 40[134]/.test(e)), []);
@@ -373,7 +427,9 @@ Deno.test("every page fits a 360 px phone and has no serious axe violation", opt
 
 Deno.test("the day/week toggle works by keyboard and announces its state", opts, async () => {
   const page = await browser.newPage();
-  await page.goto(`${base}/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}`);
+  await page.goto(
+    `${base}/company?t=${dashboardTokenFor(COMPANY, DEV_DASHBOARD_TOKEN_SALT)}&bucket=week`,
+  );
   await page.waitFor(`document.querySelector('[data-island="CompanyTrends"]')?.dataset.hydrated`);
   const pressed = () =>
     page.evaluate<string[]>(`[...document.querySelectorAll("[data-bucket-choice]")]

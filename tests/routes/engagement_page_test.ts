@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
+import { TONE_EXPLAINED } from "../../routes/engagement.tsx";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
+import { sessionEvents } from "../helpers/play.ts";
 import { testDatabase } from "../helpers/db.ts";
 
 const db = testDatabase();
@@ -116,7 +118,7 @@ Deno.test("engagement dashboard: the numbers are server-rendered", opts, async (
   assert.match(html, /<div class="metric-value">3 days<\/div><div class="metric-label">Streak/);
   assert.match(
     html,
-    /<div class="metric-value">15<\/div><div class="metric-label">Average minutes/,
+    /<div class="metric-value">15 min<\/div><div class="metric-label">Average per active day<\/div><div class="metric-hint">over 3 active days of 7</,
   );
   assert.match(
     html,
@@ -124,7 +126,15 @@ Deno.test("engagement dashboard: the numbers are server-rendered", opts, async (
   );
   assert.match(html, /Daily sentiment \(0–1\): – · – · – · – · 0.50 · 0.55 · 0.70/);
   assert.equal(html.match(/<li class="day on">/g)?.length, 3);
-  assert.match(html, /<span class="day-min">20 min<\/span>/);
+  assert.match(
+    html,
+    /<span class="day-min"><span class="day-min-n">20<\/span> <span class="day-min-u">min<\/span><\/span>/,
+  );
+  assert.ok(html.includes(TONE_EXPLAINED));
+  assert.match(
+    TONE_EXPLAINED,
+    /^Tone is how positive the sessions sounded, from 0 to 1 .* positive from 0\.61, neutral from 0\.40, negative below\.$/,
+  );
   assert.equal(html.match(/data-island="Chart"/g)?.length, 2);
   assert.match(html, /action="\/logout"/);
   // Another user with the same cookie: 403; an expired cookie: the form again.
@@ -157,8 +167,72 @@ Deno.test("freshness badges: warning under 72 h, stale after; empty state", opts
   t.setNow(NOW);
   const nobody = await (await t.request("/engagement/nobody", { headers: { cookie } })).text();
   assert.match(nobody, /No sessions yet/);
-  assert.match(nobody, /<div class="metric-value">never<\/div>/);
+  assertNoNumbers(nobody);
 });
+
+/** An empty window shows words only: no tiles, no tone, no charts. */
+function assertNoNumbers(html: string): void {
+  assert.doesNotMatch(html, /class="metric-value"/);
+  assert.doesNotMatch(html, /neutral|Current tone|Daily sentiment/);
+  assert.doesNotMatch(html, /data-island="Chart"/);
+  assert.doesNotMatch(html, /class="day/);
+}
+
+Deno.test(
+  "a window without sessions says so in words: when the last was, no tone, no charts",
+  opts,
+  async () => {
+    t.setNow(new Date("2025-11-01T12:00:00Z")); // alice's last session: 2025-10-22 15:20
+    try {
+      const res = await t.request("/engagement/alice", {
+        headers: { cookie: await signIn("alice", "tok-alice") },
+      });
+      assert.equal(res.status, 200);
+      const html = await res.text();
+      assert.match(html, /No sessions in the last seven days/);
+      assert.match(
+        html,
+        /<strong>alice<\/strong> has not played in the last seven days\. The last session\s+was 9 days ago \(2025-10-22 15:20 UTC\)\./,
+      );
+      assertNoNumbers(html);
+    } finally {
+      t.setNow(NOW);
+    }
+  },
+);
+
+Deno.test(
+  "game sessions without a tone score: no tone is claimed and no sentiment chart drawn",
+  opts,
+  async () => {
+    const events = sessionEvents({
+      player: "carol",
+      session: "carol-1",
+      pattern: [1, 2, 1],
+      start: "2025-10-22T09:00:00Z",
+    });
+    const batch = await t.request(
+      "/events/batch",
+      postJson({ events }, { Authorization: "Bearer dev-ingest-token" }),
+    );
+    assert.equal(batch.status, 200, await batch.text());
+    const done = await t.request(
+      "/sessions/carol-1/finalize",
+      postJson({}, { Authorization: "Bearer dev-ingest-token" }),
+    );
+    assert.equal(done.status, 200, await done.text());
+    const cookie = await signIn("carol", "tok-all");
+    const html = await (await t.request("/engagement/carol", { headers: { cookie } })).text();
+    assert.match(html, /<div class="metric-value">not scored<\/div>/);
+    assert.match(
+      html,
+      /No session in these seven days had a tone score, so there is no tone yet\./,
+    );
+    assert.doesNotMatch(html, /Daily sentiment|badge-mark" aria-hidden="true">–<\/span>neutral/);
+    assert.equal(html.match(/data-island="Chart"/g)?.length, 1);
+    assert.match(html, /Minutes played per day/);
+  },
+);
 
 Deno.test("sign-out clears the cookie", opts, async () => {
   const res = await t.request("/logout", { method: "POST" });

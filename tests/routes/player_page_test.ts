@@ -94,14 +94,28 @@ Deno.test("player page: every number is in the server HTML", opts, async () => {
   assert.equal(metric("Avg repetition burden"), "1.83");
   assert.equal(metric("Avg earth score"), "5.0");
   // Sessions table in play order.
-  assert.match(html, /<td>1<\/td><td>2025-03-10 10:00 UTC<\/td><td>s1<\/td><td class="num">0%/);
-  assert.match(html, /<td>4<\/td><td>2025-03-13 10:00 UTC<\/td><td>s4<\/td><td class="num">100%/);
+  // On a phone each row is a card labelled by data-label.
+  assert.match(
+    html,
+    /<td data-label="#">1<\/td><td data-label="Played">2025-03-10 10:00 UTC<\/td><td data-label="Session">s1<\/td><td data-label="First-try accuracy" class="num">0%/,
+  );
+  assert.match(html, /<td data-label="#">4<\/td><td data-label="Played">2025-03-13 10:00 UTC</);
   // Model state and prediction.
-  assert.match(html, /badge-ok"><span class="badge-mark" aria-hidden="true">✓<\/span>trained</);
-  assert.match(html, /<dt>Samples \(sessions\)<\/dt><dd>4<\/dd>/);
-  assert.match(html, /<dt>MAE<\/dt><dd>\d\.\d{3}<\/dd>/);
-  assert.match(html, /<dt>Weight: last first-try accuracy<\/dt><dd>-?\d\.\d{3}<\/dd>/);
-  assert.match(html, /<dt>Intercept<\/dt><dd>-?\d\.\d{3}<\/dd>/);
+  // The model's internals sit behind a disclosure, in words, the MAE in percentage points.
+  const model = await (await t.request(`/model/state/${PLAYER}`)).json();
+  assert.equal(model.status, "trained");
+  const before = html.slice(0, html.indexOf("<summary>How this prediction is made</summary>"));
+  assert.ok(before.endsWith('<details class="explain">'), "the internals are in a <details>");
+  assert.doesNotMatch(before, /MAE|Intercept|Weight/);
+  const points = Math.round(model.mae * 100);
+  assert.ok(
+    html.includes(
+      `<strong>Typical error: ${points} percentage point${points === 1 ? "" : "s"}.</strong>`,
+    ),
+  );
+  assert.match(html, /has learned from 4\s+\(last updated /);
+  assert.match(html, /<dt>Weight of the last first-try accuracy<\/dt><dd>-?\d\.\d{3} \(a /);
+  assert.ok(html.includes(`<dt>Starting point</dt><dd>${Math.round(model.intercept * 100)}%</dd>`));
   assert.match(html, /<div class="big">\d+%<\/div><p class="muted">predicted first-try/);
   assert.match(html, /<dt>Last actual first-try accuracy<\/dt><dd>100%<\/dd>/);
   assert.match(html, /<dt>Last actual repetition burden<\/dt><dd>1.00<\/dd>/);
@@ -113,9 +127,12 @@ Deno.test("player page: every number is in the server HTML", opts, async () => {
   // Each chart's text alternative carries its numbers; the table scrolls in a focusable box.
   assert.match(
     html,
-    /aria-label="First-try accuracy per session: #1 0%, #2 33%, #3 67%, #4 100%; latest 100%\."/,
+    /aria-label="First-try accuracy per session: 2025-03-10 0%, 2025-03-11 33%, 2025-03-12 67%, 2025-03-13 100%; latest 100%\."/,
   );
-  assert.match(html, /<div class="table-wrap" tabindex="0" role="region" aria-label="Sessions/);
+  assert.match(
+    html,
+    /<div class="table-wrap cards-on-phone" tabindex="0" role="region" aria-label="Sessions/,
+  );
   assert.ok(!html.includes('data-island="DemoGenerator"'), "demo generator only in development");
   const [src] = scriptSources(html);
   assert.match(src, /^\/static\/islands\/Chart\.[0-9a-f]{10}\.js$/);
@@ -139,7 +156,7 @@ Deno.test(
       start: "2025-03-14T09:00:00Z",
     });
     const html = await (await t.request("/players/newbie")).text();
-    assert.match(html, /insufficient data/);
+    assert.match(html, /One session so far: its trend charts appear from the second\./);
     assert.match(html, /needs at least 3 finalized sessions to learn from \(this player\s+has 1\)/);
     assert.match(html, /Streak: 1 day</);
   },
@@ -257,20 +274,24 @@ Deno.test(
     assert.equal(metric("Avg first-try accuracy"), "100%");
     assert.match(
       html,
-      /aria-label="Stress score per water session \(0 = calm, 100 = most stressed\): #1 40, #2 20, #3 60; latest 60\."/,
+      /aria-label="Stress score per water session \(0 = calm, 100 = most stressed\): 2025-03-10 40, 2025-03-11 20, 2025-03-12 60; latest 60\."/,
     );
     // Water model over 40 → 20 → 60: x = [40, 20], y = [20, 60]: slope −2, intercept 100;
     // next = 100 − 2·60 = −20, clamped to 0.
-    assert.match(html, /<h2[^>]*>Water model<\/h2>/);
-    assert.match(html, /<dt>Weight: last stress score<\/dt><dd>-2.000<\/dd>/);
-    assert.match(html, /<dt>Intercept<\/dt><dd>100.000<\/dd>/);
+    assert.match(html, /<h2[^>]*>Next water session<\/h2>/);
+    assert.match(
+      html,
+      /<dt>Weight of the last stress score<\/dt><dd>-2\.000 \(a higher value lowers the prediction\)<\/dd>/,
+    );
+    assert.match(html, /<dt>Starting point<\/dt><dd>100\.0<\/dd>/);
+    assert.match(html, /<strong>Typical error: 0\.0 points \(on its 0–100 scale\)\.<\/strong>/);
     assert.match(html, /<div class="big">0.0<\/div><p class="muted">predicted stress score/);
     assert.match(html, /<dt>Last actual stress score<\/dt><dd>60.0<\/dd>/);
     // The table has a stress column; earth cells of water sessions read "–".
     assert.match(html, /<th class="num">Stress score<\/th>/);
     assert.match(
       html,
-      /<td>st-2<\/td><td class="num">–<\/td><td>–<\/td><td class="num">–<\/td><td class="num">–<\/td><td class="num">20.0<\/td>/,
+      /<td data-label="Session">st-2<\/td>(?:<td data-label="[^"]+"(?: class="num")?>–<\/td>){4}<td data-label="[^"]+" class="num">20.0<\/td>/,
     );
     // An earth-only player's page has no stress at all.
     const earthOnly = await (await t.request(`/players/${PLAYER}`)).text();

@@ -4,6 +4,7 @@ import { startEmbedded } from "../../db/embedded.ts";
 import { resetData, tableCounts } from "../../db/demo.ts";
 import { generateDemo } from "../../scripts/demo_data.ts";
 import { type DemoResult, formatReport, progressReporter, writeDemo } from "../../scripts/demo.ts";
+import { freePort } from "../helpers/process.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 
@@ -201,18 +202,19 @@ Deno.test("reset empties every data table and keeps the migrations", opts, async
 });
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const silentPort = String(freePort()); // nothing listens there
 const runSeed = (dataDir: string, args: string[] = []) =>
   new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "scripts/demo.ts", ...args],
     cwd: ROOT,
-    env: { DATA_DIR: dataDir, DATABASE_URL: "", APP_ENV: "development", PORT: "8123" },
+    env: { DATA_DIR: dataDir, DATABASE_URL: "", APP_ENV: "development", PORT: silentPort },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).output();
 
 Deno.test(
-  "the CLI refuses a data directory the service holds, and seeds a free one",
+  "the CLI says what to do when another process holds the data directory and no service answers, and seeds a free one",
   opts,
   async () => {
     const dataDir = await Deno.makeTempDir({ prefix: "etl-seed-" });
@@ -220,7 +222,15 @@ Deno.test(
     try {
       const out = await runSeed(dataDir);
       assert.equal(out.code, 1);
-      assert.match(text(out.stderr), /in use by another process.*cannot run while the service/);
+      const base = `http://127.0.0.1:${silentPort}`;
+      assert.equal(
+        text(out.stderr),
+        `demo: The data directory ${dataDir} is in use by another process (lock file ` +
+          `${dataDir}/.etl.lock). Stop that process, or set DATA_DIR to another directory. ` +
+          `No service answers at ${base}/health, so the demo cannot write through its API ` +
+          "either. If that process is `deno task start` on another HOST or PORT, run the demo " +
+          "with the same HOST and PORT; otherwise stop it and run `deno task demo` again.\n",
+      );
     } finally {
       await held.close();
     }
@@ -230,8 +240,11 @@ Deno.test(
     assert.match(stdout, /^demo: events 0\/\d+$/m);
     assert.match(stdout, /^demo: sessions \d+\/\d+$/m);
     assert.doesNotMatch(stdout, /\r/);
-    assert.match(stdout, /http:\/\/127\.0\.0\.1:8123\/company\?t=[0-9a-f]{24}/);
-    assert.match(stdout, /http:\/\/127\.0\.0\.1:8123\/players\/acme-/);
+    assert.match(
+      stdout,
+      new RegExp(`http://127\\.0\\.0\\.1:${silentPort}/company\\?t=[0-9a-f]{24}`),
+    );
+    assert.match(stdout, new RegExp(`http://127\\.0\\.0\\.1:${silentPort}/players/acme-`));
     await Deno.remove(dataDir, { recursive: true });
   },
 );

@@ -174,3 +174,106 @@ Deno.test(
     }
   },
 );
+
+const DOCS = new URL("../../docs/sdk.md", import.meta.url);
+
+/** Returns the fenced block of docs/sdk.md whose first line is `first`, without its fences. */
+function docsBlock(docs: string, language: string, first: string): string {
+  const start = docs.indexOf("```" + language + "\n" + first);
+  assert.ok(start >= 0, `docs/sdk.md has a ${language} block starting ${first}`);
+  const body = docs.slice(start + language.length + 4);
+  return body.slice(0, body.indexOf("```"));
+}
+
+/** Returns the output of a shell script run with bash -e in `cwd`, or throws with its output. */
+function shell(script: string, cwd: string): Promise<string> {
+  return run("bash", ["-e", "-c", script], cwd);
+}
+
+Deno.test(
+  "the docs' example builds verbatim in a fresh `npm init -y` project with `tsc --init` defaults and runs against the service",
+  opts,
+  async () => {
+    const docs = await Deno.readTextFile(DOCS);
+    const work = await Deno.makeTempDir({ prefix: "etl-npm-docs-" });
+    const base = serverUrl();
+    const database = base ? await createServerDatabase(base) : null;
+    // Development defaults: the example's tokens are the printed development tokens.
+    const service = await startService({
+      APP_ENV: "development",
+      ...(database ? { DATABASE_URL: database.url } : { DATA_DIR: `${work}/data` }),
+    });
+    const here = (text: string) => text.replaceAll("http://127.0.0.1:8000", service.baseUrl);
+    try {
+      const pkg = await buildNpmPackage(new URL(`file://${work}/repo/dist/sdk-npm/`));
+      // The pack command of the docs, run from the repository root it names.
+      const pack = docsBlock(docs, "bash", "deno task sdk\n").split("\n")
+        .filter((line) => line.startsWith("npm pack"));
+      assert.deepEqual(pack.map((l) => l.replace(/\s+#.*$/, "")), ["npm pack ./dist/sdk-npm"]);
+      const repo = `${work}/repo`;
+      await shell(pack[0], repo);
+      const tarball = `${repo}/${PACKAGE_NAME}-${pkg.version}.tgz`;
+      assert.ok((await Deno.stat(tarball)).isFile);
+
+      const steps = docsBlock(docs, "bash", "mkdir my-game-backend");
+      const [setup, build] = steps.split(/^# write example\.ts.*$/m);
+      assert.ok(build, "the steps say where example.ts is written");
+      await shell(setup, repo); // the project sits next to the tarball, as in the docs
+      const project = `${repo}/my-game-backend`;
+      const tsconfig = await Deno.readTextFile(`${project}/tsconfig.json`);
+      assert.match(tsconfig, /^\s*"exactOptionalPropertyTypes": true/m, "tsc --init defaults");
+      assert.match(tsconfig, /^\s*"verbatimModuleSyntax": true/m);
+      await Deno.writeTextFile(
+        `${project}/example.ts`,
+        here(docsBlock(docs, "ts", "// example.ts\n")),
+      );
+      const out = await shell(build, project);
+      assert.equal(
+        out,
+        "{ stored: 2, duplicates: 0 }\n" +
+          "409 Attempt already stored with different content " +
+          "(same session_id, sequence_index and attempt_index)\n" +
+          "0 2\n" +
+          "1\n",
+      );
+
+      // CommonJS: a fresh `npm init -y` project (no "type") requires the package, from plain
+      // JavaScript (the docs' example.cjs) and from TypeScript with `import … = require`.
+      const cjs = `${work}/cjs-project`;
+      await Deno.mkdir(cjs);
+      await shell(
+        `npm init -y >/dev/null && npm install --no-audit --no-fund --prefer-offline ` +
+          `${tarball} typescript && npx tsc --init >/dev/null`,
+        cjs,
+      );
+      assert.equal(JSON.parse(await Deno.readTextFile(`${cjs}/package.json`)).type, "commonjs");
+      await Deno.writeTextFile(
+        `${cjs}/example.cjs`,
+        here(docsBlock(docs, "js", "// example.cjs\n")),
+      );
+      assert.equal(await run("node", ["example.cjs"], cjs), "{ status: 'ok' }\n");
+      await Deno.writeTextFile(
+        `${cjs}/index.ts`,
+        `import sdk = require("${PACKAGE_NAME}");\n` +
+          `const settings: Record<string, string> = { baseUrl: "${service.baseUrl}" };\n` +
+          "async function main(): Promise<void> {\n" +
+          "  const api = sdk.createClient({\n" +
+          '    baseUrl: settings.baseUrl ?? "",\n' +
+          "    dashboardToken: settings.dashboardToken,\n" +
+          "  });\n" +
+          "  const sessions: sdk.SessionSummary[] = await api.playerSessions(\n" +
+          '    "sdk-example-player",\n' +
+          "  );\n" +
+          "  console.log(sessions.map((s) => s.n_attempts).join());\n" +
+          "}\n" +
+          "void main();\n",
+      );
+      await run("npx", ["tsc"], cjs);
+      assert.equal(await run("node", ["index.js"], cjs), "2\n");
+    } finally {
+      await service.stop();
+      await database?.drop();
+      await Deno.remove(work, { recursive: true }).catch(() => {});
+    }
+  },
+);
