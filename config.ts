@@ -24,8 +24,12 @@ export interface Config {
   dataDir: string;
   companySalt: string;
   dashboardTokenSalt: string;
-  /** Empty string = admin endpoints locked. */
+  /** X-ADMIN-KEY secret. Empty (with an empty adminToken) = admin endpoints locked. */
   adminKey: string;
+  /** `Authorization: Bearer` secret of the admin endpoints (ADMIN_TOKEN); empty = not accepted. */
+  adminToken: string;
+  /** A picked-up command not reported within this many seconds fails with "timed out". */
+  commandTimeoutSeconds: number;
   /** Every origin allowed by CORS (ALLOWED_ORIGINS + DASHBOARD_ORIGIN + DASHBOARD_ALLOWED_ORIGINS). */
   corsOrigins: string[];
   minCompanyN: number;
@@ -179,6 +183,16 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
 
   const rawEventRetentionDays = retentionDays(env.RAW_EVENT_RETENTION_DAYS, problems);
 
+  const commandTimeoutSeconds = integer(
+    "COMMAND_TIMEOUT_SECONDS",
+    env.COMMAND_TIMEOUT_SECONDS,
+    900,
+    problems,
+  );
+  if (commandTimeoutSeconds < 30 || commandTimeoutSeconds > 604_800) {
+    problems.push("COMMAND_TIMEOUT_SECONDS must be from 30 to 604800 (seven days)");
+  }
+
   const minCompanyN = integer("MIN_COMPANY_N", env.MIN_COMPANY_N, 5, problems);
   if (minCompanyN < 2) problems.push("MIN_COMPANY_N must be at least 2");
 
@@ -228,6 +242,8 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     companySalt,
     dashboardTokenSalt,
     adminKey: env.ADMIN_KEY ?? "",
+    adminToken: env.ADMIN_TOKEN?.trim() ?? "",
+    commandTimeoutSeconds,
     corsOrigins: [...new Set(corsOrigins)],
     minCompanyN,
     ingestTokens,

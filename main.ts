@@ -16,6 +16,7 @@ import { DataDirLockedError } from "./db/embedded.ts";
 import { analyzeStaleTables } from "./db/maintenance.ts";
 import { migrate } from "./db/migrate.ts";
 import { scheduleRetention } from "./services/retention_schedule.ts";
+import { scheduleFleetMaintenance } from "./services/fleet_schedule.ts";
 import { isWorker, supervise } from "./supervisor.ts";
 
 /** How long a stopping server keeps accepting before it drains (ms). */
@@ -103,6 +104,11 @@ async function main(): Promise<void> {
     config.rawEventRetentionDays,
     { exclusive: db.kind === "postgres", log },
   );
+  const fleet = scheduleFleetMaintenance(db.sql, {
+    exclusive: db.kind === "postgres",
+    commandTimeoutSeconds: config.commandTimeoutSeconds,
+    log,
+  });
   const app = createApp({ config, sql: db.sql, log, now: () => new Date() });
   const server = Deno.serve({
     port: config.port,
@@ -121,8 +127,10 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS));
     await server.shutdown();
     stopUpkeep();
-    // A purge under way fails at its next chunk when the database closes; it resumes next run.
+    // A purge or fleet maintenance under way fails at its next chunk when the database closes;
+    // it resumes next run.
     retention?.stop();
+    fleet.stop();
     await db.close();
     Deno.exit(0);
   };

@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from "hono";
 import { logPseudonym } from "../core/pseudonym.ts";
 import { erasePlayerRoute, exportPlayerRoute } from "../openapi/admin.ts";
 import { erasePlayer, exportPlayer } from "../services/privacy.ts";
-import { requireAdminKey } from "../http/auth.ts";
+import { adminAuth } from "../http/auth.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /** The path templates logged instead of the request paths (which hold the player id). */
@@ -24,13 +24,10 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
     });
     await next();
   };
-  const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-    requireAdminKey(config.adminKey, c.req.header("x-admin-key"));
-    await next();
-  };
+  const admin = adminAuth(config, "earth");
 
   app.openapi(
-    { ...erasePlayerRoute, middleware: [pseudonymous(LOGGED_PATHS.erase), adminAuth] },
+    { ...erasePlayerRoute, middleware: [pseudonymous(LOGGED_PATHS.erase), admin] },
     async (c) => {
       const { player_id } = c.req.valid("param");
       const erasure = await erasePlayer(sql, player_id);
@@ -40,7 +37,7 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   );
 
   app.openapi(
-    { ...exportPlayerRoute, middleware: [pseudonymous(LOGGED_PATHS.export), adminAuth] },
+    { ...exportPlayerRoute, middleware: [pseudonymous(LOGGED_PATHS.export), admin] },
     async (c) => {
       const { player_id } = c.req.valid("param");
       const body = await exportPlayer(sql, player_id, deps.now());

@@ -1,6 +1,5 @@
 /** Company dashboard handlers (token in `t`) and the admin company seed. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
 import {
   companyForecastRoute,
   companyInfoRoute,
@@ -15,7 +14,7 @@ import {
   companyTimeseries,
   seedCompany,
 } from "../services/company.ts";
-import { requireAdminKey } from "../http/auth.ts";
+import { adminAuth } from "../http/auth.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /** Registers the company and admin routes on the app. */
@@ -34,11 +33,8 @@ export function registerCompany(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   app.openapi(companyForecastRoute, async (c) => {
     return c.json(await companyForecast(sql, config, c.req.valid("query").t), 200);
   });
-  const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-    requireAdminKey(config.adminKey, c.req.header("x-admin-key"));
-    await next();
-  };
-  app.openapi({ ...seedCompanyRoute, middleware: [adminAuth] }, async (c) => {
+  const admin = adminAuth(config, "earth");
+  app.openapi({ ...seedCompanyRoute, middleware: [admin] }, async (c) => {
     return c.json(await seedCompany(sql, config, c.req.valid("json")), 200);
   });
 }

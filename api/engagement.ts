@@ -13,7 +13,7 @@ export function registerEngagement(app: OpenAPIHono<AppEnv>, deps: AppDeps): voi
     async (c) => {
       const body = c.req.valid("json");
       c.set("userId", body.user_external_id);
-      const status = await summaries.ingest(body);
+      const status = await summaries.ingest(body, c.req.valid("header")["x-device-id"]);
       return c.json({ status }, 200);
     },
   );

@@ -9,6 +9,7 @@ import { registerEngagement } from "./engagement.ts";
 import { registerHealth } from "./health.ts";
 import { registerTelemetry } from "./telemetry.ts";
 import { registerCompany } from "./company.ts";
+import { registerDevices } from "./devices.ts";
 
 export const API_VERSION = "1.0.0";
 
@@ -30,7 +31,12 @@ export const documentInfo: {
     { name: "telemetry", description: "Attempt events, session finalize, player reads" },
     { name: "company", description: "Company dashboards (token in `t`)" },
     { name: "engagement", description: "Session-summary ingest and the seven-day dashboard" },
-    { name: "admin", description: "Operator endpoints (X-ADMIN-KEY)" },
+    { name: "admin", description: "Operator endpoints (X-ADMIN-KEY or ADMIN_TOKEN bearer)" },
+    {
+      name: "devices",
+      description: "The companion-device fleet: heartbeats, commands, log snapshots " +
+        "(ingest token) and their admin reads (ADMIN_TOKEN bearer or X-ADMIN-KEY; docs/devices.md)",
+    },
     { name: "health", description: "Probes" },
   ],
 };
@@ -47,6 +53,7 @@ export function createApi(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerCompany(app, deps);
   registerEngagement(app, deps);
   registerAdmin(app, deps);
+  registerDevices(app, deps);
 
   if (deps.config.publicDocs) {
     app.doc31("/openapi.json", documentInfo);

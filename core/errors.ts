@@ -6,6 +6,7 @@ export type ErrorKind =
   | "forbidden"
   | "not_found"
   | "conflict"
+  | "too_large"
   | "too_many_requests";
 
 /** A failure the caller caused; its message is safe to show to that caller. */
@@ -38,6 +39,8 @@ export const forbidden = (message: string) => new DomainError("forbidden", messa
 export const notFound = (message: string) => new DomainError("not_found", message);
 /** Returns a 409-kind error. */
 export const conflict = (message: string) => new DomainError("conflict", message);
+/** Returns a 413-kind error (a value larger than its documented cap). */
+export const tooLarge = (message: string) => new DomainError("too_large", message);
 
 /**
  * Stored data broke an invariant the code relies on (e.g. an aggregate read from the database

@@ -90,9 +90,55 @@ export function dashboardAuth(config: Config, param: string): MiddlewareHandler<
   };
 }
 
-/** Throws 401 without X-ADMIN-KEY and 403 for a wrong key or a locked (empty) ADMIN_KEY. */
-export function requireAdminKey(adminKey: string, header: string | undefined): void {
-  if (adminKey === "") throw deniedCredentials("Admin endpoints are locked (ADMIN_KEY is not set)");
-  if (header === undefined || header === "") throw badCredentials("Missing X-ADMIN-KEY header");
-  if (!constantTimeEqual(header, adminKey)) throw deniedCredentials("Invalid admin key");
+/** How an admin endpoint answers a refused credential. */
+export type AdminFailure =
+  /** The earth endpoints of today: 401 without any credential, 403 for a wrong X-ADMIN-KEY or
+   * when both secrets are unset. */
+  | "earth"
+  /** The device endpoints (as in the later version): 401 for every refusal. */
+  | "unauthorized";
+
+/**
+ * Throws unless the request carries an admin credential: `Authorization: Bearer <ADMIN_TOKEN>`
+ * or `X-ADMIN-KEY: <ADMIN_KEY>` (either suffices; both compared in constant time). With both
+ * secrets unset the admin endpoints are locked. Refusals answer as `failure` says.
+ */
+export function requireAdmin(
+  config: Pick<Config, "adminKey" | "adminToken">,
+  headers: { authorization?: string; adminKey?: string },
+  failure: AdminFailure,
+): void {
+  const refuse = (status: 401 | 403, message: string): never => {
+    throw status === 403 && failure === "earth"
+      ? deniedCredentials(message)
+      : badCredentials(message);
+  };
+  const { adminKey, adminToken } = config;
+  if (adminKey === "" && adminToken === "") {
+    refuse(
+      403,
+      failure === "earth"
+        ? "Admin endpoints are locked (ADMIN_KEY is not set)"
+        : "Admin endpoints are locked (neither ADMIN_TOKEN nor ADMIN_KEY is set)",
+    );
+  }
+  const key = headers.adminKey ?? "";
+  const bearer = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(headers.authorization ?? "")?.[1] ?? "";
+  const keyOk = key !== "" && adminKey !== "" && constantTimeEqual(key, adminKey);
+  const tokenOk = bearer !== "" && adminToken !== "" && tokenMatches(bearer, [adminToken]);
+  if (keyOk || tokenOk) return;
+  if (key !== "") refuse(403, "Invalid admin key");
+  if (bearer !== "") refuse(401, "Invalid admin token");
+  refuse(401, failure === "earth" ? "Missing X-ADMIN-KEY header" : "Missing admin credentials");
+}
+
+/** Returns middleware refusing requests without an admin credential (see `requireAdmin`). */
+export function adminAuth(config: Config, failure: AdminFailure): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    requireAdmin(config, {
+      authorization: c.req.header("authorization"),
+      adminKey: c.req.header("x-admin-key"),
+    }, failure);
+    await next();
+  };
 }

@@ -9,6 +9,9 @@ import { routePath } from "hono/route";
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/client.ts";
 import { badCredentials } from "../core/errors.ts";
+import { DEVICE_STATUSES, HEALTHY_LATENCY_MS, staleBefore } from "../core/devices.ts";
+import { commandCounts } from "../db/commands.ts";
+import { deviceStatusCounts } from "../db/fleet_gauges.ts";
 import { bearerToken, tokenMatches } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
 import { detail } from "./errors.ts";
@@ -41,6 +44,8 @@ export interface Metrics {
   request(method: string, route: string, status: number, seconds: number): void;
   /** Counts events newly stored (duplicates excluded). */
   eventsStored(n: number): void;
+  /** Counts one heartbeat stored. */
+  heartbeat(): void;
   /** Records the size of one group-commit statement of `queue`. */
   batch(queue: string, size: number): void;
   /** Returns the exposition text, reading the pool of `sql` and process memory now. */
@@ -76,6 +81,7 @@ export function createMetrics(): Metrics {
   const latency = new Map<string, { key: Record<string, string>; h: Histogram }>();
   const batches = new Map<string, Histogram>();
   let eventsStored = 0;
+  let heartbeats = 0;
 
   return {
     request(method, route, status, seconds) {
@@ -93,6 +99,9 @@ export function createMetrics(): Metrics {
     },
     eventsStored(n) {
       eventsStored += n;
+    },
+    heartbeat() {
+      heartbeats++;
     },
     batch(queue, size) {
       const h = batches.get(queue) ?? new Histogram(BATCH_BUCKETS);
@@ -121,6 +130,8 @@ export function createMetrics(): Metrics {
         "Attempt events newly stored (duplicates excluded).",
       );
       out.push(`etl_events_stored_total ${eventsStored}`);
+      head("etl_heartbeats_received_total", "counter", "Device heartbeats stored.");
+      out.push(`etl_heartbeats_received_total ${heartbeats}`);
       head("etl_group_commit_batch_size", "histogram", "Items written per group-commit statement.");
       for (const [queue, h] of batches) {
         out.push(...histogramLines("etl_group_commit_batch_size", { queue }, h));
@@ -166,6 +177,31 @@ export function measureRequests(metrics: Metrics): MiddlewareHandler<AppEnv> {
 }
 
 /**
+ * Returns the fleet gauges computed at scrape: devices by status at `now` and commands by
+ * status (two aggregate queries); empty when the database does not answer.
+ */
+export async function fleetGaugeLines(sql: Sql, now: Date): Promise<string[]> {
+  try {
+    const [devices, commands] = await Promise.all([
+      deviceStatusCounts(sql, staleBefore(now), HEALTHY_LATENCY_MS),
+      commandCounts(sql),
+    ]);
+    return [
+      "# HELP etl_devices Devices by status at scrape (dead: no heartbeat for 20 minutes).",
+      "# TYPE etl_devices gauge",
+      ...DEVICE_STATUSES.map((s) => `etl_devices${labels({ status: s })} ${devices[s]}`),
+      "# HELP etl_device_commands Remote commands by status at scrape.",
+      "# TYPE etl_device_commands gauge",
+      ...Object.entries(commands).map(([s, n]) =>
+        `etl_device_commands${labels({ status: s })} ${n}`
+      ),
+    ];
+  } catch {
+    return [];
+  }
+}
+
+/**
  * Returns the GET /metrics handler: with METRICS_TOKEN set it needs that bearer token (compared
  * in constant time, 401 otherwise); without it production answers 404 (off) and other
  * environments answer openly.
@@ -174,19 +210,22 @@ export function metricsEndpoint(
   config: Config,
   metrics: Metrics,
   sql: Sql,
+  now: () => Date = () => new Date(),
 ): MiddlewareHandler<AppEnv> {
-  return (c) => {
+  return async (c) => {
     if (config.metricsToken) {
       const token = bearerToken(c.req.header("authorization"));
       if (!tokenMatches(token, [config.metricsToken])) {
         throw badCredentials("Invalid metrics token");
       }
     } else if (config.appEnv === "production") {
-      return Promise.resolve(detail(c, 404, "Not Found"));
+      return detail(c, 404, "Not Found");
     }
-    return Promise.resolve(c.body(metrics.render(sql), 200, {
+    const fleet = await fleetGaugeLines(sql, now());
+    const text = metrics.render(sql) + (fleet.length > 0 ? fleet.join("\n") + "\n" : "");
+    return c.body(text, 200, {
       "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
       "Cache-Control": "no-store",
-    }));
+    });
   };
 }

@@ -25,6 +25,14 @@ export const SessionSummarySchema = z.object({
     description: "0..1; stored rounded half-up to 2 decimals (0.235 → 0.24).",
     example: 0.66,
   }),
+  device_id: text(1, 128).optional().openapi({
+    description: "The device that ran the session (the X-Device-ID header wins over it).",
+    example: "dev-0001",
+  }),
+  status: z.enum(["success", "unattended", "early_exit", "error_exit"]).optional().openapi({
+    description: "How the session ended. An `unattended` one (the device ran, nobody took " +
+      "part) is stored but not counted in the seven-day rollup (docs/engagement.md).",
+  }),
 }).openapi("EngagementSessionSummary", {
   description: "One companion-device session. Unknown extra fields are ignored.",
 });
@@ -93,6 +101,13 @@ export const ingestSessionSummaryRoute = createRoute({
     "200. The credential is checked before the body.",
   security: security.ingest,
   request: {
+    headers: z.object({
+      "x-device-id": text(1, 128).optional().openapi({
+        param: { name: "X-Device-ID", in: "header" },
+        description: "The device that ran the session (1–128 characters); wins over the " +
+          "body's device_id.",
+      }),
+    }),
     body: {
       required: true,
       content: { "application/json": { schema: SessionSummarySchema, example: ingestExample } },

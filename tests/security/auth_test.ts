@@ -5,7 +5,7 @@
  * production refuses unsafe configuration; token comparison looks at every candidate.
  */
 import assert from "node:assert/strict";
-import { dashboardGrantOf, requireAdminKey, tokenMatches } from "../../http/auth.ts";
+import { dashboardGrantOf, requireAdmin, tokenMatches } from "../../http/auth.ts";
 import { ConfigError, DEV_DASHBOARD_TOKEN_SALT, loadConfig } from "../../config.ts";
 import { constantTimeEqual, dashboardTokenFor } from "../../core/company.ts";
 import { DomainError } from "../../core/errors.ts";
@@ -399,7 +399,7 @@ Deno.test(
       assert.equal(loadConfig(env).adminKey, "");
     }
     assert.throws(
-      () => requireAdminKey("", ADMIN_KEY),
+      () => requireAdmin({ adminKey: "", adminToken: "" }, { adminKey: ADMIN_KEY }, "earth"),
       (e: unknown) => e instanceof DomainError && e.kind === "forbidden",
     );
   },
@@ -822,10 +822,12 @@ Deno.test(
     for (const len of lengths.filter((l) => l > 0)) {
       const key = "k".repeat(len);
       assert.throws(
-        () => requireAdminKey(ADMIN_KEY, key),
+        () => requireAdmin({ adminKey: ADMIN_KEY, adminToken: "" }, { adminKey: key }, "earth"),
         (e: unknown) => e instanceof DomainError,
       );
     }
-    assert.doesNotThrow(() => requireAdminKey(ADMIN_KEY, ADMIN_KEY));
+    assert.doesNotThrow(() =>
+      requireAdmin({ adminKey: ADMIN_KEY, adminToken: "" }, { adminKey: ADMIN_KEY }, "earth")
+    );
   },
 );
