@@ -15,6 +15,10 @@ export const ErasureSchema = z.object({
     engagement_sessions: z.number().int().openapi({
       description: "Engagement sessions of the same user id (device and game)",
     }),
+    device_links: z.number().int().openapi({
+      description: "Devices the user's sessions were linked to (the links go with the sessions; " +
+        "the devices' own data stays: DELETE /admin/devices/{device_id})",
+    }),
   }),
 }).openapi("Erasure", { example: erasure });
 
@@ -66,8 +70,17 @@ export const ExportedEngagementSessionSchema = z.object({
   sentiment_hundredths: z.number().int().nullable().openapi({
     description: "Sentiment as stored, in hundredths (0.68 = 68); null for game sessions",
   }),
+  device_id: z.string().nullable().openapi({ description: "The device that sent it" }),
+  status: z.enum(["success", "unattended", "early_exit", "error_exit"]).nullable(),
   created_at: z.string(),
 }).openapi("ExportedEngagementSession");
+
+export const ExportedDeviceLinkSchema = z.object({
+  device_id: z.string(),
+  session_count: z.number().int(),
+  first_session_at: z.string(),
+  last_session_at: z.string(),
+}).openapi("ExportedDeviceLink");
 
 export const PlayerExportSchema = z.object({
   player_id: z.string(),
@@ -80,12 +93,16 @@ export const PlayerExportSchema = z.object({
   engagement_sessions: z.array(ExportedEngagementSessionSchema).openapi({
     description: "By started_at",
   }),
+  device_links: z.array(ExportedDeviceLinkSchema).openapi({
+    description: "The devices the user's sessions came from, the most recent first",
+  }),
 }).openapi("PlayerExport", { example: playerExport });
 
 export type ExportedEvent = z.infer<typeof ExportedEventSchema>;
 export type ExportedSession = z.infer<typeof ExportedSessionSchema>;
 export type ExportedModel = z.infer<typeof ExportedModelSchema>;
 export type ExportedEngagementSession = z.infer<typeof ExportedEngagementSessionSchema>;
+export type ExportedDeviceLink = z.infer<typeof ExportedDeviceLinkSchema>;
 
 const playerIdParam = (example: string) =>
   z.object({
@@ -108,7 +125,7 @@ export const erasePlayerRoute = createRoute({
   summary: "Erase everything held on a participant",
   description: "Deletes, in one transaction, the participant's attempt events, play sessions " +
     "and their summaries, models of every task, and the engagement sessions of the same user " +
-    "id; company aggregates are recomputed in the same transaction. Events acknowledged before " +
+    "id (with their device links); company aggregates are recomputed in the same transaction. Events acknowledged before " +
     "the erasure committed never survive it; later ones start the id afresh. Idempotent: an " +
     "unknown (or already erased) id answers zeros. The request log carries a keyed hash of " +
     "the id, never the id. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.",
@@ -131,7 +148,7 @@ export const exportPlayerRoute = createRoute({
   summary: "Export everything held on a participant",
   description: "One JSON document, streamed in chunks (`Content-Disposition: attachment`): " +
     "play sessions with their summaries, attempt events as stored, models, and engagement " +
-    "sessions of the same user id. Empty lists for an unknown id. Read page by page, not in " +
+    "sessions of the same user id with the devices they came from. Empty lists for an unknown id. Read page by page, not in " +
     "one snapshot: writes during the export may or may not appear. 401 without X-ADMIN-KEY, " +
     "403 for a wrong key or an empty ADMIN_KEY.",
   security: security.admin,

@@ -234,7 +234,7 @@ const deviceParam = z.object({
 
 export const DeviceIdHeaderSchema = z.object({
   "x-device-id": text(1, 128).optional().openapi({
-    param: { name: "X-Device-ID", in: "header" },
+    param: { name: "x-device-id", in: "header" },
     description: "The device asking (1–128 characters)",
   }),
 });

@@ -103,7 +103,7 @@ export const ingestSessionSummaryRoute = createRoute({
   request: {
     headers: z.object({
       "x-device-id": text(1, 128).optional().openapi({
-        param: { name: "X-Device-ID", in: "header" },
+        param: { name: "x-device-id", in: "header" },
         description: "The device that ran the session (1–128 characters); wins over the " +
           "body's device_id.",
       }),
