@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { hasUtcOffset } from "../core/time.ts";
 import { STALE_MINUTES } from "../core/devices.ts";
 import { errors, errorWith, IdSchema, security, text } from "./common.ts";
+import * as ex from "./device_examples.ts";
 
 const INT32 = { min: -2_147_483_648, max: 2_147_483_647 };
 
@@ -39,7 +40,10 @@ export const HeartbeatSchema = z.object({
     description: "When the device booted: a change between two heartbeats counts a reboot. " +
       "ISO-8601 with an offset, or null.",
   }),
-}).openapi("Heartbeat", { description: "One agent heartbeat. Unknown fields are ignored." });
+}).openapi("Heartbeat", {
+  description: "One agent heartbeat. Unknown fields are ignored.",
+  example: ex.heartbeat,
+});
 
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
 
@@ -72,7 +76,7 @@ export const FleetSchema = z.object({
     description: "With `limit`: the `after` of the next page, null on the last one. " +
       "Always null without `limit`.",
   }),
-}).openapi("Fleet");
+}).openapi("Fleet", { example: ex.fleet });
 
 export type Fleet = z.infer<typeof FleetSchema>;
 
@@ -80,16 +84,19 @@ const limitParam = (name: string, description: string) =>
   z.coerce.number().int().min(1).max(1000).optional().openapi({
     param: { name, in: "query" },
     description,
+    example: 100,
   });
 
 export const FleetQuerySchema = z.object({
   status: z.enum(["healthy", "degraded", "dead"]).optional().openapi({
     param: { name: "status", in: "query" },
+    example: "healthy",
   }),
   limit: limitParam("limit", "Page size 1–1000; without it every device is listed"),
   after: z.string().max(512).optional().openapi({
     param: { name: "after", in: "query" },
     description: "The `next` of the previous page",
+    example: ex.FLEET_CURSOR_EXAMPLE,
   }),
 });
 
@@ -104,7 +111,7 @@ export const UptimeSchema = z.object({
   })).openapi({ description: "By device_id" }),
   as_of: z.string(),
   next: z.string().nullable().openapi({ description: "With `limit`: the next `after`" }),
-}).openapi("FleetUptime");
+}).openapi("FleetUptime", { example: ex.uptime });
 
 export type Uptime = z.infer<typeof UptimeSchema>;
 
@@ -113,6 +120,7 @@ export const UptimeQuerySchema = z.object({
   after: text(1, 128).optional().openapi({
     param: { name: "after", in: "query" },
     description: "The last device_id of the previous page",
+    example: "dev-0000",
   }),
 });
 
@@ -123,7 +131,7 @@ export const DeviceUsersSchema = z.object({
     last_session_at: z.string().openapi({ description: "started_at of the newest session" }),
     session_count: z.number().int(),
   })).openapi({ description: "Most recent first" }),
-}).openapi("DeviceUsers");
+}).openapi("DeviceUsers", { example: ex.deviceUsers });
 
 export type DeviceUsers = z.infer<typeof DeviceUsersSchema>;
 
@@ -132,7 +140,9 @@ export const COMMAND_TYPES = ["REBOOT", "RESTART_SERVICE", "UPLOAD_LOGS", "UPDAT
 export const NewCommandSchema = z.object({
   device_id: DeviceIdSchema,
   command: z.enum(COMMAND_TYPES),
-}).openapi("NewCommand");
+}).openapi("NewCommand", {
+  example: { device_id: ex.EXAMPLE_DEVICE, command: "REBOOT" },
+});
 
 export const QueuedCommandSchema = z.object({
   id: z.uuid(),
@@ -140,7 +150,7 @@ export const QueuedCommandSchema = z.object({
   command_type: z.enum(COMMAND_TYPES),
   status: z.literal("PENDING"),
   created_at: z.string(),
-}).openapi("QueuedCommand");
+}).openapi("QueuedCommand", { example: ex.queuedCommand });
 
 export type QueuedCommand = z.infer<typeof QueuedCommandSchema>;
 
@@ -151,14 +161,14 @@ export const PendingCommandSchema = z.object({
     payload: z.unknown().nullable(),
     created_at: z.string(),
   }).nullable(),
-}).openapi("PendingCommand");
+}).openapi("PendingCommand", { example: ex.pendingCommand });
 
 export type PendingCommand = z.infer<typeof PendingCommandSchema>;
 
 export const CommandReportSchema = z.object({
   status: z.enum(["COMPLETED", "FAILED"]),
   error: text(0, 4096).nullable().optional(),
-}).openapi("CommandReport");
+}).openapi("CommandReport", { example: { status: "COMPLETED", error: null } });
 
 export const CommandSchema = z.object({
   id: z.uuid(),
@@ -177,7 +187,7 @@ export type Command = z.infer<typeof CommandSchema>;
 export const DeviceCommandsSchema = z.object({
   device_id: z.string(),
   commands: z.array(CommandSchema).openapi({ description: "Newest first (at most 200)" }),
-}).openapi("DeviceCommands");
+}).openapi("DeviceCommands", { example: ex.deviceCommands });
 
 /** Most characters (UTF-8 bytes) a log snapshot's content may hold. */
 export const LOG_CONTENT_MAX_BYTES = 512 * 1024;
@@ -193,12 +203,12 @@ export const LogUploadSchema = z.object({
   }).openapi({
     description: `1 character to ${LOG_CONTENT_MAX_BYTES} bytes of UTF-8 (over it: 413).`,
   }),
-}).openapi("LogUpload");
+}).openapi("LogUpload", { example: ex.logUpload });
 
 export const LogStoredSchema = z.object({
   status: z.literal("ok"),
   snapshot_id: z.number().int(),
-}).openapi("LogStored");
+}).openapi("LogStored", { example: { status: "ok", snapshot_id: 1 } });
 
 export const LogSnapshotSchema = z.object({
   snapshot: z.object({
@@ -207,7 +217,7 @@ export const LogSnapshotSchema = z.object({
     log_content: z.string(),
     created_at: z.string(),
   }).nullable(),
-}).openapi("LogSnapshot");
+}).openapi("LogSnapshot", { example: ex.logSnapshot });
 
 export const DeviceErasureSchema = z.object({
   device_id: z.string(),
@@ -215,27 +225,23 @@ export const DeviceErasureSchema = z.object({
     description: "Rows removed per kind: state, heartbeats, hourly_summaries, commands, " +
       "log_snapshots, session_links (sessions kept, their device link removed), and any " +
       "further kind a later erasure step adds",
-    example: {
-      state: 1,
-      heartbeats: 288,
-      hourly_summaries: 24,
-      commands: 3,
-      log_snapshots: 1,
-      session_links: 5,
-    },
   }),
-}).openapi("DeviceErasure");
+}).openapi("DeviceErasure", { example: ex.deviceErasure });
 
 export type DeviceErasure = z.infer<typeof DeviceErasureSchema>;
 
 const deviceParam = z.object({
-  device_id: IdSchema.openapi({ param: { name: "device_id", in: "path" }, example: "dev-0001" }),
+  device_id: IdSchema.openapi({
+    param: { name: "device_id", in: "path" },
+    example: ex.EXAMPLE_DEVICE,
+  }),
 });
 
 export const DeviceIdHeaderSchema = z.object({
   "x-device-id": text(1, 128).optional().openapi({
     param: { name: "x-device-id", in: "header" },
     description: "The device asking (1–128 characters)",
+    example: ex.EXAMPLE_DEVICE,
   }),
 });
 
@@ -334,6 +340,8 @@ export const queueCommandRoute = createRoute({
   operationId: "queueCommand",
   tags: ["devices"],
   summary: "Queue a remote command for a device",
+  description: "Queues a PENDING command; the device picks it up at its next poll (every " +
+    "30 s). Not idempotent: each call queues one more.",
   security: security.admin,
   request: {
     body: { required: true, content: { "application/json": { schema: NewCommandSchema } } },
@@ -381,7 +389,13 @@ export const reportCommandRoute = createRoute({
     "COMMAND_TIMEOUT_SECONDS has failed with `timed out` (409).",
   security: security.ingest,
   request: {
-    params: z.object({ id: z.string().max(64).openapi({ param: { name: "id", in: "path" } }) }),
+    params: z.object({
+      id: z.string().max(64).openapi({
+        param: { name: "id", in: "path" },
+        description: "The command's id (a uuid; anything else is an unknown command, 404)",
+        example: ex.EXAMPLE_COMMAND_ID,
+      }),
+    }),
     headers: DeviceIdHeaderSchema,
     body: { required: true, content: { "application/json": { schema: CommandReportSchema } } },
   },
@@ -399,6 +413,7 @@ export const deviceCommandsRoute = createRoute({
   operationId: "deviceCommands",
   tags: ["devices"],
   summary: "A device's commands, newest first",
+  description: "Every state with its timestamps and error (at most the newest 200).",
   security: security.admin,
   request: { params: deviceParam },
   responses: {
@@ -435,6 +450,7 @@ export const latestLogsRoute = createRoute({
   operationId: "latestLogs",
   tags: ["devices"],
   summary: "A device's latest log snapshot",
+  description: '`{"snapshot": null}` for a device that never uploaded one.',
   security: security.admin,
   request: { params: deviceParam },
   responses: {

@@ -9,6 +9,7 @@ const ingestExample = {
   started_at: "2025-10-22T14:30:00Z",
   duration_seconds: 900,
   sentiment_score: 0.66,
+  status: "success",
 };
 
 export const SessionSummarySchema = z.object({
@@ -106,6 +107,7 @@ export const ingestSessionSummaryRoute = createRoute({
         param: { name: "x-device-id", in: "header" },
         description: "The device that ran the session (1–128 characters); wins over the " +
           "body's device_id.",
+        example: "dev-0001",
       }),
     }),
     body: {

@@ -245,8 +245,8 @@ export const playerExport = {
       started_at: "2025-10-18T16:00:00.000Z",
       duration_seconds: 720,
       sentiment_hundredths: 55,
-      device_id: "dev-0001",
-      status: "success",
+      device_id: null,
+      status: null,
       created_at: "2025-10-18T16:12:00.000Z",
     },
     {
@@ -255,8 +255,8 @@ export const playerExport = {
       started_at: "2025-10-21T17:30:00.000Z",
       duration_seconds: 600,
       sentiment_hundredths: 60,
-      device_id: "dev-0001",
-      status: "early_exit",
+      device_id: null,
+      status: null,
       created_at: "2025-10-21T17:40:00.000Z",
     },
     {
@@ -265,16 +265,16 @@ export const playerExport = {
       started_at: "2025-10-22T14:30:00.000Z",
       duration_seconds: 900,
       sentiment_hundredths: 66,
-      device_id: null,
-      status: null,
+      device_id: "dev-0001",
+      status: "success",
       created_at: "2025-10-22T14:45:00.000Z",
     },
   ],
   device_links: [{
     device_id: "dev-0001",
-    session_count: 2,
-    first_session_at: "2025-10-18T16:00:00.000Z",
-    last_session_at: "2025-10-21T17:30:00.000Z",
+    session_count: 1,
+    first_session_at: "2025-10-22T14:30:00.000Z",
+    last_session_at: "2025-10-22T14:30:00.000Z",
   }],
 };
 

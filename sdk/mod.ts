@@ -32,6 +32,18 @@ export type EngagementDashboard = Schemas["EngagementDashboard"];
 export type ValidationIssue = Schemas["ValidationIssue"];
 export type Erasure = Schemas["Erasure"];
 export type PlayerExport = Schemas["PlayerExport"];
+export type Heartbeat = Schemas["Heartbeat"];
+export type Fleet = Schemas["Fleet"];
+export type DeviceStatus = Schemas["DeviceStatus"];
+export type FleetUptime = Schemas["FleetUptime"];
+export type DeviceUsers = Schemas["DeviceUsers"];
+export type CommandType = Schemas["NewCommand"]["command"];
+export type QueuedCommand = Schemas["QueuedCommand"];
+export type PendingCommand = Schemas["PendingCommand"];
+export type CommandReport = Schemas["CommandReport"];
+export type DeviceCommands = Schemas["DeviceCommands"];
+export type LogSnapshot = Schemas["LogSnapshot"];
+export type DeviceErasure = Schemas["DeviceErasure"];
 export type { components, paths };
 
 /** The most events one POST /events/batch accepts. */
@@ -44,8 +56,10 @@ export interface ClientOptions {
   ingestToken?: string;
   /** A DASHBOARD_TOKEN_MAP token: sent on player reads and the engagement dashboard. */
   dashboardToken?: string;
-  /** ADMIN_KEY: sent as X-ADMIN-KEY on the company seed, erase and export. */
+  /** ADMIN_KEY: sent as X-ADMIN-KEY on every admin endpoint. */
   adminKey?: string;
+  /** ADMIN_TOKEN: sent as `Authorization: Bearer` on every admin endpoint (either one suffices). */
+  adminToken?: string;
   /** Retries after a 503 or a network error (default 3; 0 disables). */
   retries?: number;
   /** First backoff in ms, doubled on every retry, with jitter (default 250). */
@@ -111,6 +125,30 @@ export interface TelemetryClient {
   ingestSessionSummary(session: EngagementSession): Promise<IngestStatus>;
   /** GET /api/dashboard/{user_id}: the seven-day engagement rollup. */
   engagementDashboard(userId: string): Promise<EngagementDashboard>;
+  /** POST /internal/heartbeat (ingest token). */
+  postHeartbeat(heartbeat: Heartbeat): Promise<{ status: "ok" }>;
+  /** GET /api/heartbeats (a `*` dashboard token): every device, or one page with `limit`. */
+  fleetStatus(
+    query?: { status?: DeviceStatus["status"]; limit?: number; after?: string },
+  ): Promise<Fleet>;
+  /** GET /admin/devices/uptime (admin): uptime and reboots over the last 7 days. */
+  fleetUptime(query?: { limit?: number; after?: string }): Promise<FleetUptime>;
+  /** GET /admin/devices/{device_id}/users (admin). */
+  deviceUsers(deviceId: string): Promise<DeviceUsers>;
+  /** POST /admin/commands (admin): queues a command (not retried: a resend queues another). */
+  queueCommand(deviceId: string, command: CommandType): Promise<QueuedCommand>;
+  /** GET /internal/commands/pending as `deviceId`: its oldest pending command, now picked up. */
+  pollCommand(deviceId: string): Promise<PendingCommand["command"]>;
+  /** POST /internal/commands/{id}/status as `deviceId` (ApiError 409 when not PICKED_UP). */
+  reportCommand(id: string, report: CommandReport, deviceId?: string): Promise<{ status: "ok" }>;
+  /** GET /admin/devices/{device_id}/commands (admin), newest first. */
+  deviceCommands(deviceId: string): Promise<DeviceCommands>;
+  /** POST /internal/ingest/logs: returns the snapshot id. */
+  uploadLogs(deviceId: string, content: string): Promise<number>;
+  /** GET /admin/logs/{device_id} (admin): the latest snapshot or null. */
+  latestLogs(deviceId: string): Promise<LogSnapshot["snapshot"]>;
+  /** DELETE /admin/devices/{device_id} (admin): everything held about the device. */
+  eraseDevice(deviceId: string): Promise<DeviceErasure>;
   /** GET /health (process liveness). */
   health(): Promise<{ status: "ok" }>;
   /** GET /healthz (database round trip). */
@@ -188,7 +226,16 @@ export function createClient(options: ClientOptions): TelemetryClient {
     token ? { Authorization: `Bearer ${token}` } : {};
   const ingest = bearer(options.ingestToken);
   const reader = bearer(options.dashboardToken);
-  const admin: Record<string, string> = options.adminKey ? { "X-ADMIN-KEY": options.adminKey } : {};
+  const admin: Record<string, string> = {
+    ...(options.adminKey ? { "X-ADMIN-KEY": options.adminKey } : {}),
+    ...bearer(options.adminToken),
+  };
+  // A queued command is not idempotent: its POST is sent once (no retry of a lost answer).
+  const once = createFetchClient<paths>({
+    baseUrl: options.baseUrl.replace(/\/+$/, ""),
+    fetch: retryingFetch(options.fetch ?? ((r) => fetch(r)), { ...options, retries: 0 }),
+  });
+  const device = (id?: string): Record<string, string> => (id ? { "X-Device-ID": id } : {});
 
   return {
     postEvent: (event) => unwrap(api.POST("/events", { body: event, headers: ingest })),
@@ -250,6 +297,51 @@ export function createClient(options: ClientOptions): TelemetryClient {
       unwrap(api.GET("/api/dashboard/{user_id}", {
         params: { path: { user_id: userId } },
         headers: reader,
+      })),
+    postHeartbeat: (heartbeat) =>
+      unwrap(api.POST("/internal/heartbeat", { body: heartbeat, headers: ingest })),
+    fleetStatus: (query = {}) =>
+      unwrap(api.GET("/api/heartbeats", { params: { query }, headers: reader })),
+    fleetUptime: (query = {}) =>
+      unwrap(api.GET("/admin/devices/uptime", { params: { query }, headers: admin })),
+    deviceUsers: (deviceId) =>
+      unwrap(api.GET("/admin/devices/{device_id}/users", {
+        params: { path: { device_id: deviceId } },
+        headers: admin,
+      })),
+    queueCommand: (deviceId, command) =>
+      unwrap(
+        once.POST("/admin/commands", { body: { device_id: deviceId, command }, headers: admin }),
+      ),
+    pollCommand: async (deviceId) =>
+      (await unwrap(api.GET("/internal/commands/pending", {
+        headers: { ...ingest, ...device(deviceId) },
+      }))).command,
+    reportCommand: (id, report, deviceId) =>
+      unwrap(api.POST("/internal/commands/{id}/status", {
+        params: { path: { id } },
+        body: report,
+        headers: { ...ingest, ...device(deviceId) },
+      })),
+    deviceCommands: (deviceId) =>
+      unwrap(api.GET("/admin/devices/{device_id}/commands", {
+        params: { path: { device_id: deviceId } },
+        headers: admin,
+      })) as Promise<DeviceCommands>,
+    uploadLogs: async (deviceId, content) =>
+      (await unwrap(api.POST("/internal/ingest/logs", {
+        body: { device_id: deviceId, content },
+        headers: ingest,
+      }))).snapshot_id,
+    latestLogs: async (deviceId) =>
+      (await unwrap(api.GET("/admin/logs/{device_id}", {
+        params: { path: { device_id: deviceId } },
+        headers: admin,
+      }))).snapshot,
+    eraseDevice: (deviceId) =>
+      unwrap(api.DELETE("/admin/devices/{device_id}", {
+        params: { path: { device_id: deviceId } },
+        headers: admin,
       })),
     health: () => unwrap(api.GET("/health")),
     healthz: () => unwrap(api.GET("/healthz")),

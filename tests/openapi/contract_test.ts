@@ -11,6 +11,11 @@ import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
 import { sampleSession } from "../../openapi/examples.ts";
 import {
+  EXAMPLE_COMMAND_ID,
+  EXAMPLE_DEVICE,
+  queuedCommand,
+} from "../../openapi/device_examples.ts";
+import {
   exampleRequest,
   jsonMedia,
   mediaExample,
@@ -31,6 +36,7 @@ const db = testDatabase();
 const INGEST = "contract-ingest-token";
 const DASHBOARD = "contract-dashboard-token";
 const ADMIN = "contract-admin-key";
+const ADMIN_TOKEN = "contract-admin-token-0123456789abcdef";
 const PRODUCTION = {
   APP_ENV: "production",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
@@ -39,11 +45,13 @@ const PRODUCTION = {
   INGEST_SERVICE_TOKEN: INGEST,
   DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
   ADMIN_KEY: ADMIN,
+  ADMIN_TOKEN,
 };
 const CREDENTIALS: Record<string, Record<string, string>> = {
   ingestToken: { authorization: `Bearer ${INGEST}` },
   dashboardToken: { authorization: `Bearer ${DASHBOARD}` },
   adminKey: { "x-admin-key": ADMIN },
+  adminToken: { authorization: `Bearer ${ADMIN_TOKEN}` },
   companyToken: {}, // the `t` example itself
 };
 
@@ -52,6 +60,9 @@ const INGEST_OPTIONAL = [["ingestToken"], []];
 const READ_OPTIONAL = [["dashboardToken"], []];
 const DB = [503];
 const LIMITED = [429, 503];
+const ADMIN_EITHER = [["adminKey"], ["adminToken"]];
+const DEVICE_ADMIN = { tag: "devices", security: ADMIN_EITHER };
+const DEVICE_INGEST = { tag: "devices", security: [["ingestToken"]] };
 
 /** What each operation must document: its tag, its security alternatives, every status. */
 const CONTRACT: Record<string, Contract> = {
@@ -106,17 +117,17 @@ const CONTRACT: Record<string, Contract> = {
   },
   "POST /admin/seed_company": {
     tag: "admin",
-    security: [["adminKey"]],
+    security: ADMIN_EITHER,
     statuses: [200, 400, 401, 403, 413, 415, 422, ...LIMITED],
   },
   "DELETE /admin/players/{player_id}": {
     tag: "admin",
-    security: [["adminKey"]],
+    security: ADMIN_EITHER,
     statuses: [200, 401, 403, 422, ...LIMITED],
   },
   "GET /admin/players/{player_id}/export": {
     tag: "admin",
-    security: [["adminKey"]],
+    security: ADMIN_EITHER,
     statuses: [200, 401, 403, 422, ...LIMITED],
   },
   "POST /internal/ingest/session_summary": {
@@ -129,6 +140,39 @@ const CONTRACT: Record<string, Contract> = {
     security: [["dashboardToken"]],
     statuses: [200, 401, 403, 422, ...LIMITED],
   },
+  "POST /internal/heartbeat": {
+    ...DEVICE_INGEST,
+    statuses: [200, 400, 401, 413, 415, 422, ...LIMITED],
+  },
+  "GET /api/heartbeats": {
+    tag: "devices",
+    security: [["dashboardToken"]],
+    statuses: [200, 400, 401, 403, 422, ...LIMITED],
+  },
+  "GET /admin/devices/uptime": { ...DEVICE_ADMIN, statuses: [200, 401, 422, ...LIMITED] },
+  "GET /admin/devices/{device_id}/users": {
+    ...DEVICE_ADMIN,
+    statuses: [200, 401, 422, ...LIMITED],
+  },
+  "POST /admin/commands": { ...DEVICE_ADMIN, statuses: [201, 400, 401, 415, 422, ...LIMITED] },
+  "GET /internal/commands/pending": {
+    ...DEVICE_INGEST,
+    statuses: [200, 400, 401, 415, 422, ...LIMITED],
+  },
+  "POST /internal/commands/{id}/status": {
+    ...DEVICE_INGEST,
+    statuses: [200, 400, 401, 404, 409, 415, 422, ...LIMITED],
+  },
+  "GET /admin/devices/{device_id}/commands": {
+    ...DEVICE_ADMIN,
+    statuses: [200, 401, 422, ...LIMITED],
+  },
+  "POST /internal/ingest/logs": {
+    ...DEVICE_INGEST,
+    statuses: [200, 400, 401, 413, 415, 422, ...LIMITED],
+  },
+  "GET /admin/logs/{device_id}": { ...DEVICE_ADMIN, statuses: [200, 401, 422, ...LIMITED] },
+  "DELETE /admin/devices/{device_id}": { ...DEVICE_ADMIN, statuses: [200, 401, 422, ...LIMITED] },
 };
 
 const ops = operations(doc);
@@ -145,7 +189,7 @@ Deno.test("openapi/openapi.json is what the app serves (run deno task openapi)",
   );
 });
 
-Deno.test("the document declares the four security schemes and the five tags", opts, () => {
+Deno.test("the document declares the five security schemes and the six tags", opts, () => {
   const schemes = (doc.components as Schema).securitySchemes as Record<string, Schema>;
   assert.deepEqual(schemes.ingestToken.type, "http");
   assert.deepEqual(schemes.ingestToken.scheme, "bearer");
@@ -153,7 +197,8 @@ Deno.test("the document declares the four security schemes and the five tags", o
   assert.deepEqual([schemes.adminKey.in, schemes.adminKey.name], ["header", "X-ADMIN-KEY"]);
   assert.deepEqual([schemes.companyToken.in, schemes.companyToken.name], ["query", "t"]);
   const tags = (doc.tags as Schema[]).map((t) => t.name);
-  assert.deepEqual(tags, ["telemetry", "company", "engagement", "admin", "health"]);
+  assert.deepEqual(tags, ["telemetry", "company", "engagement", "admin", "devices", "health"]);
+  assert.deepEqual([schemes.adminToken.type, schemes.adminToken.scheme], ["http", "bearer"]);
   assert.equal(doc.openapi, "3.1.0");
 });
 
@@ -287,8 +332,26 @@ async function ingest(session: string, startedAt: string, seconds: number, score
 const SAMPLE_PLAYER = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
 const acme = (n: number) => `acme-player-${n}`;
 
-/** Operations in the order their examples are sent, with the state each needs first. */
-const FLOW: { key: string; now?: string; before?: () => Promise<void> }[] = [
+/** The queued command's id is random: compared as the example's. */
+const sameQueuedId = (body: Schema) => ({ ...body, id: queuedCommand.id });
+const sameListedIds = (body: Schema) => ({
+  ...body,
+  commands: (body.commands as Schema[]).map((
+    c,
+    i,
+  ) => (i === 0 ? { ...c, id: queuedCommand.id } : c)),
+});
+
+/**
+ * Operations in the order their examples are sent, with the state each needs first (and, for a
+ * random id, how the answer is made comparable with the example).
+ */
+const FLOW: {
+  key: string;
+  now?: string;
+  before?: () => Promise<void>;
+  comparable?: (body: Schema) => Schema;
+}[] = [
   { key: "GET /health" },
   { key: "GET /healthz" },
   { key: "GET /readyz" },
@@ -362,6 +425,25 @@ const FLOW: { key: string; now?: string; before?: () => Promise<void> }[] = [
     },
   },
   { key: "GET /api/dashboard/{user_id}", now: "2025-10-22T18:00:00Z" },
+  { key: "POST /internal/heartbeat" },
+  { key: "GET /api/heartbeats" },
+  { key: "GET /admin/devices/uptime" },
+  { key: "GET /admin/devices/{device_id}/users" },
+  {
+    key: "POST /admin/commands",
+    // A command queued five minutes earlier, with a known id, for the poll and the report.
+    before: async () => {
+      await db.sql`insert into device_commands (id, device_id, command_type, created_at)
+        values (${EXAMPLE_COMMAND_ID}, ${EXAMPLE_DEVICE}, 'UPLOAD_LOGS',
+          '2025-10-22T17:55:00Z')`;
+    },
+    comparable: sameQueuedId,
+  },
+  { key: "GET /internal/commands/pending" },
+  { key: "POST /internal/commands/{id}/status" },
+  { key: "GET /admin/devices/{device_id}/commands", comparable: sameListedIds },
+  { key: "POST /internal/ingest/logs" },
+  { key: "GET /admin/logs/{device_id}" },
   {
     key: "GET /admin/players/{player_id}/export",
     // The export carries the database's own receive times: pin them for a stable example.
@@ -372,6 +454,7 @@ const FLOW: { key: string; now?: string; before?: () => Promise<void> }[] = [
     },
   },
   { key: "DELETE /admin/players/{player_id}" },
+  { key: "DELETE /admin/devices/{device_id}" },
 ];
 
 const PRINT = Deno.env.get("CONTRACT_PRINT") === "1";
@@ -409,11 +492,13 @@ Deno.test(
         const res = await app.app.request(exampleRequest(doc, operation, headers));
         const body = await res.json();
         if (PRINT) console.log(step.key, JSON.stringify(body, null, 2));
-        assert.equal(res.status, 200, JSON.stringify(body));
-        const media = jsonMedia(response(operation.op, 200))!;
+        const success = response(operation.op, 200) ? 200 : 201;
+        assert.equal(res.status, success, JSON.stringify(body));
+        const media = jsonMedia(response(operation.op, success))!;
         assert.deepEqual(problemsOf(body, schemaOf(media)), []);
         const example = mediaExample(doc, media);
-        if (example !== undefined) assert.deepEqual(differences(body, example), [], "the example");
+        const seen = step.comparable ? step.comparable(body) : body;
+        if (example !== undefined) assert.deepEqual(differences(seen, example), [], "the example");
       });
     }
   },
