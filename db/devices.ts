@@ -2,7 +2,7 @@
 import { HEARTBEAT_CONFIRMS_SECONDS, HOUR_SECONDS } from "../core/devices.ts";
 import type { AgentStatus, Connectivity } from "../core/devices.ts";
 import type postgres from "postgres";
-import type { Sql, Tx } from "./client.ts";
+import { type Sql, textArray, type Tx } from "./client.ts";
 
 /** One validated heartbeat, stamped with the server's receive time. */
 export interface NewHeartbeat {
@@ -186,6 +186,31 @@ export interface UptimeRow {
   hours: number;
 }
 
+/** Returns the totals since `from` of the given devices (those known), by device id. */
+export async function uptimeOfDevices(
+  sql: Sql,
+  from: Date,
+  deviceIds: readonly string[],
+): Promise<UptimeRow[]> {
+  if (deviceIds.length === 0) return [];
+  const chosen = sql`select device_id from devices where device_id = any(${
+    textArray(sql, deviceIds)
+  })`;
+  return await totalsOf(sql, from, chosen);
+}
+
+/** Returns the totals since `from` per device of `chosen` (a fragment listing device ids). */
+async function totalsOf(sql: Sql, from: Date, chosen: postgres.Fragment): Promise<UptimeRow[]> {
+  return await sql<UptimeRow[]>`
+    with hours as (${hoursSince(sql, from, chosen)}),
+    chosen as (${chosen})
+    select c.device_id, coalesce(sum(h.uptime_seconds), 0)::int as uptime_seconds,
+      coalesce(sum(h.reboots), 0)::int as reboots, count(h.hour)::int as hours
+    from chosen c left join hours h on h.device_id = c.device_id
+    group by c.device_id
+    order by c.device_id`;
+}
+
 /** Returns up to `limit` devices (all when null) after `after` (by id), with totals since `from`. */
 export async function uptimeTotals(
   sql: Sql,
@@ -197,12 +222,5 @@ export async function uptimeTotals(
     select device_id from devices
     where ${after === null ? sql`true` : sql`device_id > ${after}`}
     order by device_id ${limit === null ? sql`` : sql`limit ${limit}`}`;
-  return await sql<UptimeRow[]>`
-    with hours as (${hoursSince(sql, from, chosen)}),
-    chosen as (${chosen})
-    select c.device_id, coalesce(sum(h.uptime_seconds), 0)::int as uptime_seconds,
-      coalesce(sum(h.reboots), 0)::int as reboots, count(h.hour)::int as hours
-    from chosen c left join hours h on h.device_id = c.device_id
-    group by c.device_id
-    order by c.device_id`;
+  return await totalsOf(sql, from, chosen);
 }

@@ -30,7 +30,7 @@ function cookieHeader(config: Config, value: string, maxAge: number): string {
  * same-origin (or none, typed by the user), or an `Origin` of another host. Pages send
  * `Referrer-Policy: no-referrer`, so same-origin form posts carry `Origin: null`.
  */
-function crossSite(c: Context): boolean {
+export function crossSite(c: Context): boolean {
   const site = c.req.header("sec-fetch-site");
   if (site !== undefined && site !== "same-origin" && site !== "none") return true;
   const origin = c.req.header("origin");

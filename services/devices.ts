@@ -21,6 +21,7 @@ import {
   type FleetPosition,
   listDevices,
   recordHeartbeat,
+  uptimeOfDevices,
   uptimeTotals,
 } from "../db/devices.ts";
 import { deviceUsers } from "../db/device_links.ts";
@@ -231,3 +232,36 @@ export async function deviceOverview(
     usualConnectivity: mostFrequentConnectivity(counts),
   };
 }
+
+/** One row of the fleet page: the status item with its 7-day uptime and reboots. */
+export interface FleetPageRow extends DeviceStatusItem {
+  uptimePct: number;
+  reboots: number;
+}
+
+/** Returns one page (100 devices) of the fleet page at `now`, newest lastSeen first. */
+export async function fleetPage(
+  sql: Sql,
+  after: string | undefined,
+  now: Date,
+): Promise<{ rows: FleetPageRow[]; next: string | null; asOf: string }> {
+  const fleet = await fleetStatus(sql, { limit: FLEET_PAGE_SIZE, after }, now);
+  const totals = await uptimeOfDevices(
+    sql,
+    uptimeWindowStart(now),
+    fleet.devices.map((d) => d.deviceId),
+  );
+  const byId = new Map(totals.map((t) => [t.device_id, t]));
+  return {
+    rows: fleet.devices.map((d) => ({
+      ...d,
+      uptimePct: uptimePercent(byId.get(d.deviceId)?.uptime_seconds ?? 0),
+      reboots: byId.get(d.deviceId)?.reboots ?? 0,
+    })),
+    next: fleet.next,
+    asOf: fleet.asOf,
+  };
+}
+
+/** Devices per fleet page. */
+export const FLEET_PAGE_SIZE = 100;
