@@ -90,7 +90,7 @@ function CommandsCard({ deviceId, commands, queued }: {
       >
         <label for="command">Queue a command</label>
         <select id="command" name="command" required>
-          {COMMAND_TYPES.map((t) => <option value={t}>{t}</option>)}
+          {COMMAND_TYPES.map((t) => <option key={t} value={t}>{t}</option>)}
         </select>
         <button type="submit" class="button">Queue</button>
       </form>

@@ -100,7 +100,7 @@ export async function fleetListPage(c: Context, env: PageEnv): Promise<Response>
                     </tr>
                   </thead>
                   <tbody>
-                    {page.rows.map((row) => <Row row={row} now={now} />)}
+                    {page.rows.map((row) => <Row key={row.deviceId} row={row} now={now} />)}
                   </tbody>
                 </table>
               </div>
