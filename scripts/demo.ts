@@ -15,6 +15,7 @@ import { ingestBatch, toEventRow } from "../services/events.ts";
 import { finalizeSession } from "../services/finalize.ts";
 import { type DemoData, generateDemo } from "./demo_data.ts";
 import { openScriptDatabase } from "./_cli.ts";
+import { DEMO_DEVICES, type DemoFleet, writeDemoFleet } from "./demo_fleet.ts";
 
 /** Reports progress of one phase (`done` of `total` items). */
 export type Progress = (phase: string, done: number, total: number) => void;
@@ -32,6 +33,7 @@ export interface DemoResult {
   sessions: { created: number; present: number };
   events: { stored: number; duplicates: number };
   engagement: { stored: number; duplicates: number };
+  fleet: DemoFleet;
 }
 
 const BATCH = 500;
@@ -78,12 +80,18 @@ export async function writeDemo(
 
   const engagement = { stored: 0, duplicates: 0 };
   progress("engagement", 0, demo.engagement.length);
+  // Each family user's summaries come from one demo device (as the agent tags them).
+  const deviceOf = new Map(demo.familyUsers.map((u, i) => [u, DEMO_DEVICES[i]]));
   for (const [i, body] of demo.engagement.entries()) {
-    const status = await ingestSessionSummary(sql, body);
+    const status = await ingestSessionSummary(sql, body, deviceOf.get(body.user_external_id));
     if (status === "ok") engagement.stored++;
     else engagement.duplicates++;
     progress("engagement", i + 1, demo.engagement.length);
   }
+
+  progress("fleet", 0, 1);
+  const fleet = await writeDemoFleet(sql, options.now, config.commandTimeoutSeconds);
+  progress("fleet", 1, 1);
 
   return {
     demo,
@@ -91,6 +99,7 @@ export async function writeDemo(
     sessions: { created: fresh.length, present: present.size },
     events,
     engagement,
+    fleet,
   };
 }
 
@@ -141,6 +150,12 @@ export function formatReport(result: DemoResult, config: Config, seconds: number
         (token ? `token: ${token}` : "(no DASHBOARD_TOKEN_MAP grant for this user)"),
     );
   }
+  const fleetToken = config.dashboardGrants.find((g) => g.user === "*")?.token;
+  lines.push("", "Device fleet (sign in with a dashboard token for every user):");
+  lines.push(
+    `  ${base}/fleet  ` + (fleetToken ? `token: ${fleetToken}` : "(no `*` grant configured)"),
+  );
+  lines.push(`  ${base}/fleet/devices/${DEMO_DEVICES[0]}`);
   lines.push("", "Admin:");
   if (config.adminKey === "") {
     lines.push("  ADMIN_KEY is empty, so POST /admin/seed_company is locked.");
