@@ -32,15 +32,21 @@ export async function insertCommand(
 }
 
 /**
- * Returns the device's oldest pending command, marked PICKED_UP at `at` by the same statement,
- * or null. Concurrent polls skip a row another poll has locked, so no two get the same command;
- * when there is none the statement reads one index range and writes nothing.
+ * Returns the device's oldest pending command, marked PICKED_UP at `at`, or null. The empty case
+ * (nearly every poll) is one read-only probe of the partial index of pending commands, exactly
+ * as cheap as a primary-key SELECT and writing nothing; only when a command is pending does an
+ * UPDATE pick it up, skipping a row another poll has locked, so no two get the same command.
  */
 export async function pickUpCommand(
   sql: Sql | Tx,
   deviceId: string,
   at: Date,
 ): Promise<CommandRow | null> {
+  const [pending] = await sql<{ id: string }[]>`
+    select id from device_commands
+    where device_id = ${deviceId} and status = 'PENDING'
+    limit 1`;
+  if (!pending) return null;
   const [row] = await sql<CommandRow[]>`
     update device_commands set status = 'PICKED_UP', picked_up_at = ${at}
     where id = (
