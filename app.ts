@@ -8,8 +8,17 @@ import { createApi } from "./api/mod.ts";
 import { errorHandler } from "./api/errors.ts";
 import type { AppDeps, AppEnv } from "./http/context.ts";
 import { detail } from "./http/errors.ts";
-import { baseHeaders, corsFor, identifyClient, limitBody, requestLog } from "./http/middleware.ts";
-import { createMetrics, measureRequests, metricsEndpoint } from "./http/metrics.ts";
+import { limitBody, strictUtf8 } from "./http/body.ts";
+import {
+  baseHeaders,
+  corsFor,
+  identifyClient,
+  loopbackHostOnly,
+  pseudonymousAdminPaths,
+  requestLog,
+} from "./http/middleware.ts";
+import { createMetrics } from "./http/metrics.ts";
+import { measureRequests, metricsEndpoint } from "./http/metrics_endpoint.ts";
 import { authFailureLimit } from "./http/ratelimit.ts";
 import { createPages } from "./routes/mod.ts";
 
@@ -25,10 +34,13 @@ export function createApp(given: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", identifyClient(deps.config.trustedProxies));
   app.use("*", requestLog(deps.log));
+  app.use("/admin/players/*", pseudonymousAdminPaths(deps.config.companySalt));
   app.use("*", measureRequests(metrics));
-  app.use("*", baseHeaders());
+  app.use("*", baseHeaders(deps.config.policy.hstsMaxAge));
+  if (deps.config.policy.loopbackHostOnly) app.use("*", loopbackHostOnly());
   app.use("*", corsFor(deps.config.corsOrigins));
   app.use("*", limitBody());
+  app.use("*", strictUtf8());
   app.use("*", authFailureLimit(deps));
 
   app.get("/metrics", metricsEndpoint(deps.config, metrics, deps.sql, deps.now));

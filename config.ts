@@ -15,6 +15,31 @@ export interface DashboardGrant {
   user: string;
 }
 
+/**
+ * What the deployment environment allows, decided once in `loadConfig` (never by comparing
+ * `appEnv` elsewhere). Production turns every convenience off.
+ */
+export interface Policy {
+  /** Attempt ingest and finalize work without an ingest token (development and test). */
+  openIngest: boolean;
+  /** Player reads (API and pages) work without a dashboard token (development and test). */
+  openReads: boolean;
+  /** `/docs` and `/openapi.json` are served (outside production, or PUBLIC_DOCS=true). */
+  docsOpen: boolean;
+  /** `/metrics` answers without METRICS_TOKEN (outside production; production then answers 404). */
+  metricsOpen: boolean;
+  /** Session cookies are `__Host-` prefixed and Secure (production). */
+  secureCookies: boolean;
+  /** The player page offers the demo-data generator (development). */
+  demoTools: boolean;
+  /** `deno task demo` may write demo data (outside production). */
+  demoData: boolean;
+  /** Only loopback `Host` names are served (development: no DNS rebinding). */
+  loopbackHostOnly: boolean;
+  /** Strict-Transport-Security max-age in seconds, or null for no HSTS (outside production). */
+  hstsMaxAge: number | null;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -24,9 +49,9 @@ export interface Config {
   dataDir: string;
   companySalt: string;
   dashboardTokenSalt: string;
-  /** X-ADMIN-KEY secret. Empty (with an empty adminToken) = admin endpoints locked. */
+  /** X-ADMIN-KEY secret; empty string = not accepted. */
   adminKey: string;
-  /** `Authorization: Bearer` secret of the admin endpoints (ADMIN_TOKEN); empty = not accepted. */
+  /** `Authorization: Bearer` admin secret (ADMIN_TOKEN); empty = not accepted. Both empty = locked. */
   adminToken: string;
   /** A picked-up command not reported within this many seconds fails with "timed out". */
   commandTimeoutSeconds: number;
@@ -38,7 +63,13 @@ export interface Config {
   dashboardGrants: DashboardGrant[];
   rollupWindowDays: 7;
   logLevel: "debug" | "info" | "warn" | "error";
-  publicDocs: boolean;
+  policy: Policy;
+  /** Seconds a client may take to send a request's headers (HEADER_TIMEOUT_SECONDS). */
+  headerTimeoutSeconds: number;
+  /** Seconds a client may take to send a request's body once its headers are in (BODY_TIMEOUT_SECONDS). */
+  bodyTimeoutSeconds: number;
+  /** Seconds an idle keep-alive connection is kept (IDLE_TIMEOUT_SECONDS). */
+  idleTimeoutSeconds: number;
   /** Failed (401/403) answers per client and window before 429; 0 = off. */
   authFailLimit: number;
   authFailWindowSeconds: number;
@@ -132,10 +163,61 @@ export function parseDashboardTokenMap(raw: string, problems: string[] = []): Da
   return grants;
 }
 
+/** Shortest secret production accepts (characters). */
+export const MIN_SECRET_LENGTH = 32;
+
+/** Host names that reach only this machine. */
+export const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"];
+
+/** Returns true for a loopback host or address (`127.0.0.0/8`, `::1`, `localhost`). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  return LOOPBACK_HOSTS.includes(h) || /^127(\.\d{1,3}){3}$/.test(h) || h.endsWith(".localhost");
+}
+
+/** The secrets production checks, each named as the refusal line names it. */
+interface NamedSecret {
+  name: string;
+  value: string;
+}
+
+/** Pushes a problem for every secret shorter than MIN_SECRET_LENGTH and every value in two roles. */
+function checkSecrets(secrets: NamedSecret[], problems: string[]): void {
+  for (const { name, value } of secrets) {
+    if (value.length < MIN_SECRET_LENGTH) {
+      problems.push(
+        `${name} must be at least ${MIN_SECRET_LENGTH} characters (got ${value.length})`,
+      );
+    }
+  }
+  const roleOf = (name: string) => name.replace(/ (token|entry) #\d+$/, "");
+  const seen = new Map<string, string>();
+  for (const { name, value } of secrets) {
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, name);
+    else if (roleOf(first) !== roleOf(name)) {
+      problems.push(`${first} and ${name} must differ (one secret, one role)`);
+    }
+  }
+}
+
+/** Returns a problem for an origin production may not allow (`null`, wildcards, not http(s)). */
+function unsafeOrigin(origin: string): string | null {
+  if (origin === "null") return 'CORS origin "null" is refused in production';
+  if (origin.includes("*")) {
+    return `CORS origin "${origin}" is refused in production (no wildcards)`;
+  }
+  if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+    return `CORS origin "${origin}" must be scheme://host[:port] in production`;
+  }
+  return null;
+}
+
 /** Returns the validated configuration for an environment, or throws `ConfigError`. */
 export function loadConfig(env: Record<string, string | undefined>, cores = 1): Config {
   const problems: string[] = [];
-  const rawEnv = env.APP_ENV?.trim() || "development";
+  const given = env.APP_ENV?.trim() ?? "";
+  const rawEnv = given || "development";
   if (rawEnv !== "development" && rawEnv !== "test" && rawEnv !== "production") {
     problems.push(`APP_ENV must be development, test or production (got "${rawEnv}")`);
   }
@@ -147,6 +229,17 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     problems.push("DATABASE_URL must start with postgres:// or postgresql://");
   }
   if (production && !databaseUrl) problems.push("DATABASE_URL is required in production");
+  const host = env.HOST?.trim() || (production ? "0.0.0.0" : "127.0.0.1");
+  if (given === "" && databaseUrl) {
+    problems.push(
+      "APP_ENV is unset but DATABASE_URL is set: set APP_ENV=production (or development)",
+    );
+  }
+  if (given === "" && !isLoopbackHost(host)) {
+    problems.push(
+      `APP_ENV is unset but HOST=${host} is not a loopback address: set APP_ENV=production (or development)`,
+    );
+  }
 
   const companySalt = env.COMPANY_SALT?.trim() || (production ? "" : DEV_COMPANY_SALT);
   const dashboardTokenSalt = env.DASHBOARD_TOKEN_SALT?.trim() ||
@@ -176,6 +269,34 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     : parseDashboardTokenMap(env.DASHBOARD_TOKEN_MAP, problems);
   if (production && dashboardGrants.some((g) => g.token === DEV_DASHBOARD_TOKEN)) {
     problems.push("DASHBOARD_TOKEN_MAP must not contain the development token");
+  }
+
+  const adminKey = env.ADMIN_KEY ?? "";
+  const adminToken = env.ADMIN_TOKEN?.trim() ?? "";
+  const metricsToken = env.METRICS_TOKEN?.trim() ?? "";
+  if (production) {
+    const secrets: NamedSecret[] = [];
+    // A missing or development value is named once, above.
+    if (companySalt && companySalt !== DEV_COMPANY_SALT) {
+      secrets.push({ name: "COMPANY_SALT", value: companySalt });
+    }
+    if (dashboardTokenSalt && dashboardTokenSalt !== DEV_DASHBOARD_TOKEN_SALT) {
+      secrets.push({ name: "DASHBOARD_TOKEN_SALT", value: dashboardTokenSalt });
+    }
+    if (adminKey) secrets.push({ name: "ADMIN_KEY", value: adminKey });
+    if (adminToken) secrets.push({ name: "ADMIN_TOKEN", value: adminToken });
+    if (metricsToken) secrets.push({ name: "METRICS_TOKEN", value: metricsToken });
+    ingestTokens.forEach((value, i) => {
+      if (value !== DEV_INGEST_TOKEN) {
+        secrets.push({ name: `INGEST_SERVICE_TOKEN token #${i + 1}`, value });
+      }
+    });
+    dashboardGrants.forEach(({ token }, i) => {
+      if (token !== DEV_DASHBOARD_TOKEN) {
+        secrets.push({ name: `DASHBOARD_TOKEN_MAP entry #${i + 1}`, value: token });
+      }
+    });
+    checkSecrets(secrets, problems);
   }
 
   const windowDays = integer("ROLLUP_WINDOW_DAYS", env.ROLLUP_WINDOW_DAYS, 7, problems);
@@ -213,6 +334,18 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
   );
   if (authFailWindowSeconds < 1) problems.push("AUTH_FAIL_WINDOW_SECONDS must be at least 1");
 
+  const seconds = (name: string, fallback: number, min: number, max: number) => {
+    const value = integer(name, env[name], fallback, problems);
+    if (value < min || value > max) {
+      problems.push(`${name} must be from ${min} to ${max} seconds (got ${value})`);
+    }
+    return value;
+  };
+  const headerTimeoutSeconds = seconds("HEADER_TIMEOUT_SECONDS", 10, 1, 300);
+  const bodyTimeoutSeconds = seconds("BODY_TIMEOUT_SECONDS", 20, 1, 600);
+  const idleTimeoutSeconds = seconds("IDLE_TIMEOUT_SECONDS", 30, 1, 3600);
+  const hstsSeconds = seconds("HSTS_MAX_AGE_SECONDS", 31_536_000, 0, 63_072_000);
+
   const defaultWorkers = databaseUrl && production ? cores : 1;
   const workers = integer("WORKERS", env.WORKERS, defaultWorkers, problems);
   if (workers < 1) problems.push("WORKERS must be at least 1");
@@ -226,23 +359,30 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
   }
 
   const corsOrigins = [
-    ...list(env.ALLOWED_ORIGINS ?? "http://localhost:8501"),
+    ...list(env.ALLOWED_ORIGINS ?? (production ? "" : "http://localhost:8501")),
     ...list(env.DASHBOARD_ORIGIN),
     ...list(env.DASHBOARD_ALLOWED_ORIGINS),
   ];
-  if (corsOrigins.includes("*")) problems.push("CORS origins must be listed exactly, not *");
+  if (production) {
+    for (const origin of new Set(corsOrigins)) {
+      const problem = unsafeOrigin(origin);
+      if (problem) problems.push(problem);
+    }
+  } else if (corsOrigins.includes("*")) {
+    problems.push("CORS origins must be listed exactly, not *");
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
-    host: env.HOST?.trim() || (production ? "0.0.0.0" : "127.0.0.1"),
+    host,
     appEnv,
     databaseUrl,
     dataDir: env.DATA_DIR?.trim() || "./data",
     companySalt,
     dashboardTokenSalt,
-    adminKey: env.ADMIN_KEY ?? "",
-    adminToken: env.ADMIN_TOKEN?.trim() ?? "",
+    adminKey,
+    adminToken,
     commandTimeoutSeconds,
     corsOrigins: [...new Set(corsOrigins)],
     minCompanyN,
@@ -250,11 +390,24 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     dashboardGrants,
     rollupWindowDays: 7,
     logLevel,
-    publicDocs: !production || env.PUBLIC_DOCS === "true",
+    policy: {
+      openIngest: !production,
+      openReads: !production,
+      docsOpen: !production || env.PUBLIC_DOCS === "true",
+      metricsOpen: !production,
+      secureCookies: production,
+      demoTools: appEnv === "development",
+      demoData: !production,
+      loopbackHostOnly: appEnv === "development",
+      hstsMaxAge: production ? hstsSeconds : null,
+    },
+    headerTimeoutSeconds,
+    bodyTimeoutSeconds,
+    idleTimeoutSeconds,
     authFailLimit,
     authFailWindowSeconds,
     trustedProxies: proxies.ranges,
-    metricsToken: env.METRICS_TOKEN?.trim() ?? "",
+    metricsToken,
     workers,
     rawEventRetentionDays,
   };

@@ -36,7 +36,8 @@ function announce(config: Config, kind: string): void {
       ? `Database: embedded PGlite in ${config.dataDir} (development store, no fsync)`
       : "Database: PostgreSQL (DATABASE_URL)",
   );
-  if (config.appEnv !== "production") {
+  {
+    // Production refuses the development tokens, so they are printed only where they work.
     if (config.ingestTokens.includes(DEV_INGEST_TOKEN)) {
       console.log(`Development ingest token: ${DEV_INGEST_TOKEN}`);
     }

@@ -1,33 +1,19 @@
 /** Data-subject rights handlers: erase and export a participant (X-ADMIN-KEY). */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import { logPseudonym } from "../core/pseudonym.ts";
 import { erasePlayerRoute, exportPlayerRoute } from "../openapi/admin.ts";
 import { erasePlayer, exportPlayer } from "../services/privacy.ts";
 import { adminAuth } from "../http/auth.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
 
-/** The path templates logged instead of the request paths (which hold the player id). */
-const LOGGED_PATHS = {
-  erase: "/admin/players/{player_id}",
-  export: "/admin/players/{player_id}/export",
-} as const;
-
 /** Registers the erase and export routes on the app. */
 export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
-  // Runs before authentication and validation, so no answer of these routes logs the raw id.
-  const pseudonymous = (path: string): MiddlewareHandler<AppEnv> => async (c, next) => {
-    c.set("logPath", path);
-    c.set("logFields", {
-      player_hash: logPseudonym(c.req.param("player_id") ?? "", config.companySalt),
-    });
-    await next();
-  };
-  const admin = adminAuth(config, "earth");
+  // The request log names these paths by template with a keyed hash of the player id, for
+  // every method (http/middleware.ts pseudonymousAdminPaths).
+  const admin = adminAuth(config);
 
   app.openapi(
-    { ...erasePlayerRoute, middleware: [pseudonymous(LOGGED_PATHS.erase), admin] },
+    { ...erasePlayerRoute, middleware: [admin] },
     async (c) => {
       const { player_id } = c.req.valid("param");
       const erasure = await erasePlayer(sql, player_id);
@@ -37,7 +23,7 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   );
 
   app.openapi(
-    { ...exportPlayerRoute, middleware: [pseudonymous(LOGGED_PATHS.export), admin] },
+    { ...exportPlayerRoute, middleware: [admin] },
     async (c) => {
       const { player_id } = c.req.valid("param");
       const body = await exportPlayer(sql, player_id, deps.now());

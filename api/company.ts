@@ -33,7 +33,7 @@ export function registerCompany(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   app.openapi(companyForecastRoute, async (c) => {
     return c.json(await companyForecast(sql, config, c.req.valid("query").t), 200);
   });
-  const admin = adminAuth(config, "earth");
+  const admin = adminAuth(config);
   app.openapi({ ...seedCompanyRoute, middleware: [admin] }, async (c) => {
     return c.json(await seedCompany(sql, config, c.req.valid("json")), 200);
   });

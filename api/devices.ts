@@ -37,7 +37,7 @@ import type { AppDeps, AppEnv } from "../http/context.ts";
 export function registerDevices(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql, metrics } = deps;
   const ingest = ingestAuth(config);
-  const admin = adminAuth(config, "unauthorized");
+  const admin = adminAuth(config, { failureStatus: 401 });
   // Device ids in paths are logged as keyed hashes under the route template.
   const pseudonymous = (path: string): MiddlewareHandler<AppEnv> => async (c, next) => {
     c.set("logPath", path);

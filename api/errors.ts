@@ -57,3 +57,15 @@ export function validationHook(
   if (result.success || !result.error) return undefined;
   return c.json(validationBody(result.target, result.error.issues), 422);
 }
+
+/** Returns the 422 answer for one field outside its accepted window (`loc` after `body`). */
+export function fieldProblem(
+  c: Context,
+  loc: readonly (string | number)[],
+  msg: string,
+): Response {
+  return c.json(
+    { detail: [{ loc: ["body", ...loc], msg, type: "time_window" }] } satisfies ValidationErrorBody,
+    422,
+  );
+}

@@ -55,7 +55,7 @@ export function createApi(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerAdmin(app, deps);
   registerDevices(app, deps);
 
-  if (deps.config.publicDocs) {
+  if (deps.config.policy.docsOpen) {
     app.doc31("/openapi.json", documentInfo);
     registerDocs(app);
   }

@@ -13,6 +13,9 @@ import { createEventWriter, ingestBatch, toEventRow } from "../services/events.t
 import { finalizeSession } from "../services/finalize.ts";
 import { findModelState, listPlayerSessions } from "../services/players.ts";
 import { dashboardAuth, ingestAuth } from "../http/auth.ts";
+import { clientTimeProblem } from "../core/client_time.ts";
+import { parseTimestamp } from "../core/time.ts";
+import { fieldProblem } from "./errors.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /**
@@ -33,16 +36,17 @@ const emptyBodyIsEmptyObject: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** Registers the telemetry routes on the app. */
 export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
-  const production = config.appEnv === "production";
   const { metrics } = deps;
   const writer = createEventWriter(sql, undefined, (n) => metrics?.batch("events", n));
-  // Production checks credentials before the body is validated (no 422 details to strangers).
-  const ingest = production ? [ingestAuth(config)] : [];
-  const reader = production ? [dashboardAuth(config, "player_id")] : [];
+  // Credentials (production) are checked before the body is validated (no 422 details to strangers).
+  const ingest = config.policy.openIngest ? [] : [ingestAuth(config)];
+  const reader = config.policy.openReads ? [] : [dashboardAuth(config, "player_id")];
 
   app.openapi({ ...postEventRoute, middleware: ingest }, async (c) => {
     const event = c.req.valid("json");
     c.set("userId", event.player_id);
+    const late = clientTimeProblem(parseTimestamp(event.ts_utc)!, deps.now());
+    if (late) return fieldProblem(c, ["ts_utc"], late) as never;
     const outcome = await writer.submit(toEventRow(event, config.companySalt));
     if (outcome.status === "conflict") throw conflict(outcome.message);
     if (outcome.status === "stored") metrics?.eventsStored(1);
@@ -51,6 +55,11 @@ export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
 
   app.openapi({ ...postBatchRoute, middleware: ingest }, async (c) => {
     const { events } = c.req.valid("json");
+    const now = deps.now();
+    for (const [i, e] of events.entries()) {
+      const late = clientTimeProblem(parseTimestamp(e.ts_utc)!, now);
+      if (late) return fieldProblem(c, ["events", i, "ts_utc"], late) as never;
+    }
     const result = await ingestBatch(sql, events.map((e) => toEventRow(e, config.companySalt)));
     metrics?.eventsStored(result.stored);
     return c.json(result, 200);

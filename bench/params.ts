@@ -68,11 +68,11 @@ export const RUN = Date.now().toString(36);
 
 /** The service's secrets in the benchmark. */
 export const SECRETS = {
-  ingest: "bench-ingest-token",
-  dashboard: "bench-dashboard-token",
-  companySalt: "bench-company-salt",
-  dashboardSalt: "bench-dashboard-token-salt",
-  admin: "bench-admin-key",
+  ingest: "bench-ingest-token-kkkkkkkkkkkkk",
+  dashboard: "bench-dashboard-token-kkkkkkkkkk",
+  companySalt: "bench-company-salt-kkkkkkkkkkkkk",
+  dashboardSalt: "bench-dashboard-token-salt-kkkkk",
+  admin: "bench-admin-key-kkkkkkkkkkkkkkkk",
 };
 /** Headers of the ingest and dashboard bearer tokens. */
 export const INGEST = { Authorization: `Bearer ${SECRETS.ingest}` };

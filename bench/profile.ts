@@ -178,10 +178,10 @@ async function main(): Promise<void> {
       APP_ENV: embedded ? "development" : "production",
       ...where,
       WORKERS: "1",
-      COMPANY_SALT: "bench-company-salt",
-      DASHBOARD_TOKEN_SALT: "bench-dashboard-token-salt",
-      INGEST_SERVICE_TOKEN: "bench-ingest-token",
-      DASHBOARD_TOKEN_MAP: "bench-dashboard-token:*",
+      COMPANY_SALT: "bench-company-salt-kkkkkkkkkkkkk",
+      DASHBOARD_TOKEN_SALT: "bench-dashboard-token-salt-kkkkk",
+      INGEST_SERVICE_TOKEN: "bench-ingest-token-kkkkkkkkkkkkk",
+      DASHBOARD_TOKEN_MAP: "bench-dashboard-token-kkkkkkkkkk:*",
       LOG_LEVEL: Deno.env.get("LOG_LEVEL") ?? "info",
     });
   const sql = db ? postgres(db.url, { max: 1, onnotice: () => {} }) : null;
@@ -195,7 +195,9 @@ async function main(): Promise<void> {
       prefix,
       connections,
       durationSeconds: s,
-      headers: target === "baseline" ? {} : { Authorization: "Bearer bench-ingest-token" },
+      headers: target === "baseline"
+        ? {}
+        : { Authorization: "Bearer bench-ingest-token-kkkkkkkkkkkkk" },
     });
     await runLoad(spec(`warm${Date.now()}`, 2));
     const stats = async () => {

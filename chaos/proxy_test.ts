@@ -12,7 +12,7 @@ import { freePort, type Service, startService } from "../tests/helpers/process.t
 import { PG_URL } from "./_load.ts";
 import { findNginx, type Nginx, requestsFrom, startNginx } from "./_nginx.ts";
 
-const INGEST = "proxy-ingest-token";
+const INGEST = "proxy-ingest-token-kkkkkkkkkkkkk";
 const LIMIT = 30;
 const opts = { sanitizeOps: false, sanitizeResources: false } as const;
 const nginxBinary = findNginx();
@@ -66,8 +66,8 @@ if (!nginxBinary) {
       DATABASE_URL: database.url,
       HOST: "127.0.0.1",
       WORKERS: "1",
-      COMPANY_SALT: "proxy-company-salt",
-      DASHBOARD_TOKEN_SALT: "proxy-dashboard-token-salt",
+      COMPANY_SALT: "proxy-company-salt-kkkkkkkkkkkkk",
+      DASHBOARD_TOKEN_SALT: "proxy-dashboard-token-salt-kkkkk",
       INGEST_SERVICE_TOKEN: INGEST,
       TRUSTED_PROXIES: "127.0.0.1",
       AUTH_FAIL_LIMIT: String(LIMIT),

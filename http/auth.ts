@@ -1,9 +1,14 @@
 /** Credential checks shared by the API and the pages. Tokens compare in constant time. */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "./context.ts";
 import { constantTimeEqual, digestsEqual, secretDigest } from "../core/company.ts";
 import { badCredentials, deniedCredentials } from "../core/errors.ts";
+
+/** Marks the request as refused for its credential (the failed-credential limiter counts it). */
+export function markCredentialFailure(c: Context<AppEnv>): void {
+  c.set("credentialFailure", true);
+}
 
 /** Returns the token of an `Authorization: Bearer <token>` header, or throws 401. */
 export function bearerToken(header: string | undefined): string {
@@ -61,6 +66,11 @@ export function dashboardGrantOf(config: Config, token: string): string | null {
   return i < 0 ? null : config.dashboardGrants[i].user;
 }
 
+/** Returns true when a grant (`*` = any user; null = none) covers `userId`: the one grant rule. */
+export function grantCovers(granted: string | null, userId: string): boolean {
+  return granted !== null && (granted === "*" || granted === userId);
+}
+
 /** Throws 401 for a missing/unknown dashboard token and 403 when it belongs to another user. */
 export function authorizeDashboard(
   config: Config,
@@ -69,7 +79,7 @@ export function authorizeDashboard(
 ): void {
   const user = dashboardGrantOf(config, bearerToken(header));
   if (user === null) throw badCredentials("Invalid dashboard token");
-  if (user !== "*" && user !== userId) throw deniedCredentials("Token not permitted for this user");
+  if (!grantCovers(user, userId)) throw deniedCredentials("Token not permitted for this user");
 }
 
 /** Returns middleware rejecting requests without an ingest token (runs before validation). */
@@ -90,56 +100,55 @@ export function dashboardAuth(config: Config, param: string): MiddlewareHandler<
   };
 }
 
-/** How an admin endpoint answers a refused credential. */
-export type AdminFailure =
-  /** The earth endpoints of today: 401 without any credential, 403 for a wrong X-ADMIN-KEY or
-   * when both secrets are unset. */
-  | "earth"
-  /** The device endpoints (as in the later version): 401 for every refusal. */
-  | "unauthorized";
+/** How the admin middleware answers a wrong credential (and a locked deployment). */
+export interface AdminAuthOptions {
+  /**
+   * 403 (the earth admin endpoints' historical answer: a wrong X-ADMIN-KEY is 403) or 401 (the
+   * device endpoints). A request with neither header is always 401.
+   */
+  failureStatus: 401 | 403;
+}
 
 /**
- * Throws unless the request carries an admin credential: `Authorization: Bearer <ADMIN_TOKEN>`
- * or `X-ADMIN-KEY: <ADMIN_KEY>` (either suffices; both compared in constant time). With both
- * secrets unset the admin endpoints are locked. Refusals answer as `failure` says.
+ * Throws unless the request carries an admin secret: `X-ADMIN-KEY` equal to ADMIN_KEY or
+ * `Authorization: Bearer` equal to ADMIN_TOKEN (both compared in constant time). With neither
+ * configured the endpoints are locked (`failureStatus`).
  */
 export function requireAdmin(
   config: Pick<Config, "adminKey" | "adminToken">,
-  headers: { authorization?: string; adminKey?: string },
-  failure: AdminFailure,
+  headers: { adminKey: string | undefined; authorization: string | undefined },
+  opts: AdminAuthOptions = { failureStatus: 403 },
 ): void {
-  const refuse = (status: 401 | 403, message: string): never => {
-    throw status === 403 && failure === "earth"
-      ? deniedCredentials(message)
-      : badCredentials(message);
-  };
-  const { adminKey, adminToken } = config;
-  if (adminKey === "" && adminToken === "") {
-    refuse(
-      403,
-      failure === "earth"
-        ? "Admin endpoints are locked (ADMIN_KEY is not set)"
-        : "Admin endpoints are locked (neither ADMIN_TOKEN nor ADMIN_KEY is set)",
-    );
+  const fail = opts.failureStatus === 401 ? badCredentials : deniedCredentials;
+  if (config.adminKey === "" && config.adminToken === "") {
+    throw fail("Admin endpoints are locked (ADMIN_KEY is not set)");
   }
   const key = headers.adminKey ?? "";
-  const bearer = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(headers.authorization ?? "")?.[1] ?? "";
-  const keyOk = key !== "" && adminKey !== "" && constantTimeEqual(key, adminKey);
-  const tokenOk = bearer !== "" && adminToken !== "" && tokenMatches(bearer, [adminToken]);
-  if (keyOk || tokenOk) return;
-  if (key !== "") refuse(403, "Invalid admin key");
-  // Without ADMIN_TOKEN a bearer is no admin credential (it may be another service's token).
-  if (bearer !== "" && adminToken !== "") refuse(401, "Invalid admin token");
-  refuse(401, failure === "earth" ? "Missing X-ADMIN-KEY header" : "Missing admin credentials");
+  // Without ADMIN_TOKEN an Authorization header is no admin credential (it may be another role's).
+  const auth = config.adminToken === "" ? "" : headers.authorization ?? "";
+  if (key === "" && auth === "") {
+    throw badCredentials("Missing X-ADMIN-KEY header");
+  }
+  // Both are compared whenever presented, so the answer's timing does not tell which matched.
+  const keyOk = key !== "" && config.adminKey !== "" && constantTimeEqual(key, config.adminKey);
+  let tokenOk = false;
+  if (auth !== "") {
+    const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(auth);
+    tokenOk = match !== null && constantTimeEqual(match[1], config.adminToken);
+  }
+  if (!keyOk && !tokenOk) throw fail("Invalid admin key");
 }
 
-/** Returns middleware refusing requests without an admin credential (see `requireAdmin`). */
-export function adminAuth(config: Config, failure: AdminFailure): MiddlewareHandler<AppEnv> {
+/** Returns the one admin middleware: refuses requests without an admin secret (before the body). */
+export function adminAuth(
+  config: Config,
+  opts: AdminAuthOptions = { failureStatus: 403 },
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     requireAdmin(config, {
-      authorization: c.req.header("authorization"),
       adminKey: c.req.header("x-admin-key"),
-    }, failure);
+      authorization: c.req.header("authorization"),
+    }, opts);
     await next();
   };
 }

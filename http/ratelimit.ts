@@ -1,6 +1,8 @@
 /**
- * The failed-credential limiter. It only ever refuses a request whose credential failed (every
- * 401, and a 403 caused by a credential — not, say, "not enough players yet"): counted per client
+ * The failed-credential limiter. It only ever refuses a request whose credential failed (a
+ * request marked `credentialFailure`: a missing, malformed or wrong token or key on the API, a
+ * wrong `?t=` on the company page, a wrong token posted to a sign-in form — never a page that just
+ * shows its sign-in form, nor "not enough players yet"): counted per client
  * address (see client_address middleware; IPv6 per /64), once a client has failed more than
  * AUTH_FAIL_LIMIT times in its window, each further failing request is answered 429 with
  * Retry-After instead. A request with a valid credential, or to a route that needs none, is
@@ -9,7 +11,7 @@
  *
  * The counts live in Postgres (auth_failures), shared by every worker and instance, and are
  * written only on the failure path; a process that saw a client go over the limit answers its
- * further failures from memory until the window ends. Health probes are never counted.
+ * further failures from memory until the window ends.
  */
 import type { MiddlewareHandler } from "hono";
 import { failureVerdict } from "../core/auth_limit.ts";
@@ -18,8 +20,6 @@ import { pruneAuthFailures, recordAuthFailure } from "../db/auth_failures.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { detail } from "./errors.ts";
 
-/** Health probes are never limited or counted. */
-const PROBES = new Set(["/health", "/healthz", "/readyz"]);
 /** Most clients remembered as over the limit by one process. */
 const MAX_BLOCKED = 10_000;
 
@@ -43,9 +43,7 @@ export function authFailureLimit(deps: AppDeps): MiddlewareHandler<AppEnv> {
 
   return async (c, next) => {
     await next();
-    if (limit <= 0 || PROBES.has(c.req.path)) return;
-    const failed = c.res.status === 401 || (c.res.status === 403 && c.get("credentialFailure"));
-    if (!failed) return;
+    if (limit <= 0 || !c.get("credentialFailure")) return;
     const key = limiterKey(c.get("clientAddress") ?? "unknown");
     const at = now();
     const known = blocked.get(key);

@@ -1,40 +1,49 @@
 /** Page sign-in: the token form, its POST handler, the session check and sign-out. */
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { dashboardGrantOf } from "../http/auth.ts";
+import { dashboardGrantOf, grantCovers, markCredentialFailure } from "../http/auth.ts";
 import type { Config } from "../config.ts";
+import { DomainError } from "../core/errors.ts";
 import { type PageEnv, sendPage } from "./_page.tsx";
-import {
-  issueSession,
-  SESSION_SECONDS,
-  sessionCookieName,
-  sessionCovers,
-  verifySession,
-} from "./session.ts";
+import { issueSession, SESSION_SECONDS, sessionCookieName, verifiedSession } from "./session.ts";
+import { isSessionRevoked, revokeSession } from "../db/sessions.ts";
 import { LoginForm, Notice } from "./_ui.tsx";
 
-/** Returns the user the request's session cookie grants (`*` = any), or null. */
-export function sessionUser(c: Context, env: PageEnv): Promise<string | null> {
+/**
+ * Returns the user the request's session cookie grants (`*` = any), or null: the signature,
+ * expiry and grant are checked in memory, then one primary-key lookup says whether the session
+ * was signed out (on any instance).
+ */
+export async function sessionUser(c: Context, env: PageEnv): Promise<string | null> {
   const config = env.deps.config;
-  return verifySession(config, getCookie(c, sessionCookieName(config)), env.deps.now());
+  const session = await verifiedSession(
+    config,
+    getCookie(c, sessionCookieName(config)),
+    env.deps.now(),
+  );
+  if (session === null || await isSessionRevoked(env.deps.sql, session.id)) return null;
+  return session.user;
 }
 
 function cookieHeader(config: Config, value: string, maxAge: number): string {
-  const secure = config.appEnv === "production" ? "; Secure" : "";
+  const secure = config.policy.secureCookies ? "; Secure" : "";
   return `${sessionCookieName(config)}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; ` +
     `SameSite=Strict${secure}`;
 }
 
 /**
- * Returns true when a browser says another site submitted the form: `Sec-Fetch-Site` other than
- * same-origin (or none, typed by the user), or an `Origin` of another host. Pages send
- * `Referrer-Policy: no-referrer`, so same-origin form posts carry `Origin: null`.
+ * Returns true when the form may come from another site: `Sec-Fetch-Site` other than same-origin
+ * (or none, typed by the user), an `Origin` of another host, or `Origin: null` from a browser that
+ * sends no `Sec-Fetch-Site` (an older browser, or a sandboxed frame: login CSRF). Pages send
+ * `Referrer-Policy: no-referrer`, so the pages' own forms in current browsers carry `Origin: null`
+ * together with `Sec-Fetch-Site: same-origin`, and pass.
  */
 export function crossSite(c: Context): boolean {
   const site = c.req.header("sec-fetch-site");
   if (site !== undefined && site !== "same-origin" && site !== "none") return true;
   const origin = c.req.header("origin");
-  if (!origin || origin === "null") return false;
+  if (origin === "null") return site === undefined;
+  if (!origin) return false;
   try {
     return new URL(origin).host !== new URL(c.req.url).host;
   } catch {
@@ -108,7 +117,8 @@ export async function handleLogin(
   try {
     const form = await c.req.parseBody();
     token = typeof form.token === "string" ? form.token.trim() : "";
-  } catch {
+  } catch (err) {
+    if (err instanceof DomainError) throw err; // a body that is not UTF-8: 400
     token = "";
   }
   if (token === "" || token.length > 256) {
@@ -116,9 +126,13 @@ export async function handleLogin(
   }
   const grant = dashboardGrantOf(config, token);
   if (grant === null) {
+    markCredentialFailure(c);
     return loginPage(c, env, { ...opts, error: "That token is not valid." });
   }
-  if (!sessionCovers(grant, userId)) return otherUserPage(c, env, opts.title);
+  if (!grantCovers(grant, userId)) {
+    markCredentialFailure(c);
+    return otherUserPage(c, env, opts.title);
+  }
   const value = await issueSession(config, token, grant, env.deps.now());
   return new Response(null, {
     status: 303,
@@ -130,9 +144,13 @@ export async function handleLogin(
   });
 }
 
-/** Handles POST /logout: clears the session cookie and returns home. */
-export function handleLogout(c: Context, env: PageEnv): Response {
+/** Handles POST /logout: revokes the session for every instance, clears the cookie, returns home. */
+export async function handleLogout(c: Context, env: PageEnv): Promise<Response> {
   if (crossSite(c)) return new Response("Cross-site request rejected", { status: 403 });
+  const { config, sql } = env.deps;
+  const now = env.deps.now();
+  const session = await verifiedSession(config, getCookie(c, sessionCookieName(config)), now);
+  if (session !== null) await revokeSession(sql, session.id, session.expiresAt, now);
   return new Response(null, {
     status: 303,
     headers: {

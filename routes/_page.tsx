@@ -74,7 +74,11 @@ export interface PageSpec {
 /** Returns the HTML response of a page, with the island scripts it needs and strict headers. */
 export async function sendPage(_c: Context, env: PageEnv, spec: PageSpec): Promise<Response> {
   const { body, islands } = renderBody(
-    <Layout heading={spec.heading ?? spec.title} lead={spec.lead} docs={env.deps.config.publicDocs}>
+    <Layout
+      heading={spec.heading ?? spec.title}
+      lead={spec.lead}
+      docs={env.deps.config.policy.docsOpen}
+    >
       {spec.body}
     </Layout>,
   );

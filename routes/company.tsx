@@ -1,6 +1,7 @@
 /** `/company?t=TOKEN`: a company's privacy-guarded aggregates. */
 import type { Context } from "hono";
-import { DomainError } from "../core/errors.ts";
+import { CredentialError, DomainError } from "../core/errors.ts";
+import { markCredentialFailure } from "../http/auth.ts";
 import { fixed, percent } from "../islands/format.ts";
 import type { CompanyInfo } from "../openapi/company.ts";
 import {
@@ -82,7 +83,11 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   try {
     company = await namedCompanyInfo(sql, config, token);
   } catch (err) {
-    if (err instanceof DomainError && err.kind === "forbidden") return deniedPage(c, env);
+    if (err instanceof CredentialError) {
+      // Counted exactly as the same token on the API (http/ratelimit.ts).
+      markCredentialFailure(c);
+      return deniedPage(c, env);
+    }
     throw err;
   }
   const k = config.minCompanyN;

@@ -6,7 +6,7 @@ import { dayLabel, fixed } from "../islands/format.ts";
 import { buildEngagementDashboard } from "../services/engagement.ts";
 import { handleLogin, loginPage, otherUserPage, sessionUser, SignOut } from "./_auth.tsx";
 import { type PageEnv, sendPage } from "./_page.tsx";
-import { sessionCovers } from "./session.ts";
+import { grantCovers } from "../http/auth.ts";
 import { Badge, Card, ChartIsland, DayStrip, Metric, Metrics, Notice } from "./_ui.tsx";
 
 const HOUR = 3_600_000;
@@ -33,11 +33,6 @@ export function freshness(then: Date, now: Date): "recent" | "warning" | "stale"
 
 const FRESHNESS_TONE = { recent: "ok", warning: "warn", stale: "bad" } as const;
 const TONE_BADGE = { positive: "ok", neutral: "muted", negative: "bad" } as const;
-
-/** Returns true for a user id the API would accept (1–128 characters). */
-export function validUserId(id: string): boolean {
-  return id.length >= 1 && id.length <= 128;
-}
 
 function Dashboard(
   { userId, rollup, now }: { userId: string; rollup: EngagementDashboard; now: Date },
@@ -133,16 +128,9 @@ function Dashboard(
 
 /** GET /engagement/{user_id}: the dashboard for a signed-in session, else the sign-in form. */
 export async function engagementPage(c: Context, env: PageEnv, userId: string): Promise<Response> {
-  if (!validUserId(userId)) {
-    return sendPage(c, env, {
-      title: TITLE,
-      status: 404,
-      body: <Notice title="Not a valid user id" tone="warn" />,
-    });
-  }
   const granted = await sessionUser(c, env);
   if (granted === null) return loginPage(c, env, { title: TITLE, subject: SUBJECT });
-  if (!sessionCovers(granted, userId)) return otherUserPage(c, env, TITLE);
+  if (!grantCovers(granted, userId)) return otherUserPage(c, env, TITLE);
   const now = env.deps.now();
   const rollup = await buildEngagementDashboard(env.deps.sql, userId, now);
   return sendPage(c, env, {

@@ -102,7 +102,7 @@ export async function homePage(c: Context, env: PageEnv): Promise<Response> {
           </Card>
           <Card title="For integrators">
             <ul>
-              {config.publicDocs && (
+              {config.policy.docsOpen && (
                 <li>
                   <a href="/docs">API documentation</a> (<a href="/openapi.json">OpenAPI 3.1</a>)
                 </li>

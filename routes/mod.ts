@@ -7,13 +7,15 @@
  */
 import { type Context, Hono } from "hono";
 import type { AppDeps, AppEnv } from "../http/context.ts";
-import { notFound } from "../core/errors.ts";
+import { CredentialError, notFound } from "../core/errors.ts";
+import { markCredentialFailure } from "../http/auth.ts";
 import { bugFields, errorAnswer } from "../http/errors.ts";
 import { IdSchema } from "../openapi/common.ts";
 import { logPseudonym } from "../core/pseudonym.ts";
 import { handleLogout } from "./_auth.tsx";
 import { createAssets, errorPage, type PageEnv, sharedIslands } from "./_page.tsx";
 import { sendStatic } from "../http/static.ts";
+import { limitFormBody } from "../http/body.ts";
 import type { Logger } from "../http/log.ts";
 import { companyPage } from "./company.tsx";
 import { engagementLogin, engagementPage } from "./engagement.tsx";
@@ -36,6 +38,7 @@ function errorText(status: number, message: string): [title: string, text: strin
 /** Returns the HTML error page of any failure, with the status of the shared error map. */
 async function failurePage(c: Context<AppEnv>, env: PageEnv, err: unknown): Promise<Response> {
   const answer = errorAnswer(err);
+  if (err instanceof CredentialError) markCredentialFailure(c);
   if (answer.bug) env.deps.log("error", bugFields(err, c.get("requestId")));
   const [title, text] = errorText(answer.status, answer.message);
   const res = await errorPage(c, env, answer.status, title, text);
@@ -80,8 +83,11 @@ export function createPages(deps: AppDeps): Pages {
     "/players/:player_id",
     (c) => playerPage(c, env, userParam(c, "player_id")),
   );
+  // Sign-in and sign-out need no credential, so their bodies are bounded to a few KiB.
+  const form = limitFormBody();
   app.post(
     "/players/:player_id",
+    form,
     (c) => playerLogin(c, env, userParam(c, "player_id")),
   );
   app.get("/company", (c) => companyPage(c, env));
@@ -95,10 +101,11 @@ export function createPages(deps: AppDeps): Pages {
   );
   app.post(
     "/engagement/:user_id",
+    form,
     (c) => engagementLogin(c, env, userParam(c, "user_id")),
   );
   app.get("/fleet", (c) => fleetListPage(c, env));
-  app.post("/fleet", (c) => fleetLogin(c, env));
+  app.post("/fleet", form, (c) => fleetLogin(c, env));
   // The request log names the route template and a keyed hash of the device id, never the id.
   const deviceParam = (c: Context<AppEnv>) => {
     const id = c.req.param("device_id") ?? "";
@@ -108,15 +115,16 @@ export function createPages(deps: AppDeps): Pages {
     return id;
   };
   app.get("/fleet/devices/:device_id", (c) => devicePage(c, env, deviceParam(c)));
-  app.post("/fleet/devices/:device_id", (c) => {
+  app.post("/fleet/devices/:device_id", form, (c) => {
     deviceParam(c);
     return fleetLogin(c, env, DEVICE_TITLE);
   });
   app.post(
     "/fleet/devices/:device_id/commands",
+    form,
     (c) => queueCommandForm(c, env, deviceParam(c)),
   );
-  app.post("/logout", (c) => handleLogout(c, env));
+  app.post("/logout", form, (c) => handleLogout(c, env));
 
   app.get("/static/:file", async (c) => {
     if (c.req.param("file") !== env.assets.stylesheetUrl.slice("/static/".length)) {

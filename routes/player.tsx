@@ -12,9 +12,8 @@ import { handleLogin, loginPage, otherUserPage, sessionUser, SignOut } from "./_
 import { type PageEnv, sendPage } from "./_page.tsx";
 import { ModelCard, Prediction, SessionsTable, StressPrediction } from "./_player_cards.tsx";
 import { Island } from "./render.tsx";
-import { sessionCovers } from "./session.ts";
+import { grantCovers } from "../http/auth.ts";
 import { Card, ChartIsland, DayStrip, Metric, Metrics, Notice } from "./_ui.tsx";
-import { validUserId } from "./engagement.tsx";
 
 const TITLE = "Player";
 const SUBJECT = "This player dashboard";
@@ -184,17 +183,10 @@ function Dashboard({ data, now, demo }: { data: PlayerDashboard; now: Date; demo
 /** GET /players/{player_id}: the dashboard (in production only with a covering session). */
 export async function playerPage(c: Context, env: PageEnv, playerId: string): Promise<Response> {
   const { config } = env.deps;
-  if (!validUserId(playerId)) {
-    return sendPage(c, env, {
-      title: TITLE,
-      status: 404,
-      body: <Notice title="Not a valid player id" tone="warn" />,
-    });
-  }
-  if (config.appEnv === "production") {
+  if (!config.policy.openReads) {
     const granted = await sessionUser(c, env);
     if (granted === null) return loginPage(c, env, { title: TITLE, subject: SUBJECT });
-    if (!sessionCovers(granted, playerId)) return otherUserPage(c, env, TITLE);
+    if (!grantCovers(granted, playerId)) return otherUserPage(c, env, TITLE);
   }
   const now = env.deps.now();
   const data = await playerDashboard(env.deps.sql, playerId, now);
@@ -210,8 +202,8 @@ export async function playerPage(c: Context, env: PageEnv, playerId: string): Pr
       : undefined,
     body: (
       <>
-        {config.appEnv === "production" && <SignOut />}
-        <Dashboard data={data} now={now} demo={config.appEnv === "development"} />
+        {!config.policy.openReads && <SignOut />}
+        <Dashboard data={data} now={now} demo={config.policy.demoTools} />
       </>
     ),
   });

@@ -11,12 +11,13 @@ import { constantTimeEqual } from "../core/company.ts";
 /** How long a page session lasts. */
 export const SESSION_SECONDS = 8 * 60 * 60;
 
-const VERSION = "v1";
+/** v2 cookies carry a random session id (revocable at sign-out); v1 cookies are no longer valid. */
+const VERSION = "v2";
 const encoder = new TextEncoder();
 
 /** Returns the cookie name: `__Host-` prefixed in production (it requires Secure). */
 export function sessionCookieName(config: Config): string {
-  return config.appEnv === "production" ? "__Host-ett_session" : "ett_session";
+  return config.policy.secureCookies ? "__Host-ett_session" : "ett_session";
 }
 
 function base64url(bytes: Uint8Array): string {
@@ -78,6 +79,13 @@ function grantId(config: Config, token: string): Promise<string> {
   return mac(config, `grant:${token}`).then((m) => m.slice(0, 16));
 }
 
+/** A verified session: its id (for revocation), the user it grants and its expiry. */
+export interface PageSession {
+  id: string;
+  user: string;
+  expiresAt: Date;
+}
+
 /** Returns a signed cookie value granting `user` (`*` = any user) until `now + SESSION_SECONDS`. */
 export async function issueSession(
   config: Config,
@@ -86,36 +94,46 @@ export async function issueSession(
   now: Date,
 ): Promise<string> {
   const expires = Math.floor(now.getTime() / 1000) + SESSION_SECONDS;
-  const body = `${VERSION}.${base64url(encoder.encode(user))}.${expires}.${await grantId(
+  const id = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  const body = `${VERSION}.${id}.${base64url(encoder.encode(user))}.${expires}.${await grantId(
     config,
     token,
   )}`;
   return `${body}.${await mac(config, body)}`;
 }
 
-/** Returns the user a cookie value grants (`*` = any), or null when invalid, expired or revoked. */
+/**
+ * Returns the session a cookie value holds, or null when invalid, expired or its grant withdrawn
+ * (revocation at sign-out is checked by the caller, against the database).
+ */
+export async function verifiedSession(
+  config: Config,
+  value: string | undefined,
+  now: Date,
+): Promise<PageSession | null> {
+  if (!value || value.length > 1024) return null;
+  const parts = value.split(".");
+  if (parts.length !== 6 || parts[0] !== VERSION) return null;
+  const [, id, userPart, expiresPart, grant, sig] = parts;
+  const body = parts.slice(0, 5).join(".");
+  if (!constantTimeEqual(sig, await mac(config, body))) return null;
+  if (!/^\d{1,12}$/.test(expiresPart) || Number(expiresPart) * 1000 <= now.getTime()) return null;
+  const user = fromBase64url(userPart);
+  if (user === null || !/^[A-Za-z0-9_-]{22}$/.test(id)) return null;
+  // The grant must still exist in the current map and still give this user.
+  for (const g of config.dashboardGrants) {
+    if (g.user === user && constantTimeEqual(grant, await grantId(config, g.token))) {
+      return { id, user, expiresAt: new Date(Number(expiresPart) * 1000) };
+    }
+  }
+  return null;
+}
+
+/** Returns the user a cookie value grants (`*` = any), or null (see `verifiedSession`). */
 export async function verifySession(
   config: Config,
   value: string | undefined,
   now: Date,
 ): Promise<string | null> {
-  if (!value || value.length > 1024) return null;
-  const parts = value.split(".");
-  if (parts.length !== 5 || parts[0] !== VERSION) return null;
-  const [, userPart, expiresPart, grant, sig] = parts;
-  const body = parts.slice(0, 4).join(".");
-  if (!constantTimeEqual(sig, await mac(config, body))) return null;
-  if (!/^\d{1,12}$/.test(expiresPart) || Number(expiresPart) * 1000 <= now.getTime()) return null;
-  const user = fromBase64url(userPart);
-  if (user === null) return null;
-  // The grant must still exist in the current map and still give this user.
-  for (const g of config.dashboardGrants) {
-    if (g.user === user && constantTimeEqual(grant, await grantId(config, g.token))) return user;
-  }
-  return null;
-}
-
-/** Returns true when a session for `granted` may read `userId`. */
-export function sessionCovers(granted: string | null, userId: string): boolean {
-  return granted !== null && (granted === "*" || granted === userId);
+  return (await verifiedSession(config, value, now))?.user ?? null;
 }

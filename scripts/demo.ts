@@ -221,7 +221,7 @@ async function main(): Promise<number> {
     console.error(`demo: ${err instanceof Error ? err.message : err}`);
     return 2;
   }
-  if (config.appEnv === "production") {
+  if (!config.policy.demoData) {
     console.error("demo: refusing to write demo data with APP_ENV=production");
     return 1;
   }

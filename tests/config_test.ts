@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig, parseDashboardTokenMap } from "../config.ts";
 
+const SALT1 = "company-salt-0123456789abcdef0123";
+const SALT2 = "token-salt-0123456789abcdef012345";
+const NEW_TOKEN = "ingest-new-0123456789abcdef01234";
+const OLD_TOKEN = "ingest-old-0123456789abcdef01234";
+const TOK_A = "dashboard-a-0123456789abcdef0123";
+const TOK_B = "dashboard-b-0123456789abcdef0123";
+
 function problems(env: Record<string, string>): string[] {
   try {
     loadConfig(env);
@@ -27,7 +34,7 @@ Deno.test("development starts with no environment and the documented defaults", 
   assert.deepEqual(c.dashboardGrants, [{ token: "dev-dashboard-token", user: "*" }]);
   assert.equal(c.rollupWindowDays, 7);
   assert.equal(c.logLevel, "info");
-  assert.equal(c.publicDocs, true);
+  assert.equal(c.policy.docsOpen, true);
   assert.equal(c.workers, 1);
   assert.equal(c.rawEventRetentionDays, null);
   assert.deepEqual(c.trustedProxies, []);
@@ -81,7 +88,7 @@ Deno.test("blank salts count as missing in production", () => {
       DATABASE_URL: "postgres://db/x",
       COMPANY_SALT: "   ",
       DASHBOARD_TOKEN_SALT: "\t",
-      INGEST_SERVICE_TOKEN: "t",
+      INGEST_SERVICE_TOKEN: "t".repeat(32),
     }),
     ["COMPANY_SALT is required in production", "DASHBOARD_TOKEN_SALT is required in production"],
   );
@@ -91,19 +98,19 @@ Deno.test("a safe production configuration loads, with docs off and 0.0.0.0", ()
   const c = loadConfig({
     APP_ENV: "production",
     DATABASE_URL: "postgresql://u@db:5432/etl",
-    COMPANY_SALT: "s1",
-    DASHBOARD_TOKEN_SALT: "s2",
-    INGEST_SERVICE_TOKEN: "new-token, old-token",
-    DASHBOARD_TOKEN_MAP: "tokA:user-1,tokB:*",
+    COMPANY_SALT: SALT1,
+    DASHBOARD_TOKEN_SALT: SALT2,
+    INGEST_SERVICE_TOKEN: `${NEW_TOKEN}, ${OLD_TOKEN}`,
+    DASHBOARD_TOKEN_MAP: `${TOK_A}:user-1,${TOK_B}:*`,
     DASHBOARD_ORIGIN: "https://dash.example.com",
     ALLOWED_ORIGINS: "https://a.example.com,https://b.example.com",
   }, 2);
   assert.equal(c.host, "0.0.0.0");
-  assert.equal(c.publicDocs, false);
-  assert.deepEqual(c.ingestTokens, ["new-token", "old-token"]);
+  assert.equal(c.policy.docsOpen, false);
+  assert.deepEqual(c.ingestTokens, [NEW_TOKEN, OLD_TOKEN]);
   assert.deepEqual(c.dashboardGrants, [
-    { token: "tokA", user: "user-1" },
-    { token: "tokB", user: "*" },
+    { token: TOK_A, user: "user-1" },
+    { token: TOK_B, user: "*" },
   ]);
   assert.deepEqual(c.corsOrigins, [
     "https://a.example.com",
@@ -118,12 +125,12 @@ Deno.test("PUBLIC_DOCS=true keeps the docs in production", () => {
   const c = loadConfig({
     APP_ENV: "production",
     DATABASE_URL: "postgres://db/x",
-    COMPANY_SALT: "a",
-    DASHBOARD_TOKEN_SALT: "b",
-    INGEST_SERVICE_TOKEN: "c",
+    COMPANY_SALT: SALT1,
+    DASHBOARD_TOKEN_SALT: SALT2,
+    INGEST_SERVICE_TOKEN: NEW_TOKEN,
     PUBLIC_DOCS: "true",
   });
-  assert.equal(c.publicDocs, true);
+  assert.equal(c.policy.docsOpen, true);
 });
 
 Deno.test("ROLLUP_WINDOW_DAYS other than 7 is refused in every environment", () => {
@@ -138,7 +145,7 @@ Deno.test("ROLLUP_WINDOW_DAYS other than 7 is refused in every environment", () 
 
 Deno.test("bad values are refused with their names", () => {
   assert.deepEqual(problems({ MIN_COMPANY_N: "1" }), ["MIN_COMPANY_N must be at least 2"]);
-  assert.deepEqual(problems({ DATABASE_URL: "mysql://x" }), [
+  assert.deepEqual(problems({ APP_ENV: "development", DATABASE_URL: "mysql://x" }), [
     "DATABASE_URL must start with postgres:// or postgresql://",
   ]);
   assert.deepEqual(problems({ APP_ENV: "staging" }), [
@@ -209,9 +216,9 @@ Deno.test("loadConfig reads only variables the README and docs/deploy.md tables 
   const production = {
     APP_ENV: "production",
     DATABASE_URL: "postgres://db/etl",
-    COMPANY_SALT: "c",
-    DASHBOARD_TOKEN_SALT: "d",
-    INGEST_SERVICE_TOKEN: "i",
+    COMPANY_SALT: SALT1,
+    DASHBOARD_TOKEN_SALT: SALT2,
+    INGEST_SERVICE_TOKEN: NEW_TOKEN,
   };
   const read = new Set([...variablesRead({}), ...variablesRead(production)]);
   assert.ok(read.has("TRUSTED_PROXIES") && read.has("PUBLIC_DOCS"), "every branch is read");
@@ -219,4 +226,177 @@ Deno.test("loadConfig reads only variables the README and docs/deploy.md tables 
     const listed = tableVariables(await Deno.readTextFile(new URL(doc, import.meta.url)));
     assert.deepEqual([...read].filter((name) => !listed.has(name)).sort(), [], doc);
   }
+});
+
+/** A production environment whose every secret is long and distinct. */
+const SAFE_PRODUCTION = {
+  APP_ENV: "production",
+  DATABASE_URL: "postgres://db/etl",
+  COMPANY_SALT: SALT1,
+  DASHBOARD_TOKEN_SALT: SALT2,
+  INGEST_SERVICE_TOKEN: NEW_TOKEN,
+  DASHBOARD_TOKEN_MAP: `${TOK_A}:user-1`,
+  ADMIN_KEY: "admin-key-0123456789abcdef012345",
+  ADMIN_TOKEN: "admin-token-0123456789abcdef0123",
+  METRICS_TOKEN: "metrics-token-0123456789abcdef01",
+};
+
+Deno.test("`loadConfig` refuses in production every secret under 32 characters, naming each", () => {
+  assert.deepEqual(problems(SAFE_PRODUCTION), []);
+  // issue 20, measurement 2: production accepted ADMIN_KEY=1.
+  assert.deepEqual(problems({ ...SAFE_PRODUCTION, ADMIN_KEY: "1" }), [
+    "ADMIN_KEY must be at least 32 characters (got 1)",
+  ]);
+  const short = "x".repeat(31);
+  assert.deepEqual(
+    problems({
+      ...SAFE_PRODUCTION,
+      COMPANY_SALT: short,
+      DASHBOARD_TOKEN_SALT: "y".repeat(5),
+      INGEST_SERVICE_TOKEN: `${NEW_TOKEN},${"z".repeat(31)}`,
+      DASHBOARD_TOKEN_MAP: `${TOK_A}:u1,abc:u2`,
+      ADMIN_TOKEN: "short-admin-token",
+      METRICS_TOKEN: "m",
+    }),
+    [
+      "COMPANY_SALT must be at least 32 characters (got 31)",
+      "DASHBOARD_TOKEN_SALT must be at least 32 characters (got 5)",
+      "ADMIN_TOKEN must be at least 32 characters (got 17)",
+      "METRICS_TOKEN must be at least 32 characters (got 1)",
+      "INGEST_SERVICE_TOKEN token #2 must be at least 32 characters (got 31)",
+      "DASHBOARD_TOKEN_MAP entry #2 must be at least 32 characters (got 3)",
+    ],
+  );
+  // 32 characters exactly is enough.
+  assert.deepEqual(problems({ ...SAFE_PRODUCTION, ADMIN_KEY: "k".repeat(32) }), []);
+  // Development and test keep their short defaults.
+  assert.deepEqual(problems({ APP_ENV: "test", ADMIN_KEY: "1" }), []);
+});
+
+Deno.test("`loadConfig` refuses in production equal salts and a secret reused in two roles", () => {
+  // issue 20, measurement 2: equal salts, and a dashboard token equal to the ingest token.
+  assert.deepEqual(problems({ ...SAFE_PRODUCTION, DASHBOARD_TOKEN_SALT: SALT1 }), [
+    "COMPANY_SALT and DASHBOARD_TOKEN_SALT must differ (one secret, one role)",
+  ]);
+  assert.deepEqual(
+    problems({ ...SAFE_PRODUCTION, DASHBOARD_TOKEN_MAP: `${TOK_A}:u1,${NEW_TOKEN}:u2` }),
+    ["INGEST_SERVICE_TOKEN token #1 and DASHBOARD_TOKEN_MAP entry #2 must differ (one secret, one role)"],
+  );
+  assert.deepEqual(
+    problems({ ...SAFE_PRODUCTION, METRICS_TOKEN: SAFE_PRODUCTION.ADMIN_KEY }),
+    ["ADMIN_KEY and METRICS_TOKEN must differ (one secret, one role)"],
+  );
+  assert.deepEqual(
+    problems({ ...SAFE_PRODUCTION, ADMIN_TOKEN: SAFE_PRODUCTION.ADMIN_KEY }),
+    ["ADMIN_KEY and ADMIN_TOKEN must differ (one secret, one role)"],
+  );
+  assert.deepEqual(problems({ ...SAFE_PRODUCTION, COMPANY_SALT: TOK_A }), [
+    "COMPANY_SALT and DASHBOARD_TOKEN_MAP entry #1 must differ (one secret, one role)",
+  ]);
+  // Two dashboard grants of one token are one role (the map names each user once per token).
+  assert.deepEqual(
+    problems({ ...SAFE_PRODUCTION, DASHBOARD_TOKEN_MAP: `${TOK_A}:u1,${TOK_A}:u2` }),
+    [],
+  );
+});
+
+Deno.test("`loadConfig` reads ADMIN_TOKEN as config.adminToken, empty by default", () => {
+  assert.equal(loadConfig({}).adminToken, "");
+  assert.equal(loadConfig({ ADMIN_TOKEN: " tok " }).adminToken, "tok");
+  assert.equal(loadConfig(SAFE_PRODUCTION).adminToken, SAFE_PRODUCTION.ADMIN_TOKEN);
+});
+
+Deno.test("`loadConfig` refuses null and wildcard origins in production; localhost is development only", () => {
+  // issue 20, measurement 10.
+  assert.deepEqual(problems({ ...SAFE_PRODUCTION, ALLOWED_ORIGINS: "null" }), [
+    'CORS origin "null" is refused in production',
+  ]);
+  assert.deepEqual(problems({ ...SAFE_PRODUCTION, DASHBOARD_ORIGIN: "https://*.example.com" }), [
+    'CORS origin "https://*.example.com" is refused in production (no wildcards)',
+  ]);
+  assert.deepEqual(problems({ ...SAFE_PRODUCTION, ALLOWED_ORIGINS: "example.com" }), [
+    'CORS origin "example.com" must be scheme://host[:port] in production',
+  ]);
+  assert.deepEqual(loadConfig(SAFE_PRODUCTION).corsOrigins, []);
+  assert.deepEqual(loadConfig({}).corsOrigins, ["http://localhost:8501"]);
+  assert.deepEqual(loadConfig({ APP_ENV: "test" }).corsOrigins, ["http://localhost:8501"]);
+});
+
+Deno.test("`loadConfig` refuses an unset APP_ENV with DATABASE_URL or a public HOST, naming APP_ENV", () => {
+  // issue 20, measurement 10: this ran as development (open reads, the dev token, /docs).
+  assert.deepEqual(problems({ DATABASE_URL: "postgres://db/etl" }), [
+    "APP_ENV is unset but DATABASE_URL is set: set APP_ENV=production (or development)",
+  ]);
+  assert.deepEqual(problems({ HOST: "0.0.0.0" }), [
+    "APP_ENV is unset but HOST=0.0.0.0 is not a loopback address: set APP_ENV=production (or development)",
+  ]);
+  assert.deepEqual(problems({ APP_ENV: " ", HOST: "10.1.2.3" }).length, 1);
+  for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1"]) {
+    assert.deepEqual(problems({ HOST: host }), [], host);
+  }
+  assert.equal(
+    loadConfig({ APP_ENV: "development", DATABASE_URL: "postgres://db/x" }).appEnv,
+    "development",
+  );
+});
+
+Deno.test("`loadConfig` decides the environment policy once: production turns every convenience off", () => {
+  assert.deepEqual(loadConfig({}).policy, {
+    openIngest: true,
+    openReads: true,
+    docsOpen: true,
+    metricsOpen: true,
+    secureCookies: false,
+    demoTools: true,
+    demoData: true,
+    loopbackHostOnly: true,
+    hstsMaxAge: null,
+  });
+  assert.deepEqual(loadConfig({ APP_ENV: "test" }).policy, {
+    openIngest: true,
+    openReads: true,
+    docsOpen: true,
+    metricsOpen: true,
+    secureCookies: false,
+    demoTools: false,
+    demoData: true,
+    loopbackHostOnly: false,
+    hstsMaxAge: null,
+  });
+  assert.deepEqual(loadConfig(SAFE_PRODUCTION).policy, {
+    openIngest: false,
+    openReads: false,
+    docsOpen: false,
+    metricsOpen: false,
+    secureCookies: true,
+    demoTools: false,
+    demoData: false,
+    loopbackHostOnly: false,
+    hstsMaxAge: 31_536_000,
+  });
+  assert.equal(
+    loadConfig({ ...SAFE_PRODUCTION, HSTS_MAX_AGE_SECONDS: "600" }).policy.hstsMaxAge,
+    600,
+  );
+});
+
+Deno.test("`loadConfig` reads the request timeouts, refusing values outside their range", () => {
+  const c = loadConfig({});
+  assert.deepEqual([c.headerTimeoutSeconds, c.bodyTimeoutSeconds, c.idleTimeoutSeconds], [
+    10,
+    20,
+    30,
+  ]);
+  const d = loadConfig({
+    HEADER_TIMEOUT_SECONDS: "3",
+    BODY_TIMEOUT_SECONDS: "4",
+    IDLE_TIMEOUT_SECONDS: "5",
+  });
+  assert.deepEqual([d.headerTimeoutSeconds, d.bodyTimeoutSeconds, d.idleTimeoutSeconds], [3, 4, 5]);
+  assert.deepEqual(problems({ HEADER_TIMEOUT_SECONDS: "0" }), [
+    "HEADER_TIMEOUT_SECONDS must be from 1 to 300 seconds (got 0)",
+  ]);
+  assert.deepEqual(problems({ BODY_TIMEOUT_SECONDS: "soon" }), [
+    'BODY_TIMEOUT_SECONDS must be a whole number (got "soon")',
+  ]);
 });

@@ -1,7 +1,7 @@
 /** The import rules of docs/architecture.md hold for the repository and catch each breach. */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { importsOf, importViolations, repositorySources } from "./helpers/imports.ts";
+import { importCycles, importsOf, importViolations, repositorySources } from "./helpers/imports.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -72,4 +72,28 @@ Deno.test("importViolations allows private files within their folder and package
     }),
     [],
   );
+});
+
+Deno.test("importCycles finds no import cycle between any two files of the repository", async () => {
+  const sources = await repositorySources(ROOT);
+  assert.deepEqual(importCycles(sources), []);
+});
+
+Deno.test("importCycles names each cycle, type-only imports and self-imports included", () => {
+  const cycles = importCycles({
+    "http/auth.ts": 'import type { AppEnv } from "./context.ts";',
+    "http/context.ts": 'import type { Metrics } from "./metrics.ts";',
+    "http/metrics.ts": 'import { bearerToken } from "./auth.ts";',
+    "core/a.ts": 'import { b } from "./b.ts";',
+    "core/b.ts": 'import { a } from "./a.ts";\nimport { c } from "./c.ts";',
+    "core/c.ts": "export const c = 1;",
+    "db/self.ts": 'export { x } from "./self.ts";',
+    "app.ts": 'import { createApi } from "./api/mod.ts";',
+  });
+  assert.deepEqual(cycles, [
+    "core/a.ts → core/b.ts → core/a.ts",
+    "db/self.ts → db/self.ts",
+    "http/auth.ts → http/context.ts → http/metrics.ts → http/auth.ts",
+  ]);
+  assert.deepEqual(importCycles({ "a.ts": 'import "./b.ts";', "b.ts": "" }), []);
 });

@@ -98,9 +98,9 @@ Deno.test("GET /docs/assets answers 404 for files it does not serve and when doc
   const prod = docsApp({
     APP_ENV: "production",
     DATABASE_URL: "postgres://x/y",
-    COMPANY_SALT: "a",
-    DASHBOARD_TOKEN_SALT: "b",
-    INGEST_SERVICE_TOKEN: "c",
+    COMPANY_SALT: "a".repeat(32),
+    DASHBOARD_TOKEN_SALT: "b".repeat(32),
+    INGEST_SERVICE_TOKEN: "c".repeat(32),
   });
   for (const path of ["/docs", `/docs/assets/${VERSION}/swagger-ui-bundle.js`]) {
     assert.equal((await prod.app.request(path)).status, 404, path);

@@ -16,7 +16,7 @@ import { playSession, sessionEvents } from "../helpers/play.ts";
 const db = testDatabase();
 const t = testApp(db.sql);
 const opts = dbTestOptions;
-const ADMIN = { "x-admin-key": "test-admin-key" };
+const ADMIN = { "x-admin-key": "test-admin-key-kkkkkkkkkkkkkkkkk" };
 const INGEST = { Authorization: "Bearer dev-ingest-token" };
 const COMPANY = "c_erase0000001";
 

@@ -107,14 +107,21 @@ Deno.test(
         "Access-Control-Request-Headers": "authorization",
       },
     });
-    assert.equal(preflight.status, 204);
+    // As the legacy engagement backend answered: 200 with credentials allowed.
+    assert.equal(preflight.status, 200);
     assert.equal(preflight.headers.get("access-control-allow-origin"), "https://dash.example.com");
+    assert.equal(preflight.headers.get("access-control-allow-credentials"), "true");
     assert.match(preflight.headers.get("access-control-allow-methods")!, /GET/);
+    assert.match(preflight.headers.get("access-control-allow-headers")!, /Authorization/);
+    assert.equal(ok.headers.get("access-control-allow-credentials"), "true");
+    assert.equal(evil.headers.get("access-control-allow-credentials"), null);
     const badPreflight = await t.request("/api/dashboard/u1", {
       method: "OPTIONS",
       headers: { Origin: "https://evil.example.com", "Access-Control-Request-Method": "GET" },
     });
+    assert.equal(badPreflight.status, 204);
     assert.equal(badPreflight.headers.get("access-control-allow-origin"), null);
+    assert.equal(badPreflight.headers.get("access-control-allow-credentials"), null);
   },
 );
 
@@ -135,18 +142,18 @@ Deno.test(
     const prod = testApp(db.sql, {
       APP_ENV: "production",
       DATABASE_URL: "postgres://x/y",
-      COMPANY_SALT: "a",
-      DASHBOARD_TOKEN_SALT: "b",
-      INGEST_SERVICE_TOKEN: "c",
+      COMPANY_SALT: "a".repeat(32),
+      DASHBOARD_TOKEN_SALT: "b".repeat(32),
+      INGEST_SERVICE_TOKEN: "c".repeat(32),
     });
     assert.equal((await prod.request("/openapi.json")).status, 404);
     assert.equal((await prod.request("/docs")).status, 404);
     const opened = testApp(db.sql, {
       APP_ENV: "production",
       DATABASE_URL: "postgres://x/y",
-      COMPANY_SALT: "a",
-      DASHBOARD_TOKEN_SALT: "b",
-      INGEST_SERVICE_TOKEN: "c",
+      COMPANY_SALT: "a".repeat(32),
+      DASHBOARD_TOKEN_SALT: "b".repeat(32),
+      INGEST_SERVICE_TOKEN: "c".repeat(32),
       PUBLIC_DOCS: "true",
     });
     assert.equal((await opened.request("/openapi.json")).status, 200);

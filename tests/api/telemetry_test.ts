@@ -445,10 +445,11 @@ Deno.test(
     const prod = testApp(db.sql, {
       APP_ENV: "production",
       DATABASE_URL: "postgres://unused/x",
-      COMPANY_SALT: "prod-salt-1",
-      DASHBOARD_TOKEN_SALT: "prod-salt-2",
-      INGEST_SERVICE_TOKEN: "ingest-new,ingest-old",
-      DASHBOARD_TOKEN_MAP: "tok-p:p-prod,tok-star:*",
+      COMPANY_SALT: "prod-salt-1-kkkkkkkkkkkkkkkkkkkk",
+      DASHBOARD_TOKEN_SALT: "prod-salt-2-kkkkkkkkkkkkkkkkkkkk",
+      INGEST_SERVICE_TOKEN: "ingest-new-kkkkkkkkkkkkkkkkkkkkk,ingest-old-kkkkkkkkkkkkkkkkkkkkk",
+      DASHBOARD_TOKEN_MAP:
+        "tok-p-kkkkkkkkkkkkkkkkkkkkkkkkkk:p-prod,tok-star-kkkkkkkkkkkkkkkkkkkkkkk:*",
     });
     const [e] = sessionEvents({
       player: "p-prod",
@@ -465,11 +466,17 @@ Deno.test(
       { detail: "Invalid service token" },
     );
     assert.equal(
-      (await prod.request("/events", postJson(e, { Authorization: "Token ingest-new" }))).status,
+      (await prod.request(
+        "/events",
+        postJson(e, { Authorization: "Token ingest-new-kkkkkkkkkkkkkkkkkkkkk" }),
+      )).status,
       401,
     );
     assert.equal(
-      (await prod.request("/events", postJson(e, { Authorization: "Bearer ingest-old" }))).status,
+      (await prod.request(
+        "/events",
+        postJson(e, { Authorization: "Bearer ingest-old-kkkkkkkkkkkkkkkkkkkkk" }),
+      )).status,
       200,
     );
     assert.equal((await prod.request("/events/batch", postJson({ events: [e] }))).status, 401);
@@ -477,7 +484,7 @@ Deno.test(
     assert.equal(
       (await prod.request("/sessions/s-prod/finalize", {
         method: "POST",
-        headers: { Authorization: "Bearer ingest-new" },
+        headers: { Authorization: "Bearer ingest-new-kkkkkkkkkkkkkkkkkkkkk" },
       })).status,
       200,
     );
@@ -490,18 +497,20 @@ Deno.test(
       401,
     );
     const other = await prod.request("/players/p-other/sessions", {
-      headers: { Authorization: "Bearer tok-p" },
+      headers: { Authorization: "Bearer tok-p-kkkkkkkkkkkkkkkkkkkkkkkkkk" },
     });
     assert.equal(other.status, 403);
     assert.deepEqual(await other.json(), { detail: "Token not permitted for this user" });
     assert.equal(
       (await prod.request("/players/p-prod/sessions", {
-        headers: { Authorization: "Bearer tok-p" },
+        headers: { Authorization: "Bearer tok-p-kkkkkkkkkkkkkkkkkkkkkkkkkk" },
       })).status,
       200,
     );
     assert.equal(
-      (await prod.request("/model/state/p-prod", { headers: { Authorization: "Bearer tok-star" } }))
+      (await prod.request("/model/state/p-prod", {
+        headers: { Authorization: "Bearer tok-star-kkkkkkkkkkkkkkkkkkkkkkk" },
+      }))
         .status,
       200,
     );
@@ -510,7 +519,7 @@ Deno.test(
         .status,
       401,
     );
-    assert.ok(!prod.logs.join("\n").includes("ingest-old"));
-    assert.ok(!prod.logs.join("\n").includes("tok-p"));
+    assert.ok(!prod.logs.join("\n").includes("ingest-old-kkkkkkkkkkkkkkkkkkkkk"));
+    assert.ok(!prod.logs.join("\n").includes("tok-p-kkkkkkkkkkkkkkkkkkkkkkkkkk"));
   },
 );

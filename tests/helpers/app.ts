@@ -3,7 +3,7 @@ import type { Hono } from "hono";
 import { createApp } from "../../app.ts";
 import type { AppEnv } from "../../http/context.ts";
 import type { LogFields } from "../../http/log.ts";
-import { loadConfig } from "../../config.ts";
+import { type Config, loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/client.ts";
 
 export interface TestApp {
@@ -15,9 +15,21 @@ export interface TestApp {
   request(path: string, init?: RequestInit): Promise<Response>;
 }
 
-/** Returns an app over `sql` with APP_ENV=test and the given environment overrides. */
-export function testApp(sql: Sql, env: Record<string, string> = {}): TestApp {
-  const config = loadConfig({ APP_ENV: "test", ADMIN_KEY: "test-admin-key", ...env });
+/**
+ * Returns an app over `sql` with APP_ENV=test and the given environment overrides; `adjust`
+ * changes the loaded configuration (e.g. the contract examples' reference salts, which are
+ * shorter than production accepts).
+ */
+export function testApp(
+  sql: Sql,
+  env: Record<string, string> = {},
+  adjust: (config: Config) => Config = (config) => config,
+): TestApp {
+  const config = adjust(loadConfig({
+    APP_ENV: "test",
+    ADMIN_KEY: "test-admin-key-kkkkkkkkkkkkkkkkk",
+    ...env,
+  }));
   const logs: string[] = [];
   let now: Date | null = null;
   const app = createApp({

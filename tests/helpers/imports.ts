@@ -76,6 +76,79 @@ export function importViolations(sources: Record<string, string>): string[] {
   return violations.sort();
 }
 
+/**
+ * Returns every import cycle between repository files (type-only imports included), each as
+ * `a.ts → b.ts → a.ts` starting from its alphabetically first file; none is allowed anywhere.
+ */
+export function importCycles(sources: Record<string, string>): string[] {
+  const edges = new Map<string, string[]>();
+  for (const [file, source] of Object.entries(sources)) {
+    const targets = importsOf(source)
+      .filter((spec) => spec.startsWith("."))
+      .map((spec) => normalize(join(dirname(file), spec)))
+      .filter((target) => target in sources);
+    edges.set(file, [...new Set(targets)].sort());
+  }
+  // Tarjan's strongly connected components; each component of two or more files (or a file
+  // importing itself) holds a cycle, reported along one closed path through it.
+  let index = 0;
+  const order = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const components: string[][] = [];
+  const visit = (v: string) => {
+    order.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v)!) {
+      if (!order.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, order.get(w)!));
+    }
+    if (low.get(v) === order.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      components.push(component);
+    }
+  };
+  for (const file of [...edges.keys()].sort()) if (!order.has(file)) visit(file);
+  const cycles: string[] = [];
+  for (const component of components) {
+    const members = new Set(component);
+    const start = [...component].sort()[0];
+    if (component.length === 1 && !edges.get(start)!.includes(start)) continue;
+    // A shortest path back to `start` inside the component (breadth first).
+    const previous = new Map<string, string>();
+    const queue = [start];
+    let closing: string | null = null;
+    while (queue.length > 0 && closing === null) {
+      const v = queue.shift()!;
+      for (const w of edges.get(v)!) {
+        if (w === start) {
+          closing = v;
+          break;
+        }
+        if (members.has(w) && !previous.has(w)) {
+          previous.set(w, v);
+          queue.push(w);
+        }
+      }
+    }
+    const path = [start];
+    for (let v = closing!; v !== start; v = previous.get(v)!) path.splice(1, 0, v);
+    cycles.push([...path, start].join(" → "));
+  }
+  return cycles.sort();
+}
+
 const SKIP = new Set(["node_modules", "vendor", "data", ".git"]);
 
 /** Returns every .ts/.tsx file under `root` keyed by its repository path (vendored code skipped). */

@@ -8,9 +8,9 @@ const db = testDatabase();
 const PRODUCTION = {
   APP_ENV: "production",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
-  COMPANY_SALT: "metrics-company-salt",
-  DASHBOARD_TOKEN_SALT: "metrics-dashboard-salt",
-  INGEST_SERVICE_TOKEN: "metrics-ingest-token",
+  COMPANY_SALT: "metrics-company-salt-kkkkkkkkkkk",
+  DASHBOARD_TOKEN_SALT: "metrics-dashboard-salt-kkkkkkkkk",
+  INGEST_SERVICE_TOKEN: "metrics-ingest-token-kkkkkkkkkkk",
 };
 
 /** Returns the sample lines of an exposition (no comments, no memory gauges). */
@@ -136,7 +136,10 @@ Deno.test(
   async () => {
     const off = testApp(db.sql, PRODUCTION);
     assert.equal((await off.request("/metrics")).status, 404);
-    const on = testApp(db.sql, { ...PRODUCTION, METRICS_TOKEN: "scrape-secret" });
+    const on = testApp(db.sql, {
+      ...PRODUCTION,
+      METRICS_TOKEN: "scrape-secret-kkkkkkkkkkkkkkkkkk",
+    });
     const missing = await on.request("/metrics");
     assert.equal(missing.status, 401);
     assert.deepEqual(await missing.json(), { detail: "Missing Authorization header" });
@@ -145,7 +148,9 @@ Deno.test(
     });
     assert.equal(wrong.status, 401);
     assert.deepEqual(await wrong.json(), { detail: "Invalid metrics token" });
-    const ok = await on.request("/metrics", { headers: { Authorization: "Bearer scrape-secret" } });
+    const ok = await on.request("/metrics", {
+      headers: { Authorization: "Bearer scrape-secret-kkkkkkkkkkkkkkkkkk" },
+    });
     assert.equal(ok.status, 200);
     assert.match(
       await ok.text(),

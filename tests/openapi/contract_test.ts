@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { documentText, OPENAPI_PATH } from "../../scripts/openapi.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
+import type { Config } from "../../config.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
 import { sampleSession } from "../../openapi/examples.ts";
@@ -33,20 +34,26 @@ const doc = JSON.parse(text) as Schema;
 const db = testDatabase();
 
 /** Production settings; the salts are the legacy system's reference ones (tests/fixtures/company_vectors.json). */
-const INGEST = "contract-ingest-token";
-const DASHBOARD = "contract-dashboard-token";
-const ADMIN = "contract-admin-key";
-const ADMIN_TOKEN = "contract-admin-token-0123456789abcdef";
+const INGEST = "contract-ingest-token-kkkkkkkkkk";
+const DASHBOARD = "contract-dashboard-token-kkkkkkk";
+const ADMIN = "contract-admin-key-kkkkkkkkkkkkk";
+const ADMIN_TOKEN = "contract-admin-token-kkkkkkkkkkkk";
 const PRODUCTION = {
   APP_ENV: "production",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
-  COMPANY_SALT: "csalt",
-  DASHBOARD_TOKEN_SALT: "dsalt",
+  COMPANY_SALT: "contract-company-salt-kkkkkkkkkk",
+  DASHBOARD_TOKEN_SALT: "contract-dashboard-salt-kkkkkkkk",
   INGEST_SERVICE_TOKEN: INGEST,
   DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
   ADMIN_KEY: ADMIN,
   ADMIN_TOKEN,
 };
+/** The examples' company ids and tokens come from the legacy system's reference salts. */
+const referenceSalts = (config: Config): Config => ({
+  ...config,
+  companySalt: "csalt",
+  dashboardTokenSalt: "dsalt",
+});
 const CREDENTIALS: Record<string, Record<string, string>> = {
   ingestToken: { authorization: `Bearer ${INGEST}` },
   dashboardToken: { authorization: `Bearer ${DASHBOARD}` },
@@ -272,7 +279,7 @@ Deno.test("every example in the document matches its schema", opts, () => {
 
 // --- Sending the examples --------------------------------------------------------------------
 
-const app = testApp(db.sql, PRODUCTION);
+const app = testApp(db.sql, PRODUCTION, referenceSalts);
 const ingestHeaders = CREDENTIALS.ingestToken;
 
 async function ok(res: Response | Promise<Response>, what: string): Promise<void> {
@@ -290,8 +297,9 @@ async function play(
   company?: string,
 ): Promise<void> {
   const events = sessionEvents({ player, session, pattern, start, company_name: company });
-  await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
+  // The clock stands after the session, so no event is from the future (issue 20's window).
   app.setNow(new Date(Date.parse(start) + 10 * 60_000));
+  await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
   const fin = app.request(`/sessions/${session}/finalize`, {
     method: "POST",
     headers: ingestHeaders,
@@ -309,8 +317,9 @@ async function playWater(player: string, session: string, start: string, stress:
     company_name: "Acme Corp",
   })
     .map((e) => ({ ...e, task_version: "water_v1" }));
-  await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
+  // The clock stands after the session, so no event is from the future (issue 20's window).
   app.setNow(new Date(Date.parse(start) + 10 * 60_000));
+  await ok(app.request("/events/batch", postJson({ events }, ingestHeaders)), "batch");
   const body = { task_version: "water_v1", stress_score: stress };
   await ok(
     app.request(`/sessions/${session}/finalize`, postJson(body, ingestHeaders)),
@@ -326,6 +335,7 @@ async function ingest(session: string, startedAt: string, seconds: number, score
     duration_seconds: seconds,
     sentiment_score: score,
   };
+  app.setNow(new Date("2025-10-22T18:00:00Z"));
   await ok(app.request("/internal/ingest/session_summary", postJson(body, ingestHeaders)), session);
 }
 
@@ -419,6 +429,7 @@ const FLOW: {
   },
   {
     key: "POST /internal/ingest/session_summary",
+    now: "2025-10-22T18:00:00Z",
     before: async () => {
       await ingest("demo-session-1018", "2025-10-18T16:00:00Z", 720, 0.55);
       await ingest("demo-session-1021", "2025-10-21T17:30:00Z", 600, 0.6);
@@ -509,7 +520,7 @@ Deno.test(
   "without credentials, every secured operation answers a documented 401/403",
   opts,
   async (t) => {
-    const strict = testApp(db.sql, PRODUCTION);
+    const strict = testApp(db.sql, PRODUCTION, referenceSalts);
     for (const operation of ops) {
       const alternatives = securityOf(operation.op);
       if (alternatives.length === 0) continue;

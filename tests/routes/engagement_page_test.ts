@@ -99,7 +99,7 @@ Deno.test("sign-in sets an HttpOnly SameSite=Strict cookie without the token", o
   const cookie = res.headers.get("set-cookie")!;
   assert.match(
     cookie,
-    /^ett_session=v1\.[^;]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict$/,
+    /^ett_session=v2\.[^;]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict$/,
   );
   assert.ok(!cookie.includes("tok-alice"));
   for (const line of t.logs) assert.ok(!line.includes("tok-alice"), line);

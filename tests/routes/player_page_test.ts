@@ -169,10 +169,11 @@ Deno.test("production: player pages need a dashboard-token session", opts, async
   const prod = testApp(db.sql, {
     APP_ENV: "production",
     DATABASE_URL: "postgres://x/y",
-    COMPANY_SALT: "prod-company-salt",
-    DASHBOARD_TOKEN_SALT: "prod-token-salt",
-    INGEST_SERVICE_TOKEN: "prod-ingest",
-    DASHBOARD_TOKEN_MAP: "tok-p1:player-one,tok-x:someone",
+    COMPANY_SALT: "prod-company-salt-kkkkkkkkkkkkkk",
+    DASHBOARD_TOKEN_SALT: "prod-token-salt-kkkkkkkkkkkkkkkk",
+    INGEST_SERVICE_TOKEN: "prod-ingest-kkkkkkkkkkkkkkkkkkkk",
+    DASHBOARD_TOKEN_MAP:
+      "tok-p1-kkkkkkkkkkkkkkkkkkkkkkkkk:player-one,tok-x-kkkkkkkkkkkkkkkkkkkkkkkkkk:someone",
   });
   const anon = await prod.request(`/players/${PLAYER}`);
   assert.equal(anon.status, 401);
@@ -186,16 +187,16 @@ Deno.test("production: player pages need a dashboard-token session", opts, async
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ token }).toString(),
     });
-  assert.equal((await post("tok-x")).status, 403);
+  assert.equal((await post("tok-x-kkkkkkkkkkkkkkkkkkkkkkkkkk")).status, 403);
   assert.equal((await post("wrong")).status, 401);
-  const ok = await post("tok-p1");
+  const ok = await post("tok-p1-kkkkkkkkkkkkkkkkkkkkkkkkk");
   assert.equal(ok.status, 303);
   const cookie = ok.headers.get("set-cookie")!;
   assert.match(
     cookie,
-    /^__Host-ett_session=v1\.[^;]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict; Secure$/,
+    /^__Host-ett_session=v2\.[^;]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict; Secure$/,
   );
-  assert.ok(!cookie.includes("tok-p1"));
+  assert.ok(!cookie.includes("tok-p1-kkkkkkkkkkkkkkkkkkkkkkkkk"));
   const page = await prod.request(`/players/${PLAYER}`, {
     headers: { cookie: cookie.split(";")[0] },
   });
@@ -207,7 +208,7 @@ Deno.test("production: player pages need a dashboard-token session", opts, async
     (await prod.request("/players/someone", { headers: { cookie: cookie.split(";")[0] } })).status,
     403,
   );
-  for (const line of prod.logs) assert.ok(!line.includes("tok-p1"), line);
+  for (const line of prod.logs) assert.ok(!line.includes("tok-p1-kkkkkkkkkkkkkkkkkkkkkkkkk"), line);
 });
 
 /** Plays and finalizes a water_v1 session with a stress score. */

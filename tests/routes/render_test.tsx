@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { renderToString } from "preact-render-to-string";
 import { loadConfig } from "../../config.ts";
 import { Island, renderBody, serializeProps, wrapDocument } from "../../routes/render.tsx";
-import { issueSession, sessionCovers, verifySession } from "../../routes/session.ts";
+import { issueSession, verifySession } from "../../routes/session.ts";
+import { grantCovers } from "../../http/auth.ts";
 import { freshness, relativeTime } from "../../routes/engagement.tsx";
 
 Deno.test("serializeProps: no value can close the script tag or open a comment", () => {
@@ -68,8 +69,8 @@ Deno.test("sessions: signed, expiring, bound to a live grant, never holding the 
   assert.equal(await verifySession(config, value, NOW), "alice");
   assert.equal(await verifySession(config, value, new Date(NOW.getTime() + 8 * 3600e3)), null);
   assert.equal(await verifySession(config, value.slice(0, -2) + "xx", NOW), null);
-  const [v, , exp, grant, sig] = value.split(".");
-  const forged = [v, btoa("bob").replace(/=+$/, ""), exp, grant, sig].join(".");
+  const [v, id, , exp, grant, sig] = value.split(".");
+  const forged = [v, id, btoa("bob").replace(/=+$/, ""), exp, grant, sig].join(".");
   assert.equal(await verifySession(config, forged, NOW), null);
   assert.equal(await verifySession(config, undefined, NOW), null);
   assert.equal(await verifySession(config, "garbage", NOW), null);
@@ -85,10 +86,10 @@ Deno.test("sessions: signed, expiring, bound to a live grant, never holding the 
   assert.equal(await verifySession(other, value, NOW), null);
   const star = await issueSession(config, "tok-all", "*", NOW);
   assert.equal(await verifySession(config, star, NOW), "*");
-  assert.ok(sessionCovers("*", "anyone"));
-  assert.ok(sessionCovers("alice", "alice"));
-  assert.ok(!sessionCovers("alice", "bob"));
-  assert.ok(!sessionCovers(null, "alice"));
+  assert.ok(grantCovers("*", "anyone"));
+  assert.ok(grantCovers("alice", "alice"));
+  assert.ok(!grantCovers("alice", "bob"));
+  assert.ok(!grantCovers(null, "alice"));
 });
 
 Deno.test("relative time and freshness of the last session", () => {

@@ -11,8 +11,8 @@ import { createServerDatabase, serverUrl } from "../helpers/db.ts";
 import { sampleEvents } from "../helpers/play.ts";
 import { startService } from "../helpers/process.ts";
 
-const INGEST = "npm-ingest-token";
-const DASHBOARD = "npm-dashboard-token";
+const INGEST = "npm-ingest-token-kkkkkkkkkkkkkkk";
+const DASHBOARD = "npm-dashboard-token-kkkkkkkkkkkk";
 const opts = { sanitizeOps: false, sanitizeResources: false } as const;
 const text = new TextDecoder();
 
@@ -86,8 +86,8 @@ Deno.test(
           DATABASE_URL: database.url,
           HOST: "127.0.0.1",
           WORKERS: "1",
-          COMPANY_SALT: "npm-company-salt",
-          DASHBOARD_TOKEN_SALT: "npm-dashboard-token-salt",
+          COMPANY_SALT: "npm-company-salt-kkkkkkkkkkkkkkk",
+          DASHBOARD_TOKEN_SALT: "npm-dashboard-token-salt-kkkkkkk",
         }
         : { ...credentials, APP_ENV: "development", DATA_DIR: `${work}/data` },
     );

@@ -11,10 +11,10 @@ import { createServerDatabase, serverUrl } from "../helpers/db.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
 import { type Service, startService } from "../helpers/process.ts";
 
-const INGEST = "sdk-ingest-token";
-const DASHBOARD = "sdk-dashboard-token";
-const ADMIN = "sdk-admin-key";
-const ADMIN_TOKEN = "sdk-admin-token-0123456789abcdef0123";
+const INGEST = "sdk-ingest-token-kkkkkkkkkkkkkkk";
+const DASHBOARD = "sdk-dashboard-token-kkkkkkkkkkkk";
+const ADMIN = "sdk-admin-key-kkkkkkkkkkkkkkkkkk";
+const ADMIN_TOKEN = "sdk-admin-token-kkkkkkkkkkkkkkkk";
 const opts = { sanitizeOps: false, sanitizeResources: false } as const;
 
 const credentials = {
@@ -41,8 +41,8 @@ Deno.test.beforeEach(async () => {
         DATABASE_URL: database.url,
         HOST: "127.0.0.1",
         WORKERS: "1",
-        COMPANY_SALT: "sdk-company-salt",
-        DASHBOARD_TOKEN_SALT: "sdk-dashboard-token-salt",
+        COMPANY_SALT: "sdk-company-salt-kkkkkkkkkkkkkkk",
+        DASHBOARD_TOKEN_SALT: "sdk-dashboard-token-salt-kkkkkkk",
       }
       : { ...credentials, APP_ENV: "development", DATA_DIR: dataDir },
   );

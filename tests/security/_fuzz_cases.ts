@@ -201,10 +201,12 @@ export function fuzzGenerator(ctx: FuzzContext): FuzzGenerator {
   function validAuth(app: AppName, kind: JsonPost["auth"] | "dashboard") {
     const h: Record<string, string> = {};
     if (kind === "admin") {
-      h["x-admin-key"] = app === "prod" ? ctx.prodAdminKey : "test-admin-key";
+      h["x-admin-key"] = app === "prod" ? ctx.prodAdminKey : "test-admin-key-kkkkkkkkkkkkkkkkk";
     } else if (kind === "dashboard") {
       h.authorization = `Bearer ${
-        app === "prod" ? pick(["fuzz-dash-token", "fuzz-star-token"]) : "dev-dashboard-token"
+        app === "prod"
+          ? pick(["fuzz-dash-token-kkkkkkkkkkkkkkkk", "fuzz-star-token-kkkkkkkkkkkkkkkk"])
+          : "dev-dashboard-token"
       }`;
     } else {
       h.authorization = `Bearer ${app === "prod" ? ctx.prodIngestToken : "dev-ingest-token"}`;
@@ -413,7 +415,7 @@ export function fuzzGenerator(ctx: FuzzContext): FuzzGenerator {
         headers["content-type"] = "application/x-www-form-urlencoded";
         body = pick([
           "token=dev-dashboard-token",
-          "token=fuzz-dash-token",
+          "token=fuzz-dash-token-kkkkkkkkkkkkkkkk",
           "token=%ZZ",
           `token=${"a".repeat(300)}`,
           "token=a&token=b",
@@ -496,7 +498,7 @@ export function pathSweep(ctx: FuzzContext): Case[] {
       for (const app of ["open", "prod"] as const) {
         const finalize = template.endsWith("/finalize");
         const ingest = app === "prod" ? ctx.prodIngestToken : "dev-ingest-token";
-        const reader = app === "prod" ? "fuzz-star-token" : "dev-dashboard-token";
+        const reader = app === "prod" ? "fuzz-star-token-kkkkkkkkkkkkkkkk" : "dev-dashboard-token";
         cases.push({
           n: cases.length,
           kind: "path-sweep",

@@ -17,17 +17,17 @@ const db = testDatabase();
 const opts = dbTestOptions;
 const NOW = new Date("2026-04-01T12:00:00.000Z");
 
-const INGEST_NEW = "ingest-new-4f1c";
-const INGEST_OLD = "ingest-old-9a2b";
-const TOK_ALICE = "tok-alice-7d3e";
-const TOK_BOB = "tok-bob-2c8f";
-const TOK_STAR = "tok-star-5e6a";
-const ADMIN_KEY = "admin-key-0b1d2e3f";
+const INGEST_NEW = "ingest-new-4f1c-kkkkkkkkkkkkkkkk";
+const INGEST_OLD = "ingest-old-9a2b-kkkkkkkkkkkkkkkk";
+const TOK_ALICE = "tok-alice-7d3e-kkkkkkkkkkkkkkkkk";
+const TOK_BOB = "tok-bob-2c8f-kkkkkkkkkkkkkkkkkkk";
+const TOK_STAR = "tok-star-5e6a-kkkkkkkkkkkkkkkkkk";
+const ADMIN_KEY = "admin-key-0b1d2e3f-kkkkkkkkkkkkk";
 const PROD = {
   APP_ENV: "production",
   DATABASE_URL: "postgres://unused/x",
-  COMPANY_SALT: "auth-prod-salt-1",
-  DASHBOARD_TOKEN_SALT: "auth-prod-salt-2",
+  COMPANY_SALT: "auth-prod-salt-1-kkkkkkkkkkkkkkk",
+  DASHBOARD_TOKEN_SALT: "auth-prod-salt-2-kkkkkkkkkkkkkkk",
   INGEST_SERVICE_TOKEN: `${INGEST_NEW},${INGEST_OLD}`,
   DASHBOARD_TOKEN_MAP: `${TOK_ALICE}:alice,${TOK_BOB}:bob,${TOK_STAR}:*`,
   ADMIN_KEY,
@@ -399,7 +399,11 @@ Deno.test(
       assert.equal(loadConfig(env).adminKey, "");
     }
     assert.throws(
-      () => requireAdmin({ adminKey: "", adminToken: "" }, { adminKey: ADMIN_KEY }, "earth"),
+      () =>
+        requireAdmin({ adminKey: "", adminToken: "" }, {
+          adminKey: ADMIN_KEY,
+          authorization: undefined,
+        }),
       (e: unknown) => e instanceof DomainError && e.kind === "forbidden",
     );
   },
@@ -433,18 +437,22 @@ Deno.test(
     const alice = await signIn(prod, "/players/alice", TOK_ALICE);
     const star = await signIn(prod, "/engagement/alice", TOK_STAR);
     const value = alice.slice(alice.indexOf("=") + 1);
-    const [version, user, expires, grant, sig] = value.split(".");
+    const [version, id, user, expires, grant, sig] = value.split(".");
     const b64 = (s: string) => btoa(s).replace(/=+$/, "");
-    const otherSalt = app({ ...PROD, DASHBOARD_TOKEN_SALT: "another-salt-entirely" });
+    const otherSalt = app({ ...PROD, DASHBOARD_TOKEN_SALT: "another-salt-entirely-kkkkkkkkkk" });
     const foreign = await signIn(otherSalt, "/players/alice", TOK_ALICE);
     const forged = [
       "",
       "__Host-ett_session=garbage",
-      `__Host-ett_session=${[version, b64("bob"), expires, grant, sig].join(".")}`,
-      `__Host-ett_session=${[version, user, "9999999999", grant, sig].join(".")}`,
-      `__Host-ett_session=${[version, user, expires, grant, sig.slice(0, -2) + "AA"].join(".")}`,
-      `__Host-ett_session=${[version, b64("*"), expires, grant, sig].join(".")}`,
-      `__Host-ett_session=${["v2", user, expires, grant, sig].join(".")}`,
+      `__Host-ett_session=${[version, id, b64("bob"), expires, grant, sig].join(".")}`,
+      `__Host-ett_session=${[version, id, user, "9999999999", grant, sig].join(".")}`,
+      `__Host-ett_session=${
+        [version, id, user, expires, grant, sig.slice(0, -2) + "AA"].join(".")
+      }`,
+      `__Host-ett_session=${[version, id, b64("*"), expires, grant, sig].join(".")}`,
+      `__Host-ett_session=${["v3", id, user, expires, grant, sig].join(".")}`,
+      `__Host-ett_session=${["v1", user, expires, grant, sig].join(".")}`,
+      `__Host-ett_session=${[version, "A".repeat(22), user, expires, grant, sig].join(".")}`,
       `__Host-ett_session=${value}.extra`,
       `ett_session=${value}`,
       foreign,
@@ -709,9 +717,9 @@ Deno.test("production refuses every unsafe configuration, naming the variable", 
   const safe: Record<string, string | undefined> = {
     APP_ENV: "production",
     DATABASE_URL: "postgres://db/x",
-    COMPANY_SALT: "prod-company-salt",
-    DASHBOARD_TOKEN_SALT: "prod-dashboard-salt",
-    INGEST_SERVICE_TOKEN: "prod-ingest",
+    COMPANY_SALT: "prod-company-salt-kkkkkkkkkkkkkk",
+    DASHBOARD_TOKEN_SALT: "prod-dashboard-salt-kkkkkkkkkkkk",
+    INGEST_SERVICE_TOKEN: "prod-ingest-kkkkkkkkkkkkkkkkkkkk",
   };
   assert.deepEqual(problemsOf(safe), []);
   const unsafe: [Record<string, string | undefined>, RegExp][] = [
@@ -736,7 +744,7 @@ Deno.test("production refuses every unsafe configuration, naming the variable", 
       /^INGEST_SERVICE_TOKEN must not be the development/,
     ],
     [
-      { INGEST_SERVICE_TOKEN: "prod-ingest,dev-ingest-token" },
+      { INGEST_SERVICE_TOKEN: "prod-ingest-kkkkkkkkkkkkkkkkkkkk,dev-ingest-token" },
       /^INGEST_SERVICE_TOKEN must not be the development/,
     ],
     [
@@ -744,9 +752,11 @@ Deno.test("production refuses every unsafe configuration, naming the variable", 
       /^DASHBOARD_TOKEN_MAP must not contain the development token/,
     ],
     [{ DASHBOARD_TOKEN_MAP: "no-user-here" }, /^DASHBOARD_TOKEN_MAP entries must look like/],
-    [{ ALLOWED_ORIGINS: "*" }, /^CORS origins must be listed exactly/],
-    [{ DASHBOARD_ORIGIN: "*" }, /^CORS origins must be listed exactly/],
-    [{ DASHBOARD_ALLOWED_ORIGINS: "https://a.example, *" }, /^CORS origins must be listed exactly/],
+    [{ ALLOWED_ORIGINS: "*" }, /^CORS origin "\*" is refused in production \(no wildcards\)/],
+    [{ DASHBOARD_ORIGIN: "*" }, /^CORS origin "\*" is refused/],
+    [{ DASHBOARD_ALLOWED_ORIGINS: "https://a.example, *" }, /^CORS origin "\*" is refused/],
+    [{ ALLOWED_ORIGINS: "null" }, /^CORS origin "null" is refused in production/],
+    [{ ADMIN_KEY: "1" }, /^ADMIN_KEY must be at least 32 characters \(got 1\)/],
     [{ MIN_COMPANY_N: "1" }, /^MIN_COMPANY_N must be at least 2/],
     [{ MIN_COMPANY_N: "-5" }, /^MIN_COMPANY_N must be a whole number/],
     [{ ROLLUP_WINDOW_DAYS: "30" }, /^ROLLUP_WINDOW_DAYS must be 7/],
@@ -769,7 +779,7 @@ Deno.test("production refuses every unsafe configuration, naming the variable", 
   const config = loadConfig(safe);
   assert.deepEqual(config.dashboardGrants, [], "no default dashboard grant in production");
   assert.equal(config.adminKey, "", "admin locked unless ADMIN_KEY is set");
-  assert.equal(config.publicDocs, false);
+  assert.equal(config.policy.docsOpen, false);
 });
 
 Deno.test(
@@ -822,12 +832,19 @@ Deno.test(
     for (const len of lengths.filter((l) => l > 0)) {
       const key = "k".repeat(len);
       assert.throws(
-        () => requireAdmin({ adminKey: ADMIN_KEY, adminToken: "" }, { adminKey: key }, "earth"),
+        () =>
+          requireAdmin({ adminKey: ADMIN_KEY, adminToken: "" }, {
+            adminKey: key,
+            authorization: undefined,
+          }),
         (e: unknown) => e instanceof DomainError,
       );
     }
     assert.doesNotThrow(() =>
-      requireAdmin({ adminKey: ADMIN_KEY, adminToken: "" }, { adminKey: ADMIN_KEY }, "earth")
+      requireAdmin({ adminKey: ADMIN_KEY, adminToken: "" }, {
+        adminKey: ADMIN_KEY,
+        authorization: undefined,
+      })
     );
   },
 );

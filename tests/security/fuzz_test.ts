@@ -29,11 +29,11 @@ const opts = dbTestOptions;
 const PROD_ENV = {
   APP_ENV: "production",
   DATABASE_URL: "postgres://unused/x",
-  COMPANY_SALT: "fuzz-prod-salt-1",
-  DASHBOARD_TOKEN_SALT: "fuzz-prod-salt-2",
-  INGEST_SERVICE_TOKEN: "fuzz-ingest-token",
-  DASHBOARD_TOKEN_MAP: "fuzz-dash-token:fz-p1,fuzz-star-token:*",
-  ADMIN_KEY: "fuzz-admin-key",
+  COMPANY_SALT: "fuzz-prod-salt-1-kkkkkkkkkkkkkkk",
+  DASHBOARD_TOKEN_SALT: "fuzz-prod-salt-2-kkkkkkkkkkkkkkk",
+  INGEST_SERVICE_TOKEN: "fuzz-ingest-token-kkkkkkkkkkkkkk",
+  DASHBOARD_TOKEN_MAP: "fuzz-dash-token-kkkkkkkkkkkkkkkk:fz-p1,fuzz-star-token-kkkkkkkkkkkkkkkk:*",
+  ADMIN_KEY: "fuzz-admin-key-kkkkkkkkkkkkkkkkk",
   AUTH_FAIL_LIMIT: "0",
 };
 const apps: Record<"open" | "prod", TestApp> = {
@@ -69,7 +69,7 @@ async function signIn(app: TestApp, token: string): Promise<string> {
 const cookies = { open: "", prod: "" };
 db.prepare(async () => {
   cookies.open = await signIn(apps.open, "dev-dashboard-token");
-  cookies.prod = await signIn(apps.prod, "fuzz-star-token");
+  cookies.prod = await signIn(apps.prod, "fuzz-star-token-kkkkkkkkkkkkkkkk");
 });
 
 const ctx: FuzzContext = {

@@ -20,17 +20,17 @@ const dev = testApp(db.sql, { APP_ENV: "development", AUTH_FAIL_LIMIT: "0" });
 const prod = testApp(db.sql, {
   APP_ENV: "production",
   DATABASE_URL: "postgres://unused/x",
-  COMPANY_SALT: "inj-prod-salt-1",
-  DASHBOARD_TOKEN_SALT: "inj-prod-salt-2",
-  INGEST_SERVICE_TOKEN: "inj-ingest-token",
-  DASHBOARD_TOKEN_MAP: "inj-star-token:*",
+  COMPANY_SALT: "inj-prod-salt-1-kkkkkkkkkkkkkkkk",
+  DASHBOARD_TOKEN_SALT: "inj-prod-salt-2-kkkkkkkkkkkkkkkk",
+  INGEST_SERVICE_TOKEN: "inj-ingest-token-kkkkkkkkkkkkkkk",
+  DASHBOARD_TOKEN_MAP: "inj-star-token-kkkkkkkkkkkkkkkkk:*",
   AUTH_FAIL_LIMIT: "0",
 });
 for (const app of [t, dev, prod]) app.setNow(NOW);
 
 const INGEST = { authorization: "Bearer dev-ingest-token" };
 const READ = { authorization: "Bearer dev-dashboard-token" };
-const ADMIN = { "x-admin-key": "test-admin-key" };
+const ADMIN = { "x-admin-key": "test-admin-key-kkkkkkkkkkkkkkkkk" };
 /** Returns a path segment for a string; a lone surrogate goes as its (invalid) UTF-8 bytes. */
 function enc(value: string): string {
   let out = "";

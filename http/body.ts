@@ -1,0 +1,80 @@
+/**
+ * Request bodies: the size limits (1 MiB for every request; a few KiB for the sign-in forms,
+ * which any stranger may post) and strict UTF-8 for text bodies (JSON, forms, text/*): a body
+ * whose bytes are not valid UTF-8 is refused with 400 when it is read, never repaired with
+ * U+FFFD (two different byte strings would otherwise become one id).
+ */
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { badRequest } from "../core/errors.ts";
+import type { AppEnv } from "./context.ts";
+import { detail } from "./errors.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** The most a sign-in form may send (the token field and its name, with room to spare). */
+export const MAX_FORM_BYTES = 4096;
+
+/** Returns middleware answering 413 for bodies over 1 MiB (declared or streamed). */
+export function limitBody(): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => detail(c, 413, "Request body too large (limit 1 MiB)"),
+  });
+}
+
+/**
+ * Returns middleware answering 413 for a sign-in form over MAX_FORM_BYTES: a declared length is
+ * refused before one byte is read, a streamed body as soon as it passes the limit.
+ */
+export function limitFormBody(): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize: MAX_FORM_BYTES,
+    onError: (c) =>
+      c.text(`Form too large (limit ${MAX_FORM_BYTES} bytes)`, 413, { Connection: "close" }),
+  });
+}
+
+const TEXT_BODY =
+  /^(?:application\/(?:[\w.+-]*\+)?json|application\/x-www-form-urlencoded|text\/)/i;
+
+/** The error a text body with invalid UTF-8 fails its reader with (mapped to 400). */
+export const INVALID_UTF8 = "Request body is not valid UTF-8";
+
+/** Returns `body` checked as it streams: the stream fails with a 400 error at the first bad byte. */
+function strictUtf8Stream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        try {
+          decoder.decode(chunk, { stream: true });
+        } catch {
+          controller.error(badRequest(INVALID_UTF8));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+      flush(controller) {
+        try {
+          decoder.decode();
+        } catch {
+          controller.error(badRequest(INVALID_UTF8));
+        }
+      },
+    }),
+  );
+}
+
+/** Returns middleware making every text body (JSON, form, text/*) fail with 400 on invalid UTF-8. */
+export function strictUtf8(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const raw = c.req.raw;
+    if (raw.body && TEXT_BODY.test(raw.headers.get("content-type") ?? "")) {
+      c.req.raw = new Request(
+        raw,
+        { body: strictUtf8Stream(raw.body), duplex: "half" } as RequestInit,
+      );
+    }
+    await next();
+  };
+}
