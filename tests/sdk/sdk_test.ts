@@ -368,13 +368,14 @@ Deno.test(
 
     assert.deepEqual(await sdk.erasePlayer("sdk-erase"), {
       player_id: "sdk-erase",
-      deleted: { raw_events: 4, sessions: 1, models: 1, engagement_sessions: 1 },
+      deleted: { raw_events: 4, sessions: 1, models: 1, engagement_sessions: 1, device_links: 0 },
     });
     assert.deepEqual((await sdk.erasePlayer("sdk-erase")).deleted, {
       raw_events: 0,
       sessions: 0,
       models: 0,
       engagement_sessions: 0,
+      device_links: 0,
     });
     const empty = await sdk.exportPlayer("sdk-erase");
     assert.deepEqual([empty.sessions, empty.events, empty.models, empty.engagement_sessions], [
