@@ -117,7 +117,7 @@ Deno.test("fleet: six devices, each status, a double reboot, users and a log", o
   });
   assert.equal(fleet.devices[0].lastSeen, NOW.toISOString());
   const uptime = await (await t.request("/admin/devices/uptime", {
-    headers: { "x-admin-key": "test-admin-key" },
+    headers: { "x-admin-key": "test-admin-key-kkkkkkkkkkkkkkkkk" },
   })).json();
   const reboots = Object.fromEntries(
     uptime.devices.map((
@@ -129,13 +129,13 @@ Deno.test("fleet: six devices, each status, a double reboot, users and a log", o
   const [hours] = await db.sql`select count(*)::int as n from device_hours`;
   assert.ok(hours.n >= 6 * 20, `${hours.n} hourly summaries`);
   const users = await (await t.request("/admin/devices/demo-box-1/users", {
-    headers: { "x-admin-key": "test-admin-key" },
+    headers: { "x-admin-key": "test-admin-key-kkkkkkkkkkkkkkkkk" },
   })).json();
   assert.deepEqual(users.users.map((u: { user_external_id: string }) => u.user_external_id), [
     seeded.demo.familyUsers[0],
   ]);
   const log = await (await t.request("/admin/logs/demo-box-1", {
-    headers: { "x-admin-key": "test-admin-key" },
+    headers: { "x-admin-key": "test-admin-key-kkkkkkkkkkkkkkkkk" },
   })).json();
   assert.match(log.snapshot.log_content, /UPLOAD_LOGS received/);
 });
