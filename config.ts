@@ -6,6 +6,7 @@
  */
 
 import { type AddressRange, parseRanges } from "./core/client_address.ts";
+import type { Rational } from "./core/dp_sampler.ts";
 
 export type DeployEnv = "development" | "test" | "production";
 
@@ -81,6 +82,21 @@ export interface Config {
   rawEventRetentionDays: number | null;
   /** Worker processes to serve with (only with DATABASE_URL; the embedded database allows one). */
   workers: number;
+  /** How company numbers are released (COMPANY_PRIVACY; docs/privacy.md "Company numbers"). */
+  companyPrivacy: CompanyPrivacy;
+}
+
+/** The company-number policy: protected (differential privacy) or exact (trusted readers only). */
+export interface CompanyPrivacy {
+  mode: "protected" | "exact";
+  /** ε of one period release (COMPANY_PRIVACY_EPSILON), an exact decimal. */
+  epsilon: Rational;
+  /** The same ε as written (for logs and docs). */
+  epsilonText: string;
+  /** C: sessions per player and period that count (COMPANY_PRIVACY_CONTRIBUTION_BOUND). */
+  contributionBound: number;
+  /** Fresh releases of a period after its first, when its data change (COMPANY_PRIVACY_RERELEASES). */
+  rereleaseLimit: number;
 }
 
 export const DEV_COMPANY_SALT = "dev-company-salt-change-in-prod";
@@ -128,6 +144,66 @@ function retentionDays(raw: string | undefined, problems: string[]): number | nu
     return null;
   }
   return Number(days);
+}
+
+/** Returns ε of a decimal text (at most 4 decimals) as an exact rational, or null. */
+export function parseEpsilon(text: string): Rational | null {
+  const m = /^(\d{1,3})(?:\.(\d{1,4}))?$/.exec(text.trim());
+  if (!m) return null;
+  const decimals = m[2] ?? "";
+  const num = BigInt(m[1] + decimals);
+  const den = BigInt(10) ** BigInt(decimals.length);
+  return num === BigInt(0) ? null : { num, den };
+}
+
+/** Returns the company-number policy, pushing every problem (production refuses weak values). */
+function companyPrivacy(
+  env: Record<string, string | undefined>,
+  production: boolean,
+  problems: string[],
+): CompanyPrivacy {
+  const mode = env.COMPANY_PRIVACY?.trim() || "protected";
+  if (mode !== "protected" && mode !== "exact") {
+    problems.push(`COMPANY_PRIVACY must be protected or exact (got "${mode}")`);
+  }
+  const epsilonText = env.COMPANY_PRIVACY_EPSILON?.trim() || "1.0";
+  const epsilon = parseEpsilon(epsilonText);
+  const above = (r: Rational, limit: number) => r.num > BigInt(limit) * r.den;
+  if (epsilon === null || above(epsilon, 10)) {
+    problems.push(
+      `COMPANY_PRIVACY_EPSILON must be a decimal above 0 and at most 10, with at most 4 decimals (got "${epsilonText}")`,
+    );
+  } else if (production && above(epsilon, 2)) {
+    problems.push(
+      `COMPANY_PRIVACY_EPSILON above 2 is refused in production: it no longer hides one person (got "${epsilonText}")`,
+    );
+  }
+  const bound = integer(
+    "COMPANY_PRIVACY_CONTRIBUTION_BOUND",
+    env.COMPANY_PRIVACY_CONTRIBUTION_BOUND,
+    3,
+    problems,
+  );
+  if (bound < 1 || bound > 50) {
+    problems.push("COMPANY_PRIVACY_CONTRIBUTION_BOUND must be from 1 to 50 sessions");
+  }
+  const rereleases = integer(
+    "COMPANY_PRIVACY_RERELEASES",
+    env.COMPANY_PRIVACY_RERELEASES,
+    2,
+    problems,
+  );
+  if (rereleases > 10) problems.push("COMPANY_PRIVACY_RERELEASES must be at most 10");
+  else if (production && rereleases > 5) {
+    problems.push("COMPANY_PRIVACY_RERELEASES above 5 is refused in production");
+  }
+  return {
+    mode: mode === "exact" ? "exact" : "protected",
+    epsilon: epsilon ?? { num: BigInt(1), den: BigInt(1) },
+    epsilonText,
+    contributionBound: bound,
+    rereleaseLimit: rereleases,
+  };
 }
 
 /** Returns the dashboard grants of a `token:user,…` map (or a JSON object `{token: user}`). */
@@ -358,6 +434,8 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     problems.push(`TRUSTED_PROXIES entry "${entry}" is not an IP address or CIDR range`);
   }
 
+  const privacy = companyPrivacy(env, production, problems);
+
   const corsOrigins = [
     ...list(env.ALLOWED_ORIGINS ?? (production ? "" : "http://localhost:8501")),
     ...list(env.DASHBOARD_ORIGIN),
@@ -410,5 +488,6 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     metricsToken,
     workers,
     rawEventRetentionDays,
+    companyPrivacy: privacy,
   };
 }

@@ -3,6 +3,7 @@
  * gracefully on SIGINT/SIGTERM (in-flight requests finish, then the database closes).
  */
 import { createApp } from "./app.ts";
+import { type Front, startFront } from "./http/front.ts";
 import { jsonLogger, type Logger } from "./http/log.ts";
 import {
   type Config,
@@ -13,6 +14,7 @@ import {
 } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { DataDirLockedError } from "./db/embedded.ts";
+import { startupFailure } from "./db/errors.ts";
 import { analyzeStaleTables } from "./db/maintenance.ts";
 import { migrate } from "./db/migrate.ts";
 import { scheduleRetention } from "./services/retention_schedule.ts";
@@ -61,11 +63,20 @@ function startStatisticsUpkeep(db: Database, log: Logger): () => void {
   return () => clearInterval(timer);
 }
 
+/** Exits 1 with one line (host, port, database) when `err` says the database cannot be used. */
+function failOnDatabase(err: unknown, config: Config): void {
+  const line = startupFailure(err, config.databaseUrl);
+  if (line !== null) fail(line);
+}
+
 async function migrateOnce(config: Config): Promise<void> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: null, max: 1 });
   try {
     const applied = await migrate(db.sql);
     if (applied.length > 0) console.log(`migrations applied: ${applied.join(", ")}`);
+  } catch (err) {
+    failOnDatabase(err, config);
+    throw err;
   } finally {
     await db.close();
   }
@@ -94,9 +105,22 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = jsonLogger(config.logLevel);
-  if (!worker) {
-    const applied = await migrate(db.sql);
-    if (applied.length > 0) log("info", { msg: "migrations applied", applied });
+  if (config.companyPrivacy.mode === "exact") {
+    log("warn", {
+      msg: "COMPANY_PRIVACY=exact: company dashboards answer exact aggregates (k-anonymity " +
+        "only), which a reader who can also post sessions can difference down to one person; " +
+        "use it only for trusted readers (docs/privacy.md)",
+    });
+  }
+  try {
+    if (worker) await db.sql`select 1`;
+    else {
+      const applied = await migrate(db.sql);
+      if (applied.length > 0) log("info", { msg: "migrations applied", applied });
+    }
+  } catch (err) {
+    failOnDatabase(err, config);
+    throw err;
   }
 
   const stopUpkeep = startStatisticsUpkeep(db, log);
@@ -111,12 +135,29 @@ async function main(): Promise<void> {
     log,
   });
   const app = createApp({ config, sql: db.sql, log, now: () => new Date() });
-  const server = Deno.serve({
-    port: config.port,
-    hostname: config.host,
-    reusePort: worker,
-    onListen: () => (worker ? undefined : announce(config, db.kind)),
-  }, app.fetch);
+  // The HTTP server listens on loopback only; the public port is the TCP front, which times out
+  // slow clients (Deno.serve cannot: docs/security.md) and names each client to the app.
+  let front: Front | null = null;
+  const server = Deno.serve(
+    {
+      port: 0,
+      hostname: "127.0.0.1",
+      onListen: () => {},
+    },
+    (req, info) =>
+      app.fetch(req, { remoteAddr: front?.peerOf(info.remoteAddr) ?? info.remoteAddr }),
+  );
+  front = startFront(
+    // reusePort is an --unstable-net option (the start task and the supervisor pass the flag).
+    { port: config.port, hostname: config.host, reusePort: worker } as Deno.ListenOptions,
+    { hostname: "127.0.0.1", port: server.addr.port },
+    {
+      headerTimeoutMs: config.headerTimeoutSeconds * 1000,
+      bodyTimeoutMs: config.bodyTimeoutSeconds * 1000,
+      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+    },
+  );
+  if (!worker) announce(config, db.kind);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -126,7 +167,9 @@ async function main(): Promise<void> {
     // Keep serving briefly: connections the kernel accepted but the server has not read yet
     // would otherwise be reset when the listener closes.
     await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS));
+    front?.stopAccepting();
     await server.shutdown();
+    front?.closeAll();
     stopUpkeep();
     // A purge or fleet maintenance under way fails at its next chunk when the database closes;
     // it resumes next run.

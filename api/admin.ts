@@ -1,5 +1,6 @@
 /** Data-subject rights handlers: erase and export a participant (X-ADMIN-KEY). */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { REGISTRY } from "../core/tasks.ts";
 import { erasePlayerRoute, exportPlayerRoute } from "../openapi/admin.ts";
 import { erasePlayer, exportPlayer } from "../services/privacy.ts";
 import { adminAuth } from "../http/auth.ts";
@@ -8,6 +9,7 @@ import type { AppDeps, AppEnv } from "../http/context.ts";
 /** Registers the erase and export routes on the app. */
 export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
+  const tasks = deps.tasks ?? REGISTRY;
   // The request log names these paths by template with a keyed hash of the player id, for
   // every method (http/middleware.ts pseudonymousAdminPaths).
   const admin = adminAuth(config);
@@ -23,10 +25,10 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   );
 
   app.openapi(
-    { ...exportPlayerRoute, middleware: [admin] },
+    { ...exportPlayerRoute(tasks), middleware: [admin] },
     async (c) => {
       const { player_id } = c.req.valid("param");
-      const body = await exportPlayer(sql, player_id, deps.now());
+      const body = await exportPlayer(sql, player_id, deps.now(), undefined, tasks);
       c.header("Content-Disposition", 'attachment; filename="player-export.json"');
       c.header("Cache-Control", "no-store");
       // The JSON body of the contract, streamed (the typed c.json would build one string).

@@ -2,13 +2,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { conflict, notFound } from "../core/errors.ts";
-import {
-  finalizeRoute,
-  modelStateRoute,
-  playerSessionsRoute,
-  postBatchRoute,
-  postEventRoute,
-} from "../openapi/telemetry.ts";
+import { REGISTRY } from "../core/tasks.ts";
+import { postBatchRoute, postEventRoute, telemetryRoutes } from "../openapi/telemetry.ts";
 import { createEventWriter, ingestBatch, toEventRow } from "../services/events.ts";
 import { finalizeSession } from "../services/finalize.ts";
 import { findModelState, listPlayerSessions } from "../services/players.ts";
@@ -36,6 +31,8 @@ const emptyBodyIsEmptyObject: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** Registers the telemetry routes on the app. */
 export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql } = deps;
+  const tasks = deps.tasks ?? REGISTRY;
+  const routes = telemetryRoutes(tasks);
   const { metrics } = deps;
   const writer = createEventWriter(sql, undefined, (n) => metrics?.batch("events", n));
   // Credentials (production) are checked before the body is validated (no 422 details to strangers).
@@ -65,24 +62,26 @@ export function registerTelemetry(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     return c.json(result, 200);
   });
 
-  app.openapi({ ...finalizeRoute, middleware: [...ingest, emptyBodyIsEmptyObject] }, async (c) => {
+  const finalizeMiddleware = [...ingest, emptyBodyIsEmptyObject];
+  app.openapi({ ...routes.finalize, middleware: finalizeMiddleware }, async (c) => {
     const { session_id } = c.req.valid("param");
-    const summary = await finalizeSession(sql, config, session_id, deps.now(), c.req.valid("json"));
+    const body = c.req.valid("json");
+    const summary = await finalizeSession(sql, config, session_id, deps.now(), body, tasks);
     c.set("userId", summary.player_id);
     return c.json(summary, 200);
   });
 
-  app.openapi({ ...playerSessionsRoute, middleware: reader }, async (c) => {
+  app.openapi({ ...routes.playerSessions, middleware: reader }, async (c) => {
     const { player_id } = c.req.valid("param");
     c.set("userId", player_id);
-    return c.json(await listPlayerSessions(sql, player_id), 200);
+    return c.json(await listPlayerSessions(sql, player_id, tasks), 200);
   });
 
-  app.openapi({ ...modelStateRoute, middleware: reader }, async (c) => {
+  app.openapi({ ...routes.modelState, middleware: reader }, async (c) => {
     const { player_id } = c.req.valid("param");
     const { model_name } = c.req.valid("query");
     c.set("userId", player_id);
-    const state = await findModelState(sql, player_id, model_name);
+    const state = await findModelState(sql, player_id, model_name, tasks);
     if (!state) throw notFound("No model state found for player");
     return c.json(state, 200);
   });

@@ -84,10 +84,12 @@ async function main(): Promise<void> {
       players * 100
     }) g`;
     await sql`
-      insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-        repetition_burden, earth_score_bucket, company_id, played_at, n_attempts)
-      select 'fp-' || (g % ${players}), 'early-' || g, 'earth_v1', (g % 4) / 3.0, g % 4 = 3,
-        1 + (g % 5) * 0.5, 5, null, timestamptz '2024-01-01' + g * interval '1 hour', 9
+      insert into session_summary (player_id, session_id, task_version, task, metrics,
+        company_id, played_at, n_attempts)
+      select 'fp-' || (g % ${players}), 'early-' || g, 'earth_v1', 'earth',
+        jsonb_build_object('fta_level', ((g % 4) / 3.0)::float8, 'fta_strict', g % 4 = 3,
+          'repetition_burden', (1 + (g % 5) * 0.5)::float8, 'earth_score_bucket', 5),
+        null, timestamptz '2024-01-01' + g * interval '1 hour', 9
       from generate_series(1, ${players * 100}) g`;
 
     for (let k = 0; k < N + 20; k++) {

@@ -154,11 +154,12 @@ export async function insertSummaries(
     select '${opts.prefix}' || lpad(g::text, 9, '0'), ${opts.players}, now()
     from generate_series(1, ${opts.count}) g`);
   await sql.unsafe(`
-    insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-      repetition_burden, earth_score_bucket, company_id, played_at, n_attempts, created_ts_utc)
-    select ${opts.players}, '${opts.prefix}' || lpad(g::text, 9, '0'), 'earth_v1',
-      (g % 4) / 3.0, g % 4 = 3, 1 + (g % 5) * 0.5,
-      case when g % 4 = 3 then 10 when g % 7 = 0 then 0 else 5 end,
+    insert into session_summary (player_id, session_id, task_version, task, metrics,
+      company_id, played_at, n_attempts, created_ts_utc)
+    select ${opts.players}, '${opts.prefix}' || lpad(g::text, 9, '0'), 'earth_v1', 'earth',
+      jsonb_build_object('fta_level', ((g % 4) / 3.0)::float8, 'fta_strict', g % 4 = 3,
+        'repetition_burden', (1 + (g % 5) * 0.5)::float8, 'earth_score_bucket',
+        case when g % 4 = 3 then 10 when g % 7 = 0 then 0 else 5 end),
       ${opts.company},
       timestamptz '${opts.from}' + ((g::bigint * 7919) % 365) * interval '1 day'
         + (g % 86400) * interval '1 second',

@@ -49,9 +49,11 @@ async function fill(sql: ReturnType<typeof sqlFor>, player: string, events: numb
     from generate_series(1, ${SESSIONS}) s, generate_series(1, ${perSession}) q
     where (s - 1) * ${perSession} + q <= ${EVENTS}`;
   await sql`
-    insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-      repetition_burden, earth_score_bucket, company_id, played_at, n_attempts, created_ts_utc)
-    select ${PLAYER}, ${prefix}::text || s, 'earth_v1', 0.5, false, 1.5, 5, null,
+    insert into session_summary (player_id, session_id, task_version, task, metrics,
+      company_id, played_at, n_attempts, created_ts_utc)
+    select ${PLAYER}, ${prefix}::text || s, 'earth_v1', 'earth',
+      '{"fta_level": 0.5, "fta_strict": false, "repetition_burden": 1.5, "earth_score_bucket": 5}',
+      null,
       now() - interval '365 days', ${perSession}, now() - interval '360 days'
     from generate_series(1, ${SESSIONS}) s`;
   await sql`

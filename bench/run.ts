@@ -1,6 +1,8 @@
 /**
  * `deno task bench [--quick] [--only=ingest,batch,finalize,engagement,player,company,fleet,embedded]`
- * (or the scenario names as bare arguments: `deno task bench ingest batch`)
+ * (or the scenario names as bare arguments: `deno task bench ingest batch`);
+ * `deno task bench privacy-accuracy [--quick]` runs only the company-privacy accuracy
+ * simulation (bench/privacy_accuracy.ts, seconds, no database).
  *
  * Starts, against the local Postgres (BENCH_DATABASE_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres), each on its own fresh database:
@@ -41,6 +43,7 @@ import { fleetScenario } from "./scenarios/fleet.ts";
 import { ingestScenario, rssScenario } from "./scenarios/ingest.ts";
 import { playerPageScenario } from "./scenarios/player_page.ts";
 import { postgresAloneScenario } from "./scenarios/postgres_alone.ts";
+import { runPrivacyAccuracy } from "./privacy_accuracy.ts";
 import { createScratchDatabase } from "./scratch.ts";
 import { f0 } from "./stats.ts";
 
@@ -170,4 +173,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  // A pure-core simulation, no service or database: `deno task bench privacy-accuracy`.
+  if (Deno.args.includes("privacy-accuracy")) runPrivacyAccuracy(quick);
+  else await main();
+}

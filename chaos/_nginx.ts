@@ -35,16 +35,29 @@ export interface Nginx {
   stop(): Promise<void>;
   /** The error log so far (for failure messages). */
   errors(): Promise<string>;
+  /** The access log so far (deploy/nginx.conf's format). */
+  accessLog(): Promise<string>;
 }
 
-/** Returns deploy/nginx.conf with its listen address and the two upstream ports replaced. */
-export async function siteConfig(port: number, upstreams: [number, number]): Promise<string> {
+/** The access log path deploy/nginx.conf ships. */
+export const ACCESS_LOG = "/var/log/nginx/earth_task_telemetry.access.log";
+
+/**
+ * Returns deploy/nginx.conf with its listen address and the two upstream ports replaced (and its
+ * access log moved to `accessLog`).
+ */
+export async function siteConfig(
+  port: number,
+  upstreams: [number, number],
+  accessLog = ACCESS_LOG,
+): Promise<string> {
   const text = await Deno.readTextFile(new URL("../deploy/nginx.conf", import.meta.url));
   const replaced = text
     .replace("server 127.0.0.1:8001 ", `server 127.0.0.1:${upstreams[0]} `)
     .replace("server 127.0.0.1:8002 ", `server 127.0.0.1:${upstreams[1]} `)
     .replace("listen 80;", `listen 127.0.0.1:${port};`)
-    .replace("listen [::]:80;", "");
+    .replace("listen [::]:80;", "")
+    .replace(ACCESS_LOG, accessLog);
   for (const gone of ["127.0.0.1:8001", "127.0.0.1:8002", "listen 80;", "listen [::]:80;"]) {
     if (replaced.includes(gone)) throw new Error(`deploy/nginx.conf: "${gone}" not replaced`);
   }
@@ -62,7 +75,10 @@ export async function startNginx(
   for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) {
     await Deno.mkdir(`${dir}/${sub}`, { mode: 0o777 });
   }
-  await Deno.writeTextFile(`${dir}/site.conf`, await siteConfig(port, upstreams));
+  await Deno.writeTextFile(
+    `${dir}/site.conf`,
+    await siteConfig(port, upstreams, `${dir}/access.log`),
+  );
   const root = Deno.uid() === 0;
   await Deno.writeTextFile(
     `${dir}/nginx.conf`,
@@ -91,6 +107,7 @@ http {
   let exited = false;
   child.status.then(() => exited = true);
   const errors = () => Deno.readTextFile(`${dir}/error.log`).catch(() => "");
+  const accessLog = () => Deno.readTextFile(`${dir}/access.log`).catch(() => "");
   const stop = async () => {
     try {
       child.kill("SIGTERM");
@@ -103,7 +120,7 @@ http {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/health`);
       await res.body?.cancel();
-      if (res.status === 200) return { port, stop, errors };
+      if (res.status === 200) return { port, stop, errors, accessLog };
     } catch {
       // not listening yet
     }

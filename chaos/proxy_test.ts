@@ -207,6 +207,50 @@ if (!nginxBinary) {
   );
 
   Deno.test(
+    "nginx's access log holds no company token, no query string and no raw id (issue 20, 6)",
+    opts,
+    async () => {
+      const token = "company-token-in-the-query-0123456789";
+      const id = "raw-person-id-4711";
+      const paths = [
+        `/company?t=${token}`,
+        `/dashboard/company?t=${token}&bucket=week`,
+        `/players/${id}`,
+        `/players/${id}/sessions`,
+        `/engagement/${id}`,
+        `/api/dashboard/${id}`,
+        `/admin/players/${id}/export`,
+        `/sessions/${id}/finalize`,
+      ];
+      await requestsFrom("127.0.0.5", proxyUrl, paths.map((path) => ({ method: "GET", path })));
+      let log = "";
+      for (let i = 0; i < 50 && log.split("\n").length <= paths.length; i++) {
+        log = await nginx!.accessLog();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const mine = log.split("\n").filter((line) => line.startsWith("127.0.0.5 "));
+      assert.equal(mine.length, paths.length, log);
+      assert.ok(!log.includes(token), "no company token in the access log");
+      assert.ok(!log.includes(id), "no raw id in the access log");
+      assert.ok(!log.includes("?"), "no query string at all");
+      for (
+        const logged of [
+          '"GET /company"',
+          '"GET /dashboard/company"',
+          '"GET /players/{player_id}"',
+          '"GET /players/{player_id}/sessions"',
+          '"GET /engagement/{user_id}"',
+          '"GET /api/dashboard/{user_id}"',
+          '"GET /admin/players/{player_id}/export"',
+          '"GET /sessions/{session_id}/finalize"',
+        ]
+      ) {
+        assert.ok(mine.some((line) => line.includes(logged)), `${logged} in ${log}`);
+      }
+    },
+  );
+
+  Deno.test(
     "SIGTERM to one instance under load through nginx: no 5xx, no acknowledged event lost",
     opts,
     async () => {

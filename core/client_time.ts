@@ -21,5 +21,5 @@ export function clientTimeProblem(at: Date, now: Date): string | null {
   const t = at.getTime();
   if (t >= from.getTime() && t <= to.getTime()) return null;
   return `Must be from ${from.toISOString()} to 5 minutes past the server's clock ` +
-    `(now ${to.toISOString()})`;
+    `(until ${to.toISOString()})`;
 }

@@ -11,8 +11,9 @@ export type ErrorKind =
 
 /** A failure the caller caused; its message is safe to show to that caller. */
 export class DomainError extends Error {
-  constructor(readonly kind: ErrorKind, message: string) {
-    super(message);
+  /** `options.cause`: the failure behind this one (kept for the log, never shown). */
+  constructor(readonly kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "DomainError";
   }
 }
@@ -20,8 +21,8 @@ export class DomainError extends Error {
 /** A refused credential (missing, malformed, wrong, or for another user): repeated ones are
  * rate-limited per client. */
 export class CredentialError extends DomainError {
-  constructor(kind: "unauthorized" | "forbidden", message: string) {
-    super(kind, message);
+  constructor(kind: "unauthorized" | "forbidden", message: string, options?: { cause?: unknown }) {
+    super(kind, message, options);
     this.name = "CredentialError";
   }
 }

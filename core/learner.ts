@@ -13,12 +13,6 @@
  */
 import { CoreInputError } from "./input_error.ts";
 
-/** The two metrics of one finalized session that the learner uses. */
-export interface SessionPoint {
-  fta_level: number;
-  repetition_burden: number;
-}
-
 /** A trained (or untrainable) model, as stored in model state. */
 export interface LearnerModel {
   status: "trained" | "insufficient_data";
@@ -182,19 +176,6 @@ export function trainSeries(sessions: readonly SeriesPoint[], nFeatures: number)
   };
 }
 
-/** Returns the earth model trained on a player's sessions in play order (or insufficient_data). */
-export function trainLearner(sessions: readonly SessionPoint[]): LearnerModel {
-  for (const [i, p] of sessions.entries()) {
-    if (!Number.isFinite(p.fta_level) || !Number.isFinite(p.repetition_burden)) {
-      throw new CoreInputError(`sessions[${i}] must have finite fta_level and repetition_burden`);
-    }
-  }
-  return trainSeries(
-    sessions.map((p) => ({ features: [p.fta_level, p.repetition_burden], target: p.fta_level })),
-    2,
-  );
-}
-
 /**
  * Returns a trained model's prediction from the features of the last session, clamped to
  * `[min, max]`, or null when untrained, without a last session, or not a number.
@@ -214,12 +195,4 @@ export function predictNext(
   for (let j = 0; j < lastFeatures.length; j++) raw += model.coefficients[j] * lastFeatures[j];
   if (Number.isNaN(raw)) return null;
   return Math.min(range[1], Math.max(range[0], raw));
-}
-
-/** Returns the predicted next-session fta_level clamped to [0, 1], or null when untrained. */
-export function predictNextFta(model: LearnerModel, last: SessionPoint | null): number | null {
-  return predictNext(model, last === null ? null : [last.fta_level, last.repetition_burden], [
-    0,
-    1,
-  ]);
 }

@@ -71,15 +71,20 @@ export function nextComplementary(
   return best === null ? null : best.bucket_start;
 }
 
-/** Returns every suppressed bucket_start (ascending), running complementary suppression to the end. */
-export function suppressBuckets(
+/**
+ * Returns every suppressed bucket_start (ascending): those already hidden, those with fewer than
+ * k players, then complementary suppression to the end. The one suppression loop the service
+ * runs (exact mode); `distinctPlayersOf` counts distinct players over a set of buckets (in SQL).
+ */
+export async function suppressBuckets(
   buckets: readonly BucketStat[],
   k: number,
-  distinctPlayersOf: (starts: readonly string[]) => number,
-): string[] {
-  const suppressed = initialSuppression(buckets, k);
+  distinctPlayersOf: (starts: readonly string[]) => number | Promise<number>,
+  already: readonly string[] = [],
+): Promise<string[]> {
+  const suppressed = [...new Set([...already, ...initialSuppression(buckets, k)])];
   while (true) {
-    const count = suppressed.length === 0 ? 0 : distinctPlayersOf(suppressed);
+    const count = suppressed.length === 0 ? 0 : await distinctPlayersOf(suppressed);
     const next = nextComplementary(buckets, suppressed, count, k);
     if (next === null) return sorted(suppressed);
     suppressed.push(next);

@@ -1,4 +1,5 @@
 /** SQL for the company registry and company aggregates. */
+import type { LearnerModel } from "../core/learner.ts";
 import type { MetricValues, TaskModel } from "../core/tasks.ts";
 import type { BucketType } from "../core/time.ts";
 import { type Sql, textArray, type Tx } from "./client.ts";
@@ -49,45 +50,48 @@ export async function companyPlayerCount(sql: Sql, companyId: string): Promise<n
   return rows[0]?.n ?? 0;
 }
 
+/** One company metric of one task over a bucket (company_metric, migration 0012). */
+export interface MetricAggregate {
+  task: string;
+  metric: string;
+  /** The task's sessions in the bucket. */
+  n_sessions: number;
+  /** Distinct players with a session of the task in the bucket. */
+  n_players: number;
+  /** The mean of the metric over those sessions (null without one). */
+  avg: number | null;
+}
+
 export interface CompanyTotals {
   n_players: number;
   n_sessions: number;
-  /** Distinct players with an earth session, and the earth averages (null without one). */
-  n_earth_players: number;
-  avg_fta: number | null;
-  avg_burden: number | null;
-  avg_bucket: number | null;
-  /** Water sessions, their distinct players, and the stress average (null without one). */
-  n_water_sessions: number;
-  n_water_players: number;
-  avg_stress: number | null;
+  /** Per task and company metric, in task and metric order; absent: no session of the task. */
+  metrics: MetricAggregate[];
 }
 
-/** The company's counts and averages of one company_bucket row (earth over earth sessions). */
-const AGGREGATES = (sql: Sql) =>
-  sql`n_players, n_sessions, n_earth_players, n_water_sessions, n_water_players,
-    sum_fta / nullif(n_earth_sessions, 0) as avg_fta,
-    sum_burden / nullif(n_earth_sessions, 0) as avg_burden,
-    sum_stress / nullif(n_water_sessions, 0) as avg_stress`;
+/** A metric's mean as SQL computes it: float8 division; numeric first for levels (integers). */
+const AVERAGE = (sql: Sql) =>
+  sql`case when d.levels is null then m.sum / nullif(m.n_sessions, 0)
+      else (m.sum::numeric / nullif(m.n_sessions, 0))::float8 end as avg`;
 
 /** Returns the company's aggregates over all its finalized sessions. */
 export async function companyTotals(sql: Sql, companyId: string): Promise<CompanyTotals> {
-  // avg_bucket as avg(smallint) computes it: numeric division, then float8.
-  const rows = await sql<CompanyTotals[]>`
-    select ${AGGREGATES(sql)},
-      (sum_bucket::numeric / nullif(n_earth_sessions, 0))::float8 as avg_bucket
-    from company_bucket
-    where company_id = ${companyId} and kind = ${KIND.all} and bucket_start = ${ALL_TIME}`;
-  return rows[0] ?? {
-    n_players: 0,
-    n_sessions: 0,
-    n_earth_players: 0,
-    avg_fta: null,
-    avg_burden: null,
-    avg_bucket: null,
-    n_water_sessions: 0,
-    n_water_players: 0,
-    avg_stress: null,
+  const [rows, metrics] = await Promise.all([
+    sql<{ n_players: number; n_sessions: number }[]>`
+      select n_players, n_sessions from company_bucket
+      where company_id = ${companyId} and kind = ${KIND.all} and bucket_start = ${ALL_TIME}`,
+    sql<MetricAggregate[]>`
+      select m.task, m.metric, m.n_sessions, m.n_players, ${AVERAGE(sql)}
+      from company_metric m
+      left join task_metric d on d.task = m.task and d.metric = m.metric
+      where m.company_id = ${companyId} and m.kind = ${KIND.all}
+        and m.bucket_start = ${ALL_TIME}
+      order by m.task, m.metric`,
+  ]);
+  return {
+    n_players: rows[0]?.n_players ?? 0,
+    n_sessions: rows[0]?.n_sessions ?? 0,
+    metrics: [...metrics],
   };
 }
 
@@ -95,12 +99,8 @@ export interface BucketRow {
   bucket_start: string;
   n_players: number;
   n_sessions: number;
-  n_earth_players: number;
-  avg_fta: number | null;
-  avg_burden: number | null;
-  n_water_sessions: number;
-  n_water_players: number;
-  avg_stress: number | null;
+  /** Per task and company metric with a session in the bucket, in task and metric order. */
+  metrics: MetricAggregate[];
 }
 
 /** Returns the company's per-day or per-week aggregates by play time, oldest first. */
@@ -109,28 +109,53 @@ export async function companyBuckets(
   companyId: string,
   type: BucketType,
 ): Promise<BucketRow[]> {
-  return await sql<BucketRow[]>`
-    select to_char(bucket_start, 'YYYY-MM-DD') as bucket_start, ${AGGREGATES(sql)}
-    from company_bucket where company_id = ${companyId} and kind = ${KIND[type]}
-    order by bucket_start`;
+  const [buckets, metrics] = await Promise.all([
+    sql<{ bucket_start: string; n_players: number; n_sessions: number }[]>`
+      select to_char(bucket_start, 'YYYY-MM-DD') as bucket_start, n_players, n_sessions
+      from company_bucket where company_id = ${companyId} and kind = ${KIND[type]}
+      order by bucket_start`,
+    sql<(MetricAggregate & { bucket_start: string })[]>`
+      select to_char(m.bucket_start, 'YYYY-MM-DD') as bucket_start, m.task, m.metric,
+        m.n_sessions, m.n_players, ${AVERAGE(sql)}
+      from company_metric m
+      left join task_metric d on d.task = m.task and d.metric = m.metric
+      where m.company_id = ${companyId} and m.kind = ${KIND[type]}
+      order by m.bucket_start, m.task, m.metric`,
+  ]);
+  const byStart = new Map<string, MetricAggregate[]>();
+  for (const { bucket_start, ...m } of metrics) {
+    const list = byStart.get(bucket_start);
+    if (list === undefined) byStart.set(bucket_start, [m]);
+    else list.push(m);
+  }
+  return buckets.map((b) => ({ ...b, metrics: byStart.get(b.bucket_start) ?? [] }));
 }
 
-/** Which players a distinct count covers: all, or those with a session of one metric's task. */
-export type PlayerMetric = "all" | "earth" | "water";
+/** Returns the aggregate of one task's metric among a bucket's, or undefined. */
+export function metricOf(
+  metrics: readonly MetricAggregate[],
+  task: string,
+  metric: string,
+): MetricAggregate | undefined {
+  return metrics.find((m) => m.task === task && m.metric === metric);
+}
 
-/** Returns the number of distinct players (of a metric) over a set of the company's buckets. */
+/**
+ * Returns the number of distinct players over a set of the company's buckets: all of them, or
+ * (given a task) those with a session of that task there.
+ */
 export async function playersInBuckets(
   sql: Sql,
   companyId: string,
   type: BucketType,
   starts: readonly string[],
-  metric: PlayerMetric = "all",
+  task: string | null = null,
 ): Promise<number> {
   const rows = await sql<{ n: number }[]>`
     select count(distinct player_id)::int as n from company_bucket_player
     where company_id = ${companyId} and kind = ${KIND[type]}
       and bucket_start = any(${textArray(sql, starts)}::date[])
-      ${metric === "earth" ? sql`and earth` : metric === "water" ? sql`and water` : sql``}`;
+      ${task === null ? sql`` : sql`and ${task} = any(tasks)`}`;
   return rows[0].n;
 }
 
@@ -146,12 +171,9 @@ export async function rebuildCompanyAggregates(
 }
 
 /** A trained model of one of the company's players and that player's newest session of its task. */
-export interface CompanyModelRow extends MetricValues {
-  status: "trained" | "insufficient_data";
-  n_samples: number;
-  coefficients: number[] | null;
-  intercept: number | null;
-  mae: number | null;
+export interface CompanyModelRow extends LearnerModel {
+  /** The metrics of the player's newest session of the task. */
+  metrics: MetricValues;
 }
 
 /**
@@ -163,21 +185,18 @@ export async function companyTrainedModels(
   companyId: string,
   model: TaskModel,
 ): Promise<CompanyModelRow[]> {
-  // The presence flags of company_bucket_player (migration 0010), one per task.
-  const flag = model.name === "earth" ? sql`p.earth` : model.name === "water" ? sql`p.water` : null;
-  if (flag === null) throw new Error(`company aggregates know no model ${model.name}`);
+  // A model is named after its task (core/tasks.ts); tasks lists the player's tasks there.
   return await sql<CompanyModelRow[]>`
-    select m.status, m.n_samples, m.coefficients, m.intercept, m.mae, l.fta_level,
-      l.repetition_burden, l.stress_score
+    select m.status, m.n_samples, m.coefficients, m.intercept, m.mae, l.metrics
     from company_bucket_player p
     join model_state m on m.player_id = p.player_id and m.model_name = ${model.name}
       and m.status = 'trained'
     cross join lateral (
-      select s.fta_level, s.repetition_burden, s.stress_score from session_summary s
-      where s.player_id = p.player_id and ${sql(model.target)} is not null
+      select s.metrics from session_summary s
+      where s.player_id = p.player_id and s.task = ${model.name}
       order by s.played_at desc, s.id desc limit 1
     ) l
     where p.company_id = ${companyId} and p.kind = ${KIND.all} and p.bucket_start = ${ALL_TIME}
-      and ${flag}
+      and ${model.name} = any(p.tasks)
     order by p.player_id`;
 }

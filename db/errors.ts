@@ -45,3 +45,34 @@ export function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown }).code;
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
+
+/** Returns `host:port` and the database name of a postgres URL (never its credentials). */
+function whereOf(databaseUrl: string): { at: string; name: string } {
+  try {
+    const url = new URL(databaseUrl);
+    const name = decodeURIComponent(url.pathname.replace(/^\//, "")) || "(default)";
+    return { at: `${url.hostname || "localhost"}:${url.port || "5432"}`, name };
+  } catch {
+    return { at: "(unparsable DATABASE_URL)", name: "(unknown)" };
+  }
+}
+
+/**
+ * Returns the one line an operator reads when the database cannot be used at start (unreachable,
+ * nonexistent, credentials refused), naming host, port and database; null for any other error.
+ */
+export function startupFailure(err: unknown, databaseUrl: string | null): string | null {
+  if (databaseUrl === null) return null;
+  const { at, name } = whereOf(databaseUrl);
+  const code = sqlState(err) ?? (err as { code?: unknown } | null)?.code;
+  if (code === "3D000") return `Database "${name}" does not exist on ${at} (DATABASE_URL).`;
+  if (code === "28P01" || code === "28000") {
+    return `The database server at ${at} refused the credentials for database "${name}".`;
+  }
+  if (isDatabaseUnavailable(err)) {
+    return `Cannot reach the database server at ${at} (database "${name}"): ${
+      typeof code === "string" ? code : err instanceof Error ? err.message : String(err)
+    }.`;
+  }
+  return null;
+}

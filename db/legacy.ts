@@ -3,7 +3,7 @@
  * overwritten (every insert is `on conflict do nothing` on the natural key).
  */
 import { textArray, type Tx } from "./client.ts";
-import type { TaskModel } from "../core/tasks.ts";
+import { REGISTRY, type TaskModel, taskOfFlat, type TaskRegistry } from "../core/tasks.ts";
 import type { LegacyCompany, LegacySummary } from "./legacy_sqlite.ts";
 
 /** Resolves once every session has a play_sessions row (existing rows are left as they are). */
@@ -25,29 +25,38 @@ export async function insertPlaySessions(
 /**
  * Inserts summaries in the given order (so their ids keep the legacy order) with played_at =
  * earliest event time (else the created time) and n_attempts from the stored events; marks
- * their sessions finalized at the created time. Returns the session ids it inserted.
+ * their sessions finalized at the created time. A summary's task is the registry task all of
+ * whose metrics it has (its legacy columns are the metric keys). Returns the session ids it
+ * inserted.
  */
 export async function insertLegacySummaries(
   tx: Tx,
   summaries: readonly LegacySummary[],
+  registry: TaskRegistry = REGISTRY,
 ): Promise<string[]> {
   if (summaries.length === 0) return [];
-  const rows = summaries.map((s, ord) => ({
-    ...s,
-    created_ts_utc: s.created_ts_utc.toISOString(),
-    ord,
-  }));
+  const rows = summaries.map((s, ord) => {
+    const of = taskOfFlat(registry, s as unknown as Record<string, number | boolean | null>);
+    if (of === null) throw new Error(`legacy summary ${s.session_id} matches no task`);
+    return {
+      player_id: s.player_id,
+      session_id: s.session_id,
+      task_version: s.task_version,
+      task: of.task.name,
+      metrics: of.metrics,
+      company_id: s.company_id,
+      created_ts_utc: s.created_ts_utc.toISOString(),
+      ord,
+    };
+  });
   const inserted = await tx<{ session_id: string }[]>`
-    insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-      repetition_burden, earth_score_bucket, stress_score, company_id, played_at, n_attempts,
-      created_ts_utc)
-    select x.player_id, x.session_id, x.task_version, x.fta_level, x.fta_strict,
-      x.repetition_burden, x.earth_score_bucket, x.stress_score, x.company_id,
+    insert into session_summary (player_id, session_id, task_version, task, metrics, company_id,
+      played_at, n_attempts, created_ts_utc)
+    select x.player_id, x.session_id, x.task_version, x.task, x.metrics, x.company_id,
       coalesce(e.played_at, x.created_ts_utc), coalesce(e.n, 0), x.created_ts_utc
     from jsonb_to_recordset(${tx.json(rows)}) as x(player_id text, session_id text,
-      task_version text, fta_level float8, fta_strict boolean, repetition_burden float8,
-      earth_score_bucket smallint, stress_score float8, company_id text,
-      created_ts_utc timestamptz, ord int)
+      task_version text, task text, metrics jsonb, company_id text, created_ts_utc timestamptz,
+      ord int)
     left join lateral (
       select min(r.ts_utc) as played_at, count(*)::int as n
       from raw_events r where r.session_id = x.session_id
@@ -126,7 +135,7 @@ export async function playersWithStaleModel(
   const rows = await tx<{ player_id: string }[]>`
     select s.player_id from session_summary s
     left join model_state m on m.player_id = s.player_id and m.model_name = ${model.name}
-    where s.player_id = any(${textArray(tx, playerIds)}) and ${tx(model.target)} is not null
+    where s.player_id = any(${textArray(tx, playerIds)}) and s.task = ${model.name}
     group by s.player_id, m.n_samples
     having m.n_samples is distinct from count(*)
     order by s.player_id`;

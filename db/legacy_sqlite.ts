@@ -10,9 +10,9 @@
  * `2024-01-15 14:30:00.000000` (no offset = UTC), booleans INTEGER 0/1, JSON columns TEXT.
  */
 import { DatabaseSync } from "node:sqlite";
+import { EARTH, type MetricDefinition, WATER } from "../core/tasks.ts";
 import { parseTimestamp } from "../core/time.ts";
 import type { EventRow } from "./events.ts";
-import type { SummaryRow } from "./summaries.ts";
 
 /** Thrown when the file cannot be imported; the message says why and where. */
 export class LegacyFileError extends Error {
@@ -22,8 +22,22 @@ export class LegacyFileError extends Error {
   }
 }
 
-/** One legacy session summary (metrics as the legacy system computed them; no play time yet). */
-export type LegacySummary = Omit<SummaryRow, "id" | "played_at" | "n_attempts">;
+/**
+ * One legacy session summary, flat as the legacy system stored it (metrics as it computed them,
+ * null where the session's task has none; no play time yet). db/legacy.ts maps it to its task.
+ */
+export interface LegacySummary {
+  player_id: string;
+  session_id: string;
+  task_version: string;
+  created_ts_utc: Date;
+  company_id: string | null;
+  fta_level: number | null;
+  fta_strict: boolean | null;
+  repetition_burden: number | null;
+  earth_score_bucket: 0 | 5 | 10 | null;
+  stress_score: number | null;
+}
 
 /** One legacy company registry row (its token is kept as it is). */
 export interface LegacyCompany {
@@ -161,7 +175,15 @@ function eventOf(row: Row): EventRow {
   };
 }
 
-const EARTH_COLUMNS = ["fta_level", "fta_strict", "repetition_burden", "earth_score_bucket"];
+/** The legacy columns of the earth metrics: the registry's keys (core/tasks.ts). */
+const EARTH_COLUMNS = EARTH.metrics.map((m) => m.key);
+
+/** Returns an earth or water metric's definition (the legacy columns are the registry's keys). */
+const metric = (key: string): MetricDefinition =>
+  [...EARTH.metrics, ...WATER.metrics].find((m) => m.key === key)!;
+
+/** Returns a number metric's legacy value, checked against the metric's registry range. */
+const realOf = (f: Fields, key: string) => f.real(key, ...metric(key).range);
 
 /**
  * Returns a summary row. Handover files have the four earth metrics on every row. Later files
@@ -178,7 +200,7 @@ function summaryOf(row: Row, schema: LegacySchema): LegacySummary {
     company_id: f.optText("company_id", 64),
   };
   const stress_score = schema === "later" && row.stress_score !== null
-    ? f.real("stress_score", 0, 100)
+    ? realOf(f, "stress_score")
     : null;
   const nulls = EARTH_COLUMNS.filter((c) => row[c] === null);
   if (schema === "later" && nulls.length === EARTH_COLUMNS.length) {
@@ -204,10 +226,13 @@ function summaryOf(row: Row, schema: LegacySchema): LegacySummary {
   }
   return {
     ...base,
-    fta_level: f.real("fta_level", 0, 1),
+    fta_level: realOf(f, "fta_level"),
     fta_strict: f.bool("fta_strict"),
-    repetition_burden: f.real("repetition_burden", 1, 3),
-    earth_score_bucket: f.oneOf("earth_score_bucket", [0, 5, 10] as const),
+    repetition_burden: realOf(f, "repetition_burden"),
+    earth_score_bucket: f.oneOf(
+      "earth_score_bucket",
+      metric("earth_score_bucket").levels as [0, 5, 10],
+    ),
     stress_score,
   };
 }

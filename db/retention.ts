@@ -1,11 +1,11 @@
 /** SQL of raw event retention: delete old attempt events of finalized sessions, chunk by chunk. */
 import type { Sql } from "./client.ts";
 
-/** Where a purge has walked to in (ts_utc, id) order. */
+/** Where a purge has walked to in (received_at, id) order. */
 export interface PurgePosition {
-  /** The stored ts_utc as text: microseconds kept (a JS Date would round them off and the walk
-   * would never move past rows stored with them). */
-  ts_utc: string;
+  /** The stored received_at as text: microseconds kept (a JS Date would round them off and the
+   * walk would never move past rows stored with them). */
+  received_at: string;
   /** The event id (bigint, as text). */
   id: string;
 }
@@ -24,8 +24,8 @@ export interface PurgeChunk {
 export const RETENTION_LOCK_KEY = 727_003;
 
 /**
- * Returns what one statement did: it looks at the next `limit` events with ts_utc before
- * `cutoff` after `after` in (ts_utc, id) order and deletes those of finalized sessions (no
+ * Returns what one statement did: it looks at the next `limit` events received (server time,
+ * never the client's `ts_utc`) before `cutoff` after `after` in (received_at, id) order and deletes those of finalized sessions (no
  * writer adds to or changes a finalized session, so the rows deleted are locked by nobody else).
  */
 export async function purgeChunk(
@@ -36,15 +36,15 @@ export async function purgeChunk(
 ): Promise<PurgeChunk> {
   // `::text` first: postgres.js would send a timestamptz parameter through a JS Date (ms).
   const from = after
-    ? sql`and (ts_utc, id) > (${after.ts_utc}::text::timestamptz, ${after.id}::bigint)`
+    ? sql`and (received_at, id) > (${after.received_at}::text::timestamptz, ${after.id}::bigint)`
     : sql``;
   const [row] = await sql<
     { scanned: number; deleted: number; last_ts: string | null; last_id: string | null }[]
   >`
     with chunk as (
-      select id, session_id, ts_utc from raw_events
-      where ts_utc < ${cutoff}::timestamptz ${from}
-      order by ts_utc, id
+      select id, session_id, received_at from raw_events
+      where received_at < ${cutoff}::timestamptz ${from}
+      order by received_at, id
       limit ${limit}
     ),
     gone as (
@@ -54,14 +54,14 @@ export async function purgeChunk(
         where s.session_id = c.session_id and s.finalized_at is not null)
       returning e.id
     ),
-    last as (select ts_utc, id from chunk order by ts_utc desc, id desc limit 1)
+    last as (select received_at, id from chunk order by received_at desc, id desc limit 1)
     select (select count(*) from chunk)::int as scanned,
       (select count(*) from gone)::int as deleted,
-      (select ts_utc::text from last) as last_ts, (select id::text from last) as last_id`;
+      (select received_at::text from last) as last_ts, (select id::text from last) as last_id`;
   return {
     scanned: row.scanned,
     deleted: row.deleted,
-    last: row.last_ts === null ? null : { ts_utc: row.last_ts, id: row.last_id! },
+    last: row.last_ts === null ? null : { received_at: row.last_ts, id: row.last_id! },
   };
 }
 

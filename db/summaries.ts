@@ -1,6 +1,5 @@
 /** SQL for finalize: the session lock, its attempts, and session summaries. */
-import type { AttemptOutcome } from "../core/metrics.ts";
-import type { MetricValues, SummaryMetrics, TaskModel } from "../core/tasks.ts";
+import type { AttemptInput, MetricValue, MetricValues, TaskModel } from "../core/tasks.ts";
 import type { Sql, Tx } from "./client.ts";
 
 /** A stored summary row as the API returns it. */
@@ -9,11 +8,10 @@ export interface SummaryRow {
   player_id: string;
   session_id: string;
   task_version: string;
-  fta_level: number | null;
-  fta_strict: boolean | null;
-  repetition_burden: number | null;
-  earth_score_bucket: 0 | 5 | 10 | null;
-  stress_score: number | null;
+  /** The task the session was finalized with (core/tasks.ts). */
+  task: string;
+  /** The task's metrics, by key (exactly the task's registered ones). */
+  metrics: Record<string, MetricValue>;
   created_ts_utc: Date;
   company_id: string | null;
   played_at: Date;
@@ -22,7 +20,7 @@ export interface SummaryRow {
 
 /** What finalize needs to know about a session's attempts, aggregated in SQL. */
 export interface SessionAttempts {
-  outcomes: AttemptOutcome[];
+  outcomes: AttemptInput[];
   company_ids: (string | null)[];
   task_version: string;
   played_at: Date;
@@ -31,9 +29,8 @@ export interface SessionAttempts {
 }
 
 const SUMMARY_COLUMNS = (sql: Sql | Tx) =>
-  sql`id::float8 as id, player_id, session_id, task_version, fta_level, fta_strict,
-    repetition_burden, earth_score_bucket::int as earth_score_bucket, stress_score,
-    created_ts_utc, company_id, played_at, n_attempts`;
+  sql`id::float8 as id, player_id, session_id, task_version, task, metrics, created_ts_utc,
+    company_id, played_at, n_attempts`;
 
 /**
  * Returns the session's owner and whether it is finalized, locking it for finalize. The table
@@ -60,7 +57,8 @@ export async function sessionAttempts(tx: Tx, sessionId: string): Promise<Sessio
   const rows = await tx<(SessionAttempts & { n_attempts: number })[]>`
     select
       jsonb_agg(jsonb_build_object('sequence_index', sequence_index,
-        'attempt_index', attempt_index, 'is_correct', is_correct)) as outcomes,
+        'attempt_index', attempt_index, 'is_correct', is_correct,
+        'duration_ms', duration_ms)) as outcomes,
       jsonb_agg(distinct company_id) as company_ids,
       (array_agg(task_version order by ts_utc, id))[1] as task_version,
       min(ts_utc) as played_at,
@@ -89,17 +87,18 @@ export async function insertSummary(
     played_at: Date;
     n_attempts: number;
     created_ts_utc: Date;
-  } & SummaryMetrics,
+    task: string;
+    metrics: Readonly<Record<string, MetricValue>>;
+  },
 ): Promise<SummaryRow> {
   // Both statements are sent at once (pipelined; they run in this order).
   const [rows] = await Promise.all([
     tx<SummaryRow[]>`
-      insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-        repetition_burden, earth_score_bucket, stress_score, company_id, played_at, n_attempts,
-        created_ts_utc)
-      values (${s.player_id}, ${s.session_id}, ${s.task_version}, ${s.fta_level},
-        ${s.fta_strict}, ${s.repetition_burden}, ${s.earth_score_bucket}, ${s.stress_score},
-        ${s.company_id}, ${s.played_at}, ${s.n_attempts}, ${s.created_ts_utc})
+      insert into session_summary (player_id, session_id, task_version, task, metrics,
+        company_id, played_at, n_attempts, created_ts_utc)
+      values (${s.player_id}, ${s.session_id}, ${s.task_version}, ${s.task},
+        ${tx.json(s.metrics as Record<string, MetricValue>)}, ${s.company_id}, ${s.played_at},
+        ${s.n_attempts}, ${s.created_ts_utc})
       returning ${SUMMARY_COLUMNS(tx)}`,
     tx`
       update play_sessions set finalized_at = ${s.created_ts_utc}
@@ -127,37 +126,28 @@ export async function playerSummaries(sql: Sql, playerId: string): Promise<Summa
     where player_id = ${playerId} order by id`;
 }
 
-/** Returns the numeric metrics of a player's sessions of a model's task, in play order. */
+/** Returns the metrics of a player's sessions of a model's task, in play order. */
 export async function playerModelSeries(
   sql: Sql | Tx,
   playerId: string,
   model: TaskModel,
 ): Promise<MetricValues[]> {
-  return await sql<MetricValues[]>`
-    select fta_level, repetition_burden, stress_score from session_summary
-    where player_id = ${playerId} and ${sql(model.target)} is not null
+  const rows = await sql<{ metrics: MetricValues }[]>`
+    select metrics from session_summary
+    where player_id = ${playerId} and task = ${model.name}
     order by played_at, id`;
+  return rows.map((r) => r.metrics);
 }
 
-/** Returns the numeric metrics of a player's newest session of a model's task, or null. */
+/** Returns the metrics of a player's newest session of a model's task, or null. */
 export async function lastOfModel(
   sql: Sql,
   playerId: string,
   model: TaskModel,
 ): Promise<MetricValues | null> {
-  const rows = await sql<MetricValues[]>`
-    select fta_level, repetition_burden, stress_score from session_summary
-    where player_id = ${playerId} and ${sql(model.target)} is not null
+  const rows = await sql<{ metrics: MetricValues }[]>`
+    select metrics from session_summary
+    where player_id = ${playerId} and task = ${model.name}
     order by played_at desc, id desc limit 1`;
-  return rows[0] ?? null;
-}
-
-/** Returns a player's [fta, burden] per earth session in play order (ties: finalize order). */
-export async function playerLearningPoints(
-  sql: Sql | Tx,
-  playerId: string,
-): Promise<{ fta_level: number; repetition_burden: number }[]> {
-  return await sql<{ fta_level: number; repetition_burden: number }[]>`
-    select fta_level, repetition_burden from session_summary
-    where player_id = ${playerId} and fta_level is not null order by played_at, id`;
+  return rows[0]?.metrics ?? null;
 }

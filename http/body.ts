@@ -40,29 +40,36 @@ const TEXT_BODY =
 /** The error a text body with invalid UTF-8 fails its reader with (mapped to 400). */
 export const INVALID_UTF8 = "Request body is not valid UTF-8";
 
-/** Returns `body` checked as it streams: the stream fails with a 400 error at the first bad byte. */
+/**
+ * Returns `body` checked as it streams: the stream fails with a 400 error at the first bad byte.
+ * Lazy (high-water mark 0): nothing is read from the socket until a handler reads the body, so a
+ * request refused before its body (a credential, a size limit) buffers nothing.
+ */
 function strictUtf8Stream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        try {
-          decoder.decode(chunk, { stream: true });
-        } catch {
-          controller.error(badRequest(INVALID_UTF8));
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      reader ??= body.getReader();
+      const { done, value } = await reader.read();
+      try {
+        if (done) {
+          decoder.decode();
+          controller.close();
           return;
         }
-        controller.enqueue(chunk);
-      },
-      flush(controller) {
-        try {
-          decoder.decode();
-        } catch {
-          controller.error(badRequest(INVALID_UTF8));
-        }
-      },
-    }),
-  );
+        decoder.decode(value, { stream: true });
+      } catch {
+        controller.error(badRequest(INVALID_UTF8));
+        await reader.cancel().catch(() => {});
+        return;
+      }
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader ? reader.cancel(reason) : body.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
 }
 
 /** Returns middleware making every text body (JSON, form, text/*) fail with 400 on invalid UTF-8. */

@@ -1,5 +1,7 @@
 /** The Hono environment shared by every handler: dependencies and per-request variables. */
 import type { Config } from "../config.ts";
+import type { RandomWords } from "../core/dp_sampler.ts";
+import type { TaskRegistry } from "../core/tasks.ts";
 import type { Sql } from "../db/client.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -13,6 +15,10 @@ export interface AppDeps {
   now: () => Date;
   /** The process's metrics (createApp makes one when none is given). */
   metrics?: Metrics;
+  /** The noise source of company releases; crypto.getRandomValues unless a test seeds one. */
+  random?: RandomWords;
+  /** The tasks (core/tasks.ts REGISTRY when none is given; tests inject their own). */
+  tasks?: TaskRegistry;
 }
 
 export interface AppEnv {

@@ -5,17 +5,52 @@
 import { useState } from "preact/hooks";
 import type { Timeseries } from "../openapi/company.ts";
 import { ChartFigure, type ChartFigureProps } from "./_ChartCanvas.tsx";
-import { chartAlt, dayLabel, fixed, percent } from "./format.ts";
+import type { Series } from "./_chart.ts";
+import { chartAlt, countPm, dayLabel, formatMetricPm, type Interval, utcMinute } from "./format.ts";
 
 type Bucket = "day" | "week";
 type Period = Timeseries["buckets"][number];
 
-/** Props: the visible periods and the number suppressed, per bucket type. */
+/** A company metric of a bucket, as the island shows it (from the task registry). */
+export interface TrendMetric {
+  /** Its field in a timeseries bucket. */
+  field: string;
+  label: string;
+  unit: string;
+  kind: "number" | "boolean";
+  levels?: readonly number[];
+  decimals?: number;
+  /** Its chart, when the task charts it for companies. */
+  chart:
+    | { color: Series["color"]; min: number; max: number; percent: boolean; note?: string }
+    | null;
+}
+
+/** A task's columns and charts (from the task registry). */
+export interface TrendTask {
+  name: string;
+  /** The default task's columns show always; another's once it has sessions. */
+  isDefault: boolean;
+  /** The bucket field counting its sessions, if any. */
+  sessionsField: string | null;
+  metrics: TrendMetric[];
+}
+
+/** One bucket type's periods, how many were left out, when the next is released. */
+interface SeriesOf {
+  buckets: Period[];
+  suppressed: number;
+  /** Protected mode: when the open period is released (ISO); null in exact mode. */
+  nextRelease: string | null;
+}
+
+/** Props: the visible periods and the number suppressed, per bucket type, and the tasks. */
 export interface CompanyTrendsProps {
-  day: { buckets: Period[]; suppressed: number };
-  week: { buckets: Period[]; suppressed: number };
+  day: SeriesOf;
+  week: SeriesOf;
   initial: Bucket;
   minN: number;
+  tasks: TrendTask[];
 }
 
 /** A chart figure whose text alternative is computed from its data. */
@@ -23,19 +58,39 @@ const Figure = (p: Omit<ChartFigureProps, "alt">) => (
   <ChartFigure {...p} alt={chartAlt(p.title, p.spec)} />
 );
 
-/** Returns a number, or "–" where it is hidden for privacy (or has no session). */
-function shown(value: number | null, show: (v: number) => string): string {
-  return value === null ? "–" : show(value);
+/** Returns a bucket's average (± its 90 % range when released), or "–" where it is hidden. */
+function shown(m: TrendMetric, p: Period): string {
+  const value = p[m.field];
+  const interval = (p[`${m.field}_interval`] ?? null) as Interval;
+  return typeof value === "number" ? formatMetricPm(m, value, interval) : "–";
+}
+
+/** Returns a bucket's count with its 90 % range when released. */
+function counted(p: Period, field: string): string {
+  return countPm(p[field] as number, (p[`${field}_interval`] ?? null) as Interval);
+}
+
+/** Returns whether a task's columns show: the default task's always, another's with sessions. */
+function visible(task: TrendTask, periods: readonly Period[]): boolean {
+  return task.isDefault ||
+    periods.some((p) =>
+      task.sessionsField === null
+        ? task.metrics.some((m) => typeof p[m.field] === "number")
+        : (p[task.sessionsField] as number) > 0
+    );
 }
 
 /** Renders the toggle, the charts, the table of periods and the suppression note. */
 export default function CompanyTrends(props: CompanyTrendsProps) {
   const [bucket, setBucket] = useState<Bucket>(props.initial);
   const current = props[bucket];
-  // Stress appears once the company has water sessions in some period of either kind.
-  const water = [...props.day.buckets, ...props.week.buckets].some((p) => p.n_water_sessions > 0);
+  // A task's columns appear once the company has its sessions in some period of either kind.
+  const all = [...props.day.buckets, ...props.week.buckets];
+  const tasks = props.tasks.filter((t) => visible(t, all));
   const labels = current.buckets.map((p) => dayLabel(p.bucket_start));
   const unit = bucket;
+  const values = (field: string) =>
+    current.buckets.map((p) => (typeof p[field] === "number" ? p[field] as number : null));
   return (
     <section class="card" data-bucket={bucket}>
       <div class="card-head">
@@ -53,7 +108,20 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
           ))}
         </div>
       </div>
-      {current.suppressed > 0 && (
+      {current.nextRelease !== null && (
+        <p class="note">
+          The current {unit} is not shown yet: its numbers are released when it closes, on{" "}
+          {utcMinute(current.nextRelease)}. Each released number carries its 90 % range (±).
+        </p>
+      )}
+      {current.suppressed > 0 && current.nextRelease !== null && (
+        <p class="note">
+          {current.suppressed} {unit === "day" ? "day(s)" : "week(s)"}{" "}
+          hidden: too few players (fewer than {props.minN}{" "}
+          by the released count, or a range so wide the number would say nothing).
+        </p>
+      )}
+      {current.suppressed > 0 && current.nextRelease === null && (
         <p class="note">
           {current.suppressed} {unit === "day" ? "day(s)" : "week(s)"}{" "}
           hidden for privacy: each period shown has at least {props.minN}{" "}
@@ -66,50 +134,27 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
         : (
           <>
             <div class="charts">
-              <Figure
-                title={`Brain performance score (first-try accuracy) per ${unit}`}
-                spec={{
-                  kind: "line",
-                  labels,
-                  series: [{
-                    name: "Score",
-                    data: current.buckets.map((p) => p.avg_brain_performance_score),
-                    color: "blue",
-                  }],
-                  yMin: 0,
-                  yMax: 1,
-                  percent: true,
-                }}
-              />
-              <Figure
-                title={`Repetition burden per ${unit} (1 = best, 3 = worst)`}
-                spec={{
-                  kind: "line",
-                  labels,
-                  series: [{
-                    name: "Burden",
-                    data: current.buckets.map((p) => p.avg_repetition_burden),
-                    color: "orange",
-                  }],
-                  yMin: 1,
-                  yMax: 3,
-                }}
-              />
-              {water && (
-                <Figure
-                  title={`Stress score per ${unit} (water sessions, 0–100)`}
-                  spec={{
-                    kind: "line",
-                    labels,
-                    series: [{
-                      name: "Stress",
-                      data: current.buckets.map((p) => p.avg_stress_score),
-                      color: "violet",
-                    }],
-                    yMin: 0,
-                    yMax: 100,
-                  }}
-                />
+              {tasks.flatMap((t) =>
+                t.metrics.flatMap((m) => {
+                  if (m.chart === null) return [];
+                  const note = t.isDefault
+                    ? m.chart.note === undefined ? "" : ` (${m.chart.note})`
+                    : ` (${t.name} sessions, ${m.chart.min}–${m.chart.max})`;
+                  return [
+                    <Figure
+                      key={m.field}
+                      title={`${m.label} per ${unit}${note}`}
+                      spec={{
+                        kind: "line",
+                        labels,
+                        series: [{ name: m.label, data: values(m.field), color: m.chart.color }],
+                        yMin: m.chart.min,
+                        yMax: m.chart.max,
+                        ...(m.chart.percent ? { percent: true } : {}),
+                      }}
+                    />,
+                  ];
+                })
               )}
               <Figure
                 wide
@@ -134,10 +179,12 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                   <tr>
                     <th>{unit === "day" ? "Day" : "Week"}</th>
                     <th class="num">Sessions</th>
-                    <th class="num">Score</th>
-                    <th class="num">Burden</th>
-                    {water && <th class="num">Water sessions</th>}
-                    {water && <th class="num">Stress</th>}
+                    {tasks.flatMap((t) => [
+                      ...(t.sessionsField === null ? [] : [
+                        <th key={t.sessionsField} class="num">{`${capital(t.name)} sessions`}</th>,
+                      ]),
+                      ...t.metrics.map((m) => <th key={m.field} class="num">{m.label}</th>),
+                    ])}
                   </tr>
                 </thead>
                 <tbody>
@@ -147,12 +194,15 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                         {p.bucket_start}
                         {p.bucket_end !== p.bucket_start ? ` – ${p.bucket_end}` : ""}
                       </td>
-                      <td class="num">{p.n_sessions}</td>
-                      <td class="num">{shown(p.avg_brain_performance_score, percent)}</td>
-                      <td class="num">{shown(p.avg_repetition_burden, (v) => fixed(v))}</td>
-                      {water && <td class="num">{p.n_water_sessions}</td>}
-                      {water && <td class="num">{shown(p.avg_stress_score, (v) => fixed(v, 1))}
-                      </td>}
+                      <td class="num">{counted(p, "n_sessions")}</td>
+                      {tasks.flatMap((t) => [
+                        ...(t.sessionsField === null ? [] : [
+                          <td key={t.sessionsField} class="num">
+                            {counted(p, t.sessionsField)}
+                          </td>,
+                        ]),
+                        ...t.metrics.map((m) => <td key={m.field} class="num">{shown(m, p)}</td>),
+                      ])}
                     </tr>
                   ))}
                 </tbody>
@@ -162,9 +212,17 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
               Periods are UTC days, or weeks starting Monday, by when the sessions were played. A
               “–” average has fewer than {props.minN}{" "}
               distinct players of its task behind it (or none), and is hidden.
+              {current.nextRelease !== null &&
+                " Numbers are released once per closed period with calibrated noise, so that no " +
+                  "number reveals one person; ± is the 90 % range of the released value."}
             </p>
           </>
         )}
     </section>
   );
+}
+
+/** Returns a word with its first letter in capitals ("Water"). */
+function capital(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
 }

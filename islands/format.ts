@@ -48,3 +48,49 @@ export function chartAlt(title: string, spec: ChartSpec): string {
   });
   return `${title}: ${series.join(". ") || "no data"}.`;
 }
+
+/** What formatMetric needs to know of a metric (core/tasks.ts MetricDefinition). */
+interface Shown {
+  kind: "number" | "boolean";
+  unit: string;
+  levels?: readonly number[];
+  decimals?: number;
+}
+
+/**
+ * Returns a metric's value as the pages show it: shares as percent, booleans yes/no, a levels
+ * metric's own value as it is, else with the metric's decimals. `average`: a mean over sessions
+ * (a boolean's is the share of yes, a levels metric's has decimals).
+ */
+export function formatMetric(m: Shown, value: number | boolean, average = false): string {
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (m.unit === "share" || (m.kind === "boolean" && average)) return percent(value);
+  if (m.levels !== undefined && !average) return String(value);
+  return fixed(value, m.decimals ?? 2);
+}
+
+/** A 90 % interval as the contract answers it (null in exact mode). */
+export type Interval = { low: number; high: number } | null;
+
+/** Returns the larger distance from a value to its interval's bounds. */
+export function halfWidthOf(value: number, interval: { low: number; high: number }): number {
+  return Math.max(value - interval.low, interval.high - value);
+}
+
+/**
+ * Returns a metric's average with its 90 % interval ("62% ± 4": shares in percentage points,
+ * else at the metric's decimals), or just the average in exact mode (no interval).
+ */
+export function formatMetricPm(m: Shown, value: number, interval: Interval): string {
+  const shown = formatMetric(m, value, true);
+  if (interval === null) return shown;
+  const half = halfWidthOf(value, interval);
+  if (m.unit === "share" || m.kind === "boolean") return `${shown} ± ${Math.round(half * 100)}`;
+  return `${shown} ± ${fixed(half, m.decimals ?? 2)}`;
+}
+
+/** Returns a count with its interval ("120 ± 14"), or just the count. */
+export function countPm(value: number, interval: Interval): string {
+  if (interval === null) return String(value);
+  return `${value} ± ${Math.round(halfWidthOf(value, interval))}`;
+}

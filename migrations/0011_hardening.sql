@@ -8,5 +8,7 @@ create table session_revocations (
 );
 create index session_revocations_expiry_idx on session_revocations (expires_at);
 
--- Raw-event retention walks by the server's receive time, never the client's clock.
+-- Raw-event retention walks by the server's receive time, never the client's clock (a session
+-- played offline years ago and uploaded today is today's); the ts_utc index of 0009 served only it.
 create index raw_events_received_idx on raw_events (received_at, id);
+drop index raw_events_ts_idx;

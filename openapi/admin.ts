@@ -2,7 +2,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, errorWith, IdSchema, security } from "./common.ts";
 import { erasure, playerExport } from "./examples.ts";
-import { SessionSummarySchema } from "./telemetry.ts";
+import { REGISTRY, type TaskRegistry } from "../core/tasks.ts";
+import { type SessionSummary, taskSchemas } from "./tasks.ts";
 
 export const ErasureSchema = z.object({
   player_id: z.string(),
@@ -44,23 +45,36 @@ export const ExportedEventSchema = z.object({
   received_at: z.string().openapi({ description: "When the service stored it" }),
 }).openapi("ExportedEvent");
 
-export const ExportedSessionSchema = z.object({
-  session_id: z.string(),
-  first_seen_at: z.string().openapi({ description: "When its first event arrived" }),
-  finalized_at: z.string().nullable(),
-  summary: SessionSummarySchema.nullable().openapi({ description: "Null while open" }),
-}).openapi("ExportedSession");
+/** Returns the exported session schema over a registry's session summary. */
+function exportedSessionSchema(registry: TaskRegistry) {
+  return z.object({
+    session_id: z.string(),
+    first_seen_at: z.string().openapi({ description: "When its first event arrived" }),
+    finalized_at: z.string().nullable(),
+    summary: taskSchemas(registry).SessionSummarySchema.nullable().openapi({
+      description: "Null while open",
+    }),
+  }).openapi("ExportedSession");
+}
 
-export const ExportedModelSchema = z.object({
-  player_id: z.string(),
-  model_name: z.string().openapi({ description: "The task the model learns (earth, water)" }),
-  trained_ts_utc: z.string(),
-  n_samples: z.number().int(),
-  coefficients: z.array(z.number()).nullable(),
-  intercept: z.number().nullable(),
-  mae: z.number().nullable(),
-  status: z.string(),
-}).openapi("ExportedModel");
+/** Returns the exported model schema naming a registry's models. */
+function exportedModelSchema(registry: TaskRegistry) {
+  return z.object({
+    player_id: z.string(),
+    model_name: z.string().openapi({
+      description: `The task the model learns (${registry.modelNames.join(", ")})`,
+    }),
+    trained_ts_utc: z.string(),
+    n_samples: z.number().int(),
+    coefficients: z.array(z.number()).nullable(),
+    intercept: z.number().nullable(),
+    mae: z.number().nullable(),
+    status: z.string(),
+  }).openapi("ExportedModel");
+}
+
+export const ExportedSessionSchema = exportedSessionSchema(REGISTRY);
+export const ExportedModelSchema = exportedModelSchema(REGISTRY);
 
 export const ExportedEngagementSessionSchema = z.object({
   source: z.enum(["device", "earth_task"]),
@@ -82,24 +96,29 @@ export const ExportedDeviceLinkSchema = z.object({
   last_session_at: z.string(),
 }).openapi("ExportedDeviceLink");
 
-export const PlayerExportSchema = z.object({
-  player_id: z.string(),
-  exported_at: z.string(),
-  sessions: z.array(ExportedSessionSchema).openapi({ description: "By session_id" }),
-  events: z.array(ExportedEventSchema).openapi({
-    description: "By session_id, sequence_index, attempt_index",
-  }),
-  models: z.array(ExportedModelSchema),
-  engagement_sessions: z.array(ExportedEngagementSessionSchema).openapi({
-    description: "By started_at",
-  }),
-  device_links: z.array(ExportedDeviceLinkSchema).openapi({
-    description: "The devices the user's sessions came from, the most recent first",
-  }),
-}).openapi("PlayerExport", { example: playerExport });
+/** Returns the export schema of a registry. */
+function playerExportSchema(registry: TaskRegistry) {
+  return z.object({
+    player_id: z.string(),
+    exported_at: z.string(),
+    sessions: z.array(exportedSessionSchema(registry)).openapi({ description: "By session_id" }),
+    events: z.array(ExportedEventSchema).openapi({
+      description: "By session_id, sequence_index, attempt_index",
+    }),
+    models: z.array(exportedModelSchema(registry)),
+    engagement_sessions: z.array(ExportedEngagementSessionSchema).openapi({
+      description: "By started_at",
+    }),
+    device_links: z.array(ExportedDeviceLinkSchema).openapi({
+      description: "The devices the user's sessions came from, the most recent first",
+    }),
+  }).openapi("PlayerExport", { example: playerExport });
+}
 
 export type ExportedEvent = z.infer<typeof ExportedEventSchema>;
-export type ExportedSession = z.infer<typeof ExportedSessionSchema>;
+export type ExportedSession = Omit<z.infer<typeof ExportedSessionSchema>, "summary"> & {
+  summary: SessionSummary | null;
+};
 export type ExportedModel = z.infer<typeof ExportedModelSchema>;
 export type ExportedEngagementSession = z.infer<typeof ExportedEngagementSessionSchema>;
 export type ExportedDeviceLink = z.infer<typeof ExportedDeviceLinkSchema>;
@@ -140,30 +159,42 @@ export const erasePlayerRoute = createRoute({
   },
 });
 
-export const exportPlayerRoute = createRoute({
-  method: "get",
-  path: "/admin/players/{player_id}/export",
-  operationId: "exportPlayer",
-  tags: ["admin"],
-  summary: "Export everything held on a participant",
-  description: "One JSON document, streamed in chunks (`Content-Disposition: attachment`): " +
-    "play sessions with their summaries, attempt events as stored, models, and engagement " +
-    "sessions of the same user id with the devices they came from. Empty lists for an unknown id. Read page by page, not in " +
-    "one snapshot: writes during the export may or may not appear. 401 without X-ADMIN-KEY, " +
-    "403 for a wrong key or an empty ADMIN_KEY.",
-  security: security.admin,
-  request: { params: playerIdParam(playerExport.player_id) },
-  responses: {
-    200: {
-      description: "The export (an attachment)",
-      headers: {
-        "Content-Disposition": {
-          description: 'attachment; filename="player-export.json"',
-          schema: { type: "string" },
+/** Builds the export route of a registry. */
+function buildExportRoute(registry: TaskRegistry) {
+  return createRoute({
+    method: "get",
+    path: "/admin/players/{player_id}/export",
+    operationId: "exportPlayer",
+    tags: ["admin"],
+    summary: "Export everything held on a participant",
+    description: "One JSON document, streamed in chunks (`Content-Disposition: attachment`): " +
+      "play sessions with their summaries, attempt events as stored, models, and engagement " +
+      "sessions of the same user id with the devices they came from. Empty lists for an unknown id. Read page by page, not in " +
+      "one snapshot: writes during the export may or may not appear. 401 without X-ADMIN-KEY, " +
+      "403 for a wrong key or an empty ADMIN_KEY.",
+    security: security.admin,
+    request: { params: playerIdParam(playerExport.player_id) },
+    responses: {
+      200: {
+        description: "The export (an attachment)",
+        headers: {
+          "Content-Disposition": {
+            description: 'attachment; filename="player-export.json"',
+            schema: { type: "string" },
+          },
         },
+        content: { "application/json": { schema: playerExportSchema(registry) } },
       },
-      content: { "application/json": { schema: PlayerExportSchema } },
+      ...ADMIN_ERRORS,
     },
-    ...ADMIN_ERRORS,
-  },
-});
+  });
+}
+
+const built = new WeakMap<TaskRegistry, ReturnType<typeof buildExportRoute>>();
+
+/** Returns the export route of a registry (the same object on every call). */
+export function exportPlayerRoute(registry: TaskRegistry): ReturnType<typeof buildExportRoute> {
+  let route = built.get(registry);
+  if (route === undefined) built.set(registry, route = buildExportRoute(registry));
+  return route;
+}

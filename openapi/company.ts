@@ -2,7 +2,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { COMPANY_ID_PATTERN } from "../core/company.ts";
 import { CompanyNameSchema, errors, errorWith, security } from "./common.ts";
-import { companyForecast, companySummary, companyTimeseries, seededCompany } from "./examples.ts";
+import { REGISTRY, type TaskRegistry } from "../core/tasks.ts";
+import { companyTimeseries, seededCompany } from "./examples.ts";
+import { intervalOf, PrivacyModeSchema, taskSchemas, type TimeseriesBucket } from "./tasks.ts";
 
 const TokenQuery = z.object({
   t: z.string().max(256).optional().openapi({
@@ -18,75 +20,43 @@ export const CompanyInfoSchema = z.object({
   n_players: z.number().int(),
   has_sufficient_data: z.boolean(),
   message: z.string(),
+  n_players_interval: intervalOf("n_players"),
+  privacy: PrivacyModeSchema,
 }).openapi("CompanyInfo", {
   example: {
     company_id: "c_a7e357256323",
     n_players: 3,
     has_sufficient_data: false,
     message: "Not enough data yet: 3 of 5 players needed before aggregates are shown.",
+    n_players_interval: null,
+    privacy: "exact",
   },
 });
 
-export const CompanySummarySchema = z.object({
-  company_id: z.string(),
-  n_players: z.number().int(),
-  n_sessions: z.number().int(),
-  avg_brain_performance_score: z.number().nullable().openapi({
-    description: "Mean fta_level over earth sessions; null below MIN_COMPANY_N earth players",
-  }),
-  avg_repetition_burden: z.number().nullable().openapi({
-    description: "Over earth sessions; null below MIN_COMPANY_N earth players",
-  }),
-  avg_earth_score_bucket: z.number().nullable().openapi({
-    description: "Over earth sessions; null below MIN_COMPANY_N earth players",
-  }),
-  n_water_sessions: z.number().int().openapi({ description: "Finalized water_v1 sessions" }),
-  avg_stress_score: z.number().nullable().openapi({
-    description: "Mean stress_score over water sessions; null below MIN_COMPANY_N water players",
-  }),
-}).openapi("CompanySummary", { example: companySummary });
-
-export const TimeseriesBucketSchema = z.object({
-  bucket_start: z.string().openapi({ description: "First UTC day (YYYY-MM-DD)" }),
-  bucket_end: z.string().openapi({ description: "Last UTC day, inclusive (YYYY-MM-DD)" }),
-  n_sessions: z.number().int().openapi({ description: "Sessions of every task" }),
-  avg_brain_performance_score: z.number().nullable().openapi({
-    description: "Over the bucket's earth sessions; null when suppressed for privacy or none",
-  }),
-  avg_repetition_burden: z.number().nullable().openapi({
-    description: "Over the bucket's earth sessions; null when suppressed for privacy or none",
-  }),
-  n_water_sessions: z.number().int(),
-  avg_stress_score: z.number().nullable().openapi({
-    description: "Over the bucket's water sessions; null when suppressed for privacy or none",
-  }),
-}).openapi("TimeseriesBucket");
-
-export const TimeseriesSchema = z.object({
-  company_id: z.string(),
-  bucket_type: z.enum(["day", "week"]),
-  buckets: z.array(TimeseriesBucketSchema),
-  suppressed_buckets: z.number().int().openapi({
-    description: "Buckets left out for privacy (small or complementary suppression)",
-  }),
-}).openapi("Timeseries", { example: companyTimeseries });
-
-export const CompanyForecastSchema = z.object({
-  earth: z.object({
-    predicted_next_brain_performance: z.number().nullable().openapi({
-      description: "Mean over the company's players with a trained earth model of their " +
-        "predicted next fta_level; null below MIN_COMPANY_N models",
+/** Returns the timeseries schema over a registry's bucket schema. */
+function timeseriesSchema(bucket: z.ZodType) {
+  return z.object({
+    company_id: z.string(),
+    bucket_type: z.enum(["day", "week"]),
+    buckets: z.array(bucket),
+    suppressed_buckets: z.number().int().openapi({
+      description: "Buckets left out for privacy: exact mode, small or complementary " +
+        "suppression; protected mode, released periods with too few players (no average " +
+        "survives the k rule on the noisy count and the noise)",
     }),
-    n_models: z.number().int().openapi({ description: "Players with a trained earth model" }),
-  }),
-  water: z.object({
-    predicted_next_stress_score: z.number().nullable().openapi({
-      description: "Mean over the company's players with a trained water model of their " +
-        "predicted next stress_score; null below MIN_COMPANY_N models",
+    privacy: PrivacyModeSchema,
+    next_release_at: z.string().nullable().openapi({
+      description: "Protected mode: when the open period closes and is released (its numbers " +
+        "are not shown before); null in exact mode",
     }),
-    n_models: z.number().int().openapi({ description: "Players with a trained water model" }),
-  }),
-}).openapi("CompanyForecast", { example: companyForecast });
+  }).openapi("Timeseries", { example: companyTimeseries });
+}
+
+/** The service registry's company summary, timeseries and forecast schemas. */
+export const { CompanySummarySchema, TimeseriesBucketSchema, CompanyForecastSchema } = taskSchemas(
+  REGISTRY,
+);
+export const TimeseriesSchema = timeseriesSchema(TimeseriesBucketSchema);
 
 export const SeedCompanySchema = z.object({
   company_name: CompanyNameSchema.openapi({ example: "Acme Corp" }),
@@ -102,9 +72,16 @@ export const SeededCompanySchema = z.object({
 }).openapi("SeededCompany", { example: seededCompany });
 
 export type CompanyInfo = z.infer<typeof CompanyInfoSchema>;
-export type CompanySummary = z.infer<typeof CompanySummarySchema>;
-export type Timeseries = z.infer<typeof TimeseriesSchema>;
-export type CompanyForecast = z.infer<typeof CompanyForecastSchema>;
+export type { CompanyForecast, CompanySummary, Interval90, TimeseriesBucket } from "./tasks.ts";
+/** The company's buckets by play time (TimeseriesBucket per bucket). */
+export interface Timeseries {
+  company_id: string;
+  bucket_type: "day" | "week";
+  buckets: TimeseriesBucket[];
+  suppressed_buckets: number;
+  privacy: "protected" | "exact";
+  next_release_at: string | null;
+}
 export type SeededCompany = z.infer<typeof SeededCompanySchema>;
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -131,75 +108,104 @@ export const companyInfoRoute = createRoute({
   },
 });
 
-export const companySummaryRoute = createRoute({
-  method: "get",
-  path: "/dashboard/summary",
-  operationId: "companySummary",
-  tags: ["company"],
-  summary: "Company aggregate metrics",
-  description: "Averages over every finalized session of the company. 403 below MIN_COMPANY_N " +
-    "distinct players.",
-  security: security.companyToken,
-  request: { query: TokenQuery },
-  responses: {
-    200: json(CompanySummarySchema, "Aggregates"),
-    403: errorWith(403, "Not enough data yet: 3 of 5 players needed before aggregates are shown."),
-    422: errors[422],
-    429: errors[429],
-    503: errors[503],
-  },
-});
+/** Builds the task-dependent company routes of a registry. */
+function buildRoutes(registry: TaskRegistry) {
+  const { CompanySummarySchema, TimeseriesBucketSchema, CompanyForecastSchema } = taskSchemas(
+    registry,
+  );
+  const TimeseriesSchema = timeseriesSchema(TimeseriesBucketSchema);
+  const summary = createRoute({
+    method: "get",
+    path: "/dashboard/summary",
+    operationId: "companySummary",
+    tags: ["company"],
+    summary: "Company aggregate metrics",
+    description: "Averages over every finalized session of the company. 403 below MIN_COMPANY_N " +
+      "distinct players.",
+    security: security.companyToken,
+    request: { query: TokenQuery },
+    responses: {
+      200: json(CompanySummarySchema, "Aggregates"),
+      403: errorWith(
+        403,
+        "Not enough data yet: 3 of 5 players needed before aggregates are shown.",
+      ),
+      422: errors[422],
+      429: errors[429],
+      503: errors[503],
+    },
+  });
 
-export const companyTimeseriesRoute = createRoute({
-  method: "get",
-  path: "/dashboard/timeseries",
-  operationId: "companyTimeseries",
-  tags: ["company"],
-  summary: "Company metrics per day or week",
-  description: "Buckets by play time (UTC days; weeks start Monday). A bucket with fewer than " +
-    "MIN_COMPANY_N distinct players is left out; when the left-out buckets together hold fewer " +
-    "than MIN_COMPANY_N players, the smallest visible buckets are left out too. 400 for a " +
-    "bucket other than day or week; 403 below MIN_COMPANY_N players.",
-  security: security.companyToken,
-  request: {
-    query: TokenQuery.extend({
-      bucket: z.string().max(16).optional().openapi({
-        param: { name: "bucket", in: "query" },
-        description: "day (default) or week",
-        example: "week",
+  const timeseries = createRoute({
+    method: "get",
+    path: "/dashboard/timeseries",
+    operationId: "companyTimeseries",
+    tags: ["company"],
+    summary: "Company metrics per day or week",
+    description: "Buckets by play time (UTC days; weeks start Monday). A bucket with fewer than " +
+      "MIN_COMPANY_N distinct players is left out; when the left-out buckets together hold fewer " +
+      "than MIN_COMPANY_N players, the smallest visible buckets are left out too. 400 for a " +
+      "bucket other than day or week; 403 below MIN_COMPANY_N players.",
+    security: security.companyToken,
+    request: {
+      query: TokenQuery.extend({
+        bucket: z.string().max(16).optional().openapi({
+          param: { name: "bucket", in: "query" },
+          description: "day (default) or week",
+          example: "week",
+        }),
       }),
-    }),
-  },
-  responses: {
-    200: json(TimeseriesSchema, "Buckets"),
-    400: errorWith(400, "bucket must be 'day' or 'week'"),
-    403: errorWith(403, "Not enough data yet: 3 of 5 players needed before aggregates are shown."),
-    422: errors[422],
-    429: errors[429],
-    503: errors[503],
-  },
-});
+    },
+    responses: {
+      200: json(TimeseriesSchema, "Buckets"),
+      400: errorWith(400, "bucket must be 'day' or 'week'"),
+      403: errorWith(
+        403,
+        "Not enough data yet: 3 of 5 players needed before aggregates are shown.",
+      ),
+      422: errors[422],
+      429: errors[429],
+      503: errors[503],
+    },
+  });
 
-export const companyForecastRoute = createRoute({
-  method: "get",
-  path: "/dashboard/forecast",
-  operationId: "companyForecast",
-  tags: ["company"],
-  summary: "Company next-session forecast per task",
-  description: "Per task, the mean of the next-session predictions of the company's players " +
-    "with a trained model of that task (each from the player's newest session of the task), " +
-    "computed on the server: no player id reaches a company token. A mean is null below " +
-    "MIN_COMPANY_N models; 403 below MIN_COMPANY_N players.",
-  security: security.companyToken,
-  request: { query: TokenQuery },
-  responses: {
-    200: json(CompanyForecastSchema, "Forecast"),
-    403: errorWith(403, "Not enough data yet: 3 of 5 players needed before aggregates are shown."),
-    422: errors[422],
-    429: errors[429],
-    503: errors[503],
-  },
-});
+  const forecast = createRoute({
+    method: "get",
+    path: "/dashboard/forecast",
+    operationId: "companyForecast",
+    tags: ["company"],
+    summary: "Company next-session forecast per task",
+    description: "Per task, the mean of the next-session predictions of the company's players " +
+      "with a trained model of that task (each from the player's newest session of the task), " +
+      "computed on the server: no player id reaches a company token. A mean is null below " +
+      "MIN_COMPANY_N models; 403 below MIN_COMPANY_N players.",
+    security: security.companyToken,
+    request: { query: TokenQuery },
+    responses: {
+      200: json(CompanyForecastSchema, "Forecast"),
+      403: errorWith(
+        403,
+        "Not enough data yet: 3 of 5 players needed before aggregates are shown.",
+      ),
+      422: errors[422],
+      429: errors[429],
+      503: errors[503],
+    },
+  });
+  return { summary, timeseries, forecast };
+}
+
+/** The task-dependent company routes of one registry (summary, timeseries, forecast). */
+export type CompanyRoutes = ReturnType<typeof buildRoutes>;
+
+const built = new WeakMap<TaskRegistry, CompanyRoutes>();
+
+/** Returns the task-dependent company routes of a registry (the same objects on every call). */
+export function companyRoutes(registry: TaskRegistry): CompanyRoutes {
+  let routes = built.get(registry);
+  if (routes === undefined) built.set(registry, routes = buildRoutes(registry));
+  return routes;
+}
 
 export const seedCompanyRoute = createRoute({
   method: "post",

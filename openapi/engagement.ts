@@ -18,7 +18,9 @@ export const SessionSummarySchema = z.object({
   started_at: z.string().refine(hasUtcOffset, {
     message: "Invalid input: expected an ISO-8601 timestamp with Z or a UTC offset",
   }).openapi({
-    description: "ISO-8601 with `Z` or `±HH:MM`; a timestamp without an offset is rejected.",
+    description: "ISO-8601 with `Z` or `±HH:MM`; a timestamp without an offset is rejected. " +
+      "Accepted from 2000-01-01T00:00:00Z to 5 minutes past the server's clock (else 422 naming " +
+      "the field and the window).",
     example: "2025-10-22T14:30:00Z",
   }),
   duration_seconds: z.number().int().min(0).max(86400).openapi({ example: 900 }),

@@ -196,6 +196,15 @@ export const companySummary = {
   avg_earth_score_bucket: 6,
   n_water_sessions: 0,
   avg_stress_score: null,
+  n_players_interval: null,
+  n_sessions_interval: null,
+  avg_brain_performance_score_interval: null,
+  avg_repetition_burden_interval: null,
+  avg_earth_score_bucket_interval: null,
+  n_water_sessions_interval: null,
+  avg_stress_score_interval: null,
+  privacy: "exact",
+  released_through: null,
 };
 
 /** GET /dashboard/timeseries?bucket=week for Acme Corp. */
@@ -211,6 +220,11 @@ export const companyTimeseries = {
       avg_repetition_burden: 1.5333333333333334,
       n_water_sessions: 0,
       avg_stress_score: null,
+      n_sessions_interval: null,
+      avg_brain_performance_score_interval: null,
+      avg_repetition_burden_interval: null,
+      n_water_sessions_interval: null,
+      avg_stress_score_interval: null,
     },
     {
       bucket_start: "2024-01-22",
@@ -220,9 +234,16 @@ export const companyTimeseries = {
       avg_repetition_burden: 1.1999999999999997,
       n_water_sessions: 0,
       avg_stress_score: null,
+      n_sessions_interval: null,
+      avg_brain_performance_score_interval: null,
+      avg_repetition_burden_interval: null,
+      n_water_sessions_interval: null,
+      avg_stress_score_interval: null,
     },
   ],
   suppressed_buckets: 0,
+  privacy: "exact",
+  next_release_at: null,
 };
 
 /** DELETE /admin/players/{player_id} for the sample player after its four sessions. */
@@ -280,6 +301,14 @@ export const playerExport = {
 
 /** GET /dashboard/forecast for Acme Corp after a third earth week and three water sessions each. */
 export const companyForecast = {
-  earth: { predicted_next_brain_performance: 0.9333333333333332, n_models: 5 },
-  water: { predicted_next_stress_score: 60, n_models: 5 },
+  earth: {
+    predicted_next_brain_performance: 0.9333333333333332,
+    n_models: 5,
+    predicted_next_brain_performance_interval: null,
+  },
+  water: {
+    predicted_next_stress_score: 60,
+    n_models: 5,
+    predicted_next_stress_score_interval: null,
+  },
 };

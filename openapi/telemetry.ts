@@ -1,17 +1,13 @@
 /** Contract of play telemetry: attempt events, batches, finalize, player reads. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { COMPANY_ID_PATTERN } from "../core/company.ts";
-import { MODEL_NAMES, STRESS_RANGE } from "../core/tasks.ts";
+import { REGISTRY, type TaskRegistry } from "../core/tasks.ts";
 import { parseTimestamp } from "../core/time.ts";
 import { CompanyNameSchema, errors, errorWith, IdSchema, security, text } from "./common.ts";
-import {
-  finalizeWater,
-  modelState,
-  playerSessions,
-  sampleEvent,
-  sampleSession,
-  sessionSummary,
-} from "./examples.ts";
+import { playerSessions, sampleEvent, sampleSession } from "./examples.ts";
+import { orList, taskSchemas } from "./tasks.ts";
+
+export type { FinalizeBody, ModelState, SessionSummary } from "./tasks.ts";
 
 export const MAX_BATCH = 500;
 
@@ -31,7 +27,13 @@ export const AttemptEventSchema = z.object({
   duration_ms: z.number().int().min(0).max(86_400_000),
   ts_utc: z.string().max(64).refine((v) => parseTimestamp(v) !== null, {
     message: "Invalid ISO-8601 timestamp (no offset means UTC)",
-  }).openapi({ example: "2024-01-15T14:30:00Z" }),
+  }).openapi({
+    description:
+      "When the attempt was made. Accepted from 2000-01-01T00:00:00Z to 5 minutes past " +
+      "the server's clock; outside that window 422 names the field and the window. The server " +
+      "also records its own receive time.",
+    example: "2024-01-15T14:30:00Z",
+  }),
   remediation_stage: z.enum(["none", "volts", "space"]),
   volts_count: z.number().int().min(0).max(1_000_000).nullable().default(null),
   company_name: CompanyNameSchema.optional().openapi({
@@ -61,71 +63,9 @@ export const BatchResultSchema = z.object({
   duplicates: z.number().int().openapi({ description: "Identical resends, stored before" }),
 }).openapi("BatchResult", { example: { stored: 6, duplicates: 0 } });
 
-export const FinalizeBodySchema = z.object({
-  task_version: text(1, 64).nullable().optional().openapi({
-    description: "The session's task; absent or null: its events' task_version. water_v1 " +
-      "needs stress_score; a version no task declares is finalized as earth_v1.",
-    example: "water_v1",
-  }),
-  stress_score: z.number().min(STRESS_RANGE[0]).max(STRESS_RANGE[1]).nullable().optional()
-    .openapi({
-      description: "The player's stress score (0–100) a water_v1 client reports; stored for " +
-        "water_v1 sessions only (ignored, stored null, for every other task).",
-      example: 75,
-    }),
-}).openapi("FinalizeRequest", { example: finalizeWater });
-
-export type FinalizeBody = z.infer<typeof FinalizeBodySchema>;
-
-export const SessionSummarySchema = z.object({
-  id: z.number().int(),
-  player_id: z.string(),
-  session_id: z.string(),
-  task_version: z.string(),
-  fta_level: z.number().nullable().openapi({ description: "Earth metric; null for water_v1" }),
-  fta_strict: z.boolean().nullable().openapi({ description: "Earth metric; null for water_v1" }),
-  repetition_burden: z.number().nullable().openapi({
-    description: "Earth metric; null for water_v1",
-  }),
-  earth_score_bucket: z.union([z.literal(0), z.literal(5), z.literal(10)]).nullable().openapi({
-    description: "Earth metric; null for water_v1",
-  }),
-  stress_score: z.number().nullable().openapi({
-    description: "Water metric (0–100); null for every other task",
-  }),
-  created_ts_utc: z.string().openapi({ description: "Finalize time (ISO-8601, UTC)" }),
-  company_id: z.string().nullable(),
-  played_at: z.string().openapi({ description: "Earliest ts_utc of the session's attempts" }),
-  n_attempts: z.number().int(),
-}).openapi("SessionSummary", { example: sessionSummary });
-
-export type SessionSummary = z.infer<typeof SessionSummarySchema>;
-
-export const ModelNameSchema = z.enum(MODEL_NAMES as [string, ...string[]]);
-
-export const ModelStateSchema = z.object({
-  player_id: z.string(),
-  model_name: ModelNameSchema.openapi({ description: "The task the model learns" }),
-  trained_ts_utc: z.string(),
-  n_samples: z.number().int().openapi({
-    description: "Finalized sessions of the model's task (legacy semantics)",
-  }),
-  coefficients: z.array(z.number()).nullable().openapi({
-    description: "One per feature: earth [coef_fta, coef_burden], water [coef_stress]",
-  }),
-  intercept: z.number().nullable(),
-  mae: z.number().nullable(),
-  status: z.enum(["trained", "insufficient_data"]),
-  predicted_next: z.number().nullable().openapi({
-    description: "intercept + coefficients · the last session's features, clamped to the " +
-      "target's range (earth fta_level [0, 1], water stress_score [0, 100])",
-  }),
-  predicted_next_fta: z.number().nullable().openapi({
-    description: "Earth: the same as predicted_next (kept for earlier clients); null for water",
-  }),
-}).openapi("ModelState", { example: modelState });
-
-export type ModelState = z.infer<typeof ModelStateSchema>;
+/** The service registry's finalize body, session summary and model state schemas. */
+export const { FinalizeBodySchema, SessionSummarySchema, ModelNameSchema, ModelStateSchema } =
+  taskSchemas(REGISTRY);
 
 const SessionIdParam = z.object({
   session_id: Id.openapi({
@@ -203,96 +143,116 @@ export const postBatchRoute = createRoute({
   },
 });
 
-export const finalizeRoute = createRoute({
-  method: "post",
-  path: "/sessions/{session_id}/finalize",
-  operationId: "finalizeSession",
-  tags: ["telemetry"],
-  summary: "Finalize a session",
-  description: "Computes the session metrics of its task, stores the summary, registers the " +
-    "company, retrains the player's model of that task and records the session for the " +
-    "engagement rollup. The task is the body's task_version when given, else the events' one: " +
-    "water_v1 stores the body's stress_score (required: 400 without it) and no earth metrics; " +
-    "earth_v1 and any version no task declares compute the earth metrics (stress_score ignored). " +
-    "400 also for events with mixed company_ids. Idempotent: finalizing again returns the same " +
-    "summary (same id) and ignores the body.",
-  security: [...security.ingest, {}],
-  request: {
-    params: SessionIdParam,
-    body: {
-      required: false,
-      description: "Optional. No body, or `{}`, finalizes with the events' task_version.",
-      content: {
-        "application/json": { schema: FinalizeBodySchema, example: { task_version: "earth_v1" } },
+/** Builds the task-dependent routes of a registry. */
+function buildRoutes(registry: TaskRegistry) {
+  const { FinalizeBodySchema, SessionSummarySchema, ModelNameSchema, ModelStateSchema } =
+    taskSchemas(registry);
+  const models = registry.modelNames;
+  const finalize = createRoute({
+    method: "post",
+    path: "/sessions/{session_id}/finalize",
+    operationId: "finalizeSession",
+    tags: ["telemetry"],
+    summary: "Finalize a session",
+    description: "Computes the session metrics of its task, stores the summary, registers the " +
+      "company, retrains the player's model of that task and records the session for the " +
+      "engagement rollup. The task is the body's task_version when given, else the events' one: " +
+      "water_v1 stores the body's stress_score (required: 400 without it) and no earth metrics; " +
+      "earth_v1 and any version no task declares compute the earth metrics (stress_score ignored). " +
+      "400 also for events with mixed company_ids. Idempotent: finalizing again returns the same " +
+      "summary (same id) and ignores the body.",
+    security: [...security.ingest, {}],
+    request: {
+      params: SessionIdParam,
+      body: {
+        required: false,
+        description: "Optional. No body, or `{}`, finalizes with the events' task_version.",
+        content: {
+          "application/json": { schema: FinalizeBodySchema, example: { task_version: "earth_v1" } },
+        },
       },
     },
-  },
-  responses: {
-    200: json(SessionSummarySchema, "The session summary"),
-    400: errorWith(400, "water_v1 sessions require stress_score in request body"),
-    401: errorWith(401, "Invalid service token"),
-    404: errorWith(404, "No events found for session"),
-    413: errors[413],
-    415: errors[415],
-    422: errors[422],
-    429: errors[429],
-    503: errors[503],
-  },
-});
-
-export const playerSessionsRoute = createRoute({
-  method: "get",
-  path: "/players/{player_id}/sessions",
-  operationId: "playerSessions",
-  tags: ["telemetry"],
-  summary: "A player's session summaries",
-  description: "In finalize order. Open in development; in production a dashboard token " +
-    "mapped to this player (or `*`).",
-  security: [...security.dashboardBearer, {}],
-  request: { params: PlayerIdParam },
-  responses: {
-    200: {
-      description: "Summaries (empty for an unknown player)",
-      content: {
-        "application/json": { schema: z.array(SessionSummarySchema), example: playerSessions },
-      },
+    responses: {
+      200: json(SessionSummarySchema, "The session summary"),
+      400: errorWith(400, "water_v1 sessions require stress_score in request body"),
+      401: errorWith(401, "Invalid service token"),
+      404: errorWith(404, "No events found for session"),
+      413: errors[413],
+      415: errors[415],
+      422: errors[422],
+      429: errors[429],
+      503: errors[503],
     },
-    401: errorWith(401, "Invalid dashboard token"),
-    403: errorWith(403, "Token not permitted for this user"),
-    422: errors[422],
-    429: errors[429],
-    503: errors[503],
-  },
-});
+  });
 
-export const modelStateRoute = createRoute({
-  method: "get",
-  path: "/model/state/{player_id}",
-  operationId: "modelState",
-  tags: ["telemetry"],
-  summary: "A player's model state",
-  description: "The player's linear model of one task (retrained on every finalize of that " +
-    "task) and its next-session prediction. 404 `No model state found for player` while the " +
-    "player has no finalized session of that task; 422 for a model_name other than earth or " +
-    "water.",
-  security: [...security.dashboardBearer, {}],
-  request: {
-    params: PlayerIdParam,
-    query: z.object({
-      model_name: ModelNameSchema.default("earth").openapi({
-        param: { name: "model_name", in: "query" },
-        description: "earth (default) or water",
-        example: "earth",
+  const playerSessions_ = createRoute({
+    method: "get",
+    path: "/players/{player_id}/sessions",
+    operationId: "playerSessions",
+    tags: ["telemetry"],
+    summary: "A player's session summaries",
+    description: "In finalize order. Open in development; in production a dashboard token " +
+      "mapped to this player (or `*`).",
+    security: [...security.dashboardBearer, {}],
+    request: { params: PlayerIdParam },
+    responses: {
+      200: {
+        description: "Summaries (empty for an unknown player)",
+        content: {
+          "application/json": { schema: z.array(SessionSummarySchema), example: playerSessions },
+        },
+      },
+      401: errorWith(401, "Invalid dashboard token"),
+      403: errorWith(403, "Token not permitted for this user"),
+      422: errors[422],
+      429: errors[429],
+      503: errors[503],
+    },
+  });
+
+  const modelState = createRoute({
+    method: "get",
+    path: "/model/state/{player_id}",
+    operationId: "modelState",
+    tags: ["telemetry"],
+    summary: "A player's model state",
+    description: "The player's linear model of one task (retrained on every finalize of that " +
+      "task) and its next-session prediction. 404 `No model state found for player` while the " +
+      `player has no finalized session of that task; 422 for a model_name other than ${
+        orList(models)
+      }.`,
+    security: [...security.dashboardBearer, {}],
+    request: {
+      params: PlayerIdParam,
+      query: z.object({
+        model_name: ModelNameSchema.default(registry.defaultTask.model.name).openapi({
+          param: { name: "model_name", in: "query" },
+          description: orList([`${models[0]} (default)`, ...models.slice(1)]),
+          example: registry.defaultTask.model.name,
+        }),
       }),
-    }),
-  },
-  responses: {
-    200: json(ModelStateSchema, "Model state"),
-    401: errorWith(401, "Invalid dashboard token"),
-    403: errorWith(403, "Token not permitted for this user"),
-    404: errorWith(404, "No model state found for player"),
-    422: errors[422],
-    429: errors[429],
-    503: errors[503],
-  },
-});
+    },
+    responses: {
+      200: json(ModelStateSchema, "Model state"),
+      401: errorWith(401, "Invalid dashboard token"),
+      403: errorWith(403, "Token not permitted for this user"),
+      404: errorWith(404, "No model state found for player"),
+      422: errors[422],
+      429: errors[429],
+      503: errors[503],
+    },
+  });
+  return { finalize, playerSessions: playerSessions_, modelState };
+}
+
+/** The task-dependent telemetry routes of one registry (finalize, player reads). */
+export type TelemetryRoutes = ReturnType<typeof buildRoutes>;
+
+const built = new WeakMap<TaskRegistry, TelemetryRoutes>();
+
+/** Returns the task-dependent telemetry routes of a registry (the same objects on every call). */
+export function telemetryRoutes(registry: TaskRegistry): TelemetryRoutes {
+  let routes = built.get(registry);
+  if (routes === undefined) built.set(registry, routes = buildRoutes(registry));
+  return routes;
+}

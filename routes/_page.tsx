@@ -27,7 +27,7 @@ let failedAt = -Infinity;
 const RETRY_MS = 60_000;
 
 /** Returns the process-wide island build (bundled once; after a failure, retried a minute on). */
-export function sharedIslands(log: Logger): Promise<IslandBuild | null> {
+function sharedIslands(log: Logger): Promise<IslandBuild | null> {
   if (islandBuild === undefined && performance.now() - failedAt < RETRY_MS) {
     return Promise.resolve(null);
   }

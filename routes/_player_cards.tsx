@@ -1,51 +1,103 @@
-/** The player page's session table, model cards and predictions (private to routes/). */
-import { fixed, percent, utcMinute } from "../islands/format.ts";
+/**
+ * The player page's per-task section (averages, charts, model card, prediction) and the session
+ * table, all derived from the task registry (private to routes/).
+ */
+import type { MetricDefinition, TaskDefinition, TaskRegistry } from "../core/tasks.ts";
+import { fixed, formatMetric, utcMinute } from "../islands/format.ts";
 import type { ModelState, SessionSummary } from "../openapi/telemetry.ts";
-import type { EarthSession, WaterSession } from "../services/dashboards.ts";
-import { Badge, Card, Fact, Facts } from "./_ui.tsx";
+import type { TaskDashboard } from "../services/dashboards.ts";
+import { Badge, Card, ChartIsland, Fact, Facts, Metric, Metrics } from "./_ui.tsx";
 
-/** Returns a cell value, or "–" for a metric the session's task does not have. */
-function cell<T>(value: T | null, show: (v: T) => string | number): string | number {
-  return value === null ? "–" : show(value);
+/** Returns "session" for the default task, else "<task> session" ("water session"). */
+export function sessionWord(registry: TaskRegistry, task: TaskDefinition): string {
+  return task === registry.defaultTask ? "session" : `${task.name} session`;
 }
 
-/** Returns the table of the player's sessions (a stress column when any is a water session). */
-export function SessionsTable(
-  { sessions, stress }: { sessions: SessionSummary[]; stress: boolean },
-) {
+/** Returns a metric's definition by key within its task. */
+function metricOf(task: TaskDefinition, key: string): MetricDefinition {
+  return task.metrics.find((m) => m.key === key)!;
+}
+
+/** Returns a metric's hint: its scale end that is best, or its top. */
+function hintOf(m: MetricDefinition): string | undefined {
+  if (m.unit === "share" || m.kind === "boolean") return undefined;
+  return m.higherIsBetter === false ? `${m.range[0]} = best` : `of ${m.range[1]}`;
+}
+
+/** Returns the averages of a task's sessions and its latest model target. */
+function TaskMetrics({ data }: { data: TaskDashboard }) {
+  const { task, averages, sessions } = data;
+  const target = metricOf(task, task.model.target);
+  const latest = sessions[sessions.length - 1][target.key] as number;
   return (
-    <Card title="Sessions" wide>
-      <div class="table-wrap" tabIndex={0} role="region" aria-label="Sessions table">
-        <table>
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>Played</th>
-              <th>Session</th>
-              <th class="num">FTA</th>
-              <th>Strict</th>
-              <th class="num">Burden</th>
-              <th class="num">Earth score</th>
-              {stress && <th class="num">Stress</th>}
-              <th class="num">Attempts</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.map((s, i) => (
-              <tr>
-                <td>{i + 1}</td>
-                <td>{utcMinute(s.played_at)}</td>
-                <td>{s.session_id}</td>
-                <td class="num">{cell(s.fta_level, percent)}</td>
-                <td>{cell(s.fta_strict, (v) => (v ? "yes" : "no"))}</td>
-                <td class="num">{cell(s.repetition_burden, (v) => fixed(v))}</td>
-                <td class="num">{cell(s.earth_score_bucket, (v) => v)}</td>
-                {stress && <td class="num">{cell(s.stress_score, (v) => fixed(v, 1))}</td>}
-                <td class="num">{s.n_attempts}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+    <Metrics>
+      <Metric label={`${task.label}: sessions`} value={String(sessions.length)} />
+      {task.metrics.map((m) => (
+        <Metric
+          label={m.aggregation === "share" ? `${m.label} (share of sessions)` : `Avg ${lower(m)}`}
+          value={formatMetric(m, averages[m.key], true)}
+          hint={hintOf(m)}
+        />
+      ))}
+      <Metric label={`Latest ${lower(target)}`} value={formatMetric(target, latest)} />
+    </Metrics>
+  );
+}
+
+/** Returns a metric's label as it reads inside a sentence ("first-try accuracy"). */
+export function lower(m: MetricDefinition): string {
+  return m.label.charAt(0).toLowerCase() + m.label.slice(1);
+}
+
+/** Returns the task's charts: a value per session, or sessions per level. */
+function TaskCharts(
+  { registry, data }: { registry: TaskRegistry; data: TaskDashboard },
+) {
+  const { task, sessions, levelCounts } = data;
+  const labels = sessions.map((_, i) => `#${i + 1}`);
+  return (
+    <Card title={`${task.label}: trends`}>
+      <div class="charts">
+        {task.charts.map((c) => {
+          const m = metricOf(task, c.metric);
+          const note = c.note === undefined ? "" : ` (${c.note})`;
+          if (c.chart === "bar") {
+            return (
+              <ChartIsland
+                props={{
+                  title: `${m.label} outcomes`,
+                  size: "sm",
+                  spec: {
+                    kind: "bar",
+                    labels: (m.levelLabels ?? m.levels ?? []).map(String),
+                    series: [{ name: "Sessions", data: levelCounts[m.key], color: c.color }],
+                    yMin: 0,
+                    integer: true,
+                  },
+                }}
+              />
+            );
+          }
+          return (
+            <ChartIsland
+              props={{
+                title: `${m.label} per ${sessionWord(registry, task)}${note}`,
+                spec: {
+                  kind: "line",
+                  labels,
+                  series: [{
+                    name: m.label,
+                    data: sessions.map((s) => s[m.key] as number),
+                    color: c.color,
+                  }],
+                  yMin: c.axis.min,
+                  yMax: c.axis.max,
+                  ...(c.axis.percent ? { percent: true } : {}),
+                },
+              }}
+            />
+          );
+        })}
       </div>
     </Card>
   );
@@ -79,58 +131,111 @@ export function ModelCard({ model, title, weights }: {
   );
 }
 
-function Untrained({ model }: { model: ModelState }) {
+/** Returns the model's prediction for the task's next session, or why there is none. */
+function Prediction(
+  { registry, data }: { registry: TaskRegistry; data: TaskDashboard },
+) {
+  const { task, model, sessions } = data;
+  const last = sessions[sessions.length - 1];
+  const target = metricOf(task, task.model.target);
+  const next = `next ${sessionWord(registry, task)}`;
+  let body;
+  if (model === null) {
+    body = <p class="muted">No prediction: this player has no model of this task yet.</p>;
+  } else if (model.status !== "trained" || model.predicted_next === null) {
+    body = (
+      <p class="muted">
+        No prediction yet: the model needs at least 3 finalized sessions to learn from (this player
+        has {model.n_samples}).
+      </p>
+    );
+  } else {
+    const [lo, hi] = task.model.range;
+    body = (
+      <>
+        <div class="big">{formatMetric(target, model.predicted_next, true)}</div>
+        <p class="muted">
+          predicted {lower(target)} of the {next}
+          {target.unit === "share" ? "" : ` (${lo}–${hi})`}
+        </p>
+        <Facts>
+          {task.model.features.map((f) => {
+            const m = metricOf(task, f);
+            return (
+              <Fact label={`Last actual ${lower(m)}`}>{formatMetric(m, last[f] as number)}</Fact>
+            );
+          })}
+        </Facts>
+      </>
+    );
+  }
+  return <Card title={`Next ${sessionWord(registry, task)}`}>{body}</Card>;
+}
+
+/** Returns one task's section of the player page. */
+export function TaskSection({ registry, data }: { registry: TaskRegistry; data: TaskDashboard }) {
+  const { task, model } = data;
+  const title = `${task.label.replace(/ task$/, "")} model`;
   return (
-    <p class="muted">
-      No prediction yet: the model needs at least 3 finalized sessions to learn from (this player
-      has {model.n_samples}).
-    </p>
+    <section class="task" data-task={task.name}>
+      <h2 class="task-title">{task.label}</h2>
+      <TaskMetrics data={data} />
+      <TaskCharts registry={registry} data={data} />
+      <div class="grid three">
+        {model
+          ? (
+            <ModelCard
+              model={model}
+              title={title}
+              weights={task.model.features.map((f) => `last ${lower(metricOf(task, f))}`)}
+            />
+          )
+          : <Card title={title}>No model yet.</Card>}
+        <Prediction registry={registry} data={data} />
+      </div>
+    </section>
   );
 }
 
-/** Returns the earth model's prediction for the next session, or why there is none. */
-export function Prediction(
-  { model, last }: { model: ModelState | null; last: EarthSession | null },
+/** Returns the table of the player's sessions: a column per metric of the tasks played. */
+export function SessionsTable(
+  { sessions, metrics }: { sessions: SessionSummary[]; metrics: readonly MetricDefinition[] },
 ) {
-  let body;
-  if (model === null || last === null) {
-    body = <p class="muted">No prediction: this player has no finalized sessions yet.</p>;
-  } else if (model.status !== "trained" || model.predicted_next === null) {
-    body = <Untrained model={model} />;
-  } else {
-    body = (
-      <>
-        <div class="big">{percent(model.predicted_next)}</div>
-        <p class="muted">predicted first-try accuracy of the next session</p>
-        <Facts>
-          <Fact label="Last actual FTA">{percent(last.fta_level)}</Fact>
-          <Fact label="Last actual burden">{fixed(last.repetition_burden)}</Fact>
-        </Facts>
-      </>
-    );
-  }
-  return <Card title="Next session">{body}</Card>;
-}
-
-/** Returns the water model's predicted stress for the next water session, or why there is none. */
-export function StressPrediction(
-  { model, last }: { model: ModelState | null; last: WaterSession },
-) {
-  let body;
-  if (model === null) {
-    body = <p class="muted">No water model yet.</p>;
-  } else if (model.status !== "trained" || model.predicted_next === null) {
-    body = <Untrained model={model} />;
-  } else {
-    body = (
-      <>
-        <div class="big">{fixed(model.predicted_next, 1)}</div>
-        <p class="muted">predicted stress score of the next water session (0–100)</p>
-        <Facts>
-          <Fact label="Last actual stress">{fixed(last.stress_score, 1)}</Fact>
-        </Facts>
-      </>
-    );
-  }
-  return <Card title="Next water session">{body}</Card>;
+  return (
+    <Card title="Sessions" wide>
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Sessions table">
+        <table>
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Played</th>
+              <th>Session</th>
+              {metrics.map((m) => (
+                <th class={m.kind === "boolean" ? undefined : "num"}>{m.label}</th>
+              ))}
+              <th class="num">Attempts</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.map((s, i) => (
+              <tr>
+                <td>{i + 1}</td>
+                <td>{utcMinute(s.played_at)}</td>
+                <td>{s.session_id}</td>
+                {metrics.map((m) => {
+                  const v = s[m.key] as number | boolean | null;
+                  return (
+                    <td class={m.kind === "boolean" ? undefined : "num"}>
+                      {v === null ? "–" : formatMetric(m, v)}
+                    </td>
+                  );
+                })}
+                <td class="num">{s.n_attempts}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  );
 }

@@ -2,17 +2,23 @@
 import type { Context } from "hono";
 import { CredentialError, DomainError } from "../core/errors.ts";
 import { markCredentialFailure } from "../http/auth.ts";
-import { fixed, percent } from "../islands/format.ts";
-import type { CompanyInfo } from "../openapi/company.ts";
+import { REGISTRY, type TaskDefinition, type TaskRegistry } from "../core/tasks.ts";
+import type { TrendTask } from "../islands/CompanyTrends.tsx";
+import { countPm, formatMetricPm, type Interval, utcMinute } from "../islands/format.ts";
+import type { CompanyForecast, CompanyInfo, CompanySummary } from "../openapi/company.ts";
 import {
   companyForecast,
+  companyInfo,
+  type CompanyReader,
   companySummary,
   companyTimeseries,
-  namedCompanyInfo,
+  openCompany,
 } from "../services/company.ts";
 import { type PageEnv, sendPage } from "./_page.tsx";
 import { Island } from "./render.tsx";
 import { Metric, Metrics, Notice } from "./_ui.tsx";
+import { Glossary } from "./_glossary.tsx";
+import { lower } from "./_player_cards.tsx";
 
 const TITLE = "Company";
 
@@ -50,6 +56,7 @@ function insufficientPage(
   env: PageEnv,
   company: Named,
   k: number,
+  nextRelease: string | null,
 ): Promise<Response> {
   const { info } = company;
   return sendPage(c, env, {
@@ -64,24 +71,115 @@ function insufficientPage(
           can describe a single person. They appear here automatically once enough players have
           played.
         </p>
+        {nextRelease !== null && (
+          <p class="muted">
+            The player count is released once per closed week with calibrated noise (± is its 90 %
+            range: {countPm(info.n_players, info.n_players_interval)}); the next release is on{" "}
+            {utcMinute(nextRelease)}.
+          </p>
+        )}
       </Notice>
     ),
   });
 }
 
 /** Returns a number, or "hidden" where fewer than k players stand behind it. */
-function hidden(value: number | null, show: (v: number) => string): string {
-  return value === null ? "hidden" : show(value);
+function hidden(value: unknown, show: (v: number) => string): string {
+  return typeof value === "number" ? show(value) : "hidden";
+}
+
+/** Returns the interval answered next to a field (null in exact mode). */
+const intervalOf = (answer: Record<string, unknown>, field: string) =>
+  (answer[`${field}_interval`] ?? null) as Interval;
+
+/** Returns the tasks' columns and charts for the trends island (the registry's company views). */
+export function trendTasks(registry: TaskRegistry): TrendTask[] {
+  return registry.tasks.map((t) => ({
+    name: t.name,
+    isDefault: t === registry.defaultTask,
+    sessionsField: t.company.sessions?.field ?? null,
+    metrics: t.company.metrics.filter((c) => c.timeseries !== null).map((c) => {
+      const m = t.metrics.find((d) => d.key === c.metric)!;
+      const chart = t.charts.find((v) => v.metric === c.metric && v.company);
+      return {
+        field: c.field,
+        label: m.label,
+        unit: m.unit,
+        kind: m.kind,
+        ...(m.levels === undefined ? {} : { levels: m.levels }),
+        ...(m.decimals === undefined ? {} : { decimals: m.decimals }),
+        chart: chart === undefined ? null : {
+          color: chart.color,
+          min: chart.axis.min,
+          max: chart.axis.max,
+          percent: chart.axis.percent,
+          ...(chart.note === undefined ? {} : { note: chart.note }),
+        },
+      };
+    }),
+  }));
+}
+
+/** Returns one task's tiles: its averages and its forecast, each under the k rule. */
+function TaskTiles({ task, summary, forecast }: {
+  task: TaskDefinition;
+  summary: CompanySummary;
+  forecast: CompanyForecast;
+}) {
+  const sessions = task.company.sessions === null
+    ? null
+    : summary[task.company.sessions.field] as number;
+  const target = task.metrics.find((m) => m.key === task.model.target)!;
+  const f = forecast[task.name];
+  return (
+    <>
+      {task.company.metrics.filter((c) => c.summary !== null).map((c) => {
+        const m = task.metrics.find((d) => d.key === c.metric)!;
+        return (
+          <Metric
+            label={`Avg ${lower(m)}`}
+            value={hidden(
+              summary[c.field],
+              (v) => formatMetricPm(m, v, intervalOf(summary, c.field)),
+            )}
+            hint={sessions === null
+              ? undefined
+              : `over ${sessions} ${task.name} sessions${
+                m.unit === "points" ? `, of ${m.range[1]}` : ""
+              }`}
+          />
+        );
+      })}
+      <Metric
+        label={`Forecast: next ${lower(target)}`}
+        value={hidden(
+          f[task.company.forecast.field],
+          (v) => formatMetricPm(target, v, intervalOf(f, task.company.forecast.field)),
+        )}
+        hint={summary.privacy === "protected"
+          ? `the newest released week, over about ${f.n_models} players`
+          : `mean over ${f.n_models} trained player models`}
+      />
+    </>
+  );
 }
 
 /** GET /company?t=…&bucket=day|week: access denied (403), n/k players, or the dashboard. */
 export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   const { sql, config } = env.deps;
+  const registry = env.deps.tasks ?? REGISTRY;
   const token = c.req.query("t");
   const initial = c.req.query("bucket") === "day" ? "day" : "week";
-  let company: Named;
+  let reader: CompanyReader;
   try {
-    company = await namedCompanyInfo(sql, config, token);
+    // The token is resolved once; every read below shares it (and its player count).
+    reader = await openCompany(sql, {
+      minCompanyN: config.minCompanyN,
+      companyPrivacy: config.companyPrivacy,
+      now: env.deps.now(),
+      random: env.deps.random,
+      tasks: registry,
+    }, token);
   } catch (err) {
     if (err instanceof CredentialError) {
       // Counted exactly as the same token on the API (http/ratelimit.ts).
@@ -90,73 +188,88 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
     }
     throw err;
   }
+  const company: Named = { info: await companyInfo(reader), name: reader.name };
   const k = config.minCompanyN;
-  if (!company.info.has_sufficient_data) return insufficientPage(c, env, company, k);
+  const protectedMode = company.info.privacy === "protected";
+  const nextWeek = protectedMode ? nextWeekRelease(env.deps.now()) : null;
+  if (!company.info.has_sufficient_data) {
+    return insufficientPage(c, env, company, k, nextWeek);
+  }
   let summary, day, week, forecast;
   try {
-    summary = await companySummary(sql, config, token);
-    day = await companyTimeseries(sql, config, token, "day");
-    week = await companyTimeseries(sql, config, token, "week");
-    forecast = await companyForecast(sql, config, token);
+    summary = await companySummary(reader);
+    day = await companyTimeseries(reader, "day");
+    week = await companyTimeseries(reader, "week");
+    forecast = await companyForecast(reader);
   } catch (err) {
-    // Players can only be added, but stay safe if the count changed between the reads.
     if (err instanceof DomainError && err.kind === "forbidden") {
-      return insufficientPage(c, env, company, k);
+      return insufficientPage(c, env, company, k, nextWeek);
     }
     throw err;
   }
+  const shown = registry.tasks.filter((t) =>
+    t === registry.defaultTask || t.company.sessions === null ||
+    (summary[t.company.sessions.field] as number) > 0
+  );
   return sendPage(c, env, {
     title: `${headingOf(company)} · ${TITLE}`,
     heading: headingOf(company),
-    lead: `Averages over ${summary.n_players} players. Every number shown stands for at least ` +
-      `${k} different players; an average with fewer behind it reads “hidden”.`,
+    lead: protectedMode
+      ? `Averages over about ${summary.n_players} players, in weeks released through ` +
+        `${summary.released_through}. Every number is released once per closed period with ` +
+        `calibrated noise, so that no number reveals one person; ± is its 90 % range. An ` +
+        `average with too few players behind it reads “hidden”.`
+      : `Averages over ${summary.n_players} players. Every number shown stands for at least ` +
+        `${k} different players; an average with fewer behind it reads “hidden”.`,
     body: (
       <>
         <Metrics>
-          <Metric label="Players" value={String(summary.n_players)} />
-          <Metric label="Sessions" value={String(summary.n_sessions)} />
           <Metric
-            label="Avg brain performance score"
-            value={hidden(summary.avg_brain_performance_score, percent)}
-            hint="first-try accuracy"
+            label="Players"
+            value={countPm(summary.n_players, intervalOf(summary, "n_players"))}
           />
           <Metric
-            label="Avg repetition burden"
-            value={hidden(summary.avg_repetition_burden, (v) => fixed(v))}
-            hint={`avg earth score ${
-              hidden(summary.avg_earth_score_bucket, (v) => fixed(v, 1))
-            } of 10`}
+            label="Sessions"
+            value={countPm(summary.n_sessions, intervalOf(summary, "n_sessions"))}
           />
-          {summary.n_water_sessions > 0 && (
-            <Metric
-              label="Avg stress score"
-              value={hidden(summary.avg_stress_score, (v) => fixed(v, 1))}
-              hint={`over ${summary.n_water_sessions} water sessions, of 100`}
-            />
-          )}
-          <Metric
-            label="Forecast: next brain performance"
-            value={hidden(forecast.earth.predicted_next_brain_performance, percent)}
-            hint={`mean over ${forecast.earth.n_models} trained player models`}
-          />
-          {summary.n_water_sessions > 0 && (
-            <Metric
-              label="Forecast: next stress score"
-              value={hidden(forecast.water.predicted_next_stress_score, (v) => fixed(v, 1))}
-              hint={`mean over ${forecast.water.n_models} trained player models`}
-            />
-          )}
+          {shown.map((t) => (
+            <TaskTiles key={t.name} task={t} summary={summary} forecast={forecast} />
+          ))}
         </Metrics>
         <Island
           name="CompanyTrends"
           props={{
-            day: { buckets: day.buckets, suppressed: day.suppressed_buckets },
-            week: { buckets: week.buckets, suppressed: week.suppressed_buckets },
+            day: {
+              buckets: day.buckets,
+              suppressed: day.suppressed_buckets,
+              nextRelease: day.next_release_at,
+            },
+            week: {
+              buckets: week.buckets,
+              suppressed: week.suppressed_buckets,
+              nextRelease: week.next_release_at,
+            },
             initial,
             minN: k,
+            tasks: trendTasks(registry),
           }}
+        />
+        <Glossary
+          registry={registry}
+          keys={shown.flatMap((t) =>
+            t.company.metrics.map((m) =>
+              m.metric
+            )
+          )}
         />
       </>
     ),
   });
+}
+
+/** Returns when the open week is released (next Monday 00:00 UTC), as an ISO timestamp. */
+function nextWeekRelease(now: Date): string {
+  const sinceMonday = (now.getUTCDay() + 6) % 7;
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return new Date(today + (7 - sinceMonday) * 86_400_000).toISOString();
 }

@@ -13,10 +13,9 @@ import { bugFields, errorAnswer } from "../http/errors.ts";
 import { IdSchema } from "../openapi/common.ts";
 import { logPseudonym } from "../core/pseudonym.ts";
 import { handleLogout } from "./_auth.tsx";
-import { createAssets, errorPage, type PageEnv, sharedIslands } from "./_page.tsx";
+import { createAssets, errorPage, type PageEnv } from "./_page.tsx";
 import { sendStatic } from "../http/static.ts";
 import { limitFormBody } from "../http/body.ts";
-import type { Logger } from "../http/log.ts";
 import { companyPage } from "./company.tsx";
 import { engagementLogin, engagementPage } from "./engagement.tsx";
 import { homePage } from "./index.tsx";
@@ -138,12 +137,4 @@ export function createPages(deps: AppDeps): Pages {
     return file ? sendStatic(c, file) : c.notFound();
   });
   return { app, notFoundPage };
-}
-
-/**
- * Bundles the islands now (or loads them from the cache) so the first page is fast; main.ts may
- * call it after the server starts. Failures are logged and pages then ship no scripts.
- */
-export async function prepareIslands(log: Logger): Promise<void> {
-  await sharedIslands(log);
 }

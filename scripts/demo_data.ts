@@ -7,6 +7,11 @@
 import type { EngagementSessionSummary as EngagementSummary } from "../openapi/engagement.ts";
 import type { AttemptEvent } from "../openapi/telemetry.ts";
 import { mulberry32, type Rng } from "../core/random.ts";
+import { WATER } from "../core/tasks.ts";
+
+/** The water task's version and the finalize body field and range it reads (core/tasks.ts). */
+const WATER_VERSION = WATER.versions[0];
+const [STRESS] = WATER.body;
 
 const DAY_MS = 86_400_000;
 
@@ -23,7 +28,7 @@ export interface DemoSession {
   events: AttemptEvent[];
   finalizeAt: Date;
   /** The finalize body: a water_v1 session's stress score; absent for earth sessions. */
-  finalize?: { task_version: "water_v1"; stress_score: number };
+  finalize?: { task_version: string; stress_score: number };
 }
 
 /** Everything the demo task writes. */
@@ -158,8 +163,9 @@ function waterSessions(rng: Rng, playerId: string, company: string, today: numbe
     const at = new Date(today - day * DAY_MS + int(rng, 7 * 60, 21 * 60) * 60_000);
     const sessionId = `${playerId}-w${String(n).padStart(3, "0")}`;
     const played = playSession(rng, { playerId, sessionId, company }, at, 0.5);
-    const events = played.events.map((e) => ({ ...e, task_version: "water_v1" }));
-    const stress = Math.min(100, Math.max(0, start - ease * (40 - day) + 6 * gaussian(rng)));
+    const events = played.events.map((e) => ({ ...e, task_version: WATER_VERSION }));
+    const [lo, hi] = STRESS.range;
+    const stress = Math.min(hi, Math.max(lo, start - ease * (40 - day) + 6 * gaussian(rng)));
     const finalizeAt = new Date(played.end + int(rng, 20, 180) * 1000);
     if (finalizeAt < now) {
       sessions.push({
@@ -167,7 +173,10 @@ function waterSessions(rng: Rng, playerId: string, company: string, today: numbe
         playerId,
         events,
         finalizeAt,
-        finalize: { task_version: "water_v1", stress_score: Math.round(stress * 2) / 2 },
+        finalize: { task_version: WATER_VERSION, [STRESS.name]: Math.round(stress * 2) / 2 } as {
+          task_version: string;
+          stress_score: number;
+        },
       });
     }
     day -= int(rng, 4, 8);

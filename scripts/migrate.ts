@@ -1,10 +1,22 @@
 /** `deno task migrate`: applies pending migrations and prints what it did; `--status` lists. */
 import { loadConfig } from "../config.ts";
-import { openDatabase } from "../db/client.ts";
+import { ConfigError } from "../config.ts";
 import { migrate, migrationStatus } from "../db/migrate.ts";
+import { openScriptDatabase } from "./_cli.ts";
 
-const config = loadConfig(Deno.env.toObject());
-const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, max: 1 });
+let config;
+try {
+  config = loadConfig(Deno.env.toObject());
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  Deno.exit(1);
+}
+const db = await openScriptDatabase(config, {
+  max: 1,
+  locked: (reason) => `migrate: ${reason} The service migrates when it starts.`,
+});
+if (db === null) Deno.exit(1);
 try {
   if (Deno.args.includes("--status")) {
     for (const m of await migrationStatus(db.sql)) {

@@ -62,7 +62,7 @@ async function main(): Promise<number> {
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(
-      `Deleted ${done.deleted} raw events with ts_utc before ${done.cutoff.toISOString()} ` +
+      `Deleted ${done.deleted} raw events received before ${done.cutoff.toISOString()} ` +
         `(${done.scanned - done.deleted} older ones kept: their sessions are not finalized) ` +
         `in ${done.chunks} chunks, ${seconds} s.`,
     );

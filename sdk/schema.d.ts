@@ -607,7 +607,10 @@ export interface components {
             input: (number | string)[];
             is_correct: boolean;
             duration_ms: number;
-            /** @example 2024-01-15T14:30:00Z */
+            /**
+             * @description When the attempt was made. Accepted from 2000-01-01T00:00:00Z to 5 minutes past the server's clock; outside that window 422 names the field and the window. The server also records its own receive time.
+             * @example 2024-01-15T14:30:00Z
+             */
             ts_utc: string;
             /** @enum {string} */
             remediation_stage: "none" | "volts" | "space";
@@ -665,11 +668,13 @@ export interface components {
          * @example {
          *       "earth": {
          *         "predicted_next_brain_performance": 0.9333333333333332,
-         *         "n_models": 5
+         *         "n_models": 5,
+         *         "predicted_next_brain_performance_interval": null
          *       },
          *       "water": {
          *         "predicted_next_stress_score": 60,
-         *         "n_models": 5
+         *         "n_models": 5,
+         *         "predicted_next_stress_score_interval": null
          *       }
          *     }
          */
@@ -677,14 +682,16 @@ export interface components {
             earth: {
                 /** @description Mean over the company's players with a trained earth model of their predicted next fta_level; null below MIN_COMPANY_N models */
                 predicted_next_brain_performance: number | null;
-                /** @description Players with a trained earth model */
+                /** @description Players with a trained earth model (protected mode: the released players of the week the forecast comes from) */
                 n_models: number;
+                predicted_next_brain_performance_interval: components["schemas"]["Interval90"] & unknown;
             };
             water: {
                 /** @description Mean over the company's players with a trained water model of their predicted next stress_score; null below MIN_COMPANY_N models */
                 predicted_next_stress_score: number | null;
-                /** @description Players with a trained water model */
+                /** @description Players with a trained water model (protected mode: the released players of the week the forecast comes from) */
                 n_models: number;
+                predicted_next_stress_score_interval: components["schemas"]["Interval90"] & unknown;
             };
         };
         /**
@@ -692,7 +699,9 @@ export interface components {
          *       "company_id": "c_a7e357256323",
          *       "n_players": 3,
          *       "has_sufficient_data": false,
-         *       "message": "Not enough data yet: 3 of 5 players needed before aggregates are shown."
+         *       "message": "Not enough data yet: 3 of 5 players needed before aggregates are shown.",
+         *       "n_players_interval": null,
+         *       "privacy": "exact"
          *     }
          */
         CompanyInfo: {
@@ -700,6 +709,12 @@ export interface components {
             n_players: number;
             has_sufficient_data: boolean;
             message: string;
+            n_players_interval: components["schemas"]["Interval90"];
+            /**
+             * @description protected: numbers released with differential privacy per closed period (docs/privacy.md); exact: exact aggregates with k-anonymity (COMPANY_PRIVACY=exact)
+             * @enum {string}
+             */
+            privacy: "protected" | "exact";
         };
         /**
          * @example {
@@ -710,7 +725,16 @@ export interface components {
          *       "avg_repetition_burden": 1.3666666666666667,
          *       "avg_earth_score_bucket": 6,
          *       "n_water_sessions": 0,
-         *       "avg_stress_score": null
+         *       "avg_stress_score": null,
+         *       "n_players_interval": null,
+         *       "n_sessions_interval": null,
+         *       "avg_brain_performance_score_interval": null,
+         *       "avg_repetition_burden_interval": null,
+         *       "avg_earth_score_bucket_interval": null,
+         *       "n_water_sessions_interval": null,
+         *       "avg_stress_score_interval": null,
+         *       "privacy": "exact",
+         *       "released_through": null
          *     }
          */
         CompanySummary: {
@@ -727,6 +751,20 @@ export interface components {
             n_water_sessions: number;
             /** @description Mean stress_score over water sessions; null below MIN_COMPANY_N water players */
             avg_stress_score: number | null;
+            n_players_interval: components["schemas"]["Interval90"];
+            n_sessions_interval: components["schemas"]["Interval90"] & unknown;
+            avg_brain_performance_score_interval: components["schemas"]["Interval90"] & unknown;
+            avg_repetition_burden_interval: components["schemas"]["Interval90"] & unknown;
+            avg_earth_score_bucket_interval: components["schemas"]["Interval90"] & unknown;
+            n_water_sessions_interval: components["schemas"]["Interval90"] & unknown;
+            avg_stress_score_interval: components["schemas"]["Interval90"] & unknown;
+            /**
+             * @description protected: numbers released with differential privacy per closed period (docs/privacy.md); exact: exact aggregates with k-anonymity (COMPANY_PRIVACY=exact)
+             * @enum {string}
+             */
+            privacy: "protected" | "exact";
+            /** @description Protected mode: last day (YYYY-MM-DD) of the newest released week the numbers cover; null in exact mode or before the first release */
+            released_through: string | null;
         };
         /**
          * @example {
@@ -853,7 +891,7 @@ export interface components {
             /** @example demo-user */
             user_external_id: string;
             /**
-             * @description ISO-8601 with `Z` or `±HH:MM`; a timestamp without an offset is rejected.
+             * @description ISO-8601 with `Z` or `±HH:MM`; a timestamp without an offset is rejected. Accepted from 2000-01-01T00:00:00Z to 5 minutes past the server's clock (else 422 naming the field and the window).
              * @example 2025-10-22T14:30:00Z
              */
             started_at: string;
@@ -1280,6 +1318,11 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "duplicate";
         };
+        /** @description 90 % interval of n_players; null in exact mode or where n_players is null */
+        Interval90: {
+            low: number;
+            high: number;
+        } | null;
         /**
          * @example {
          *       "snapshot": {
@@ -1565,7 +1608,12 @@ export interface components {
          *           "avg_brain_performance_score": 0.6,
          *           "avg_repetition_burden": 1.5333333333333334,
          *           "n_water_sessions": 0,
-         *           "avg_stress_score": null
+         *           "avg_stress_score": null,
+         *           "n_sessions_interval": null,
+         *           "avg_brain_performance_score_interval": null,
+         *           "avg_repetition_burden_interval": null,
+         *           "n_water_sessions_interval": null,
+         *           "avg_stress_score_interval": null
          *         },
          *         {
          *           "bucket_start": "2024-01-22",
@@ -1574,10 +1622,17 @@ export interface components {
          *           "avg_brain_performance_score": 0.7999999999999999,
          *           "avg_repetition_burden": 1.1999999999999997,
          *           "n_water_sessions": 0,
-         *           "avg_stress_score": null
+         *           "avg_stress_score": null,
+         *           "n_sessions_interval": null,
+         *           "avg_brain_performance_score_interval": null,
+         *           "avg_repetition_burden_interval": null,
+         *           "n_water_sessions_interval": null,
+         *           "avg_stress_score_interval": null
          *         }
          *       ],
-         *       "suppressed_buckets": 0
+         *       "suppressed_buckets": 0,
+         *       "privacy": "exact",
+         *       "next_release_at": null
          *     }
          */
         Timeseries: {
@@ -1585,8 +1640,15 @@ export interface components {
             /** @enum {string} */
             bucket_type: "day" | "week";
             buckets: components["schemas"]["TimeseriesBucket"][];
-            /** @description Buckets left out for privacy (small or complementary suppression) */
+            /** @description Buckets left out for privacy: exact mode, small or complementary suppression; protected mode, released periods with too few players (no average survives the k rule on the noisy count and the noise) */
             suppressed_buckets: number;
+            /**
+             * @description protected: numbers released with differential privacy per closed period (docs/privacy.md); exact: exact aggregates with k-anonymity (COMPANY_PRIVACY=exact)
+             * @enum {string}
+             */
+            privacy: "protected" | "exact";
+            /** @description Protected mode: when the open period closes and is released (its numbers are not shown before); null in exact mode */
+            next_release_at: string | null;
         };
         TimeseriesBucket: {
             /** @description First UTC day (YYYY-MM-DD) */
@@ -1602,6 +1664,11 @@ export interface components {
             n_water_sessions: number;
             /** @description Over the bucket's water sessions; null when suppressed for privacy or none */
             avg_stress_score: number | null;
+            n_sessions_interval: components["schemas"]["Interval90"] & unknown;
+            avg_brain_performance_score_interval: components["schemas"]["Interval90"] & unknown;
+            avg_repetition_burden_interval: components["schemas"]["Interval90"] & unknown;
+            n_water_sessions_interval: components["schemas"]["Interval90"] & unknown;
+            avg_stress_score_interval: components["schemas"]["Interval90"] & unknown;
         };
         ValidationError: {
             detail: components["schemas"]["ValidationIssue"][];

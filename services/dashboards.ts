@@ -1,59 +1,35 @@
 /**
  * Page-level compositions: everything one dashboard page shows, read through the same services
- * the API uses (no HTTP round trip to itself).
+ * the API uses (no HTTP round trip to itself). The player page has one section per task the
+ * player played, derived from the task registry.
  */
+import { REGISTRY, type TaskDefinition, taskOfFlat, type TaskRegistry } from "../core/tasks.ts";
 import type { EngagementDashboard } from "../openapi/engagement.ts";
 import type { Sql } from "../db/client.ts";
 import type { ModelState, SessionSummary } from "../openapi/telemetry.ts";
 import { buildEngagementDashboard } from "./engagement.ts";
 import { findModelState, listPlayerSessions } from "./players.ts";
 
-/** Averages over a player's earth sessions. */
-export interface PlayerTotals {
-  sessions: number;
-  avgFta: number;
-  avgBurden: number;
-  avgEarthScore: number;
-  /** Sessions per earth-score outcome. */
-  outcomes: { 0: number; 5: number; 10: number };
+/** A player's sessions of one task with their aggregates and the task's model. */
+export interface TaskDashboard {
+  task: TaskDefinition;
+  /** The task's sessions in play order. */
+  sessions: SessionSummary[];
+  /** Per metric key: the mean over the sessions (booleans: the share of true). */
+  averages: Record<string, number>;
+  /** Per metric key with levels: sessions per level, in level order. */
+  levelCounts: Record<string, number[]>;
+  /** The player's model of the task (null before it was stored). */
+  model: ModelState | null;
 }
-
-/** A player's stress scores over their water sessions. */
-export interface WaterTotals {
-  sessions: number;
-  avgStress: number;
-  /** The stress score of the newest water session (play order). */
-  latestStress: number;
-}
-
-/** An earth session: the four earth metrics are set. */
-export type EarthSession = SessionSummary & {
-  fta_level: number;
-  fta_strict: boolean;
-  repetition_burden: number;
-  earth_score_bucket: 0 | 5 | 10;
-};
-
-/** A water session: the stress score is set. */
-export type WaterSession = SessionSummary & { stress_score: number };
 
 /** What the player page shows. */
 export interface PlayerDashboard {
   playerId: string;
   /** Sessions in play order (played_at, ties by finalize order), as the learner sees them. */
   sessions: SessionSummary[];
-  /** The earth sessions among them (earth_v1 and unknown versions), in play order. */
-  earthSessions: EarthSession[];
-  /** The water sessions among them, in play order. */
-  waterSessions: WaterSession[];
-  /** Earth totals; null without earth sessions. */
-  totals: PlayerTotals | null;
-  /** Stress totals; null without water sessions. */
-  water: WaterTotals | null;
-  /** The earth model; null without earth sessions. */
-  model: ModelState | null;
-  /** The water model; null without water sessions. */
-  waterModel: ModelState | null;
+  /** One entry per task the player has a session of, in registry order. */
+  tasks: TaskDashboard[];
   /** The seven-day engagement rollup; null for a player without sessions. */
   engagement: EngagementDashboard | null;
 }
@@ -67,59 +43,45 @@ export function playOrder(sessions: readonly SessionSummary[]): SessionSummary[]
   });
 }
 
-/** Returns the earth sessions of a list (order kept). */
-export function earthSessions(sessions: readonly SessionSummary[]): EarthSession[] {
-  return sessions.filter((s): s is EarthSession =>
-    s.fta_level !== null && s.fta_strict !== null && s.repetition_burden !== null &&
-    s.earth_score_bucket !== null
-  );
+/** Returns the task of a session summary (the task all of whose metrics it has), or null. */
+export function taskOfSession(registry: TaskRegistry, s: SessionSummary): TaskDefinition | null {
+  return taskOfFlat(registry, s as Record<string, number | boolean | null>)?.task ?? null;
 }
 
-/** Returns the water sessions of a list (order kept). */
-export function waterSessions(sessions: readonly SessionSummary[]): WaterSession[] {
-  return sessions.filter((s): s is WaterSession => s.stress_score !== null);
+/** Returns a task's averages and level counts over its sessions (at least one). */
+export function taskAggregates(
+  task: TaskDefinition,
+  sessions: readonly SessionSummary[],
+): Pick<TaskDashboard, "averages" | "levelCounts"> {
+  const averages: Record<string, number> = {};
+  const levelCounts: Record<string, number[]> = {};
+  for (const m of task.metrics) {
+    const values = sessions.map((s) => s[m.key]);
+    const numbers = values.map((v) => (typeof v === "boolean" ? (v ? 1 : 0) : v as number));
+    averages[m.key] = numbers.reduce((a, v) => a + v, 0) / numbers.length;
+    if (m.levels !== undefined) {
+      levelCounts[m.key] = m.levels.map((l) => numbers.filter((v) => v === l).length);
+    }
+  }
+  return { averages, levelCounts };
 }
 
-/** Returns the totals of a list of earth sessions, or null for none. */
-export function playerTotals(sessions: readonly EarthSession[]): PlayerTotals | null {
-  const n = sessions.length;
-  if (n === 0) return null;
-  const mean = (f: (s: EarthSession) => number) => sessions.reduce((a, s) => a + f(s), 0) / n;
-  const outcomes = { 0: 0, 5: 0, 10: 0 };
-  for (const s of sessions) outcomes[s.earth_score_bucket] += 1;
-  return {
-    sessions: n,
-    avgFta: mean((s) => s.fta_level),
-    avgBurden: mean((s) => s.repetition_burden),
-    avgEarthScore: mean((s) => s.earth_score_bucket),
-    outcomes,
-  };
-}
-
-/** Returns the stress totals of a list of water sessions in play order, or null for none. */
-export function waterTotals(sessions: readonly WaterSession[]): WaterTotals | null {
-  const n = sessions.length;
-  if (n === 0) return null;
-  return {
-    sessions: n,
-    avgStress: sessions.reduce((a, s) => a + s.stress_score, 0) / n,
-    latestStress: sessions[n - 1].stress_score,
-  };
-}
-
-/** Returns the player page data; an unknown player gets empty sessions and nulls. */
+/** Returns the player page data; an unknown player gets empty sessions and no tasks. */
 export async function playerDashboard(
   sql: Sql,
   playerId: string,
   now: Date,
+  registry: TaskRegistry = REGISTRY,
 ): Promise<PlayerDashboard> {
-  const sessions = playOrder(await listPlayerSessions(sql, playerId));
-  const earth = earthSessions(sessions);
-  const water = waterSessions(sessions);
-  const [model, waterModel] = await Promise.all([
-    earth.length > 0 ? findModelState(sql, playerId, "earth") : null,
-    water.length > 0 ? findModelState(sql, playerId, "water") : null,
-  ]);
+  const sessions = playOrder(await listPlayerSessions(sql, playerId, registry));
+  const tasks = await Promise.all(
+    registry.tasks.map(async (task): Promise<TaskDashboard | null> => {
+      const own = sessions.filter((s) => taskOfSession(registry, s) === task);
+      if (own.length === 0) return null;
+      const model = await findModelState(sql, playerId, task.model.name, registry);
+      return { task, sessions: own, ...taskAggregates(task, own), model };
+    }),
+  );
   // Only read the rollup for a known player: reading creates the engagement user.
   const engagement = sessions.length > 0
     ? await buildEngagementDashboard(sql, playerId, now)
@@ -127,12 +89,7 @@ export async function playerDashboard(
   return {
     playerId,
     sessions,
-    earthSessions: earth,
-    waterSessions: water,
-    totals: playerTotals(earth),
-    water: waterTotals(water),
-    model,
-    waterModel,
+    tasks: tasks.filter((t): t is TaskDashboard => t !== null),
     engagement,
   };
 }

@@ -5,12 +5,19 @@
  */
 import { dashboardTokenFor } from "../core/company.ts";
 import { badRequest, notFound } from "../core/errors.ts";
-import { taskFor, type TaskModel, trainTaskModel } from "../core/tasks.ts";
+import {
+  checkedMetrics,
+  flatMetrics,
+  REGISTRY,
+  type TaskRegistry,
+  trainTaskModel,
+} from "../core/tasks.ts";
 import type { Config } from "../config.ts";
-import type { Sql, Tx } from "../db/client.ts";
+import type { Sql } from "../db/client.ts";
 import { insertCompanyToken } from "../db/companies.ts";
 import { recordGameSession } from "../db/engagement.ts";
 import { lockPlayer, saveModel } from "../db/models.ts";
+import { registerTasks } from "../db/tasks.ts";
 import {
   findSummary,
   insertSummary,
@@ -21,40 +28,43 @@ import {
 } from "../db/summaries.ts";
 import type { FinalizeBody, SessionSummary } from "../openapi/telemetry.ts";
 
-/** Returns the API shape of a stored summary. */
-export function toSessionSummary(row: SummaryRow): SessionSummary {
+/** Returns the API shape of a stored summary: every registry metric, null but the task's own. */
+export function toSessionSummary(
+  row: SummaryRow,
+  registry: TaskRegistry = REGISTRY,
+): SessionSummary {
   return {
     id: Number(row.id),
     player_id: row.player_id,
     session_id: row.session_id,
     task_version: row.task_version,
-    fta_level: row.fta_level,
-    fta_strict: row.fta_strict,
-    repetition_burden: row.repetition_burden,
-    earth_score_bucket: row.earth_score_bucket,
-    stress_score: row.stress_score,
+    ...flatMetrics(registry, row.metrics),
     created_ts_utc: row.created_ts_utc.toISOString(),
     company_id: row.company_id,
     played_at: row.played_at.toISOString(),
     n_attempts: row.n_attempts,
-  };
+  } as SessionSummary;
+}
+
+const registered = new WeakMap<TaskRegistry, WeakMap<Sql, Promise<void>>>();
+
+/** Resolves once the database's metric catalog holds the registry's (once per client). */
+export function ensureTasks(sql: Sql, registry: TaskRegistry): Promise<void> {
+  let of = registered.get(registry);
+  if (of === undefined) registered.set(registry, of = new WeakMap());
+  let done = of.get(sql);
+  if (done === undefined) {
+    done = registerTasks(sql, registry);
+    of.set(sql, done);
+    done.catch(() => of!.delete(sql));
+  }
+  return done;
 }
 
 /** Returns the message for a session whose events disagree on company_id. */
 function mixedCompanies(ids: readonly (string | null)[]): string {
   const shown = ids.map((id) => (id === null ? "(none)" : id)).sort();
   return `Mixed company_ids in session: ${shown.join(", ")}`;
-}
-
-/** Stores the player's model of one task, retrained on their sessions of it (player locked). */
-export async function retrainModel(
-  tx: Tx,
-  playerId: string,
-  model: TaskModel,
-  now: Date,
-): Promise<void> {
-  const series = await playerModelSeries(tx, playerId, model);
-  await saveModel(tx, playerId, trainTaskModel(model, series), now, model.name);
 }
 
 /**
@@ -67,7 +77,9 @@ export async function finalizeSession(
   sessionId: string,
   now: Date,
   body: FinalizeBody = {},
+  registry: TaskRegistry = REGISTRY,
 ): Promise<SessionSummary> {
+  await ensureTasks(sql, registry);
   const row = await sql.begin(async (tx) => {
     // Statements sent together are pipelined (one round trip) and run in the order sent: the
     // aggregation reads the session's attempts after its row is locked against ingest.
@@ -82,11 +94,11 @@ export async function finalizeSession(
     const companyId = attempts.company_ids[0] ?? null;
     const playerId = session.player_id;
     const taskVersion = body.task_version ?? attempts.task_version;
-    const task = taskFor(taskVersion);
-    const metrics = task.summarize({
-      attempts: attempts.outcomes,
-      stress_score: body.stress_score,
-    });
+    const task = registry.taskFor(taskVersion);
+    const metrics = checkedMetrics(
+      task,
+      task.summarize({ attempts: attempts.outcomes, body: body as Record<string, unknown> }),
+    );
 
     // One round trip again: the summary, the company, the player's lock and the learner's read
     // (after the lock, so two finalizes of one player retrain one after the other, each on every
@@ -100,7 +112,8 @@ export async function finalizeSession(
         played_at: attempts.played_at,
         n_attempts: attempts.n_attempts,
         created_ts_utc: now,
-        ...metrics,
+        task: task.name,
+        metrics,
       }),
       companyId === null ? undefined : insertCompanyToken(
         tx,
@@ -121,5 +134,5 @@ export async function finalizeSession(
     await saveModel(tx, playerId, trainTaskModel(task.model, series), now, task.model.name);
     return summary;
   });
-  return toSessionSummary(row);
+  return toSessionSummary(row, registry);
 }

@@ -1,5 +1,5 @@
 /** Player reads: session summaries and model state with the next-session prediction. */
-import { DEFAULT_TASK, predictTaskNext, taskByModel } from "../core/tasks.ts";
+import { predictTaskNext, REGISTRY, type TaskRegistry } from "../core/tasks.ts";
 import type { Sql } from "../db/client.ts";
 import { findModel } from "../db/models.ts";
 import { lastOfModel, playerSummaries } from "../db/summaries.ts";
@@ -7,8 +7,12 @@ import type { ModelState, SessionSummary } from "../openapi/telemetry.ts";
 import { toSessionSummary } from "./finalize.ts";
 
 /** Returns a player's session summaries in finalize order (empty for an unknown player). */
-export async function listPlayerSessions(sql: Sql, playerId: string): Promise<SessionSummary[]> {
-  return (await playerSummaries(sql, playerId)).map(toSessionSummary);
+export async function listPlayerSessions(
+  sql: Sql,
+  playerId: string,
+  registry: TaskRegistry = REGISTRY,
+): Promise<SessionSummary[]> {
+  return (await playerSummaries(sql, playerId)).map((r) => toSessionSummary(r, registry));
 }
 
 /**
@@ -18,9 +22,10 @@ export async function listPlayerSessions(sql: Sql, playerId: string): Promise<Se
 export async function findModelState(
   sql: Sql,
   playerId: string,
-  modelName: string = DEFAULT_TASK.model.name,
+  modelName: string = REGISTRY.defaultTask.model.name,
+  registry: TaskRegistry = REGISTRY,
 ): Promise<ModelState | null> {
-  const task = taskByModel(modelName);
+  const task = registry.taskByModel(modelName);
   if (task === null) return null;
   const model = await findModel(sql, playerId, task.model.name);
   if (!model) return null;

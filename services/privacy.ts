@@ -21,6 +21,7 @@ import type {
   ExportedEvent,
   ExportedModel,
 } from "../openapi/admin.ts";
+import { REGISTRY, type TaskRegistry } from "../core/tasks.ts";
 import { toSessionSummary } from "./finalize.ts";
 
 /** Returns what the erasure of `playerId` deleted (zeros when nothing was held). */
@@ -122,6 +123,7 @@ export async function exportPlayer(
   playerId: string,
   now: Date,
   pages: ExportPages = EXPORT_PAGE,
+  registry: TaskRegistry = REGISTRY,
 ): Promise<ReadableStream<Uint8Array>> {
   const firstSessions = await participantSessions(sql, playerId, null, pages.sessions);
   async function* sessions() {
@@ -131,7 +133,7 @@ export async function exportPlayer(
         session_id: s.session_id,
         first_seen_at: s.first_seen_at.toISOString(),
         finalized_at: iso(s.finalized_at),
-        summary: s.summary === null ? null : toSessionSummary(s.summary),
+        summary: s.summary === null ? null : toSessionSummary(s.summary, registry),
       }));
       if (rows.length < pages.sessions) return;
       rows = await participantSessions(

@@ -1,6 +1,6 @@
 /**
- * Raw event retention (RAW_EVENT_RETENTION_DAYS): attempt events of finalized sessions whose
- * ts_utc is older than the retention are deleted in bounded chunks; summaries, models and company
+ * Raw event retention (RAW_EVENT_RETENTION_DAYS): attempt events of finalized sessions received
+ * (server time, `received_at`; never the client's `ts_utc`) longer ago than the retention are deleted in bounded chunks; summaries, models and company
  * aggregates stay. One instance at a time runs it (a session-level advisory lock).
  */
 import { retentionCutoff } from "../core/retention.ts";

@@ -400,3 +400,64 @@ Deno.test("`loadConfig` reads the request timeouts, refusing values outside thei
     'BODY_TIMEOUT_SECONDS must be a whole number (got "soon")',
   ]);
 });
+
+Deno.test("company numbers are protected by default in every environment, ε = 1 exactly", () => {
+  for (const env of [{}, { APP_ENV: "test" }, SAFE_PRODUCTION]) {
+    const p = loadConfig(env).companyPrivacy;
+    assert.deepEqual(p, {
+      mode: "protected",
+      epsilon: { num: BigInt(10), den: BigInt(10) },
+      epsilonText: "1.0",
+      contributionBound: 3,
+      rereleaseLimit: 2,
+    });
+  }
+  const exact = loadConfig({ ...SAFE_PRODUCTION, COMPANY_PRIVACY: "exact" }).companyPrivacy;
+  assert.equal(exact.mode, "exact", "exact only when asked for (main.ts warns at start)");
+  const custom = loadConfig({
+    COMPANY_PRIVACY_EPSILON: "0.25",
+    COMPANY_PRIVACY_CONTRIBUTION_BOUND: "5",
+    COMPANY_PRIVACY_RERELEASES: "0",
+  }).companyPrivacy;
+  assert.deepEqual(
+    [custom.epsilon, custom.contributionBound, custom.rereleaseLimit],
+    [{ num: BigInt(25), den: BigInt(100) }, 5, 0],
+  );
+});
+
+Deno.test("values that break the privacy guarantee are refused, production refuses weak ones", () => {
+  const eps = (v: string) =>
+    `COMPANY_PRIVACY_EPSILON must be a decimal above 0 and at most 10, with at most 4 decimals (got "${v}")`;
+  for (const bad of ["0", "0.0", "-1", "abc", "1e-3", "0.00001", "10.5", "Infinity", "NaN"]) {
+    assert.deepEqual(problems({ COMPANY_PRIVACY_EPSILON: bad }), [eps(bad)], bad);
+  }
+  assert.deepEqual(problems({ COMPANY_PRIVACY: "off" }), [
+    'COMPANY_PRIVACY must be protected or exact (got "off")',
+  ]);
+  assert.deepEqual(problems({ COMPANY_PRIVACY_CONTRIBUTION_BOUND: "0" }), [
+    "COMPANY_PRIVACY_CONTRIBUTION_BOUND must be from 1 to 50 sessions",
+  ]);
+  assert.deepEqual(problems({ COMPANY_PRIVACY_RERELEASES: "11" }), [
+    "COMPANY_PRIVACY_RERELEASES must be at most 10",
+  ]);
+  assert.deepEqual(problems({ COMPANY_PRIVACY_RERELEASES: "-1" }), [
+    'COMPANY_PRIVACY_RERELEASES must be a whole number (got "-1")',
+  ]);
+  // Allowed in development, refused in production.
+  assert.deepEqual(
+    problems({ COMPANY_PRIVACY_EPSILON: "5", COMPANY_PRIVACY_RERELEASES: "8" }),
+    [],
+  );
+  assert.deepEqual(
+    problems({
+      ...SAFE_PRODUCTION,
+      COMPANY_PRIVACY_EPSILON: "5",
+      COMPANY_PRIVACY_RERELEASES: "8",
+    }),
+    [
+      'COMPANY_PRIVACY_EPSILON above 2 is refused in production: it no longer hides one person (got "5")',
+      "COMPANY_PRIVACY_RERELEASES above 5 is refused in production",
+    ],
+  );
+  assert.deepEqual(problems({ ...SAFE_PRODUCTION, COMPANY_PRIVACY_EPSILON: "2" }), []);
+});

@@ -34,7 +34,13 @@ export async function companyScenario(svc1: Server, sql: Sql): Promise<void> {
     const t0 = performance.now();
     await fn();
     if (replica) await rebuildCompanyAggregates(conn);
-    const tables = ["session_summary", "play_sessions", "company_bucket", "company_bucket_player"];
+    const tables = [
+      "session_summary",
+      "play_sessions",
+      "company_bucket",
+      "company_bucket_player",
+      "company_metric",
+    ];
     for (const table of tables) await conn`vacuum analyze ${conn(table)}`;
     const s = (performance.now() - t0) / 1000;
     progress(`${what} loaded in ${s.toFixed(1)} s${replica ? "" : " (with FK checks)"}`);

@@ -4,14 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { dashboardTokenFor } from "../../core/company.ts";
-import { predictNextFta, trainLearner } from "../../core/learner.ts";
+import { predictNextFta, trainLearner } from "../helpers/earth_model.ts";
 import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, playSession, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const opts = dbTestOptions;
 const tokenOf = (id: string) => dashboardTokenFor(id, DEV_DASHBOARD_TOKEN_SALT);
 const near = (a: number | null, b: number, what: string) =>
@@ -76,13 +76,22 @@ Deno.test(
     // Water: (20 + 40 + 10 + 20 + 30 + 40 + 50 + 60 + 5·90)/13 = 720/13.
     assert.deepEqual(Object.keys(body).sort(), [
       "avg_brain_performance_score",
+      "avg_brain_performance_score_interval",
       "avg_earth_score_bucket",
+      "avg_earth_score_bucket_interval",
       "avg_repetition_burden",
+      "avg_repetition_burden_interval",
       "avg_stress_score",
+      "avg_stress_score_interval",
       "company_id",
       "n_players",
+      "n_players_interval",
       "n_sessions",
+      "n_sessions_interval",
       "n_water_sessions",
+      "n_water_sessions_interval",
+      "privacy",
+      "released_through",
     ]);
     assert.deepEqual(
       [body.company_id, body.n_players, body.n_sessions, body.n_water_sessions],
@@ -201,15 +210,31 @@ Deno.test("forecast: the mean prediction per task, null below k trained models",
   let y = await get("/dashboard/forecast", Y);
   assert.equal(y.status, 200);
   assert.deepEqual(y.body, {
-    earth: { predicted_next_brain_performance: null, n_models: 0 },
-    water: { predicted_next_stress_score: null, n_models: 4 },
+    earth: {
+      predicted_next_brain_performance: null,
+      n_models: 0,
+      predicted_next_brain_performance_interval: null,
+    },
+    water: {
+      predicted_next_stress_score: null,
+      n_models: 4,
+      predicted_next_stress_score_interval: null,
+    },
   });
   await water(Y, "y5", "2024-03-13", 70);
   // Each y_i: 10i, 10i + 10, 10i + 20 → slope 1, next 10i + 30: mean (40 + … + 80)/5 = 60.
   y = await get("/dashboard/forecast", Y);
   assert.deepEqual(y.body, {
-    earth: { predicted_next_brain_performance: null, n_models: 0 },
-    water: { predicted_next_stress_score: 60, n_models: 5 },
+    earth: {
+      predicted_next_brain_performance: null,
+      n_models: 0,
+      predicted_next_brain_performance_interval: null,
+    },
+    water: {
+      predicted_next_stress_score: 60,
+      n_models: 5,
+      predicted_next_stress_score_interval: null,
+    },
   });
 
   // X: e1..e5 each [1,1] → [⅓,2] → [0,2], predicted from the last; w1..w5 have 2 sessions.
@@ -222,7 +247,11 @@ Deno.test("forecast: the mean prediction per task, null below k trained models",
   const x = await get("/dashboard/forecast", X);
   assert.equal(x.body.earth.n_models, 5);
   near(x.body.earth.predicted_next_brain_performance, each, "X earth forecast (all five alike)");
-  assert.deepEqual(x.body.water, { predicted_next_stress_score: null, n_models: 0 });
+  assert.deepEqual(x.body.water, {
+    predicted_next_stress_score: null,
+    n_models: 0,
+    predicted_next_stress_score_interval: null,
+  });
   // The same number the player's own model state shows.
   const state = await (await t.request(`/model/state/${e(1)}`)).json();
   near(state.predicted_next, each, "e1 prediction");

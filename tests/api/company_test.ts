@@ -6,7 +6,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, playSession } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const opts = dbTestOptions;
 
 const GLOBEX = "c_globex000001";
@@ -45,6 +45,8 @@ Deno.test(
       n_players: 6,
       has_sufficient_data: true,
       message: "Aggregates available over 6 players.",
+      n_players_interval: null,
+      privacy: "exact",
     });
     const small = await t.request(`/dashboard/company?t=${tokenOf(SMALL)}`);
     assert.deepEqual(await small.json(), {
@@ -52,6 +54,8 @@ Deno.test(
       n_players: 2,
       has_sufficient_data: false,
       message: "Not enough data yet: 2 of 5 players needed before aggregates are shown.",
+      n_players_interval: null,
+      privacy: "exact",
     });
     for (const path of ["/dashboard/company", "/dashboard/summary", "/dashboard/timeseries"]) {
       for (const q of ["", "?t=", "?t=0123456789abcdef01234567", "?t=' or 1=1 --"]) {
@@ -145,6 +149,7 @@ Deno.test(
   opts,
   async () => {
     const admin = testApp(db.sql, {
+      COMPANY_PRIVACY: "exact",
       COMPANY_SALT: "csalt",
       DASHBOARD_TOKEN_SALT: "dsalt",
       ADMIN_KEY: "s3cret-admin",
@@ -199,6 +204,8 @@ Deno.test(
       n_players: 0,
       has_sufficient_data: false,
       message: "Not enough data yet: 0 of 5 players needed before aggregates are shown.",
+      n_players_interval: null,
+      privacy: "exact",
     });
     const noLetters = await admin.request(
       "/admin/seed_company",
@@ -220,7 +227,7 @@ Deno.test(
 );
 
 Deno.test("admin: an empty ADMIN_KEY locks the endpoint (403 whatever is sent)", opts, async () => {
-  const locked = testApp(db.sql, { ADMIN_KEY: "" });
+  const locked = testApp(db.sql, { COMPANY_PRIVACY: "exact", ADMIN_KEY: "" });
   const variants: Record<string, string>[] = [{}, { "X-ADMIN-KEY": "" }, {
     "X-ADMIN-KEY": "anything",
   }];

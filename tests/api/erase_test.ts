@@ -14,7 +14,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { playSession, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const opts = dbTestOptions;
 const ADMIN = { "x-admin-key": "test-admin-key-kkkkkkkkkkkkkkkkk" };
 const INGEST = { Authorization: "Bearer dev-ingest-token" };
@@ -235,7 +235,7 @@ Deno.test(
       assert.equal(bad.status, status);
       await bad.body?.cancel();
     }
-    const locked = testApp(db.sql, { ADMIN_KEY: "" });
+    const locked = testApp(db.sql, { COMPANY_PRIVACY: "exact", ADMIN_KEY: "" });
     const res = await locked.request("/admin/players/keep", { method: "DELETE", headers: ADMIN });
     assert.equal(res.status, 403);
     assert.deepEqual(await res.json(), {

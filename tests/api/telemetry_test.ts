@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { trainLearner } from "../../core/learner.ts";
+import { trainLearner } from "../helpers/earth_model.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { playSession, sampleEvents, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const NOW = new Date("2026-11-21T12:00:00.000Z");
 t.setNow(NOW);
 const opts = dbTestOptions;
@@ -443,6 +443,7 @@ Deno.test(
   opts,
   async () => {
     const prod = testApp(db.sql, {
+      COMPANY_PRIVACY: "exact",
       APP_ENV: "production",
       DATABASE_URL: "postgres://unused/x",
       COMPANY_SALT: "prod-salt-1-kkkkkkkkkkkkkkkkkkkk",

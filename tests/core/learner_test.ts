@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  type LearnerModel,
-  predictNextFta,
-  type SessionPoint,
-  trainLearner,
-} from "../../core/learner.ts";
+import type { LearnerModel } from "../../core/learner.ts";
+import { predictNextFta, type SessionPoint, trainLearner } from "../helpers/earth_model.ts";
 import { CoreInputError } from "../../core/input_error.ts";
 
 interface LearnerCase {

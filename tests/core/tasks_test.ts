@@ -1,16 +1,23 @@
 import assert from "node:assert/strict";
 import { DomainError } from "../../core/errors.ts";
 import { CoreInputError } from "../../core/input_error.ts";
-import { predictNext, trainLearner, trainSeries } from "../../core/learner.ts";
+import { predictNext, trainSeries } from "../../core/learner.ts";
+import { trainLearner } from "../helpers/earth_model.ts";
 import {
+  checkedMetrics,
+  createRegistry,
   DEFAULT_TASK,
+  EARTH,
   featuresOf,
+  flatMetrics,
   type MetricValues,
   MODEL_NAMES,
   modelPoints,
   predictTaskNext,
+  REGISTRY,
   taskByModel,
   taskFor,
+  taskOfFlat,
   TASKS,
   trainTaskModel,
 } from "../../core/tasks.ts";
@@ -40,13 +47,17 @@ Deno.test("taskFor selects by task_version; undeclared versions get the earth ta
   assert.equal(new Set(versions).size, versions.length);
 });
 
+/** Returns a task's summary as the API shows it: every registry metric, null but its own. */
+const summary = (version: string, input: Parameters<typeof DEFAULT_TASK.summarize>[0]) =>
+  flatMetrics(REGISTRY, taskFor(version).summarize(input));
+
 Deno.test("earth summarize: the earth metrics, stress ignored", () => {
   const attempts = [
-    { sequence_index: 1, attempt_index: 1, is_correct: true },
-    { sequence_index: 2, attempt_index: 1, is_correct: false },
-    { sequence_index: 2, attempt_index: 2, is_correct: true },
+    { sequence_index: 1, attempt_index: 1, is_correct: true, duration_ms: 900 },
+    { sequence_index: 2, attempt_index: 1, is_correct: false, duration_ms: 900 },
+    { sequence_index: 2, attempt_index: 2, is_correct: true, duration_ms: 900 },
   ];
-  assert.deepEqual(taskFor("earth_v1").summarize({ attempts, stress_score: 80 }), {
+  assert.deepEqual(summary("earth_v1", { attempts, body: { stress_score: 80 } }), {
     fta_level: 1 / 3,
     fta_strict: false,
     repetition_burden: 2,
@@ -57,24 +68,27 @@ Deno.test("earth summarize: the earth metrics, stress ignored", () => {
 
 Deno.test("water summarize: stress required (400 kind) and 0..100, earth fields null", () => {
   const task = taskFor("water_v1");
-  assert.deepEqual(task.summarize({ attempts: [], stress_score: 0 }), {
+  assert.deepEqual(summary("water_v1", { attempts: [], body: { stress_score: 0 } }), {
     fta_level: null,
     fta_strict: null,
     repetition_burden: null,
     earth_score_bucket: null,
     stress_score: 0,
   });
-  assert.equal(task.summarize({ attempts: [], stress_score: 100 }).stress_score, 100);
+  assert.equal(task.summarize({ attempts: [], body: { stress_score: 100 } }).stress_score, 100);
   for (const missing of [undefined, null]) {
     assert.throws(
-      () => task.summarize({ attempts: [], stress_score: missing }),
+      () => task.summarize({ attempts: [], body: { stress_score: missing } }),
       (e: unknown) =>
         e instanceof DomainError && e.kind === "bad_request" &&
         e.message === "water_v1 sessions require stress_score in request body",
     );
   }
   for (const bad of [-1e-9, 100.0001, Number.NaN, Infinity]) {
-    assert.throws(() => task.summarize({ attempts: [], stress_score: bad }), CoreInputError);
+    assert.throws(
+      () => task.summarize({ attempts: [], body: { stress_score: bad } }),
+      CoreInputError,
+    );
   }
 });
 
@@ -121,8 +135,8 @@ Deno.test("trainTaskModel for earth equals trainLearner, bit for bit", () => {
   const e = taskByModel("earth")!.model;
   const sessions = [earth(0, 3), earth(1 / 3, 5 / 3), earth(1, 1), earth(2 / 3, 4 / 3)];
   const points = sessions.map((s) => ({
-    fta_level: s.fta_level!,
-    repetition_burden: s.repetition_burden!,
+    fta_level: s.fta_level as number,
+    repetition_burden: s.repetition_burden as number,
   }));
   assert.deepEqual(trainTaskModel(e, [...sessions, water(50)]), trainLearner(points));
 });
@@ -144,4 +158,84 @@ Deno.test("trainSeries with three features recovers an exactly linear target", (
   assert.ok(Math.abs(predictNext(model, [0, 0, 0], [-10, 10])! - 1) < 1e-12);
   assert.throws(() => trainSeries(sessions, 2), CoreInputError);
   assert.throws(() => trainSeries([{ features: [Number.NaN], target: 1 }], 1), CoreInputError);
+});
+
+Deno.test("`createRegistry` refuses a definition that refers to what it does not declare", () => {
+  const water = { ...REGISTRY.task("water")! };
+  const with_ = (patch: Partial<typeof water>) => [EARTH, { ...water, ...patch }];
+  const cases: [string, ReturnType<typeof with_>, RegExp][] = [
+    ["two tasks of one name", with_({ name: "earth" }), /duplicate task earth/],
+    ["a version of two tasks", with_({ versions: ["earth_v1"] }), /duplicate task_version/],
+    [
+      "a metric of two tasks",
+      with_({ metrics: [{ ...water.metrics[0], key: "fta_level" }] }),
+      /duplicate metric fta_level/,
+    ],
+    ["a model named otherwise", with_({ model: { ...water.model, name: "w" } }), /named after/],
+    [
+      "a model feature it lacks",
+      with_({ model: { ...water.model, features: ["fta_level"] } }),
+      /model metric fta_level/,
+    ],
+    [
+      "a company metric it lacks",
+      with_({
+        company: { ...water.company, metrics: [{ ...water.company.metrics[0], metric: "x" }] },
+      }),
+      /company metric x unknown/,
+    ],
+    [
+      "a chart of a metric it lacks",
+      with_({ charts: [{ ...water.charts[0], metric: "x" }] }),
+      /chart of unknown metric x/,
+    ],
+    [
+      "a bar chart of a metric without levels",
+      with_({ charts: [{ ...water.charts[0], chart: "bar" }] }),
+      /bar chart/,
+    ],
+    ["a name the storage refuses", with_({ name: "Water" }), /name must match/],
+    [
+      "one coefficient name too many",
+      with_({ model: { ...water.model, coefficientNames: ["a", "b"] } }),
+      /one coefficient name per feature/,
+    ],
+  ];
+  for (const [what, tasks, message] of cases) {
+    assert.throws(() => createRegistry(tasks), message, what);
+  }
+  assert.throws(() => createRegistry([]), /at least one task/);
+  assert.equal(createRegistry([EARTH, water]).tasks.length, 2);
+});
+
+Deno.test("`checkedMetrics` passes exactly the task's metrics in range, else throws", () => {
+  const w = REGISTRY.task("water")!;
+  assert.deepEqual(checkedMetrics(w, { stress_score: 100 }), { stress_score: 100 });
+  for (
+    const bad of [{}, { stress_score: 101 }, { stress_score: true }, {
+      stress_score: 1,
+      fta_level: 1,
+    }]
+  ) {
+    assert.throws(() => checkedMetrics(w, bad as Record<string, number>), Error);
+  }
+  const e = DEFAULT_TASK;
+  const ok = { fta_level: 1, fta_strict: true, repetition_burden: 1, earth_score_bucket: 10 };
+  assert.deepEqual(checkedMetrics(e, ok), ok);
+  assert.throws(() => checkedMetrics(e, { ...ok, earth_score_bucket: 7 }), /earth_score_bucket/);
+});
+
+Deno.test("`taskOfFlat` maps a flat summary to the task all of whose metrics it has", () => {
+  const flat = {
+    fta_level: null,
+    fta_strict: null,
+    repetition_burden: null,
+    earth_score_bucket: null,
+    stress_score: 12.5,
+  };
+  const of = taskOfFlat(REGISTRY, flat);
+  assert.deepEqual([of?.task.name, of?.metrics], ["water", { stress_score: 12.5 }]);
+  assert.equal(taskOfFlat(REGISTRY, { ...flat, stress_score: null }), null);
+  assert.equal(taskOfFlat(REGISTRY, { fta_level: 1, stress_score: null }), null, "half earth");
+  assert.deepEqual(flatMetrics(REGISTRY, { stress_score: 12.5 }), flat);
 });

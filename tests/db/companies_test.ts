@@ -6,6 +6,7 @@ import {
   companyPlayerCount,
   type CompanyTotals,
   companyTotals,
+  metricOf,
   playersInBuckets,
   rebuildCompanyAggregates,
 } from "../../db/companies.ts";
@@ -33,8 +34,11 @@ interface Session {
 
 let seq = 0;
 
-/** Inserts sessions (and their play_sessions rows) in one statement each. */
-async function insert(sql: Sql | Tx, sessions: Session[]): Promise<void> {
+/**
+ * Inserts sessions (and their play_sessions rows) in one statement each; `early`: into the
+ * columns of the schema before migration 0012 (earth sessions only).
+ */
+async function insert(sql: Sql | Tx, sessions: Session[], early = false): Promise<void> {
   const rows = sessions.map((s) => ({
     ...s,
     session_id: `agg-${++seq}`,
@@ -44,8 +48,8 @@ async function insert(sql: Sql | Tx, sessions: Session[]): Promise<void> {
     insert into play_sessions (session_id, player_id)
     select session_id, player from jsonb_to_recordset(${sql.json(rows)})
       as x(session_id text, player text)`;
-  if (sessions.every((s) => s.stress === undefined)) {
-    // Earth sessions only: the columns every schema version has (migration tests use it early).
+  if (early) {
+    // Earth sessions only: the columns every schema before 0012 has (the migration test).
     await sql`
       insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
         repetition_burden, earth_score_bucket, company_id, played_at, n_attempts)
@@ -55,13 +59,45 @@ async function insert(sql: Sql | Tx, sessions: Session[]): Promise<void> {
     return;
   }
   await sql`
-    insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-      repetition_burden, earth_score_bucket, stress_score, company_id, played_at, n_attempts)
-    select player, session_id, case when stress is null then 'earth_v1' else 'water_v1' end, fta,
-      case when fta is null then null else false end, burden, bucket, stress, company, at, 9
+    insert into session_summary (player_id, session_id, task_version, task, metrics, company_id,
+      played_at, n_attempts)
+    select player, session_id, case when stress is null then 'earth_v1' else 'water_v1' end,
+      case when stress is null then 'earth' else 'water' end,
+      case when stress is null
+        then jsonb_build_object('fta_level', fta, 'fta_strict', false, 'repetition_burden', burden,
+          'earth_score_bucket', bucket)
+        else jsonb_build_object('stress_score', stress) end,
+      company, at, 9
     from jsonb_to_recordset(${sql.json(rows)}) as x(session_id text, player text, company text,
       at timestamptz, fta float8, burden float8, bucket smallint, stress float8)`;
 }
+
+/** The metric of a task among aggregates. */
+const of = (t: { metrics: CompanyTotals["metrics"] }, task: string, metric: string) =>
+  metricOf(t.metrics, task, metric);
+
+/** Returns company totals flat: the earth and water counts and averages by name. */
+function flatTotals(t: CompanyTotals) {
+  return {
+    n_players: t.n_players,
+    n_sessions: t.n_sessions,
+    n_earth_players: of(t, "earth", "fta_level")?.n_players ?? 0,
+    avg_fta: of(t, "earth", "fta_level")?.avg ?? null,
+    avg_burden: of(t, "earth", "repetition_burden")?.avg ?? null,
+    avg_bucket: of(t, "earth", "earth_score_bucket")?.avg ?? null,
+    n_water_sessions: of(t, "water", "stress_score")?.n_sessions ?? 0,
+    n_water_players: of(t, "water", "stress_score")?.n_players ?? 0,
+    avg_stress: of(t, "water", "stress_score")?.avg ?? null,
+  };
+}
+
+/** Returns a bucket flat, as flatTotals (no earth score average per bucket). */
+function flatBucket(r: BucketRow) {
+  const { avg_bucket: _, ...rest } = flatTotals(r);
+  return { bucket_start: r.bucket_start, ...rest };
+}
+
+type FlatBucket = ReturnType<typeof flatBucket>;
 
 /** Returns deterministic sessions of a company: `n` sessions of `players` players over 24 days. */
 function sessionsOf(company: string, n: number, players: number, salt = 0): Session[] {
@@ -88,11 +124,12 @@ const near = (a: number | null, b: number | null, what: string) =>
 /** Direct aggregates of session_summary: what the maintained ones must equal. */
 const DIRECT = (sql: Sql) =>
   sql`count(distinct player_id)::int as n_players, count(*)::int as n_sessions,
-    (count(distinct player_id) filter (where fta_level is not null))::int as n_earth_players,
-    avg(fta_level) as avg_fta, avg(repetition_burden) as avg_burden,
-    count(stress_score)::int as n_water_sessions,
-    (count(distinct player_id) filter (where stress_score is not null))::int as n_water_players,
-    avg(stress_score) as avg_stress`;
+    (count(distinct player_id) filter (where task = 'earth'))::int as n_earth_players,
+    avg((metrics->>'fta_level')::float8) as avg_fta,
+    avg((metrics->>'repetition_burden')::float8) as avg_burden,
+    (count(*) filter (where task = 'water'))::int as n_water_sessions,
+    (count(distinct player_id) filter (where task = 'water'))::int as n_water_players,
+    avg((metrics->>'stress_score')::float8) as avg_stress`;
 
 const COUNTS = [
   "n_players",
@@ -106,27 +143,27 @@ const AVERAGES = ["avg_fta", "avg_burden", "avg_stress"];
 /** Asserts that the aggregates of a company equal count(distinct)/avg over session_summary. */
 async function assertMatchesSessions(sql: Sql, company: string): Promise<void> {
   const [want] = await sql`
-    select ${DIRECT(sql)}, avg(earth_score_bucket)::float8 as avg_bucket
+    select ${DIRECT(sql)}, avg((metrics->>'earth_score_bucket')::int)::float8 as avg_bucket
     from session_summary where company_id = ${company}`;
-  const got = await companyTotals(sql, company);
+  const got = flatTotals(await companyTotals(sql, company));
   for (const key of COUNTS) {
-    assert.equal(got[key as keyof CompanyTotals], want[key], `${company} ${key}`);
+    assert.equal(got[key as keyof typeof got], want[key], `${company} ${key}`);
   }
   assert.equal(await companyPlayerCount(sql, company), want.n_players);
   for (const key of [...AVERAGES, "avg_bucket"] as const) {
-    near(got[key as keyof CompanyTotals] as number | null, want[key], `${company} ${key}`);
+    near(got[key as keyof typeof got] as number | null, want[key], `${company} ${key}`);
   }
   for (const type of ["day", "week"] as BucketType[]) {
-    const expected = await sql<BucketRow[]>`
+    const expected = await sql<FlatBucket[]>`
       select to_char(date_trunc(${type}, played_at at time zone 'UTC'), 'YYYY-MM-DD')
           as bucket_start, ${DIRECT(sql)}
       from session_summary where company_id = ${company} group by 1 order by 1`;
-    const actual = await companyBuckets(sql, company, type);
-    const counts = (rows: readonly BucketRow[]) =>
-      rows.map((r) => [r.bucket_start, ...COUNTS.map((k) => r[k as keyof BucketRow])]);
+    const actual = (await companyBuckets(sql, company, type)).map(flatBucket);
+    const counts = (rows: readonly FlatBucket[]) =>
+      rows.map((r) => [r.bucket_start, ...COUNTS.map((k) => r[k as keyof FlatBucket])]);
     assert.deepEqual(counts(actual), counts(expected), `${company} ${type} buckets`);
     actual.forEach((row, i) => {
-      for (const key of AVERAGES as (keyof BucketRow)[]) {
+      for (const key of AVERAGES as (keyof FlatBucket)[]) {
         near(
           row[key] as number | null,
           expected[i][key] as number | null,
@@ -137,13 +174,12 @@ async function assertMatchesSessions(sql: Sql, company: string): Promise<void> {
     // Per metric, the distinct players over every bucket (complementary suppression's count).
     const starts = actual.map((r) => r.bucket_start);
     for (const metric of ["all", "earth", "water"] as const) {
-      const column = metric === "earth" ? "fta_level" : "stress_score";
       const [direct] = await sql`
         select count(distinct player_id)::int as n from session_summary
         where company_id = ${company}
-          ${metric === "all" ? sql`` : sql`and ${sql(column)} is not null`}`;
+          ${metric === "all" ? sql`` : sql`and task = ${metric}`}`;
       assert.equal(
-        await playersInBuckets(sql, company, type, starts, metric),
+        await playersInBuckets(sql, company, type, starts, metric === "all" ? null : metric),
         direct.n,
         `${company} ${type} ${metric} players`,
       );
@@ -161,7 +197,7 @@ Deno.test("hand-computed: days, ISO weeks, distinct players, averages", opts, as
   await insert(db.sql, [
     { company: c, player: "y", at: "2024-01-15T10:00:00Z", fta: 0, burden: 3, bucket: 0 },
   ]);
-  assert.deepEqual(await companyTotals(db.sql, c), {
+  assert.deepEqual(flatTotals(await companyTotals(db.sql, c)), {
     n_players: 2,
     n_sessions: 3,
     n_earth_players: 2,
@@ -174,7 +210,7 @@ Deno.test("hand-computed: days, ISO weeks, distinct players, averages", opts, as
   });
   assert.equal(await companyPlayerCount(db.sql, c), 2, "x played on two days: counted once");
   const earthOnly = { n_water_sessions: 0, n_water_players: 0, avg_stress: null };
-  assert.deepEqual((await companyBuckets(db.sql, c, "day")).map((r) => ({ ...r })), [
+  assert.deepEqual((await companyBuckets(db.sql, c, "day")).map(flatBucket), [
     {
       bucket_start: "2024-01-14",
       n_players: 1,
@@ -215,7 +251,7 @@ Deno.test("a company without sessions has no aggregates", opts, async () => {
       bucket: 5,
     },
   ]);
-  assert.deepEqual(await companyTotals(db.sql, "c_agg_none"), {
+  assert.deepEqual(flatTotals(await companyTotals(db.sql, "c_agg_none")), {
     n_players: 0,
     n_sessions: 0,
     n_earth_players: 0,
@@ -284,7 +320,8 @@ Deno.test("updates and deletes of session_summary recompute the companies", opts
     select id from session_summary where company_id = ${a} order by id limit 3`;
   await db.sql`update session_summary set company_id = ${b} where id = ${ids[0].id}`;
   await db.sql`
-    update session_summary set played_at = played_at + interval '9 days', fta_level = 0.125
+    update session_summary set played_at = played_at + interval '9 days',
+      metrics = jsonb_set(metrics, '{fta_level}', '0.125')
     where id = ${ids[1].id}`;
   await db.sql`update session_summary set n_attempts = 3 where company_id = ${b}`;
   await db.sql`delete from session_summary where id = ${ids[2].id}`;
@@ -316,8 +353,8 @@ Deno.test(
       await insert(early.sql, [
         ...sessionsOf("c_agg_old", 80, 8),
         ...sessionsOf("c_agg_old2", 9, 2),
-      ]);
-      await insert(early.sql, sessionsOf("c_agg_old", 5, 8, 3));
+      ], true);
+      await insert(early.sql, sessionsOf("c_agg_old", 5, 8, 3), true);
       const later = all.filter((m) => m.version >= "0003");
       assert.deepEqual(
         await migrate(early.sql, all),
@@ -329,8 +366,9 @@ Deno.test(
       await early.sql`truncate session_summary`;
       const [left] = await early.sql`
       select (select count(*) from company_bucket)::int as buckets,
-        (select count(*) from company_bucket_player)::int as players`;
-      assert.deepEqual({ ...left }, { buckets: 0, players: 0 });
+        (select count(*) from company_bucket_player)::int as players,
+        (select count(*) from company_metric)::int as metrics`;
+      assert.deepEqual({ ...left }, { buckets: 0, players: 0, metrics: 0 });
     } finally {
       await early.close();
     }
@@ -377,7 +415,7 @@ Deno.test(
     await insert(db.sql, [
       { company: c, player: "y", at: "2024-01-16T09:00:00Z", fta: 0.5, burden: 2, bucket: 5 },
     ]);
-    assert.deepEqual(await companyTotals(db.sql, c), {
+    assert.deepEqual(flatTotals(await companyTotals(db.sql, c)), {
       n_players: 2,
       n_sessions: 4,
       n_earth_players: 2,
@@ -388,7 +426,7 @@ Deno.test(
       n_water_players: 2,
       avg_stress: 55,
     });
-    assert.deepEqual((await companyBuckets(db.sql, c, "day")).map((r) => ({ ...r })), [
+    assert.deepEqual((await companyBuckets(db.sql, c, "day")).map(flatBucket), [
       {
         bucket_start: "2024-01-15",
         n_players: 2,
@@ -413,11 +451,14 @@ Deno.test(
       },
     ]);
     const week = await companyBuckets(db.sql, c, "week");
-    assert.deepEqual(week.map((r) => [r.n_players, r.n_earth_players, r.n_water_players]), [[
-      2,
-      2,
-      2,
-    ]]);
+    assert.deepEqual(
+      week.map(flatBucket).map((r) => [r.n_players, r.n_earth_players, r.n_water_players]),
+      [[
+        2,
+        2,
+        2,
+      ]],
+    );
     const days = ["2024-01-15", "2024-01-16"];
     assert.equal(await playersInBuckets(db.sql, c, "day", ["2024-01-15"], "earth"), 1);
     assert.equal(await playersInBuckets(db.sql, c, "day", days, "earth"), 2);
@@ -425,12 +466,15 @@ Deno.test(
     assert.equal(await playersInBuckets(db.sql, c, "day", days, "water"), 2);
     await assertMatchesSessions(db.sql, c);
     // A rebuild arrives at the same rows.
-    const before = await db.sql`
-    select * from company_bucket where company_id = ${c} order by kind, bucket_start`;
+    const rows = () =>
+      Promise.all([
+        db.sql`select * from company_bucket where company_id = ${c} order by kind, bucket_start`,
+        db.sql`select * from company_metric where company_id = ${c} order by 2, 3, 4, 5`,
+        db.sql`select * from company_bucket_player where company_id = ${c} order by 2, 3, 4`,
+      ]);
+    const before = await rows();
     await rebuildCompanyAggregates(db.sql, [c]);
-    const after = await db.sql`
-    select * from company_bucket where company_id = ${c} order by kind, bucket_start`;
-    assert.deepEqual(after, before);
+    assert.deepEqual(await rows(), before);
   },
 );
 
@@ -450,15 +494,15 @@ Deno.test(
     for (const c of companies) await assertMatchesSessions(db.sql, c);
     // An earth session becomes a water one, a water one moves company.
     const [earth] = await db.sql`
-    select id from session_summary where company_id = 'c_mix_one' and fta_level is not null
+    select id from session_summary where company_id = 'c_mix_one' and task = 'earth'
     order by id limit 1`;
     await db.sql`
-    update session_summary set fta_level = null, fta_strict = null, repetition_burden = null,
-      earth_score_bucket = null, stress_score = 12.5, task_version = 'water_v1'
+    update session_summary set task = 'water', metrics = '{"stress_score": 12.5}',
+      task_version = 'water_v1'
     where id = ${earth.id}`;
     await db.sql`
     update session_summary set company_id = 'c_mix_two' where id = (
-      select id from session_summary where company_id = 'c_mix_one' and stress_score is not null
+      select id from session_summary where company_id = 'c_mix_one' and task = 'water'
       order by id desc limit 1)`;
     for (const c of companies) await assertMatchesSessions(db.sql, c);
     await rebuildCompanyAggregates(db.sql);
@@ -471,23 +515,33 @@ Deno.test(
   opts,
   async () => {
     await db.sql`insert into play_sessions (session_id, player_id) values ('agg-bad', 'p')`;
-    const attempt = (fta: number | null, burden: number | null, stress: number | null) =>
+    const attempt = (task: string, metrics: Record<string, unknown>) =>
       db.sql`
-      insert into session_summary (player_id, session_id, task_version, fta_level, fta_strict,
-        repetition_burden, earth_score_bucket, stress_score, played_at, n_attempts)
-      values ('p', 'agg-bad', 'x', ${fta}, ${fta === null ? null : true}, ${burden},
-        ${fta === null ? null : 10}, ${stress}, now(), 1)`;
+      insert into session_summary (player_id, session_id, task_version, task, metrics,
+        played_at, n_attempts)
+      values ('p', 'agg-bad', 'x', ${task}, ${db.sql.json(metrics as Record<string, number>)},
+        now(), 1)`;
     for (
-      const [fta, burden, stress] of [[1, null, null], [null, null, null], [null, null, 100.5], [
-        null,
-        null,
-        -1,
-      ]] as const
+      const [task, metrics] of [
+        ["earth", { fta_level: 1 }],
+        ["earth", {}],
+        ["water", {}],
+        ["water", { stress_score: 100.5 }],
+        ["water", { stress_score: -1 }],
+        ["water", { stress_score: "50" }],
+        ["water", { stress_score: 50, fta_level: 1 }],
+        ["earth", { fta_level: 1, fta_strict: true, repetition_burden: 1, earth_score_bucket: 7 }],
+        ["earth", { fta_level: 1, fta_strict: 1, repetition_burden: 1, earth_score_bucket: 10 }],
+        ["fire", { stress_score: 50 }],
+      ] as const
     ) {
       await assert.rejects(
-        attempt(fta, burden, stress),
+        attempt(task, metrics),
         (e: { code?: string }) => e.code === "23514",
+        `${task} ${JSON.stringify(metrics)}`,
       );
     }
+    // The same insert with valid metrics is stored.
+    await attempt("water", { stress_score: 50 });
   },
 );

@@ -22,6 +22,8 @@ Deno.test(
       "0008_ingest_statement",
       "0009_retention",
       "0010_tasks",
+      "0011_hardening",
+      "0012_task_metrics",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -93,9 +95,11 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0008_ingest_statement",
       "0009_retention",
       "0010_tasks",
+      "0011_hardening",
+      "0012_task_metrics",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 10);
+    assert.equal(count[0].n, 12);
   } finally {
     await a.end();
     await b.end();

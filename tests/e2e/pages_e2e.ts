@@ -26,7 +26,13 @@ const passed = Object.fromEntries(
   Object.entries(Deno.env.toObject()).filter(([k]) => PASS.test(k)),
 );
 const service: Service = await startService(
-  { ...passed, APP_ENV: "development", DATA_DIR: dataDir, ADMIN_KEY: "e2e-admin-key" },
+  {
+    ...passed,
+    APP_ENV: "development",
+    DATA_DIR: dataDir,
+    ADMIN_KEY: "e2e-admin-key",
+    COMPANY_PRIVACY: "exact",
+  },
   60000,
 );
 const base = service.baseUrl;

@@ -5,6 +5,16 @@ import type { AppEnv } from "../../http/context.ts";
 import type { LogFields } from "../../http/log.ts";
 import { type Config, loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/client.ts";
+import type { TaskRegistry } from "../../core/tasks.ts";
+import type { RandomWords } from "../../core/dp_sampler.ts";
+
+/** Options of testApp. */
+export interface TestAppOptions {
+  adjust?: (config: Config) => Config;
+  tasks?: TaskRegistry;
+  /** The noise source of company releases (e.g. a seeded one). */
+  random?: RandomWords;
+}
 
 export interface TestApp {
   app: Hono<AppEnv>;
@@ -16,15 +26,17 @@ export interface TestApp {
 }
 
 /**
- * Returns an app over `sql` with APP_ENV=test and the given environment overrides; `adjust`
- * changes the loaded configuration (e.g. the contract examples' reference salts, which are
- * shorter than production accepts).
+ * Returns an app over `sql` with APP_ENV=test and the given environment overrides. Options:
+ * `adjust` changes the loaded configuration (e.g. the contract examples' reference salts, which
+ * are shorter than production accepts); `tasks` is a task registry injected at the composition
+ * root instead of the service's; `random` the noise source of company releases.
  */
 export function testApp(
   sql: Sql,
   env: Record<string, string> = {},
-  adjust: (config: Config) => Config = (config) => config,
+  options: TestAppOptions = {},
 ): TestApp {
+  const { adjust = (config: Config) => config, tasks, random } = options;
   const config = adjust(loadConfig({
     APP_ENV: "test",
     ADMIN_KEY: "test-admin-key-kkkkkkkkkkkkkkkkk",
@@ -37,6 +49,8 @@ export function testApp(
     sql,
     log: (level: string, fields: LogFields) => logs.push(JSON.stringify({ level, ...fields })),
     now: () => now ?? new Date(),
+    ...(tasks === undefined ? {} : { tasks }),
+    ...(random === undefined ? {} : { random }),
   });
   return {
     app,

@@ -7,7 +7,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, playSession, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const opts = dbTestOptions;
 
 const BIG = "c_bigco0000001";
@@ -68,7 +68,7 @@ Deno.test(
     assert.equal(metric("Players"), "6");
     assert.equal(metric("Sessions"), "12");
     // fta: 5 × 1 + 6 × 1/3 + 1 × 0 = 7 over 12 sessions → 58%.
-    assert.equal(metric("Avg brain performance score"), "58%");
+    assert.equal(metric("Avg first-try accuracy"), "58%");
     assert.match(html, /data-bucket="day"/);
     // Day table: Monday (5 players) and Tuesday (6); Wednesday (1 player) suppressed, and with it
     // the smallest visible day, so the lone Wednesday player cannot be derived from the totals.
@@ -92,11 +92,16 @@ Deno.test(
     // Each chart's text alternative carries its numbers.
     assert.match(
       html,
-      /aria-label="Brain performance score \(first-try accuracy\) per day: 16 Jan 33%; latest 33%\."/,
+      /aria-label="First-try accuracy per day: 16 Jan 33%; latest 33%\."/,
     );
     assert.match(html, /aria-label="Sessions per day: 16 Jan 6\."/);
     assert.match(html, /<div class="table-wrap" tabindex="0" role="region" aria-label="days">/);
     assert.match(html, /<h1>Company c_bigco0000001<\/h1>/);
+    // One name per metric (never "Score" or "brain performance"), defined in the glossary.
+    assert.ok(!/brain performance|>Score<|\bFTA\b/i.test(html), "one name for accuracy");
+    assert.match(html, /<th class="num">First-try accuracy<\/th>/);
+    assert.match(html, /<dt id="metric-fta_level">First-try accuracy<\/dt>/);
+    assert.match(html, /<dt id="metric-repetition_burden">Repetition burden<\/dt>/);
 
     const week = await (await t.request(`/company?t=${token}`)).text();
     assert.match(week, /data-bucket="week"/);
@@ -149,7 +154,7 @@ Deno.test(
     const metricOf = (html: string, label: string) =>
       new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}`)
         .exec(html)?.[1];
-    assert.equal(metricOf(big, "Forecast: next brain performance"), "hidden");
+    assert.equal(metricOf(big, "Forecast: next first-try accuracy"), "hidden");
     assert.match(big, /mean over 1 trained player models/);
     for (
       const text of ["Avg stress score", "Forecast: next stress", "Stress score per", ">Stress<"]
@@ -169,11 +174,11 @@ Deno.test(
     const html = await (await t.request(`/company?t=${tokenOf(MIX)}&bucket=day`)).text();
     assert.equal(metricOf(html, "Players"), "10");
     assert.equal(metricOf(html, "Sessions"), "20");
-    assert.equal(metricOf(html, "Avg brain performance score"), "100%");
+    assert.equal(metricOf(html, "Avg first-try accuracy"), "100%");
     // (30·1 + 30·2 + … ) : Σ_i (30i + 30) / 15 = 600 / 15.
     assert.equal(metricOf(html, "Avg stress score"), "40.0");
     assert.match(html, /over 15 water sessions, of 100/);
-    assert.equal(metricOf(html, "Forecast: next brain performance"), "hidden");
+    assert.equal(metricOf(html, "Forecast: next first-try accuracy"), "hidden");
     assert.equal(metricOf(html, "Forecast: next stress score"), "60.0");
     assert.match(html, /mean over 5 trained player models/);
     // Day rows: sessions, FTA, burden, water sessions, stress; Tue/Wed have no earth session.

@@ -79,7 +79,18 @@ Deno.test("player page: every number is in the server HTML", opts, async () => {
     new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}`)
       .exec(html)?.[1];
   assert.equal(metric("Sessions"), "4");
-  assert.equal(metric("Avg brain performance \\(FTA\\)"), "50%");
+  assert.equal(metric("Avg first-try accuracy"), "50%");
+  // One name per metric, defined in the glossary at the end of the page.
+  assert.ok(!/brain performance|\bFTA\b/i.test(html), "no other name for first-try accuracy");
+  assert.match(
+    html,
+    /<dt id="metric-fta_level">First-try accuracy<\/dt><dd>Share of the session's three sequences/,
+  );
+  assert.match(
+    html,
+    /<dt id="metric-earth_score_bucket">Earth score<\/dt><dd>10 when all three sequences were solved on the first attempt, 5 when all were solved, else 0\./,
+  );
+  assert.ok(!html.includes('id="metric-stress_score"'), "no water entry without water sessions");
   assert.equal(metric("Avg repetition burden"), "1.83");
   assert.equal(metric("Avg earth score"), "5.0");
   // Sessions table in play order.
@@ -89,11 +100,11 @@ Deno.test("player page: every number is in the server HTML", opts, async () => {
   assert.match(html, /badge-ok"><span class="badge-mark" aria-hidden="true">✓<\/span>trained</);
   assert.match(html, /<dt>Samples \(sessions\)<\/dt><dd>4<\/dd>/);
   assert.match(html, /<dt>MAE<\/dt><dd>\d\.\d{3}<\/dd>/);
-  assert.match(html, /<dt>Weight: last FTA<\/dt><dd>-?\d\.\d{3}<\/dd>/);
+  assert.match(html, /<dt>Weight: last first-try accuracy<\/dt><dd>-?\d\.\d{3}<\/dd>/);
   assert.match(html, /<dt>Intercept<\/dt><dd>-?\d\.\d{3}<\/dd>/);
   assert.match(html, /<div class="big">\d+%<\/div><p class="muted">predicted first-try/);
-  assert.match(html, /<dt>Last actual FTA<\/dt><dd>100%<\/dd>/);
-  assert.match(html, /<dt>Last actual burden<\/dt><dd>1.00<\/dd>/);
+  assert.match(html, /<dt>Last actual first-try accuracy<\/dt><dd>100%<\/dd>/);
+  assert.match(html, /<dt>Last actual repetition burden<\/dt><dd>1.00<\/dd>/);
   // Seven-day strip: 8..14 March, active 10..13.
   assert.equal(html.match(/<li class="day on">/g)?.length, 4);
   assert.match(html, /Streak: 0 days/);
@@ -242,7 +253,7 @@ Deno.test(
     assert.equal(metric("Sessions"), "4");
     assert.equal(metric("Avg stress score"), "40.0");
     assert.equal(metric("Latest stress score"), "60.0");
-    assert.equal(metric("Avg brain performance \\(FTA\\)"), "100%");
+    assert.equal(metric("Avg first-try accuracy"), "100%");
     assert.match(
       html,
       /aria-label="Stress score per water session \(0 = calm, 100 = most stressed\): #1 40, #2 20, #3 60; latest 60\."/,
@@ -250,12 +261,12 @@ Deno.test(
     // Water model over 40 → 20 → 60: x = [40, 20], y = [20, 60]: slope −2, intercept 100;
     // next = 100 − 2·60 = −20, clamped to 0.
     assert.match(html, /<h2[^>]*>Water model<\/h2>/);
-    assert.match(html, /<dt>Weight: last stress<\/dt><dd>-2.000<\/dd>/);
+    assert.match(html, /<dt>Weight: last stress score<\/dt><dd>-2.000<\/dd>/);
     assert.match(html, /<dt>Intercept<\/dt><dd>100.000<\/dd>/);
     assert.match(html, /<div class="big">0.0<\/div><p class="muted">predicted stress score/);
-    assert.match(html, /<dt>Last actual stress<\/dt><dd>60.0<\/dd>/);
+    assert.match(html, /<dt>Last actual stress score<\/dt><dd>60.0<\/dd>/);
     // The table has a stress column; earth cells of water sessions read "–".
-    assert.match(html, /<th class="num">Stress<\/th>/);
+    assert.match(html, /<th class="num">Stress score<\/th>/);
     assert.match(
       html,
       /<td>st-2<\/td><td class="num">–<\/td><td>–<\/td><td class="num">–<\/td><td class="num">–<\/td><td class="num">20.0<\/td>/,

@@ -56,7 +56,7 @@ Deno.test("progress: a redrawn bar on a terminal, a few plain lines otherwise", 
 });
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 t.setNow(NOW);
 const config = loadConfig({ APP_ENV: "test" });
 let seeded: DemoResult;

@@ -19,7 +19,7 @@ import {
 import { sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const config = loadConfig({ APP_ENV: "test" });
 const dir = await Deno.makeTempDir({ prefix: "etl-legacy-later-" });
 const opts = dbTestOptions;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { dashboardTokenFor } from "../../core/company.ts";
-import { trainLearner } from "../../core/learner.ts";
+import { trainLearner } from "../helpers/earth_model.ts";
 import { DEV_DASHBOARD_TOKEN_SALT, loadConfig } from "../../config.ts";
 import { tableCounts } from "../../db/demo.ts";
 import {
@@ -24,7 +24,7 @@ import {
 import { sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
-const t = testApp(db.sql);
+const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const config = loadConfig({ APP_ENV: "test" });
 /** The temporary folder of this file's legacy SQLite files (made before its first test). */
 let dir = "";

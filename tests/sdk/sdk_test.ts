@@ -43,8 +43,9 @@ Deno.test.beforeEach(async () => {
         WORKERS: "1",
         COMPANY_SALT: "sdk-company-salt-kkkkkkkkkkkkkkk",
         DASHBOARD_TOKEN_SALT: "sdk-dashboard-token-salt-kkkkkkk",
+        COMPANY_PRIVACY: "exact",
       }
-      : { ...credentials, APP_ENV: "development", DATA_DIR: dataDir },
+      : { ...credentials, APP_ENV: "development", DATA_DIR: dataDir, COMPANY_PRIVACY: "exact" },
   );
   running = { service, dataDir, database };
   sdk = client();

@@ -5,8 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { logPseudonym } from "../../core/pseudonym.ts";
+import type { DomainError } from "../../core/errors.ts";
+import { requireAdmin } from "../../http/auth.ts";
 import { dbTestOptions, postJson, type TestApp, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
+import { sessionEvents } from "../helpers/play.ts";
+import { EngagementDashboardSchema } from "../../openapi/engagement.ts";
 
 const db = testDatabase();
 const opts = dbTestOptions;
@@ -400,6 +404,128 @@ Deno.test(
     for (let i = 0; i < n; i++) await isSessionRevoked(db.sql, `probe-${i}`);
     console.log(
       `revocation check: ${((performance.now() - started) * 1000 / n).toFixed(0)} µs per lookup`,
+    );
+  },
+);
+
+Deno.test(
+  "client timestamps outside 2000-01-01 … server clock + 5 min get 422 naming the field (measurement 5)",
+  opts,
+  async () => {
+    const t = testApp(db.sql, { AUTH_FAIL_LIMIT: "0" });
+    t.setNow(NOW); // 2026-11-20T10:00:00Z
+    const event = (ts: string, session: string) =>
+      sessionEvents({ player: "p-clock", session, pattern: [1, 1, 1], start: ts })[0];
+    const post = async (ts: string, session: string) => {
+      const res = await t.request("/events", postJson(event(ts, session)));
+      return [res.status, await res.json()];
+    };
+    const window = "Must be from 2000-01-01T00:00:00.000Z to 5 minutes past the server's clock " +
+      "(until 2026-11-20T10:05:00.000Z)";
+    const refused = (loc: (string | number)[]) => ({
+      detail: [{ loc, msg: window, type: "time_window" }],
+    });
+    assert.deepEqual(await post("2099-01-01T00:00:00Z", "s-2099"), [
+      422,
+      refused(["body", "ts_utc"]),
+    ]);
+    assert.deepEqual(await post("1970-01-01T00:00:00Z", "s-1970"), [
+      422,
+      refused(["body", "ts_utc"]),
+    ]);
+    assert.deepEqual(await post("1999-12-31T23:59:59.999Z", "s-1999"), [
+      422,
+      refused(["body", "ts_utc"]),
+    ]);
+    assert.deepEqual(await post("2026-11-20T10:05:01Z", "s-ahead"), [
+      422,
+      refused(["body", "ts_utc"]),
+    ]);
+    assert.deepEqual(await post("2000-01-01T00:00:00Z", "s-floor"), [200, { stored: true }]);
+    assert.deepEqual(await post("2026-11-20T10:04:59Z", "s-skew"), [200, { stored: true }]);
+    const batch = await t.request(
+      "/events/batch",
+      postJson({
+        events: [event("2026-11-20T09:00:00Z", "s-b"), event("2099-01-01T00:00:00Z", "s-b2")],
+      }),
+    );
+    assert.equal(batch.status, 422);
+    assert.deepEqual(await batch.json(), refused(["body", "events", 1, "ts_utc"]));
+
+    // The session summary at 9999-12-31 that made lastSession "+010000-…" is refused …
+    const summary = (started_at: string, session_id: string) =>
+      postJson(
+        {
+          session_id,
+          user_external_id: "u-clock",
+          started_at,
+          duration_seconds: 86400,
+          sentiment_score: 0.5,
+        },
+        { authorization: "Bearer dev-ingest-token" },
+      );
+    const far = await t.request(
+      "/internal/ingest/session_summary",
+      summary("9999-12-31T00:00:00Z", "x1"),
+    );
+    assert.equal(far.status, 422);
+    assert.deepEqual(await far.json(), refused(["body", "started_at"]));
+    // … and the latest accepted one keeps the dashboard inside its own schema.
+    const edge = await t.request(
+      "/internal/ingest/session_summary",
+      summary("2026-11-20T10:05:00Z", "x2"),
+    );
+    assert.equal(edge.status, 200);
+    await edge.body?.cancel();
+    const dash = await t.request("/api/dashboard/u-clock", {
+      headers: { authorization: "Bearer dev-dashboard-token" },
+    });
+    const body = await dash.json();
+    assert.equal(body.lastSession.timestamp, "2026-11-21T10:05:00.000Z");
+    assert.ok(EngagementDashboardSchema.safeParse(body).success, JSON.stringify(body));
+  },
+);
+
+Deno.test(
+  "`requireAdmin` answers 401 for the device endpoints' option, 403 by default",
+  opts,
+  () => {
+    const config = { adminKey: ADMIN_KEY, adminToken: ADMIN_TOKEN };
+    const kind = (fn: () => void) => {
+      try {
+        fn();
+        return "ok";
+      } catch (err) {
+        return (err as DomainError).kind;
+      }
+    };
+    const wrong = { adminKey: "nope", authorization: undefined };
+    assert.equal(kind(() => requireAdmin(config, wrong)), "forbidden");
+    assert.equal(kind(() => requireAdmin(config, wrong, { failureStatus: 401 })), "unauthorized");
+    const locked = { adminKey: "", adminToken: "" };
+    assert.equal(
+      kind(() =>
+        requireAdmin(locked, { adminKey: ADMIN_KEY, authorization: undefined }, {
+          failureStatus: 401,
+        })
+      ),
+      "unauthorized",
+    );
+    assert.equal(
+      kind(() =>
+        requireAdmin(config, { adminKey: undefined, authorization: `Bearer ${ADMIN_TOKEN}` }, {
+          failureStatus: 401,
+        })
+      ),
+      "ok",
+    );
+    assert.equal(
+      kind(() =>
+        requireAdmin(config, { adminKey: undefined, authorization: `Bearer ${ADMIN_KEY}` }, {
+          failureStatus: 401,
+        })
+      ),
+      "unauthorized",
     );
   },
 );

@@ -23,7 +23,7 @@ const COMPANIES = 10;
 
 const db = testDatabase();
 const opts = dbTestOptions;
-const player = testApp(db.sql, { AUTH_FAIL_LIMIT: "0" });
+const player = testApp(db.sql, { COMPANY_PRIVACY: "exact", AUTH_FAIL_LIMIT: "0" });
 
 const rng = mulberry32(SEED);
 const int = (n: number) => Math.floor(rng() * n);
@@ -226,7 +226,11 @@ for (const k of K_VALUES) {
     `MIN_COMPANY_N=${k}: k-threshold and bucket suppression hold for every company`,
     opts,
     async () => {
-      const app = testApp(db.sql, { MIN_COMPANY_N: String(k), AUTH_FAIL_LIMIT: "0" });
+      const app = testApp(db.sql, {
+        COMPANY_PRIVACY: "exact",
+        MIN_COMPANY_N: String(k),
+        AUTH_FAIL_LIMIT: "0",
+      });
       for (const company of companies) {
         const n = company.players.size;
         const where = `k=${k} ${company.id} (${n} players)`;
@@ -332,7 +336,11 @@ Deno.test(
   "a company token reads only its own company, whatever else the query says",
   opts,
   async () => {
-    const app = testApp(db.sql, { MIN_COMPANY_N: "2", AUTH_FAIL_LIMIT: "0" });
+    const app = testApp(db.sql, {
+      COMPANY_PRIVACY: "exact",
+      MIN_COMPANY_N: "2",
+      AUTH_FAIL_LIMIT: "0",
+    });
     for (const company of companies) {
       for (const other of companies) {
         if (other === company) continue;
@@ -365,7 +373,11 @@ Deno.test(
 
 Deno.test("the company page shows no player id and serializes only aggregates", opts, async () => {
   for (const k of [2, 5]) {
-    const app = testApp(db.sql, { MIN_COMPANY_N: String(k), AUTH_FAIL_LIMIT: "0" });
+    const app = testApp(db.sql, {
+      COMPANY_PRIVACY: "exact",
+      MIN_COMPANY_N: String(k),
+      AUTH_FAIL_LIMIT: "0",
+    });
     for (const company of companies) {
       const res = await app.request(`/company?t=${company.token}`);
       assert.equal(res.status, 200, company.id);

@@ -18,6 +18,8 @@ db.prepare(async () => {
     pattern: [1, 2, 0],
     start: "2024-01-10T09:00:00Z",
   });
+  // Received when played (retention goes by the server's receive time).
+  await db.sql`update raw_events set received_at = ts_utc`;
 });
 
 async function events(): Promise<number> {

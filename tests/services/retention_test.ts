@@ -47,6 +47,8 @@ db.prepare(async () => {
     pattern: [1, 1, 2],
     start: "2024-02-20T09:00:00Z",
   });
+  // These sessions were received when they were played (retention goes by receive time).
+  await db.sql`update raw_events set received_at = ts_utc`;
 });
 
 async function remaining(): Promise<string[]> {
@@ -91,7 +93,7 @@ Deno.test(
       deleted: 7,
       chunks: 4,
     });
-    // In ts_utc order: ret-open's 3 (kept), ret-old's 6, ret-span's first.
+    // In received_at order: ret-open's 3 (kept), ret-old's 6, ret-span's first.
     const totals = progress.map((p) => `${p.scanned}/${p.deleted}`);
     assert.deepEqual(totals, ["3/0", "6/3", "9/6", "10/7"]);
     assert.deepEqual(await remaining(), [
@@ -133,6 +135,7 @@ Deno.test("only one purge runs at a time (advisory lock)", opts, async () => {
     pattern: [1, 1, 1],
     start: "2024-01-12T09:00:00Z",
   });
+  await db.sql`update raw_events set received_at = ts_utc where session_id = 'ret-locked'`;
   const holder = await db.sql.reserve();
   try {
     await holder`select pg_advisory_lock(${RETENTION_LOCK_KEY})`;
@@ -155,12 +158,39 @@ Deno.test(
     await db.sql`insert into play_sessions (session_id, player_id) values ('ret-micro', 'r4')`;
     await db.sql`
     insert into raw_events (session_id, sequence_index, attempt_index, player_id, task_version,
-      sequence_length, presented, input, is_correct, duration_ms, ts_utc, remediation_stage)
+      sequence_length, presented, input, is_correct, duration_ms, ts_utc, remediation_stage,
+      received_at)
     select 'ret-micro', q, 1, 'r4', 'earth_v1', 4, '[1]', '[1]', true, 1,
-      '2024-01-03T00:00:00.123456Z', 'none'
+      '2024-01-03T00:00:00.123456Z', 'none', '2024-01-03T00:00:00.123456Z'
     from generate_series(1, 5) q`;
     const run = await purgeRawEvents(db.sql, DAYS, NOW, { exclusive: false, chunk: 2 });
     // ret-open's 3 and ret-micro's 5, all kept (open sessions); the walk ends.
     assert.deepEqual([run.scanned, run.deleted, run.chunks], [8, 0, 5]);
+  },
+);
+
+Deno.test(
+  "retention goes by the server's receive time: a session played years ago, uploaded now, stays",
+  opts,
+  async () => {
+    // Played offline in 2019 (a valid client time), received at NOW - 1 day.
+    await playSession(t, {
+      player: "r5",
+      session: "ret-offline",
+      pattern: [1, 1, 1],
+      start: "2019-06-01T09:00:00Z",
+    });
+    await db.sql`
+      update raw_events set received_at = ${new Date(NOW.getTime() - 86_400_000)}
+      where session_id = 'ret-offline'`;
+    await purgeRawEvents(db.sql, DAYS, NOW, { exclusive: false });
+    const kept = await db.sql`select 1 from raw_events where session_id = 'ret-offline'`;
+    assert.equal(kept.length, 3, "client ts_utc 2019, received yesterday: kept");
+    await db.sql`
+      update raw_events set received_at = ${new Date(NOW.getTime() - 31 * 86_400_000)}
+      where session_id = 'ret-offline'`;
+    await purgeRawEvents(db.sql, DAYS, NOW, { exclusive: false });
+    const gone = await db.sql`select 1 from raw_events where session_id = 'ret-offline'`;
+    assert.equal(gone.length, 0, "received 31 days ago: purged");
   },
 );

@@ -1,0 +1,371 @@
+/**
+ * The TCP front: the layer that times out slow clients. Deno.serve (and node:http in Deno) has no
+ * header or body timeout, and a handler that answers early cannot close the socket: the
+ * connection stays open as long as the client trickles its body (docs/security.md, "Slow
+ * clients"). So the public port is a plain TCP listener that relays each connection to the HTTP
+ * server on a loopback port and follows the HTTP/1.1 framing of what the client sends:
+ *
+ * - headers must be complete within `headerTimeoutMs` of their first byte (and within 64 KiB);
+ * - a body (Content-Length or chunked) must be complete within `bodyTimeoutMs` of its headers;
+ * - a connection between requests is closed after `idleTimeoutMs`.
+ *
+ * A request that misses its deadline is answered `408` (unless the server already answered) and
+ * its connection closed, on both sides. One timer per connection, reset per phase, never per
+ * chunk. Bytes are relayed with backpressure: the front holds at most one read buffer per
+ * direction per connection.
+ */
+
+/** The deadlines of the front (ms). */
+export interface FrontTimeouts {
+  headerTimeoutMs: number;
+  bodyTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+/** A running front. */
+export interface Front {
+  /** The public address. */
+  addr: Deno.NetAddr;
+  /** Returns the client behind the relay socket the HTTP server saw (its peer), if any. */
+  peerOf(relay: Deno.NetAddr): Deno.NetAddr | undefined;
+  /** Connections open now. */
+  connections(): number;
+  /** Stops accepting (open connections keep going). */
+  stopAccepting(): void;
+  /** Closes every connection. */
+  closeAll(): void;
+}
+
+/** The most header bytes a request may send. */
+export const MAX_HEAD_BYTES = 64 * 1024;
+const READ_BUFFER = 4 * 1024;
+/** How long a connection closed after a closing answer still drops what the client sends (ms). */
+const LINGER_MS = 2000;
+
+/** Returns a complete HTTP/1.1 answer that closes the connection, with a JSON detail. */
+function closingAnswer(status: string, detail: string): Uint8Array {
+  const body = JSON.stringify({ detail });
+  return new TextEncoder().encode(
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`,
+  );
+}
+
+const TIMEOUT_ANSWER = closingAnswer("408 Request Timeout", "Request took too long");
+const TOO_LARGE_ANSWER = closingAnswer(
+  "431 Request Header Fields Too Large",
+  "Request headers too big",
+);
+const BAD_ANSWER = closingAnswer("400 Bad Request", "Malformed request");
+
+/** Writes every byte of `bytes` to `conn`. */
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let sent = 0;
+  while (sent < bytes.length) sent += await conn.write(bytes.subarray(sent));
+}
+
+type Phase = "idle" | "head" | "body";
+
+/**
+ * Follows the framing of a client's request stream: which phase it is in, and when a phase
+ * changes. Fed every byte the client sends, in order.
+ */
+export class RequestFraming {
+  phase: Phase = "idle";
+  /** Set when the stream cannot be framed (the connection must close). */
+  error: "too_large" | "malformed" | null = null;
+  private head: number[] = [];
+  private remaining = 0;
+  private chunked = false;
+  /** Chunked body sub-state. */
+  private chunk: "size" | "data" | "data_crlf" | "trailer" = "size";
+  private line: number[] = [];
+
+  constructor(
+    private readonly onPhase: (phase: Phase) => void,
+    /** Called with each complete head (start line and headers), before its phase change. */
+    private readonly onHead: (head: string) => void = () => {},
+  ) {}
+
+  /** Consumes bytes, calling `onPhase` at every change. */
+  feed(bytes: Uint8Array): void {
+    let i = 0;
+    while (i < bytes.length && this.error === null) {
+      if (this.phase === "idle") {
+        // Blank lines between requests are allowed (RFC 9112 2.2).
+        if (bytes[i] === 13 || bytes[i] === 10) {
+          i++;
+          continue;
+        }
+        this.set("head");
+      }
+      if (this.phase === "head") {
+        while (i < bytes.length) {
+          const b = bytes[i++];
+          this.head.push(b);
+          const n = this.head.length;
+          if (
+            b === 10 && n >= 4 && this.head[n - 2] === 13 && this.head[n - 3] === 10 &&
+            this.head[n - 4] === 13
+          ) {
+            this.endOfHead();
+            break;
+          }
+          if (n >= MAX_HEAD_BYTES) {
+            this.error = "too_large";
+            return;
+          }
+        }
+        continue;
+      }
+      // body
+      if (!this.chunked) {
+        const take = Math.min(this.remaining, bytes.length - i);
+        this.remaining -= take;
+        i += take;
+        if (this.remaining === 0) this.set("idle");
+        continue;
+      }
+      i = this.feedChunked(bytes, i);
+    }
+  }
+
+  private set(phase: Phase): void {
+    this.phase = phase;
+    this.onPhase(phase);
+  }
+
+  private endOfHead(): void {
+    const text = new TextDecoder("latin1").decode(new Uint8Array(this.head));
+    this.head = [];
+    this.onHead(text);
+    let length = 0;
+    let chunked = false;
+    for (const line of text.split("\r\n").slice(1)) {
+      const colon = line.indexOf(":");
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      if (name === "content-length") {
+        if (!/^\d{1,15}$/.test(value)) {
+          this.error = "malformed";
+          return;
+        }
+        length = Number(value);
+      } else if (name === "transfer-encoding") {
+        chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
+      }
+    }
+    this.chunked = chunked;
+    this.remaining = chunked ? 0 : length;
+    this.chunk = "size";
+    this.line = [];
+    if (chunked || length > 0) this.set("body");
+    else this.set("idle");
+  }
+
+  /** Returns the index after the bytes of a chunked body consumed from `i`. */
+  private feedChunked(bytes: Uint8Array, i: number): number {
+    while (i < bytes.length) {
+      if (this.chunk === "data") {
+        const take = Math.min(this.remaining, bytes.length - i);
+        this.remaining -= take;
+        i += take;
+        if (this.remaining === 0) this.chunk = "data_crlf";
+        continue;
+      }
+      const b = bytes[i++];
+      if (b !== 10) {
+        if (b !== 13) this.line.push(b);
+        if (this.line.length > 4096) {
+          this.error = "malformed";
+          return i;
+        }
+        continue;
+      }
+      const line = new TextDecoder("latin1").decode(new Uint8Array(this.line));
+      this.line = [];
+      if (this.chunk === "data_crlf") {
+        this.chunk = "size";
+      } else if (this.chunk === "size") {
+        const size = /^([0-9a-fA-F]{1,12})(?:;.*)?$/.exec(line.trim());
+        if (!size) {
+          this.error = "malformed";
+          return i;
+        }
+        this.remaining = parseInt(size[1], 16);
+        this.chunk = this.remaining === 0 ? "trailer" : "data";
+      } else if (line === "") {
+        // trailer: the empty line ends the body
+        this.set("idle");
+        return i;
+      }
+    }
+    return i;
+  }
+}
+
+/** Returns a running front relaying `listen` to the HTTP server at `backend`. */
+export function startFront(
+  listen: Deno.ListenOptions,
+  backend: { hostname: string; port: number },
+  timeouts: FrontTimeouts,
+): Front {
+  const listener = Deno.listen({ ...listen, transport: "tcp" });
+  const peers = new Map<number, Deno.NetAddr>();
+  const open = new Set<() => void>();
+
+  const serve = async (client: Deno.TcpConn) => {
+    // The HTTP server is connected to only once the first request's head is complete: a socket
+    // that never finishes its headers costs one socket and one small buffer, nothing more.
+    let server: Deno.TcpConn | null = null;
+    let relayPort = -1;
+    let closed = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    /** True once the server sent bytes for the current request (then no 408 of ours). */
+    let answered = false;
+    /** True once a request head was complete (the server must be connected). */
+    let headDone = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      clearTimeout(timer);
+      open.delete(close);
+      peers.delete(relayPort);
+      for (const conn of [client, server]) {
+        try {
+          conn?.close();
+        } catch {
+          // already closed
+        }
+      }
+    };
+    open.add(close);
+    /** Set once the answer that closes the connection is out: the client's bytes are dropped. */
+    let draining = false;
+    /**
+     * Closes after a complete closing answer: the sending side first, then the socket once the
+     * client closed too or LINGER_MS passed (closing with unread bytes would reset the
+     * connection and could destroy the answer before the client read it).
+     */
+    const finish = () => {
+      if (closed || draining) return;
+      draining = true;
+      clearTimeout(timer);
+      try {
+        server?.close();
+      } catch {
+        // already closed
+      }
+      client.closeWrite().catch(() => {});
+      timer = setTimeout(close, LINGER_MS);
+    };
+    const refuse = async (answer: Uint8Array) => {
+      if (!answered) {
+        try {
+          await writeAll(client, answer);
+        } catch {
+          // the client is gone
+        }
+      }
+      close();
+    };
+    const framing = new RequestFraming((phase) => {
+      if (draining) return;
+      clearTimeout(timer);
+      if (phase === "head") answered = false;
+      else headDone = true;
+      const ms = phase === "idle"
+        ? timeouts.idleTimeoutMs
+        : phase === "head"
+        ? timeouts.headerTimeoutMs
+        : timeouts.bodyTimeoutMs;
+      timer = setTimeout(() => (phase === "idle" ? close() : refuse(TIMEOUT_ANSWER)), ms);
+    });
+    timer = setTimeout(close, timeouts.idleTimeoutMs);
+
+    let downstream: Promise<void> = Promise.resolve();
+    // The server's answers are followed too: once an answer that says `Connection: close` is
+    // complete, the connection is closed at once (e.g. a form refused for its declared size,
+    // while the client would keep trickling the body until the body timeout).
+    let closeAfterAnswer = false;
+    const answers = new RequestFraming((phase) => {
+      if (phase === "idle" && closeAfterAnswer) finish();
+    }, (head) => {
+      closeAfterAnswer = !/^HTTP\/1\.[01] 1\d\d/.test(head) &&
+        /\r\nconnection:[ \t]*close[ \t]*(?:\r\n|$)/i.test(head);
+    });
+    const relay = async (conn: Deno.TcpConn) => {
+      const buf = new Uint8Array(READ_BUFFER);
+      while (!closed) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        answered = true;
+        const chunk = buf.subarray(0, n);
+        await writeAll(client, chunk);
+        if (answers.error === null) answers.feed(chunk);
+      }
+    };
+    const upstream = async () => {
+      const buf = new Uint8Array(READ_BUFFER);
+      let pending: Uint8Array[] = [];
+      while (!closed) {
+        const n = await client.read(buf);
+        if (n === null) break;
+        if (draining) continue;
+        const chunk = buf.subarray(0, n);
+        framing.feed(chunk);
+        if (framing.error !== null) {
+          await refuse(framing.error === "too_large" ? TOO_LARGE_ANSWER : BAD_ANSWER);
+          return;
+        }
+        if (server === null) {
+          pending.push(chunk.slice());
+          if (!headDone) continue;
+          server = await Deno.connect({ ...backend, transport: "tcp" });
+          if (closed) {
+            server.close();
+            return;
+          }
+          relayPort = server.localAddr.port;
+          peers.set(relayPort, client.remoteAddr);
+          downstream = relay(server).catch(() => {}).finally(() => draining || close());
+          for (const piece of pending) await writeAll(server, piece);
+          pending = [];
+          continue;
+        }
+        await writeAll(server, chunk);
+      }
+      // The client finished sending: let the server answer what it has, then it closes.
+      if (server === null || draining) close();
+      else await server.closeWrite().catch(() => {});
+    };
+    await upstream().catch(close);
+    await downstream;
+    if (!draining) close();
+  };
+
+  (async () => {
+    try {
+      for await (const conn of listener) serve(conn);
+    } catch {
+      // the listener was closed
+    }
+  })();
+
+  return {
+    addr: listener.addr,
+    peerOf: (relay) => peers.get(relay.port),
+    connections: () => open.size,
+    stopAccepting: () => {
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+    },
+    closeAll: () => {
+      for (const close of [...open]) close();
+    },
+  };
+}

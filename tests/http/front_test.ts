@@ -1,0 +1,143 @@
+/** The TCP front: framing of the client's stream, and the deadlines it enforces on real sockets. */
+import assert from "node:assert/strict";
+import { MAX_HEAD_BYTES, RequestFraming, startFront } from "../../http/front.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+/** Returns the phases a framing goes through for the given pieces, and its error. */
+function phases(...pieces: string[]): { seen: string[]; error: string | null } {
+  const seen: string[] = [];
+  const f = new RequestFraming((p) => seen.push(p));
+  for (const p of pieces) f.feed(enc(p));
+  return { seen, error: f.error };
+}
+
+Deno.test("`RequestFraming` follows headers and Content-Length bodies, byte by byte or pipelined", () => {
+  assert.deepEqual(phases("GET / HTTP/1.1\r\nHost: x\r\n\r\n").seen, ["head", "idle"]);
+  assert.deepEqual(
+    phases("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", "c", "de").seen,
+    ["head", "body", "idle"],
+  );
+  const split = "POST / HTTP/1.1\r\ncontent-length: 3\r\n\r\nabc".split("");
+  assert.deepEqual(phases(...split).seen, ["head", "body", "idle"]);
+  assert.deepEqual(
+    phases(
+      "GET /a HTTP/1.1\r\n\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 1\r\n\r\nxGET /c HTTP/1.1\r\n",
+    )
+      .seen,
+    ["head", "idle", "head", "body", "idle", "head"],
+  );
+});
+
+Deno.test("`RequestFraming` follows chunked bodies to their last chunk and trailers", () => {
+  const head = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  assert.deepEqual(phases(head, "3\r\nabc\r\n", "0\r\n\r\n").seen, ["head", "body", "idle"]);
+  assert.deepEqual(phases(head, "3;ext=1\r\nabc\r\n0\r\nX-T: 1\r\n\r\n").seen, [
+    "head",
+    "body",
+    "idle",
+  ]);
+  assert.deepEqual(phases(head, "a\r\n0123456789\r\n").seen, ["head", "body"], "not finished");
+  assert.equal(phases(head, "zz\r\n").error, "malformed");
+});
+
+Deno.test("`RequestFraming` refuses oversized heads and malformed lengths", () => {
+  assert.equal(phases("GET / HTTP/1.1\r\nX: " + "a".repeat(MAX_HEAD_BYTES)).error, "too_large");
+  assert.equal(phases("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n").error, "malformed");
+});
+
+/** Returns what a raw socket received until the peer closed it, or null if still open at `ms`. */
+async function readUntilClosed(conn: Deno.Conn, ms: number): Promise<string | null> {
+  const buf = new Uint8Array(4096);
+  let got = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const closed = (async () => {
+    while (true) {
+      const n = await conn.read(buf).catch(() => null);
+      if (n === null) return got;
+      got += new TextDecoder().decode(buf.subarray(0, n));
+    }
+  })();
+  const result = await Promise.race([
+    closed,
+    new Promise<null>((r) => timer = setTimeout(() => r(null), ms)),
+  ]);
+  clearTimeout(timer);
+  try {
+    conn.close();
+  } catch {
+    // closed by the peer
+  }
+  await closed;
+  return result;
+}
+
+Deno.test(
+  "`startFront` answers 408 and closes slow heads and bodies, closes idle sockets, relays the rest",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const seen: (string | undefined)[] = [];
+    let front: ReturnType<typeof startFront> | null = null;
+    const backend = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req, info) => {
+      seen.push(front?.peerOf(info.remoteAddr)?.hostname);
+      // Answers early, as the sign-in form does for a large declared body (which also says
+      // Connection: close).
+      if (new URL(req.url).pathname === "/close") {
+        return new Response("refused", { status: 413, headers: { Connection: "close" } });
+      }
+      return new Response(req.method === "POST" ? "early" : "ok");
+    });
+    front = startFront({ hostname: "127.0.0.1", port: 0 }, {
+      hostname: "127.0.0.1",
+      port: backend.addr.port,
+    }, { headerTimeoutMs: 200, bodyTimeoutMs: 200, idleTimeoutMs: 400 });
+    const open = () => Deno.connect({ hostname: "127.0.0.1", port: front!.addr.port });
+    try {
+      // A normal request passes, and the app learns the real client.
+      const ok = await fetch(`http://127.0.0.1:${front.addr.port}/x`);
+      assert.equal(await ok.text(), "ok");
+      assert.deepEqual(seen, ["127.0.0.1"]);
+
+      const head = await open();
+      await head.write(enc("GET / HTTP/1.1\r\nHost: x\r\n"));
+      const headAnswer = await readUntilClosed(head, 10_000);
+      assert.match(headAnswer ?? "still open", /^HTTP\/1\.1 408 Request Timeout\r\n/);
+
+      // The server answered early; the front still closes the trickling socket.
+      const body = await open();
+      await body.write(enc("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\na"));
+      const bodyAnswer = await readUntilClosed(body, 10_000);
+      assert.match(bodyAnswer ?? "still open", /^HTTP\/1\.1 200 OK\r\n[\s\S]*early$/);
+      assert.doesNotMatch(bodyAnswer!, /408/, "no second answer after the server's");
+
+      // An answer that says Connection: close closes the socket as soon as it is out, long
+      // before the body deadline of this second front (10 minutes).
+      const patient = startFront({ hostname: "127.0.0.1", port: 0 }, {
+        hostname: "127.0.0.1",
+        port: backend.addr.port,
+      }, { headerTimeoutMs: 600_000, bodyTimeoutMs: 600_000, idleTimeoutMs: 600_000 });
+      const early = await Deno.connect({ hostname: "127.0.0.1", port: patient.addr.port });
+      await early.write(enc("POST /close HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\na"));
+      const earlyAnswer = await readUntilClosed(early, 10_000);
+      patient.stopAccepting();
+      patient.closeAll();
+      assert.match(earlyAnswer ?? "still open", /^HTTP\/1\.1 413 [\s\S]*refused$/);
+
+      const quiet = await open();
+      assert.equal(await readUntilClosed(quiet, 10_000), "");
+
+      const slowNoAnswer = await open();
+      await slowNoAnswer.write(enc("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"));
+      assert.match((await readUntilClosed(slowNoAnswer, 10_000)) ?? "still open", /408/);
+
+      const huge = await open();
+      await huge.write(enc("GET / HTTP/1.1\r\nX: " + "a".repeat(MAX_HEAD_BYTES)));
+      assert.match((await readUntilClosed(huge, 10_000)) ?? "still open", /^HTTP\/1\.1 431/);
+      assert.equal(front.connections(), 0);
+    } finally {
+      front.stopAccepting();
+      front.closeAll();
+      await backend.shutdown();
+    }
+  },
+);
