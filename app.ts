@@ -51,7 +51,7 @@ export function createApp(given: AppDeps): Hono<AppEnv> {
   app.use("*", limitBody(UPLOAD_PATHS));
   app.use("*", authFailureLimit(deps));
 
-  app.get("/metrics", metricsEndpoint(deps.config, metrics, deps.sql));
+  app.get("/metrics", metricsEndpoint(deps.config, metrics, deps.sql, deps.now));
   app.route("/", createApi(deps));
   const pages = createPages(deps);
   app.route("/", pages.app);

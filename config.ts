@@ -78,6 +78,8 @@ export interface Config {
   adminKey: string;
   /** `Authorization: Bearer` admin secret (ADMIN_TOKEN); empty = not accepted. Both empty = locked. */
   adminToken: string;
+  /** A picked-up command not reported within this many seconds fails with "timed out". */
+  commandTimeoutSeconds: number;
   /** Every origin allowed by CORS (ALLOWED_ORIGINS + DASHBOARD_ORIGIN + DASHBOARD_ALLOWED_ORIGINS). */
   corsOrigins: string[];
   minCompanyN: number;
@@ -475,6 +477,15 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     problems.push("AUDIO_MAX_BYTES must be from 1024 to 5368709120 (5 GiB)");
   }
   const store = audioStore(env, production, problems);
+  const commandTimeoutSeconds = integer(
+    "COMMAND_TIMEOUT_SECONDS",
+    env.COMMAND_TIMEOUT_SECONDS,
+    900,
+    problems,
+  );
+  if (commandTimeoutSeconds < 30 || commandTimeoutSeconds > 604_800) {
+    problems.push("COMMAND_TIMEOUT_SECONDS must be from 30 to 604800 (seven days)");
+  }
 
   const minCompanyN = integer("MIN_COMPANY_N", env.MIN_COMPANY_N, 5, problems);
   if (minCompanyN < 2) problems.push("MIN_COMPANY_N must be at least 2");
@@ -547,6 +558,7 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     dashboardTokenSalt,
     adminKey,
     adminToken,
+    commandTimeoutSeconds,
     corsOrigins: [...new Set(corsOrigins)],
     minCompanyN,
     ingestTokens,

@@ -20,6 +20,7 @@ import { migrate } from "./db/migrate.ts";
 import { scheduleRetention } from "./services/retention_schedule.ts";
 import { scheduleRecordingUpkeep } from "./services/recording_schedule.ts";
 import { openObjectStore } from "./db/objects.ts";
+import { scheduleFleetMaintenance } from "./services/fleet_schedule.ts";
 import { isWorker, supervise } from "./supervisor.ts";
 
 /** How long a stopping server keeps accepting before it drains (ms). */
@@ -161,6 +162,11 @@ async function main(): Promise<void> {
     config.rawEventRetentionDays,
     { exclusive: db.kind === "postgres", log },
   );
+  const fleet = scheduleFleetMaintenance(db.sql, {
+    exclusive: db.kind === "postgres",
+    commandTimeoutSeconds: config.commandTimeoutSeconds,
+    log,
+  });
   const objects = openObjectStore(config.audioStore, config.dataDir);
   // One process upkeeps the recordings (the supervisor's first worker, or the only process).
   const recordingUpkeep = worker && Deno.env.get("WORKER_INDEX") !== "0"
@@ -206,9 +212,11 @@ async function main(): Promise<void> {
     await server.shutdown();
     front?.closeAll();
     stopUpkeep();
-    // A purge under way fails at its next chunk when the database closes; it resumes next run.
+    // A purge or fleet maintenance under way fails at its next chunk when the database closes;
+    // it resumes next run.
     retention?.stop();
     recordingUpkeep?.stop();
+    fleet.stop();
     await db.close();
     Deno.exit(0);
   };

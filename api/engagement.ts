@@ -18,7 +18,7 @@ export function registerEngagement(app: OpenAPIHono<AppEnv>, deps: AppDeps): voi
       c.set("userId", body.user_external_id);
       const late = clientTimeProblem(parseTimestamp(body.started_at)!, deps.now());
       if (late) return fieldProblem(c, ["started_at"], late) as never;
-      const status = await summaries.ingest(body);
+      const status = await summaries.ingest(body, c.req.valid("header")["x-device-id"]);
       return c.json({ status }, 200);
     },
   );

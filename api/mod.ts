@@ -10,6 +10,7 @@ import { registerHealth } from "./health.ts";
 import { registerTelemetry } from "./telemetry.ts";
 import { registerCompany } from "./company.ts";
 import { registerRecordingUploads } from "./recordings.ts";
+import { registerDevices } from "./devices.ts";
 
 export const API_VERSION = "1.0.0";
 
@@ -31,10 +32,16 @@ export const documentInfo: {
     { name: "telemetry", description: "Attempt events, session finalize, player reads" },
     { name: "company", description: "Company dashboards (token in `t`)" },
     { name: "engagement", description: "Session-summary ingest and the seven-day dashboard" },
-    { name: "admin", description: "Operator endpoints (X-ADMIN-KEY)" },
+    { name: "admin", description: "Operator endpoints (X-ADMIN-KEY or ADMIN_TOKEN bearer)" },
     {
       name: "recordings",
-      description: "Voice recordings: streamed uploads (ingest token), admin reads (X-ADMIN-KEY)",
+      description: "Voice recordings: streamed uploads (ingest token), admin reads " +
+        "(X-ADMIN-KEY or ADMIN_TOKEN bearer)",
+    },
+    {
+      name: "devices",
+      description: "The companion-device fleet: heartbeats, commands, log snapshots " +
+        "(ingest token) and their admin reads (ADMIN_TOKEN bearer or X-ADMIN-KEY; docs/devices.md)",
     },
     { name: "health", description: "Probes" },
   ],
@@ -53,6 +60,7 @@ export function createApi(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerEngagement(app, deps);
   registerRecordingUploads(app, deps);
   registerAdmin(app, deps);
+  registerDevices(app, deps);
 
   if (deps.config.policy.docsOpen) {
     app.doc31("/openapi.json", documentInfo);

@@ -6,6 +6,8 @@
  * - `POST /events`: validates the AttemptSubmitted shape with zod, one single-row INSERT.
  * - `POST /events/batch`: validates `{events: [...]}` (1..500), one multi-row INSERT.
  * - `POST /summary`: validates the engagement session-summary shape, one single-row INSERT.
+ * - `POST /heartbeat`: validates the agent heartbeat shape, one single-row INSERT.
+ * - `GET /pk`: one primary-key SELECT of a row that is not there (the empty poll's yardstick).
  * - `GET /health`.
  *
  * Tables mirror the service's (`raw_events` columns, identity key, the attempt unique key and
@@ -65,6 +67,33 @@ await sql`
   )`;
 await sql`create index if not exists bench_sessions_user_idx
   on bench_sessions (user_external_id, started_at)`;
+
+await sql`
+  create table if not exists bench_heartbeats (
+    id bigint generated always as identity primary key,
+    device_id text not null,
+    received_at timestamptz not null default now(),
+    agent_version text not null,
+    connectivity text not null,
+    ip text not null,
+    latency_ms integer,
+    agent_status text not null,
+    boot_time timestamptz
+  )`;
+
+const Heartbeat = z.object({
+  device_id: z.string().min(1).max(128),
+  agent_version: z.string().min(1).max(64),
+  connectivity: z.enum(["wifi", "lte", "offline"]),
+  network: z.object({
+    interface: z.string().min(1).max(64),
+    ip: z.string().min(1).max(64),
+    signal_rssi: z.number().int().nullable().optional(),
+    latency_ms: z.number().int().nullable().optional(),
+  }),
+  agent_status: z.enum(["ok", "degraded", "crashed"]),
+  boot_time: z.string().nullable().optional(),
+});
 
 const Item = z.union([z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1), z.string().max(256)]);
 const isTimestamp = (v: string) => !Number.isNaN(Date.parse(v));
@@ -170,6 +199,24 @@ app.post("/summary", async (c) => {
     values ('device', ${s.session_id}, ${s.user_external_id}, ${new Date(s.started_at)},
       ${s.duration_seconds}, ${Math.round(s.sentiment_score * 100)})`;
   return c.json({ status: "ok" });
+});
+
+app.post("/heartbeat", async (c) => {
+  const parsed = Heartbeat.safeParse(await body(c.req.raw));
+  if (!parsed.success) return c.json({ detail: parsed.error.issues }, 422);
+  const h = parsed.data;
+  await sql`
+    insert into bench_heartbeats (device_id, agent_version, connectivity, ip, latency_ms,
+      agent_status, boot_time)
+    values (${h.device_id}, ${h.agent_version}, ${h.connectivity}, ${h.network.ip},
+      ${h.network.latency_ms ?? null}, ${h.agent_status},
+      ${h.boot_time ? new Date(h.boot_time) : null})`;
+  return c.json({ status: "ok" });
+});
+
+app.get("/pk", async (c) => {
+  const rows = await sql`select id from bench_heartbeats where id = ${-1}`;
+  return c.json({ command: rows[0] ?? null });
 });
 
 const server = Deno.serve({

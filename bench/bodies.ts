@@ -6,7 +6,7 @@
 
 import type { AttemptEvent } from "../openapi/telemetry.ts";
 
-export type PostMode = "event" | "event-new" | "batch" | "summary";
+export type PostMode = "event" | "event-new" | "batch" | "summary" | "heartbeat";
 
 const REMEDIATION = ["none", "volts", "space"] as const;
 
@@ -50,6 +50,8 @@ export function sessionEvents(prefix: string, s: number): AttemptBody[] {
  * - event-new: request n is the first attempt of a new session n (one new session per event).
  * - batch: `size` attempts per request, nine per session.
  * - summary: one engagement session summary per request, users cycle through 1000.
+ * - heartbeat: one agent heartbeat per request, devices cycle through 10,000 (every request is
+ *   an upsert of an existing device row after the first round, as in the field).
  */
 export function bodyGenerator(
   mode: PostMode,
@@ -79,6 +81,9 @@ export function bodyGenerator(
       return JSON.stringify({ events });
     };
   }
+  if (mode === "heartbeat") {
+    return () => JSON.stringify(heartbeatBody(prefix, n++));
+  }
   return () => {
     const body = {
       session_id: `es-${prefix}-${n}`,
@@ -89,5 +94,20 @@ export function bodyGenerator(
     };
     n++;
     return JSON.stringify(body);
+  };
+}
+
+/** Returns heartbeat `n` of a run: device `n % 10000`, its boot time stable per device. */
+export function heartbeatBody(prefix: string, n: number) {
+  const device = n % 10_000;
+  return {
+    device_id: `hb-${prefix}-${device}`,
+    agent_version: "2.4.1",
+    connectivity: "wifi",
+    network: { interface: "wlan0", ip: "192.168.1.23", signal_rssi: -60, latency_ms: 20 + n % 80 },
+    agent_status: "ok",
+    last_session_at: "2025-06-01T10:00:00Z",
+    timestamp: "2025-06-01T10:05:00Z",
+    boot_time: `2025-06-01T0${device % 10}:00:00Z`,
   };
 }

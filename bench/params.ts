@@ -34,6 +34,9 @@ export const P = quick
     otherCompanies: 19,
     otherPlayers: 4_000,
     playerPageSessions: 200,
+    fleetSeconds: 2,
+    fleetRounds: 1,
+    fleetDevices: 10_000,
   }
   : {
     warmupSeconds: 2,
@@ -53,6 +56,9 @@ export const P = quick
     otherCompanies: 199,
     otherPlayers: 40_000,
     playerPageSessions: 200,
+    fleetSeconds: 6,
+    fleetRounds: 2,
+    fleetDevices: 100_000,
   };
 
 /** Connections of the load runs. */

@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--quick] [--only=ingest,batch,finalize,engagement,player,company,embedded]`
+ * `deno task bench [--quick] [--only=ingest,batch,finalize,engagement,player,company,fleet,embedded]`
  * (`deno task bench audio [--quick]`: the voice recording uploads alone, bench/audio.ts)
  * (or the scenario names as bare arguments: `deno task bench ingest batch`);
  * `deno task bench privacy-accuracy [--quick]` runs only the company-privacy accuracy
@@ -40,6 +40,7 @@ import { batchScenario } from "./scenarios/batch.ts";
 import { companyScenario } from "./scenarios/company.ts";
 import { engagementScenario } from "./scenarios/engagement.ts";
 import { finalizeScenario } from "./scenarios/finalize.ts";
+import { fleetScenario } from "./scenarios/fleet.ts";
 import { ingestScenario, rssScenario } from "./scenarios/ingest.ts";
 import { playerPageScenario } from "./scenarios/player_page.ts";
 import { postgresAloneScenario } from "./scenarios/postgres_alone.ts";
@@ -116,6 +117,10 @@ async function main(): Promise<void> {
     if (wanted("company")) {
       noteLoad("company");
       await companyScenario(svc1, sql1);
+    }
+    if (wanted("fleet")) {
+      noteLoad("fleet");
+      await fleetScenario(svc1, base, sql1);
     }
     if (wanted("embedded")) {
       noteLoad("embedded");

@@ -42,6 +42,7 @@ export const forbidden = (message: string) => new DomainError("forbidden", messa
 export const notFound = (message: string) => new DomainError("not_found", message);
 /** Returns a 409-kind error. */
 export const conflict = (message: string) => new DomainError("conflict", message);
+/** Returns a 413-kind error (a value larger than its documented cap). */
 
 /** Returns a 413-kind error. */
 export const payloadTooLarge = (message: string) => new DomainError("payload_too_large", message);

@@ -10,11 +10,20 @@ export const DATA_TABLES = [
   "model_state",
   "engagement_sessions",
   "engagement_users",
+  "devices",
+  "device_heartbeats",
+  "device_hours",
+  "device_commands",
+  "device_logs",
 ] as const;
 
 /** Resolves once every data table is empty (identities restarted); migrations stay applied. */
 export async function resetData(sql: Sql): Promise<void> {
-  await sql`truncate ${sql([...DATA_TABLES])} restart identity`;
+  await sql.begin(async (tx) => {
+    await tx`truncate ${tx([...DATA_TABLES])} restart identity`;
+    // The compaction watermark starts over with the heartbeats (never emptied: one row).
+    await tx`update fleet_compaction set received_at = '-infinity', id = 0`;
+  });
 }
 
 /** Returns the ids among `sessionIds` that already have a play session row. */

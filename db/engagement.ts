@@ -15,7 +15,14 @@ export interface NewEngagementSession {
   durationSeconds: number;
   /** Integer hundredths 0..100, or null (game sessions). */
   sentimentHundredths: number | null;
+  /** The device that sent it (device sessions; null when not named). */
+  deviceId?: string | null;
+  /** How it ended; an `unattended` session is kept out of the rollup (docs/engagement.md). */
+  status?: SessionStatus | null;
 }
+
+/** How a device session ended. */
+export type SessionStatus = "success" | "unattended" | "early_exit" | "error_exit";
 
 /** Resolves once the user exists (created with no sessions when new). */
 export async function ensureEngagementUser(sql: Sql | Tx, userId: string): Promise<void> {
@@ -47,6 +54,8 @@ export async function insertEngagementSessions(
     started_at: sessions[i].startedAt.toISOString(),
     duration_seconds: sessions[i].durationSeconds,
     sentiment_hundredths: sessions[i].sentimentHundredths,
+    device_id: sessions[i].deviceId ?? null,
+    status: sessions[i].status ?? null,
   }));
   if (input.length === 0) return stored;
   // The sessions' foreign key is checked at the end of the statement, after the user upsert.
@@ -54,13 +63,13 @@ export async function insertEngagementSessions(
     with input as (
       select * from jsonb_to_recordset(${sql.json(input)}) as x(ord int, source text,
         session_id text, user_external_id text, started_at timestamptz, duration_seconds int,
-        sentiment_hundredths smallint)
+        sentiment_hundredths smallint, device_id text, status text)
     ),
     inserted as (
-      insert into engagement_sessions
-        (source, session_id, user_external_id, started_at, duration_seconds, sentiment_hundredths)
+      insert into engagement_sessions (source, session_id, user_external_id, started_at,
+        duration_seconds, sentiment_hundredths, device_id, status)
       select source, session_id, user_external_id, started_at, duration_seconds,
-        sentiment_hundredths
+        sentiment_hundredths, device_id, status
       from input
       order by source, session_id
       on conflict (source, session_id) do nothing
@@ -70,7 +79,7 @@ export async function insertEngagementSessions(
       insert into engagement_users as u (external_id, last_session_end)
       select i.user_external_id,
         max(i.started_at + i.duration_seconds * interval '1 second')
-          filter (where n.session_id is not null)
+          filter (where n.session_id is not null and i.status is distinct from 'unattended')
       from input i
       left join inserted n on n.source = i.source and n.session_id = i.session_id
       group by i.user_external_id
@@ -139,6 +148,7 @@ export async function dailyAggregates(
       count(sentiment_hundredths)::float8 as "sentimentCount"
     from engagement_sessions
     where user_external_id = ${userId} and started_at >= ${from} and started_at < ${to}
+      and status is distinct from 'unattended'
     group by 1
     order by 1`;
   return rows.map((r) => ({

@@ -10,6 +10,7 @@ export interface ErasedCounts {
   sessions: number;
   models: number;
   engagement_sessions: number;
+  device_links: number;
 }
 
 /**
@@ -30,20 +31,22 @@ async function lockParticipant(tx: Tx, playerId: string): Promise<void> {
  * Returns what was removed after deleting, in one transaction, every row held under
  * `playerId`: attempt events, session summaries (the company aggregate trigger recomputes the
  * companies they counted in, in the same transaction), play sessions, models of every task,
- * engagement sessions and the engagement user of the same id.
+ * engagement sessions (and with them their device links) and the engagement user of the same id.
  */
 export async function eraseParticipant(sql: Sql, playerId: string): Promise<ErasedCounts> {
   return await sql.begin(async (tx) => {
     await lockParticipant(tx, playerId);
     // Pipelined (one round trip), run in the order sent; summaries go before the sessions
     // they reference.
-    const [events, , sessions, models, engagement] = await Promise.all([
+    const [events, , sessions, models, [links], engagement] = await Promise.all([
       tx`delete from raw_events where player_id = ${playerId}
         or session_id in (select session_id from play_sessions where player_id = ${playerId})`,
       tx`delete from session_summary where player_id = ${playerId}
         or session_id in (select session_id from play_sessions where player_id = ${playerId})`,
       tx`delete from play_sessions where player_id = ${playerId}`,
       tx`delete from model_state where player_id = ${playerId}`,
+      tx<{ n: number }[]>`select count(distinct device_id)::int as n from engagement_sessions
+        where user_external_id = ${playerId}`,
       tx`delete from engagement_sessions where user_external_id = ${playerId}`,
       tx`delete from engagement_users where external_id = ${playerId}`,
     ]);
@@ -52,6 +55,7 @@ export async function eraseParticipant(sql: Sql, playerId: string): Promise<Eras
       sessions: sessions.count,
       models: models.count,
       engagement_sessions: engagement.count,
+      device_links: links.n,
     };
   });
 }
@@ -135,6 +139,8 @@ export interface EngagementExportRow {
   started_at: Date;
   duration_seconds: number;
   sentiment_hundredths: number | null;
+  device_id: string | null;
+  status: string | null;
   created_at: Date;
 }
 
@@ -158,7 +164,7 @@ export async function engagementSessionsOf(
     : sql``;
   return await sql<(EngagementExportRow & EngagementPosition)[]>`
     select id::float8 as id, source, session_id, started_at, duration_seconds,
-      sentiment_hundredths, created_at, started_at::text as started_at_text
+      sentiment_hundredths, device_id, status, created_at, started_at::text as started_at_text
     from engagement_sessions
     where user_external_id = ${userId} ${from}
     order by started_at, id

@@ -36,6 +36,8 @@ export interface Metrics {
   eventsStored(n: number): void;
   /** Counts one audio upload answered with `outcome`, and the bytes it newly stored. */
   recordingUpload(outcome: string, storedBytes: number): void;
+  /** Counts one heartbeat stored. */
+  heartbeat(): void;
   /** Records the size of one group-commit statement of `queue`. */
   batch(queue: string, size: number): void;
   /** Returns the exposition text, reading the pool of `sql` and process memory now. */
@@ -73,6 +75,7 @@ export function createMetrics(): Metrics {
   let eventsStored = 0;
   const uploads = new Map<string, number>();
   let recordingBytes = 0;
+  let heartbeats = 0;
 
   return {
     request(method, route, status, seconds) {
@@ -94,6 +97,9 @@ export function createMetrics(): Metrics {
     recordingUpload(outcome, storedBytes) {
       uploads.set(outcome, (uploads.get(outcome) ?? 0) + 1);
       recordingBytes += storedBytes;
+    },
+    heartbeat() {
+      heartbeats++;
     },
     batch(queue, size) {
       const h = batches.get(queue) ?? new Histogram(BATCH_BUCKETS);
@@ -136,6 +142,8 @@ export function createMetrics(): Metrics {
         "Bytes of audio newly stored in the object store (duplicates excluded).",
       );
       out.push(`etl_recording_bytes_stored_total ${recordingBytes}`);
+      head("etl_heartbeats_received_total", "counter", "Device heartbeats stored.");
+      out.push(`etl_heartbeats_received_total ${heartbeats}`);
       head("etl_group_commit_batch_size", "histogram", "Items written per group-commit statement.");
       for (const [queue, h] of batches) {
         out.push(...histogramLines("etl_group_commit_batch_size", { queue }, h));

@@ -19,6 +19,10 @@ export const ErasureSchema = z.object({
     recordings: z.number().int().openapi({
       description: "Voice recordings whose participant_id is the id (objects and rows)",
     }),
+    device_links: z.number().int().openapi({
+      description: "Devices the user's sessions were linked to (the links go with the sessions; " +
+        "the devices' own data stays: DELETE /admin/devices/{device_id})",
+    }),
   }),
 }).openapi("Erasure", { example: erasure });
 
@@ -83,6 +87,8 @@ export const ExportedEngagementSessionSchema = z.object({
   sentiment_hundredths: z.number().int().nullable().openapi({
     description: "Sentiment as stored, in hundredths (0.68 = 68); null for game sessions",
   }),
+  device_id: z.string().nullable().openapi({ description: "The device that sent it" }),
+  status: z.enum(["success", "unattended", "early_exit", "error_exit"]).nullable(),
   created_at: z.string(),
 }).openapi("ExportedEngagementSession");
 
@@ -105,6 +111,13 @@ export const ExportedRecordingSchema = z.object({
   }),
 }).openapi("ExportedRecording", { example: exportedRecording });
 
+export const ExportedDeviceLinkSchema = z.object({
+  device_id: z.string(),
+  session_count: z.number().int(),
+  first_session_at: z.string(),
+  last_session_at: z.string(),
+}).openapi("ExportedDeviceLink");
+
 /** Returns the export schema of a registry. */
 function playerExportSchema(registry: TaskRegistry) {
   return z.object({
@@ -121,6 +134,9 @@ function playerExportSchema(registry: TaskRegistry) {
     recordings: z.array(ExportedRecordingSchema).openapi({
       description: "Voice recordings with their transcripts, by recording_id",
     }),
+    device_links: z.array(ExportedDeviceLinkSchema).openapi({
+      description: "The devices the user's sessions came from, the most recent first",
+    }),
   }).openapi("PlayerExport", { example: playerExport });
 }
 
@@ -131,6 +147,7 @@ export type ExportedSession = Omit<z.infer<typeof ExportedSessionSchema>, "summa
 export type ExportedModel = z.infer<typeof ExportedModelSchema>;
 export type ExportedRecording = z.infer<typeof ExportedRecordingSchema>;
 export type ExportedEngagementSession = z.infer<typeof ExportedEngagementSessionSchema>;
+export type ExportedDeviceLink = z.infer<typeof ExportedDeviceLinkSchema>;
 
 const playerIdParam = (example: string) =>
   z.object({
@@ -153,9 +170,9 @@ export const erasePlayerRoute = createRoute({
   summary: "Erase everything held on a participant",
   description: "Deletes, in one transaction, the participant's attempt events, play sessions " +
     "and their summaries, models of every task, and the engagement sessions of the same user " +
-    "id; company aggregates are recomputed in the same transaction. Then every voice recording " +
-    "whose participant_id is the id: objects first, then rows (maintenance finishes an " +
-    "interrupted one). Events acknowledged before " +
+    "id (with their device links); company aggregates are recomputed in the same transaction. " +
+    "Then every voice recording whose participant_id is the id: objects first, then rows " +
+    "(maintenance finishes an interrupted one). Events acknowledged before " +
     "the erasure committed never survive it; later ones start the id afresh. Idempotent: an " +
     "unknown (or already erased) id answers zeros. The request log carries a keyed hash of " +
     "the id, never the id. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.",
@@ -180,8 +197,8 @@ function buildExportRoute(registry: TaskRegistry) {
     summary: "Export everything held on a participant",
     description: "One JSON document, streamed in chunks (`Content-Disposition: attachment`): " +
       "play sessions with their summaries, attempt events as stored, models, and engagement " +
-      "sessions of the same user id, and voice recordings with transcripts and admin download " +
-      "paths. Empty lists for an unknown id. Read page by page, not in " +
+      "sessions of the same user id with the devices they came from, and voice recordings with " +
+      "transcripts and admin download paths. Empty lists for an unknown id. Read page by page, not in " +
       "one snapshot: writes during the export may or may not appear. 401 without X-ADMIN-KEY, " +
       "403 for a wrong key or an empty ADMIN_KEY.",
     security: security.admin,

@@ -105,7 +105,7 @@ export const security: Record<
 > = {
   ingest: [{ ingestToken: [] }],
   dashboardBearer: [{ dashboardToken: [] }],
-  admin: [{ adminKey: [] }],
+  admin: [{ adminKey: [] }, { adminToken: [] }],
   companyToken: [{ companyToken: [] }],
 };
 
@@ -123,6 +123,12 @@ export const securitySchemes = {
     description: "A token of DASHBOARD_TOKEN_MAP, mapped to one user id or `*`.",
   },
   adminKey: { type: "apiKey", in: "header", name: "X-ADMIN-KEY", description: "ADMIN_KEY" },
+  adminToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "ADMIN_TOKEN (`Authorization: Bearer`), accepted on every admin endpoint " +
+      "alongside X-ADMIN-KEY.",
+  },
   companyToken: {
     type: "apiKey",
     in: "query",

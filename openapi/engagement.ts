@@ -9,6 +9,7 @@ const ingestExample = {
   started_at: "2025-10-22T14:30:00Z",
   duration_seconds: 900,
   sentiment_score: 0.66,
+  status: "success",
 };
 
 export const SessionSummarySchema = z.object({
@@ -26,6 +27,14 @@ export const SessionSummarySchema = z.object({
   sentiment_score: z.number().min(0).max(1).openapi({
     description: "0..1; stored rounded half-up to 2 decimals (0.235 → 0.24).",
     example: 0.66,
+  }),
+  device_id: text(1, 128).optional().openapi({
+    description: "The device that ran the session (the X-Device-ID header wins over it).",
+    example: "dev-0001",
+  }),
+  status: z.enum(["success", "unattended", "early_exit", "error_exit"]).optional().openapi({
+    description: "How the session ended. An `unattended` one (the device ran, nobody took " +
+      "part) is stored but not counted in the seven-day rollup (docs/engagement.md).",
   }),
 }).openapi("EngagementSessionSummary", {
   description: "One companion-device session. Unknown extra fields are ignored.",
@@ -95,6 +104,14 @@ export const ingestSessionSummaryRoute = createRoute({
     "200. The credential is checked before the body.",
   security: security.ingest,
   request: {
+    headers: z.object({
+      "x-device-id": text(1, 128).optional().openapi({
+        param: { name: "x-device-id", in: "header" },
+        description: "The device that ran the session (1–128 characters); wins over the " +
+          "body's device_id.",
+        example: "dev-0001",
+      }),
+    }),
     body: {
       required: true,
       content: { "application/json": { schema: SessionSummarySchema, example: ingestExample } },

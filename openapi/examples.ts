@@ -249,7 +249,14 @@ export const companyTimeseries = {
 /** DELETE /admin/players/{player_id} for the sample player after its four sessions. */
 export const erasure = {
   player_id: common.player_id,
-  deleted: { raw_events: 17, sessions: 4, models: 1, engagement_sessions: 4, recordings: 0 },
+  deleted: {
+    raw_events: 17,
+    sessions: 4,
+    models: 1,
+    engagement_sessions: 4,
+    recordings: 0,
+    device_links: 0,
+  },
 };
 
 /** GET /admin/players/{player_id}/export for the engagement demo user (device sessions only). */
@@ -266,6 +273,8 @@ export const playerExport = {
       started_at: "2025-10-18T16:00:00.000Z",
       duration_seconds: 720,
       sentiment_hundredths: 55,
+      device_id: null,
+      status: null,
       created_at: "2025-10-18T16:12:00.000Z",
     },
     {
@@ -274,6 +283,8 @@ export const playerExport = {
       started_at: "2025-10-21T17:30:00.000Z",
       duration_seconds: 600,
       sentiment_hundredths: 60,
+      device_id: null,
+      status: null,
       created_at: "2025-10-21T17:40:00.000Z",
     },
     {
@@ -282,10 +293,18 @@ export const playerExport = {
       started_at: "2025-10-22T14:30:00.000Z",
       duration_seconds: 900,
       sentiment_hundredths: 66,
+      device_id: "dev-0001",
+      status: "success",
       created_at: "2025-10-22T14:45:00.000Z",
     },
   ],
   recordings: [],
+  device_links: [{
+    device_id: "dev-0001",
+    session_count: 1,
+    first_session_at: "2025-10-22T14:30:00.000Z",
+    last_session_at: "2025-10-22T14:30:00.000Z",
+  }],
 };
 
 /** GET /dashboard/forecast for Acme Corp after a third earth week and three water sessions each. */

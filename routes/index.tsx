@@ -73,6 +73,15 @@ export async function homePage(c: Context, env: PageEnv): Promise<Response> {
               <button type="submit" class="button">Open</button>
             </form>
           </Card>
+          <Card title="Device fleet">
+            <p class="muted">
+              The companion devices: which are alive, their uptime and users, and remote commands.
+              Needs a dashboard token for every user.
+            </p>
+            <p>
+              <a class="button" href="/fleet">Open the fleet</a>
+            </p>
+          </Card>
         </div>
         <div class="grid">
           <Card title="Status">

@@ -11,6 +11,7 @@ import { CredentialError, notFound } from "../core/errors.ts";
 import { markCredentialFailure } from "../http/auth.ts";
 import { bugFields, errorAnswer } from "../http/errors.ts";
 import { IdSchema } from "../openapi/common.ts";
+import { logPseudonym } from "../core/pseudonym.ts";
 import { handleLogout } from "./_auth.tsx";
 import { createAssets, errorPage, type PageEnv } from "./_page.tsx";
 import { sendStatic } from "../http/static.ts";
@@ -18,6 +19,8 @@ import { limitFormBody } from "../http/body.ts";
 import { companyCsv, companyPage } from "./company.tsx";
 import { engagementLogin, engagementPage } from "./engagement.tsx";
 import { homePage } from "./index.tsx";
+import { DEVICE_TITLE, devicePage, queueCommandForm } from "./device.tsx";
+import { fleetListPage, fleetLogin } from "./fleet.tsx";
 import { playerLogin, playerPage } from "./player.tsx";
 
 /** The title and explanation of an error page for a status. */
@@ -100,6 +103,26 @@ export function createPages(deps: AppDeps): Pages {
     "/engagement/:user_id",
     form,
     (c) => engagementLogin(c, env, userParam(c, "user_id")),
+  );
+  app.get("/fleet", (c) => fleetListPage(c, env));
+  app.post("/fleet", form, (c) => fleetLogin(c, env));
+  // The request log names the route template and a keyed hash of the device id, never the id.
+  const deviceParam = (c: Context<AppEnv>) => {
+    const id = c.req.param("device_id") ?? "";
+    c.set("logPath", c.req.routePath.replace(":device_id", "{device_id}"));
+    c.set("logFields", { device_hash: logPseudonym(id, deps.config.companySalt) });
+    if (!IdSchema.safeParse(id).success) throw notFound("Not a valid device id");
+    return id;
+  };
+  app.get("/fleet/devices/:device_id", (c) => devicePage(c, env, deviceParam(c)));
+  app.post("/fleet/devices/:device_id", form, (c) => {
+    deviceParam(c);
+    return fleetLogin(c, env, DEVICE_TITLE);
+  });
+  app.post(
+    "/fleet/devices/:device_id/commands",
+    form,
+    (c) => queueCommandForm(c, env, deviceParam(c)),
   );
   app.post("/logout", form, (c) => handleLogout(c, env));
 

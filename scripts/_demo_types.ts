@@ -1,6 +1,7 @@
 /** The demo task's options and result, shared by its two paths (private to scripts/). */
 import type { SeededCompany } from "../openapi/company.ts";
 import type { DemoData } from "./demo_data.ts";
+import type { DemoFleet } from "./demo_fleet.ts";
 
 /** Reports progress of one phase (`done` of `total` items). */
 export type Progress = (phase: string, done: number, total: number) => void;
@@ -18,4 +19,5 @@ export interface DemoResult {
   sessions: { created: number; present: number };
   events: { stored: number; duplicates: number };
   engagement: { stored: number; duplicates: number };
+  fleet: DemoFleet;
 }

@@ -18,6 +18,7 @@ import { generateDemo } from "./demo_data.ts";
 import type { DemoOptions, DemoResult, Progress } from "./_demo_types.ts";
 import { openScriptDatabase } from "./_cli.ts";
 import { serviceAnswers, writeDemoOverApi } from "./_demo_api.ts";
+import { DEMO_DEVICES, writeDemoFleet } from "./demo_fleet.ts";
 
 export type { DemoOptions, DemoResult, Progress } from "./_demo_types.ts";
 
@@ -65,12 +66,18 @@ export async function writeDemo(
 
   const engagement = { stored: 0, duplicates: 0 };
   progress("engagement", 0, demo.engagement.length);
+  // Each family user's summaries come from one demo device (as the agent tags them).
+  const deviceOf = new Map(demo.familyUsers.map((u, i) => [u, DEMO_DEVICES[i]]));
   for (const [i, body] of demo.engagement.entries()) {
-    const status = await ingestSessionSummary(sql, body);
+    const status = await ingestSessionSummary(sql, body, deviceOf.get(body.user_external_id));
     if (status === "ok") engagement.stored++;
     else engagement.duplicates++;
     progress("engagement", i + 1, demo.engagement.length);
   }
+
+  progress("fleet", 0, 1);
+  const fleet = await writeDemoFleet(sql, options.now, config.commandTimeoutSeconds);
+  progress("fleet", 1, 1);
 
   return {
     demo,
@@ -78,6 +85,7 @@ export async function writeDemo(
     sessions: { created: fresh.length, present: present.size },
     events,
     engagement,
+    fleet,
   };
 }
 
@@ -128,6 +136,12 @@ export function formatReport(result: DemoResult, config: Config, seconds: number
         (token ? `token: ${token}` : "(no DASHBOARD_TOKEN_MAP grant for this user)"),
     );
   }
+  const fleetToken = config.dashboardGrants.find((g) => g.user === "*")?.token;
+  lines.push("", "Device fleet (sign in with a dashboard token for every user):");
+  lines.push(
+    `  ${base}/fleet  ` + (fleetToken ? `token: ${fleetToken}` : "(no `*` grant configured)"),
+  );
+  lines.push(`  ${base}/fleet/devices/${DEMO_DEVICES[0]}`);
   lines.push("", "Admin:");
   if (config.adminKey === "") {
     lines.push("  ADMIN_KEY is empty, so POST /admin/seed_company is locked.");

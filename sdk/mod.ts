@@ -56,6 +56,30 @@ export type RecordingUpload = components["schemas"]["RecordingUpload"];
 export type RecordingManifest = components["schemas"]["RecordingManifest"];
 /** A participant's recordings index: their sessions with turn counts and durations. */
 export type ParticipantRecordingIndex = components["schemas"]["ParticipantRecordingIndex"];
+/** A device heartbeat (`POST /internal/heartbeat`): agent version, connectivity, network and health. */
+export type Heartbeat = components["schemas"]["Heartbeat"];
+/** The fleet's status (`GET /api/heartbeats`): every device, newest heartbeat first. */
+export type Fleet = components["schemas"]["Fleet"];
+/** One device of the fleet status: its status, last heartbeat and network figures. */
+export type DeviceStatus = components["schemas"]["DeviceStatus"];
+/** Uptime and reboots of every device over the last 7 days (`GET /admin/devices/uptime`). */
+export type FleetUptime = components["schemas"]["FleetUptime"];
+/** The users whose sessions came from one device, most recent first. */
+export type DeviceUsers = components["schemas"]["DeviceUsers"];
+/** A remote command a device can be sent. */
+export type CommandType = components["schemas"]["NewCommand"]["command"];
+/** A command as queued (`POST /admin/commands`), status `PENDING`. */
+export type QueuedCommand = components["schemas"]["QueuedCommand"];
+/** The poll's answer (`GET /internal/commands/pending`): the oldest pending command or null. */
+export type PendingCommand = components["schemas"]["PendingCommand"];
+/** A device's report on a command it picked up: `COMPLETED` or `FAILED`, with an error. */
+export type CommandReport = components["schemas"]["CommandReport"];
+/** A device's commands, newest first (`GET /admin/devices/{device_id}/commands`). */
+export type DeviceCommands = components["schemas"]["DeviceCommands"];
+/** A device's latest log snapshot (`GET /admin/logs/{device_id}`), or null. */
+export type LogSnapshot = components["schemas"]["LogSnapshot"];
+/** What `DELETE /admin/devices/{device_id}` removed, per kind of record. */
+export type DeviceErasure = components["schemas"]["DeviceErasure"];
 export type { components, operations, paths };
 
 /** The most events one POST /events/batch accepts. */
@@ -69,8 +93,10 @@ export interface ClientOptions {
   ingestToken?: string | undefined;
   /** A DASHBOARD_TOKEN_MAP token: sent on player reads and the engagement dashboard. */
   dashboardToken?: string | undefined;
-  /** ADMIN_KEY: sent as X-ADMIN-KEY on the company seed, erase and export. */
+  /** ADMIN_KEY: sent as X-ADMIN-KEY on every admin endpoint. */
   adminKey?: string | undefined;
+  /** ADMIN_TOKEN: sent as `Authorization: Bearer` on every admin endpoint (either one suffices). */
+  adminToken?: string | undefined;
   /** Retries after a 503 or a network error (default 3; 0 disables). */
   retries?: number | undefined;
   /** First backoff in ms, doubled on every retry, with jitter (default 250). */
@@ -158,6 +184,30 @@ export interface TelemetryClient {
   ingestSessionSummary(session: EngagementSession): Promise<IngestStatus>;
   /** GET /api/dashboard/{user_id}: the seven-day engagement rollup. */
   engagementDashboard(userId: string): Promise<EngagementDashboard>;
+  /** POST /internal/heartbeat (ingest token). */
+  postHeartbeat(heartbeat: Heartbeat): Promise<{ status: "ok" }>;
+  /** GET /api/heartbeats (a `*` dashboard token): every device, or one page with `limit`. */
+  fleetStatus(
+    query?: { status?: DeviceStatus["status"]; limit?: number; after?: string },
+  ): Promise<Fleet>;
+  /** GET /admin/devices/uptime (admin): uptime and reboots over the last 7 days. */
+  fleetUptime(query?: { limit?: number; after?: string }): Promise<FleetUptime>;
+  /** GET /admin/devices/{device_id}/users (admin). */
+  deviceUsers(deviceId: string): Promise<DeviceUsers>;
+  /** POST /admin/commands (admin): queues a command (not retried: a resend queues another). */
+  queueCommand(deviceId: string, command: CommandType): Promise<QueuedCommand>;
+  /** GET /internal/commands/pending as `deviceId`: its oldest pending command, now picked up. */
+  pollCommand(deviceId: string): Promise<PendingCommand["command"]>;
+  /** POST /internal/commands/{id}/status as `deviceId` (ApiError 409 when not PICKED_UP). */
+  reportCommand(id: string, report: CommandReport, deviceId?: string): Promise<{ status: "ok" }>;
+  /** GET /admin/devices/{device_id}/commands (admin), newest first. */
+  deviceCommands(deviceId: string): Promise<DeviceCommands>;
+  /** POST /internal/ingest/logs: returns the snapshot id. */
+  uploadLogs(deviceId: string, content: string): Promise<number>;
+  /** GET /admin/logs/{device_id} (admin): the latest snapshot or null. */
+  latestLogs(deviceId: string): Promise<LogSnapshot["snapshot"]>;
+  /** DELETE /admin/devices/{device_id} (admin): everything held about the device. */
+  eraseDevice(deviceId: string): Promise<DeviceErasure>;
   /** GET /health (process liveness). */
   health(): Promise<{ status: "ok" }>;
   /** GET /healthz (database round trip). */
@@ -234,7 +284,16 @@ export function createClient(options: ClientOptions): TelemetryClient {
     token ? { Authorization: `Bearer ${token}` } : {};
   const ingest = bearer(options.ingestToken);
   const reader = bearer(options.dashboardToken);
-  const admin: Record<string, string> = options.adminKey ? { "X-ADMIN-KEY": options.adminKey } : {};
+  const admin: Record<string, string> = {
+    ...(options.adminKey ? { "X-ADMIN-KEY": options.adminKey } : {}),
+    ...bearer(options.adminToken),
+  };
+  // A queued command is not idempotent: its POST is sent once (no retry of a lost answer).
+  const once = createFetchClient<paths>({
+    baseUrl: options.baseUrl.replace(/\/+$/, ""),
+    fetch: retryingFetch(options.fetch ?? ((r) => fetch(r)), { ...options, retries: 0 }),
+  });
+  const device = (id?: string): Record<string, string> => (id ? { "X-Device-ID": id } : {});
 
   /** Returns the answer of a multipart audio upload to `path`. */
   async function uploadTo(
@@ -328,6 +387,51 @@ export function createClient(options: ClientOptions): TelemetryClient {
       unwrap(api.GET("/api/dashboard/{user_id}", {
         params: { path: { user_id: userId } },
         headers: reader,
+      })),
+    postHeartbeat: (heartbeat) =>
+      unwrap(api.POST("/internal/heartbeat", { body: heartbeat, headers: ingest })),
+    fleetStatus: (query = {}) =>
+      unwrap(api.GET("/api/heartbeats", { params: { query }, headers: reader })),
+    fleetUptime: (query = {}) =>
+      unwrap(api.GET("/admin/devices/uptime", { params: { query }, headers: admin })),
+    deviceUsers: (deviceId) =>
+      unwrap(api.GET("/admin/devices/{device_id}/users", {
+        params: { path: { device_id: deviceId } },
+        headers: admin,
+      })),
+    queueCommand: (deviceId, command) =>
+      unwrap(
+        once.POST("/admin/commands", { body: { device_id: deviceId, command }, headers: admin }),
+      ),
+    pollCommand: async (deviceId) =>
+      (await unwrap(api.GET("/internal/commands/pending", {
+        headers: { ...ingest, ...device(deviceId) },
+      }))).command,
+    reportCommand: (id, report, deviceId) =>
+      unwrap(api.POST("/internal/commands/{id}/status", {
+        params: { path: { id } },
+        body: report,
+        headers: { ...ingest, ...device(deviceId) },
+      })),
+    deviceCommands: (deviceId) =>
+      unwrap(api.GET("/admin/devices/{device_id}/commands", {
+        params: { path: { device_id: deviceId } },
+        headers: admin,
+      })) as Promise<DeviceCommands>,
+    uploadLogs: async (deviceId, content) =>
+      (await unwrap(api.POST("/internal/ingest/logs", {
+        body: { device_id: deviceId, content },
+        headers: ingest,
+      }))).snapshot_id,
+    latestLogs: async (deviceId) =>
+      (await unwrap(api.GET("/admin/logs/{device_id}", {
+        params: { path: { device_id: deviceId } },
+        headers: admin,
+      }))).snapshot,
+    eraseDevice: (deviceId) =>
+      unwrap(api.DELETE("/admin/devices/{device_id}", {
+        params: { path: { device_id: deviceId } },
+        headers: admin,
       })),
     health: () => unwrap(api.GET("/health")),
     healthz: () => unwrap(api.GET("/healthz")),

@@ -3,6 +3,132 @@
 
 /** Every path of the contract, each with its operations. */
 export interface paths {
+    /** `/admin/commands`: its parameters and operations. */
+    "/admin/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a remote command for a device
+         * @description Queues a PENDING command; the device picks it up at its next poll (every 30 s). Not idempotent: each call queues one more.
+         */
+        post: operations["queueCommand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    /** `/admin/devices/uptime`: its parameters and operations. */
+    "/admin/devices/uptime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Uptime and reboots of every device over the last 7 days
+         * @description The 168 hours ending with the current one, compacted and raw heartbeats together. Each heartbeat confirms 300 s, at most 3,600 per hour.
+         */
+        get: operations["fleetUptime"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    /** `/admin/devices/{device_id}`: its parameters and operations. */
+    "/admin/devices/{device_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase everything held about a device
+         * @description In one transaction: latest state, heartbeats, hourly summaries, commands, log snapshots; its engagement sessions stay with their users, unlinked. Idempotent (zeros). A later heartbeat of the device starts it afresh.
+         */
+        delete: operations["eraseDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    /** `/admin/devices/{device_id}/commands`: its parameters and operations. */
+    "/admin/devices/{device_id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A device's commands, newest first
+         * @description Every state with its timestamps and error (at most the newest 200).
+         */
+        get: operations["deviceCommands"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    /** `/admin/devices/{device_id}/users`: its parameters and operations. */
+    "/admin/devices/{device_id}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who uses a device
+         * @description The users of the session summaries the device tagged, most recent first.
+         */
+        get: operations["deviceUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    /** `/admin/logs/{device_id}`: its parameters and operations. */
+    "/admin/logs/{device_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A device's latest log snapshot
+         * @description `{"snapshot": null}` for a device that never uploaded one.
+         */
+        get: operations["latestLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     /** `/admin/participants/{participant_id}/recordings`: its parameters and operations. */
     "/admin/participants/{participant_id}/recordings": {
         parameters: {
@@ -37,7 +163,7 @@ export interface paths {
         post?: never;
         /**
          * Erase everything held on a participant
-         * @description Deletes, in one transaction, the participant's attempt events, play sessions and their summaries, models of every task, and the engagement sessions of the same user id; company aggregates are recomputed in the same transaction. Then every voice recording whose participant_id is the id: objects first, then rows (maintenance finishes an interrupted one). Events acknowledged before the erasure committed never survive it; later ones start the id afresh. Idempotent: an unknown (or already erased) id answers zeros. The request log carries a keyed hash of the id, never the id. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.
+         * @description Deletes, in one transaction, the participant's attempt events, play sessions and their summaries, models of every task, and the engagement sessions of the same user id (with their device links); company aggregates are recomputed in the same transaction. Then every voice recording whose participant_id is the id: objects first, then rows (maintenance finishes an interrupted one). Events acknowledged before the erasure committed never survive it; later ones start the id afresh. Idempotent: an unknown (or already erased) id answers zeros. The request log carries a keyed hash of the id, never the id. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.
          */
         delete: operations["erasePlayer"];
         options?: never;
@@ -55,7 +181,7 @@ export interface paths {
         };
         /**
          * Export everything held on a participant
-         * @description One JSON document, streamed in chunks (`Content-Disposition: attachment`): play sessions with their summaries, attempt events as stored, models, and engagement sessions of the same user id, and voice recordings with transcripts and admin download paths. Empty lists for an unknown id. Read page by page, not in one snapshot: writes during the export may or may not appear. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.
+         * @description One JSON document, streamed in chunks (`Content-Disposition: attachment`): play sessions with their summaries, attempt events as stored, models, and engagement sessions of the same user id with the devices they came from, and voice recordings with transcripts and admin download paths. Empty lists for an unknown id. Read page by page, not in one snapshot: writes during the export may or may not appear. 401 without X-ADMIN-KEY, 403 for a wrong key or an empty ADMIN_KEY.
          */
         get: operations["exportPlayer"];
         put?: never;
@@ -142,6 +268,27 @@ export interface paths {
          * @description Computed at the moment of the request over the seven UTC days ending today. An unknown user gets the zeroed shape (and is created). A token mapped to another user is 403; `*` reads any user.
          */
         get: operations["engagementDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    /** `/api/heartbeats`: its parameters and operations. */
+    "/api/heartbeats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every device's latest state and status
+         * @description Needs a dashboard token mapped to `*` (401 missing or unknown, 403 another). Without parameters every device is listed, newest lastSeen first.
+         */
+        get: operations["fleetStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -318,6 +465,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    /** `/internal/commands/pending`: its parameters and operations. */
+    "/internal/commands/pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pick up the device's oldest pending command
+         * @description Answers the oldest PENDING command of the `X-Device-ID` device and marks it PICKED_UP in the same statement (two concurrent polls never get the same one). `{"command": null}` when there is none or X-Device-ID is missing; such a poll writes nothing.
+         */
+        get: operations["pollCommand"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    /** `/internal/commands/{id}/status`: its parameters and operations. */
+    "/internal/commands/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a picked-up command's outcome
+         * @description Only a PICKED_UP command can be completed or failed (409 names its state). With X-Device-ID it must be the command's device (else 404). A pick-up older than COMMAND_TIMEOUT_SECONDS has failed with `timed out` (409).
+         */
+        post: operations["reportCommand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    /** `/internal/heartbeat`: its parameters and operations. */
+    "/internal/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post one agent heartbeat
+         * @description Stores the heartbeat as the device's latest state and appends it to the device's event log, stamped with the server's receive time. The credential is checked before the body.
+         */
+        post: operations["postHeartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     /** `/internal/ingest/audio`: its parameters and operations. */
     "/internal/ingest/audio": {
         parameters: {
@@ -333,6 +543,27 @@ export interface paths {
          * @description Streams `file` to object storage under `recordings/{device_id}/{yyyy}/{mm}/{dd}/{recording_id}.{ext}` (never held whole in memory), then records it. Retries are safe: the same content for the same (session_id, turn_number, role) answers 200 with the same URLs and stores nothing new; different content is 409. The content must start with the codec's signature (415); a given sha256 must match (422); the whole body is limited to AUDIO_MAX_BYTES (413). Nothing is stored when the answer is not 200. `metadata.codec` is `flac` (default, `.flac`) or `opus` (Ogg, `.ogg`). The answer has no manifest_url.
          */
         post: operations["uploadAudio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    /** `/internal/ingest/logs`: its parameters and operations. */
+    "/internal/ingest/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a log snapshot
+         * @description Content of 1 character to 524288 bytes (413 over it). The newest 10 snapshots per device are kept.
+         */
+        post: operations["uploadLogs"];
         delete?: never;
         options?: never;
         head?: never;
@@ -545,6 +776,31 @@ export interface components {
             /** @description Identical resends, stored before */
             duplicates: number;
         };
+        Command: {
+            /** Format: uuid */
+            id: string;
+            device_id: string;
+            /** @enum {string} */
+            command_type: "REBOOT" | "RESTART_SERVICE" | "UPLOAD_LOGS" | "UPDATE_NOW";
+            /** @enum {string} */
+            status: "PENDING" | "PICKED_UP" | "COMPLETED" | "FAILED";
+            payload?: unknown;
+            error: string | null;
+            created_at: string;
+            picked_up_at: string | null;
+            finished_at: string | null;
+        };
+        /**
+         * @example {
+         *       "status": "COMPLETED",
+         *       "error": null
+         *     }
+         */
+        CommandReport: {
+            /** @enum {string} */
+            status: "COMPLETED" | "FAILED";
+            error?: string | null;
+        };
         /**
          * @example {
          *       "earth": {
@@ -647,6 +903,99 @@ export interface components {
             /** @description Protected mode: last day (YYYY-MM-DD) of the newest released week the numbers cover; null in exact mode or before the first release */
             released_through: string | null;
         };
+        /**
+         * @example {
+         *       "device_id": "dev-0001",
+         *       "commands": [
+         *         {
+         *           "id": "5d7e4c1b-8a2f-4e3d-9c6b-1a0f2e3d4c5b",
+         *           "device_id": "dev-0001",
+         *           "command_type": "REBOOT",
+         *           "status": "PENDING",
+         *           "payload": null,
+         *           "error": null,
+         *           "created_at": "2025-10-22T18:00:00.000Z",
+         *           "picked_up_at": null,
+         *           "finished_at": null
+         *         },
+         *         {
+         *           "id": "0b9c1a52-3f4e-4d6a-9b7c-2e1f0a9d8c71",
+         *           "device_id": "dev-0001",
+         *           "command_type": "UPLOAD_LOGS",
+         *           "status": "COMPLETED",
+         *           "payload": null,
+         *           "error": null,
+         *           "created_at": "2025-10-22T17:55:00.000Z",
+         *           "picked_up_at": "2025-10-22T18:00:00.000Z",
+         *           "finished_at": "2025-10-22T18:00:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        DeviceCommands: {
+            device_id: string;
+            /** @description Newest first (at most 200) */
+            commands: components["schemas"]["Command"][];
+        };
+        /**
+         * @example {
+         *       "device_id": "dev-0001",
+         *       "deleted": {
+         *         "state": 1,
+         *         "heartbeats": 1,
+         *         "hourly_summaries": 0,
+         *         "commands": 2,
+         *         "log_snapshots": 1,
+         *         "session_links": 1
+         *       }
+         *     }
+         */
+        DeviceErasure: {
+            device_id: string;
+            /** @description Rows removed per kind: state, heartbeats, hourly_summaries, commands, log_snapshots, session_links (sessions kept, their device link removed), and any further kind a later erasure step adds */
+            deleted: {
+                [key: string]: number;
+            };
+        };
+        DeviceStatus: {
+            deviceId: string;
+            /**
+             * @description dead: lastSeen older than 20 minutes; healthy: agent ok and latency known and below 500 ms; degraded otherwise.
+             * @enum {string}
+             */
+            status: "healthy" | "degraded" | "dead";
+            /** @description Server receive time of the latest heartbeat */
+            lastSeen: string;
+            /** @enum {string} */
+            connectivity: "wifi" | "lte" | "offline";
+            agentVersion: string;
+            signalRssi: number | null;
+            latencyMs: number | null;
+            lastSessionAt: string | null;
+            bootTime: string | null;
+        };
+        /**
+         * @example {
+         *       "device_id": "dev-0001",
+         *       "users": [
+         *         {
+         *           "user_external_id": "demo-user",
+         *           "last_session_at": "2025-10-22T14:30:00.000Z",
+         *           "session_count": 1
+         *         }
+         *       ]
+         *     }
+         */
+        DeviceUsers: {
+            device_id: string;
+            /** @description Most recent first */
+            users: {
+                user_external_id: string;
+                /** @description started_at of the newest session */
+                last_session_at: string;
+                session_count: number;
+            }[];
+        };
         /** @description Seven UTC days ending today (index 0 = six days ago, index 6 = today). */
         EngagementDashboard: {
             lastSession: {
@@ -690,6 +1039,16 @@ export interface components {
              * @example 0.66
              */
             sentiment_score: number;
+            /**
+             * @description The device that ran the session (the X-Device-ID header wins over it).
+             * @example dev-0001
+             */
+            device_id?: string;
+            /**
+             * @description How the session ended. An `unattended` one (the device ran, nobody took part) is stored but not counted in the seven-day rollup (docs/engagement.md).
+             * @enum {string}
+             */
+            status?: "success" | "unattended" | "early_exit" | "error_exit";
         };
         /**
          * @example {
@@ -699,7 +1058,8 @@ export interface components {
          *         "sessions": 4,
          *         "models": 1,
          *         "engagement_sessions": 4,
-         *         "recordings": 0
+         *         "recordings": 0,
+         *         "device_links": 0
          *       }
          *     }
          */
@@ -716,6 +1076,8 @@ export interface components {
                 engagement_sessions: number;
                 /** @description Voice recordings whose participant_id is the id (objects and rows) */
                 recordings: number;
+                /** @description Devices the user's sessions were linked to (the links go with the sessions; the devices' own data stays: DELETE /admin/devices/{device_id}) */
+                device_links: number;
             };
         };
         Error: {
@@ -897,6 +1259,12 @@ export interface components {
         EventBatch: {
             events: components["schemas"]["AttemptSubmitted"][];
         };
+        ExportedDeviceLink: {
+            device_id: string;
+            session_count: number;
+            first_session_at: string;
+            last_session_at: string;
+        };
         ExportedEngagementSession: {
             /** @enum {string} */
             source: "device" | "earth_task";
@@ -905,6 +1273,10 @@ export interface components {
             duration_seconds: number;
             /** @description Sentiment as stored, in hundredths (0.68 = 68); null for game sessions */
             sentiment_hundredths: number | null;
+            /** @description The device that sent it */
+            device_id: string | null;
+            /** @enum {string|null} */
+            status: "success" | "unattended" | "early_exit" | "error_exit" | null;
             created_at: string;
         };
         ExportedEvent: {
@@ -1000,9 +1372,119 @@ export interface components {
              */
             stress_score?: number | null;
         };
+        /**
+         * @example {
+         *       "devices": [
+         *         {
+         *           "deviceId": "dev-0001",
+         *           "status": "healthy",
+         *           "lastSeen": "2025-10-22T18:00:00.000Z",
+         *           "connectivity": "wifi",
+         *           "agentVersion": "2.4.1",
+         *           "signalRssi": -58,
+         *           "latencyMs": 42,
+         *           "lastSessionAt": "2025-10-22T14:45:00.000Z",
+         *           "bootTime": "2025-10-20T08:00:00.000Z"
+         *         }
+         *       ],
+         *       "asOf": "2025-10-22T18:00:00.000Z",
+         *       "staleThresholdMinutes": 20,
+         *       "next": null
+         *     }
+         */
+        Fleet: {
+            /** @description Newest lastSeen first */
+            devices: components["schemas"]["DeviceStatus"][];
+            asOf: string;
+            /** @enum {number} */
+            staleThresholdMinutes: 20;
+            /** @description With `limit`: the `after` of the next page, null on the last one. Always null without `limit`. */
+            next: string | null;
+        };
+        /**
+         * @example {
+         *       "devices": [
+         *         {
+         *           "device_id": "dev-0001",
+         *           "uptime_pct_7d": 0.05,
+         *           "reboots_7d": 0,
+         *           "total_hours_tracked": 1
+         *         }
+         *       ],
+         *       "as_of": "2025-10-22T18:00:00.000Z",
+         *       "next": null
+         *     }
+         */
+        FleetUptime: {
+            /** @description By device_id */
+            devices: {
+                device_id: string;
+                /** @description Uptime seconds × 100 / (7 × 86,400), 2 decimals */
+                uptime_pct_7d: number;
+                reboots_7d: number;
+                /** @description Hours with a heartbeat */
+                total_hours_tracked: number;
+            }[];
+            as_of: string;
+            /** @description With `limit`: the next `after` */
+            next: string | null;
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
+        };
+        /**
+         * @description One agent heartbeat. Unknown fields are ignored.
+         * @example {
+         *       "device_id": "dev-0001",
+         *       "agent_version": "2.4.1",
+         *       "connectivity": "wifi",
+         *       "network": {
+         *         "interface": "wlan0",
+         *         "ip": "192.168.1.23",
+         *         "signal_rssi": -58,
+         *         "latency_ms": 42
+         *       },
+         *       "agent_status": "ok",
+         *       "last_session_at": "2025-10-22T14:45:00Z",
+         *       "timestamp": "2025-10-22T19:59:58+02:00",
+         *       "boot_time": "2025-10-20T08:00:00Z"
+         *     }
+         */
+        Heartbeat: {
+            /** @example dev-0001 */
+            device_id: string;
+            /** @example 2.4.1 */
+            agent_version: string;
+            /** @enum {string} */
+            connectivity: "wifi" | "lte" | "offline";
+            network: {
+                /** @example wlan0 */
+                interface: string;
+                /** @example 192.168.1.23 */
+                ip: string;
+                /** @example -58 */
+                signal_rssi?: number | null;
+                /** @example 42 */
+                latency_ms?: number | null;
+            };
+            /** @enum {string} */
+            agent_status: "ok" | "degraded" | "crashed";
+            /**
+             * @description ISO-8601 with `Z` or `±HH:MM`, or null; without an offset the answer is 422.
+             * @example 2025-10-22T14:30:00Z
+             */
+            last_session_at?: string | null;
+            /**
+             * @description The device's clock: stored, never used for freshness (the server stamps its own receive time). ISO-8601 with an offset, or null.
+             * @example 2025-10-22T14:30:00Z
+             */
+            timestamp?: string | null;
+            /**
+             * @description When the device booted: a change between two heartbeats counts a reboot. ISO-8601 with an offset, or null.
+             * @example 2025-10-22T14:30:00Z
+             */
+            boot_time?: string | null;
         };
         /**
          * @example {
@@ -1018,6 +1500,47 @@ export interface components {
             low: number;
             high: number;
         } | null;
+        /**
+         * @example {
+         *       "snapshot": {
+         *         "id": 1,
+         *         "device_id": "dev-0001",
+         *         "log_content": "2025-10-22T17:59:01Z agent[412]: heartbeat ok\n",
+         *         "created_at": "2025-10-22T18:00:00.000Z"
+         *       }
+         *     }
+         */
+        LogSnapshot: {
+            snapshot: {
+                id: number;
+                device_id: string;
+                log_content: string;
+                created_at: string;
+            } | null;
+        };
+        /**
+         * @example {
+         *       "status": "ok",
+         *       "snapshot_id": 1
+         *     }
+         */
+        LogStored: {
+            /** @enum {string} */
+            status: "ok";
+            snapshot_id: number;
+        };
+        /**
+         * @example {
+         *       "device_id": "dev-0001",
+         *       "content": "2025-10-22T17:59:01Z agent[412]: heartbeat ok\n"
+         *     }
+         */
+        LogUpload: {
+            /** @example dev-0001 */
+            device_id: string;
+            /** @description 1 character to 524288 bytes of UTF-8 (over it: 413). */
+            content: string;
+        };
         ManifestSide: {
             /** @description The object key */
             audio_filepath: string;
@@ -1068,6 +1591,27 @@ export interface components {
         };
         /**
          * @example {
+         *       "device_id": "dev-0001",
+         *       "command": "REBOOT"
+         *     }
+         */
+        NewCommand: {
+            /** @example dev-0001 */
+            device_id: string;
+            /** @enum {string} */
+            command: "REBOOT" | "RESTART_SERVICE" | "UPLOAD_LOGS" | "UPDATE_NOW";
+        };
+        /**
+         * @example {
+         *       "status": "ok"
+         *     }
+         */
+        Ok: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        /**
+         * @example {
          *       "participant_id": "kid-ana",
          *       "session_count": 1,
          *       "total_duration_ms": 4000,
@@ -1099,6 +1643,26 @@ export interface components {
         };
         /**
          * @example {
+         *       "command": {
+         *         "id": "0b9c1a52-3f4e-4d6a-9b7c-2e1f0a9d8c71",
+         *         "command_type": "UPLOAD_LOGS",
+         *         "payload": null,
+         *         "created_at": "2025-10-22T17:55:00.000Z"
+         *       }
+         *     }
+         */
+        PendingCommand: {
+            command: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                command_type: "REBOOT" | "RESTART_SERVICE" | "UPLOAD_LOGS" | "UPDATE_NOW";
+                payload?: unknown;
+                created_at: string;
+            } | null;
+        };
+        /**
+         * @example {
          *       "player_id": "demo-user",
          *       "exported_at": "2025-10-22T18:00:00.000Z",
          *       "sessions": [],
@@ -1111,6 +1675,8 @@ export interface components {
          *           "started_at": "2025-10-18T16:00:00.000Z",
          *           "duration_seconds": 720,
          *           "sentiment_hundredths": 55,
+         *           "device_id": null,
+         *           "status": null,
          *           "created_at": "2025-10-18T16:12:00.000Z"
          *         },
          *         {
@@ -1119,6 +1685,8 @@ export interface components {
          *           "started_at": "2025-10-21T17:30:00.000Z",
          *           "duration_seconds": 600,
          *           "sentiment_hundredths": 60,
+         *           "device_id": null,
+         *           "status": null,
          *           "created_at": "2025-10-21T17:40:00.000Z"
          *         },
          *         {
@@ -1127,10 +1695,20 @@ export interface components {
          *           "started_at": "2025-10-22T14:30:00.000Z",
          *           "duration_seconds": 900,
          *           "sentiment_hundredths": 66,
+         *           "device_id": "dev-0001",
+         *           "status": "success",
          *           "created_at": "2025-10-22T14:45:00.000Z"
          *         }
          *       ],
-         *       "recordings": []
+         *       "recordings": [],
+         *       "device_links": [
+         *         {
+         *           "device_id": "dev-0001",
+         *           "session_count": 1,
+         *           "first_session_at": "2025-10-22T14:30:00.000Z",
+         *           "last_session_at": "2025-10-22T14:30:00.000Z"
+         *         }
+         *       ]
          *     }
          */
         PlayerExport: {
@@ -1145,6 +1723,27 @@ export interface components {
             engagement_sessions: components["schemas"]["ExportedEngagementSession"][];
             /** @description Voice recordings with their transcripts, by recording_id */
             recordings: components["schemas"]["ExportedRecording"][];
+            /** @description The devices the user's sessions came from, the most recent first */
+            device_links: components["schemas"]["ExportedDeviceLink"][];
+        };
+        /**
+         * @example {
+         *       "id": "5d7e4c1b-8a2f-4e3d-9c6b-1a0f2e3d4c5b",
+         *       "device_id": "dev-0001",
+         *       "command_type": "REBOOT",
+         *       "status": "PENDING",
+         *       "created_at": "2025-10-22T18:00:00.000Z"
+         *     }
+         */
+        QueuedCommand: {
+            /** Format: uuid */
+            id: string;
+            device_id: string;
+            /** @enum {string} */
+            command_type: "REBOOT" | "RESTART_SERVICE" | "UPLOAD_LOGS" | "UPDATE_NOW";
+            /** @enum {string} */
+            status: "PENDING";
+            created_at: string;
         };
         Ready: {
             /** @enum {string} */
@@ -1460,6 +2059,591 @@ export interface components {
 export type $defs = Record<string, never>;
 /** Every operation of the contract by operationId: parameters, body, answers. */
 export interface operations {
+    /** Operation `queueCommand`: parameters, body and answers. */
+    queueCommand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCommand"];
+            };
+        };
+        responses: {
+            /** @description Queued */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedCommand"];
+                };
+            };
+            /** @description Bad request: malformed JSON or a request the service cannot act on */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid admin credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body sent without Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    /** Operation `fleetUptime`: parameters, body and answers. */
+    fleetUptime: {
+        parameters: {
+            query?: {
+                /** @description Page size 1–1000; without it every device is listed */
+                limit?: number;
+                /** @description The last device_id of the previous page */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Uptime */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetUptime"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid admin credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    /** Operation `eraseDevice`: parameters, body and answers. */
+    eraseDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceErasure"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid admin credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    /** Operation `deviceCommands`: parameters, body and answers. */
+    deviceCommands: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Commands */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceCommands"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid admin credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    /** Operation `deviceUsers`: parameters, body and answers. */
+    deviceUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceUsers"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid admin credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    /** Operation `latestLogs`: parameters, body and answers. */
+    latestLogs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot, or null */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogSnapshot"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid admin credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     /** Operation `participantRecordings`: parameters, body and answers. */
     participantRecordings: {
         parameters: {
@@ -2365,6 +3549,130 @@ export interface operations {
             };
         };
     };
+    /** Operation `fleetStatus`: parameters, body and answers. */
+    fleetStatus: {
+        parameters: {
+            query?: {
+                status?: "healthy" | "degraded" | "dead";
+                /** @description Page size 1–1000; without it every device is listed */
+                limit?: number;
+                /** @description The `next` of the previous page */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The fleet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fleet"];
+                };
+            };
+            /** @description Bad request: malformed JSON or a request the service cannot act on */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "after is not a cursor of this list"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid dashboard token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials valid but not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The fleet needs a dashboard token mapped to *"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     /** Operation `companyInfo`: parameters, body and answers. */
     companyInfo: {
         parameters: {
@@ -3121,6 +4429,419 @@ export interface operations {
             };
         };
     };
+    /** Operation `pollCommand`: parameters, body and answers. */
+    pollCommand: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The device asking (1–128 characters) */
+                "x-device-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The command, or null */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingCommand"];
+                };
+            };
+            /** @description Bad request: malformed JSON or a request the service cannot act on */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid service token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body sent without Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    /** Operation `reportCommand`: parameters, body and answers. */
+    reportCommand: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The device asking (1–128 characters) */
+                "x-device-id"?: string;
+            };
+            path: {
+                /** @description The command's id (a uuid; anything else is an unknown command, 404) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommandReport"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Bad request: malformed JSON or a request the service cannot act on */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid service token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unknown command"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with data already stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Command is COMPLETED, not PICKED_UP"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body sent without Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    /** Operation `postHeartbeat`: parameters, body and answers. */
+    postHeartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Heartbeat"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Bad request: malformed JSON or a request the service cannot act on */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid service token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large (limit 1 MiB)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body sent without Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     /** Operation `uploadAudio`: parameters, body and answers. */
     uploadAudio: {
         parameters: {
@@ -3273,6 +4994,142 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Object storage unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    /** Operation `uploadLogs`: parameters, body and answers. */
+    uploadLogs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LogUpload"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogStored"];
+                };
+            };
+            /** @description Bad request: malformed JSON or a request the service cannot act on */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or malformed credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid service token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "content over 524288 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body sent without Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed; every offending field is named in `loc` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "attempt_index"
+                     *           ],
+                     *           "msg": "Too big: expected number to be <=3",
+                     *           "type": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this client; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many failed authentication attempts; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database unavailable; retry with backoff */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Database unavailable"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3433,7 +5290,10 @@ export interface operations {
     ingestSessionSummary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The device that ran the session (1–128 characters); wins over the body's device_id. */
+                "x-device-id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3445,7 +5305,8 @@ export interface operations {
                  *       "user_external_id": "demo-user",
                  *       "started_at": "2025-10-22T14:30:00Z",
                  *       "duration_seconds": 900,
-                 *       "sentiment_score": 0.66
+                 *       "sentiment_score": 0.66,
+                 *       "status": "success"
                  *     }
                  */
                 "application/json": components["schemas"]["EngagementSessionSummary"];

@@ -18,8 +18,14 @@ import type {
 } from "../openapi/engagement.ts";
 import { createGroupCommit } from "./group_commit.ts";
 
-/** Returns the session to store for a validated summary, or throws 400. */
-function toEngagementSession(body: EngagementSessionSummary): NewEngagementSession {
+/**
+ * Returns the session to store for a validated summary (the X-Device-ID header, when sent,
+ * wins over the body's device_id), or throws 400.
+ */
+function toEngagementSession(
+  body: EngagementSessionSummary,
+  headerDeviceId?: string,
+): NewEngagementSession {
   const startedAt = parseTimestamp(body.started_at);
   if (startedAt === null) throw badRequest("started_at is not an ISO-8601 timestamp");
   return {
@@ -29,6 +35,8 @@ function toEngagementSession(body: EngagementSessionSummary): NewEngagementSessi
     startedAt,
     durationSeconds: body.duration_seconds,
     sentimentHundredths: scoreToHundredths(body.sentiment_score),
+    deviceId: headerDeviceId ?? body.device_id ?? null,
+    status: body.status ?? null,
   };
 }
 
@@ -36,14 +44,16 @@ function toEngagementSession(body: EngagementSessionSummary): NewEngagementSessi
 export async function ingestSessionSummary(
   sql: Sql,
   body: EngagementSessionSummary,
+  headerDeviceId?: string,
 ): Promise<EngagementIngestStatus> {
-  return (await insertEngagementSession(sql, toEngagementSession(body))) ? "ok" : "duplicate";
+  const session = toEngagementSession(body, headerDeviceId);
+  return (await insertEngagementSession(sql, session)) ? "ok" : "duplicate";
 }
 
 /** Group-commit writer of session summaries: concurrent ingests share one statement. */
 export interface SummaryWriter {
   /** Returns "ok" or "duplicate" once the statement holding the summary has committed. */
-  ingest(body: EngagementSessionSummary): Promise<EngagementIngestStatus>;
+  ingest(body: EngagementSessionSummary, headerDeviceId?: string): Promise<EngagementIngestStatus>;
 }
 
 /** Returns the group-commit summary writer over `sql`. */
@@ -53,8 +63,8 @@ export function createSummaryWriter(sql: Sql, onBatch?: (size: number) => void):
     { onBatch },
   );
   return {
-    async ingest(body) {
-      return (await queue.submit(toEngagementSession(body))) ? "ok" : "duplicate";
+    async ingest(body, headerDeviceId) {
+      return (await queue.submit(toEngagementSession(body, headerDeviceId))) ? "ok" : "duplicate";
     },
   };
 }

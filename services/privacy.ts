@@ -16,7 +16,15 @@ import {
 import type { ObjectStore } from "../db/objects.ts";
 import { participantRecordings } from "../db/recordings.ts";
 import { audioPath } from "../core/recordings.ts";
-import type { Erasure, ExportedEvent, ExportedModel, ExportedRecording } from "../openapi/admin.ts";
+import { participantDevices } from "../db/device_links.ts";
+import type {
+  Erasure,
+  ExportedDeviceLink,
+  ExportedEngagementSession,
+  ExportedEvent,
+  ExportedModel,
+  ExportedRecording,
+} from "../openapi/admin.ts";
 import { REGISTRY, type TaskRegistry } from "../core/tasks.ts";
 import { toSessionSummary } from "./finalize.ts";
 import { eraseParticipantRecordings } from "./recording_erasure.ts";
@@ -105,8 +113,9 @@ async function* engagementPages(sql: Sql, userId: string, pages: ExportPages) {
   for (let after: EngagementPosition | null = null;;) {
     const rows = await engagementSessionsOf(sql, userId, after, pages.engagement);
     if (rows.length === 0) return;
-    yield rows.map(({ id: _, started_at_text: _text, ...s }) => ({
+    yield rows.map(({ id: _, started_at_text: _text, ...s }): ExportedEngagementSession => ({
       ...s,
+      status: s.status as ExportedEngagementSession["status"],
       started_at: s.started_at.toISOString(),
       created_at: s.created_at.toISOString(),
     }));
@@ -157,8 +166,8 @@ function exportedModel(row: Record<string, unknown>): ExportedModel {
 
 /**
  * Returns the export of everything held under `playerId` as UTF-8 chunks of one JSON document
- * `{player_id, exported_at, sessions, events, models, engagement_sessions, recordings}`, read
- * page by page
+ * `{player_id, exported_at, sessions, events, models, engagement_sessions, recordings,
+ * device_links}`, read page by page
  * as the consumer pulls. The first page of sessions is read before this resolves, so an
  * unreachable database fails the request instead of truncating the document.
  */
@@ -201,6 +210,18 @@ export async function exportPlayer(
     );
     yield* jsonArray("engagement_sessions", false, engagementPages(sql, playerId, pages));
     yield* jsonArray("recordings", false, recordingPages(sql, playerId, pages));
+    yield* jsonArray(
+      "device_links",
+      false,
+      once(async () =>
+        (await participantDevices(sql, playerId)).map((d): ExportedDeviceLink => ({
+          device_id: d.device_id,
+          session_count: d.session_count,
+          first_session_at: d.first_session_at.toISOString(),
+          last_session_at: d.last_session_at.toISOString(),
+        }))
+      ),
+    );
     yield "}";
   }
   const encoder = new TextEncoder();

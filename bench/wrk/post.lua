@@ -8,6 +8,7 @@
 -- event-new: every request is the first attempt of a new session (one new session per event).
 -- batch: each request holds `size` new attempts, 9 per session.
 -- summary: each request is a new engagement session summary of one of 1000 users.
+-- heartbeat: each request is a heartbeat of one of 10,000 devices (bench/bodies.ts).
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(dir .. "report.lua")
 
@@ -78,6 +79,15 @@ function request()
       n = n + 1
     end
     body = '{"events":[' .. table.concat(parts, ",") .. ']}'
+  elseif mode == "heartbeat" then
+    local device = n % 10000
+    body = '{"device_id":"hb-' .. prefix .. '-' .. device ..
+      '","agent_version":"2.4.1","connectivity":"wifi","network":{"interface":"wlan0",' ..
+      '"ip":"192.168.1.23","signal_rssi":-60,"latency_ms":' .. (20 + n % 80) ..
+      '},"agent_status":"ok","last_session_at":"2025-06-01T10:00:00Z",' ..
+      '"timestamp":"2025-06-01T10:05:00Z","boot_time":"2025-06-01T0' .. (device % 10) ..
+      ':00:00Z"}'
+    n = n + 1
   else
     local day = n % 7
     body = '{"session_id":"es-' .. prefix .. '-' .. n ..

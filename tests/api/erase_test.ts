@@ -109,7 +109,14 @@ Deno.test(
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), {
       player_id: "e1",
-      deleted: { raw_events: 9, sessions: 2, models: 1, engagement_sessions: 3, recordings: 0 },
+      deleted: {
+        raw_events: 9,
+        sessions: 2,
+        models: 1,
+        engagement_sessions: 3,
+        recordings: 0,
+        device_links: 0,
+      },
     });
     assert.deepEqual(await held("e1"), NOTHING);
     assert.deepEqual(await held("e2"), before, "other players are untouched");
@@ -132,7 +139,14 @@ Deno.test(
     assert.equal(again.status, 200);
     assert.deepEqual(await again.json(), {
       player_id: "e1",
-      deleted: { raw_events: 0, sessions: 0, models: 0, engagement_sessions: 0, recordings: 0 },
+      deleted: {
+        raw_events: 0,
+        sessions: 0,
+        models: 0,
+        engagement_sessions: 0,
+        recordings: 0,
+        device_links: 0,
+      },
     });
     assert.deepEqual(await held("e1"), NOTHING);
 
@@ -174,7 +188,14 @@ Deno.test("erase removes the models of every task (earth and water)", opts, asyn
   const res = await erase("two-tasks");
   assert.deepEqual(await res.json(), {
     player_id: "two-tasks",
-    deleted: { raw_events: 7, sessions: 2, models: 2, engagement_sessions: 2, recordings: 0 },
+    deleted: {
+      raw_events: 7,
+      sessions: 2,
+      models: 2,
+      engagement_sessions: 2,
+      recordings: 0,
+      device_links: 0,
+    },
   });
   assert.deepEqual(await held("two-tasks"), NOTHING);
 });
@@ -184,7 +205,14 @@ Deno.test("erase of an unknown player answers zeros and stores nothing", opts, a
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), {
     player_id: "never-seen",
-    deleted: { raw_events: 0, sessions: 0, models: 0, engagement_sessions: 0, recordings: 0 },
+    deleted: {
+      raw_events: 0,
+      sessions: 0,
+      models: 0,
+      engagement_sessions: 0,
+      recordings: 0,
+      device_links: 0,
+    },
   });
   assert.deepEqual(await held("never-seen"), NOTHING);
 });
@@ -203,7 +231,14 @@ Deno.test("erase takes ids at the length limit and with Unicode; 422 beyond", op
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), {
     player_id: id,
-    deleted: { raw_events: 4, sessions: 1, models: 1, engagement_sessions: 2, recordings: 0 },
+    deleted: {
+      raw_events: 4,
+      sessions: 1,
+      models: 1,
+      engagement_sessions: 2,
+      recordings: 0,
+      device_links: 0,
+    },
   });
   assert.deepEqual(await held(id), NOTHING);
   const tooLong = await erase(id + "x");
@@ -276,6 +311,7 @@ Deno.test(
       models: 1,
       engagement_sessions: 1,
       recordings: 0,
+      device_links: 0,
     });
     assert.equal(ok.user_id, undefined);
     assert.equal(denied.status, 403);
@@ -330,7 +366,14 @@ Deno.test(
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), {
       player_id: "racer",
-      deleted: { raw_events: 9, sessions: 3, models: 1, engagement_sessions: 1, recordings: 0 },
+      deleted: {
+        raw_events: 9,
+        sessions: 3,
+        models: 1,
+        engagement_sessions: 1,
+        recordings: 0,
+        device_links: 0,
+      },
     });
     assert.deepEqual(await held("racer"), NOTHING);
   },
@@ -366,6 +409,7 @@ Deno.test(
       models: 0,
       engagement_sessions: 0,
       recordings: 0,
+      device_links: 0,
     });
   },
 );
@@ -394,7 +438,14 @@ Deno.test(
     const res = await erasure!;
     assert.deepEqual(await res.json(), {
       player_id: "device-racer",
-      deleted: { raw_events: 0, sessions: 0, models: 0, engagement_sessions: 2, recordings: 0 },
+      deleted: {
+        raw_events: 0,
+        sessions: 0,
+        models: 0,
+        engagement_sessions: 2,
+        recordings: 0,
+        device_links: 0,
+      },
     });
     assert.deepEqual(await held("device-racer"), NOTHING);
   },

@@ -48,7 +48,13 @@ const open = sessionEvents({
   start: "2024-05-02T09:00:00Z",
 });
 const devices = [
-  { session_id: "exp-dev-2", started_at: "2024-05-03T18:00:00Z", sentiment_score: 0.25 },
+  {
+    session_id: "exp-dev-2",
+    started_at: "2024-05-03T18:00:00Z",
+    sentiment_score: 0.25,
+    device_id: "exp-box",
+    status: "early_exit",
+  },
   { session_id: "exp-dev-1", started_at: "2024-05-01T07:00:00Z", sentiment_score: 0.68 },
 ];
 db.prepare(async () => {
@@ -94,6 +100,7 @@ Deno.test("export holds exactly what was ingested, as an attachment", opts, asyn
     "models",
     "engagement_sessions",
     "recordings",
+    "device_links",
   ]);
   assert.equal(body.player_id, PLAYER);
   assert.equal(body.exported_at, NOW.toISOString());
@@ -129,6 +136,8 @@ Deno.test("export holds exactly what was ingested, as an attachment", opts, asyn
       started_at: "2024-05-01T07:00:00.000Z",
       duration_seconds: 300,
       sentiment_hundredths: 68,
+      device_id: null,
+      status: null,
     },
     {
       source: "earth_task",
@@ -136,6 +145,8 @@ Deno.test("export holds exactly what was ingested, as an attachment", opts, asyn
       started_at: "2024-05-01T09:00:00.000Z",
       duration_seconds: 55,
       sentiment_hundredths: null,
+      device_id: null,
+      status: null,
     },
     {
       source: "device",
@@ -143,8 +154,16 @@ Deno.test("export holds exactly what was ingested, as an attachment", opts, asyn
       started_at: "2024-05-03T18:00:00.000Z",
       duration_seconds: 300,
       sentiment_hundredths: 25,
+      device_id: "exp-box",
+      status: "early_exit",
     },
   ]);
+  assert.deepEqual(body.device_links, [{
+    device_id: "exp-box",
+    session_count: 1,
+    first_session_at: "2024-05-03T18:00:00.000Z",
+    last_session_at: "2024-05-03T18:00:00.000Z",
+  }]);
 });
 
 Deno.test("export pages give the same document as one page, in many chunks", opts, async () => {
@@ -190,6 +209,7 @@ Deno.test("export of an unknown player: empty lists", opts, async () => {
     models: [],
     engagement_sessions: [],
     recordings: [],
+    device_links: [],
   });
 });
 

@@ -126,6 +126,38 @@ for (const [i, ago] of [5, 3, 2, 1, 0].entries()) {
   }, { Authorization: "Bearer dev-ingest-token" });
 }
 
+// A small fleet: a healthy, a degraded and a crashed device, a user, a log and a command.
+const fleetBeats: [string, Record<string, unknown>][] = [
+  ["e2e-box-1", { latency_ms: 40 }],
+  ["e2e-box-2", { latency_ms: 820 }],
+  ["e2e-box-3", { latency_ms: 35 }],
+];
+for (const [device, network] of fleetBeats) {
+  await post("/internal/heartbeat", {
+    device_id: device,
+    agent_version: "2.4.1",
+    connectivity: device === "e2e-box-2" ? "lte" : "wifi",
+    network: { interface: "wlan0", ip: "192.0.2.10", ...network },
+    agent_status: device === "e2e-box-3" ? "crashed" : "ok",
+    boot_time: new Date(today - DAY).toISOString(),
+  }, { Authorization: "Bearer dev-ingest-token" });
+}
+await post("/internal/ingest/session_summary", {
+  session_id: "fam-box",
+  user_external_id: "e2e-family",
+  started_at: new Date(Date.now() - 2 * 3600e3).toISOString(),
+  duration_seconds: 300,
+  sentiment_score: 0.6,
+  status: "success",
+}, { Authorization: "Bearer dev-ingest-token", "X-Device-ID": "e2e-box-1" });
+await post("/internal/ingest/logs", {
+  device_id: "e2e-box-1",
+  content: "agent[412]: heartbeat ok\nagent[412]: <upload> done\n",
+}, { Authorization: "Bearer dev-ingest-token" });
+await post("/admin/commands", { device_id: "e2e-box-1", command: "UPLOAD_LOGS" }, {
+  "X-Admin-Key": "e2e-admin-key",
+});
+
 /** Returns, per canvas on the page, how many pixels were drawn. */
 const drawnPixels = (page: Page) =>
   page.evaluate<number[]>(`[...document.querySelectorAll("canvas")].map((c) => {
@@ -310,6 +342,10 @@ const JS_BUDGET: Record<string, number> = {
   "company-denied": 0,
   engagement: 65029,
   "engagement-empty": 0, // words only since issue 24: no charts, no script
+  // Issue 21: the fleet list ships none; a device page one Chart island, like the engagement page.
+  "fleet-login": 0,
+  fleet: 0,
+  "fleet-device": 65029,
 };
 
 /** Every page in each of its states, in visiting order (signed out first). */
@@ -317,6 +353,7 @@ const PHONE_PAGES: { name: string; path: string; doc?: boolean }[] = [
   { name: "engagement-login", path: "/engagement/e2e-family" },
   { name: "engagement-bad-token", path: "/engagement/e2e-family" },
   { name: "engagement-expired", path: "/engagement/e2e-family" },
+  { name: "fleet-login", path: "/fleet" },
   { name: "home", path: "/" },
   { name: "player", path: "/players/e2e-p1", doc: true },
   { name: "player-water", path: "/players/e2e-w1", doc: true },
@@ -334,6 +371,8 @@ const PHONE_PAGES: { name: string; path: string; doc?: boolean }[] = [
   { name: "company-denied", path: "/company?t=0123456789abcdef01234567" },
   { name: "engagement", path: "/engagement/e2e-family", doc: true },
   { name: "engagement-empty", path: "/engagement/nobody-yet", doc: true },
+  { name: "fleet", path: "/fleet", doc: true },
+  { name: "fleet-device", path: "/fleet/devices/e2e-box-1", doc: true },
 ];
 
 /** Submits the sign-in form with a token and waits for the answer page. */
@@ -402,6 +441,11 @@ Deno.test("every page fits a 360 px phone and has no serious axe violation", opt
     if (p.name === "engagement-expired") {
       assert.match(await page.evaluate<string>("document.body.innerText"), /has expired/);
     }
+    if (p.name === "fleet-device") {
+      const form = await smallestTarget(page, "form.inline-form select, form.inline-form button");
+      assert.equal(form.count, 2);
+      assert.ok(form.height >= 44, `command form targets ${form.height} px high`);
+    }
     if (p.name === "company") {
       const toggle = await smallestTarget(page, "[data-bucket-choice]");
       assert.equal(toggle.count, 2);
@@ -464,6 +508,44 @@ Deno.test("the day/week toggle works by keyboard and announces its state", opts,
   );
   assert.deepEqual(page.errors, []);
 });
+
+Deno.test(
+  "fleet pages: the device chart draws; a command is queued by keyboard",
+  opts,
+  async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/fleet`);
+    // The browser may still hold the session of the phone test (the same dashboard token).
+    if (await page.evaluate<boolean>(`document.querySelector("#token") !== null`)) {
+      await signIn(page, "dev-dashboard-token");
+    }
+    const text = await page.evaluate<string>("document.body.innerText");
+    assert.match(text, /e2e-box-1/);
+    assert.match(text, /degraded/);
+    assert.equal(await page.evaluate<number>("document.scripts.length"), 0);
+    await shoot(page, "fleet");
+    await page.goto(`${base}/fleet/devices/e2e-box-1`);
+    await allChartsDrawn(page, 1);
+    const device = await page.evaluate<string>("document.body.innerText");
+    assert.match(device, /192\.0\.2\.10/);
+    assert.match(device, /<upload> done/);
+    assert.match(device, /e2e-family/);
+    // From the Commands heading, Tab reaches the command select, then the button; Enter queues.
+    await page.evaluate(`(() => {
+    const h = [...document.querySelectorAll("h2")].find((e) => e.textContent === "Commands");
+    h.setAttribute("tabindex", "-1");
+    h.focus();
+  })()`);
+    await page.key("Tab");
+    assert.equal(await page.evaluate<string>("document.activeElement.id"), "command");
+    await page.key("Tab");
+    assert.equal(await page.evaluate<string>("document.activeElement.textContent"), "Queue");
+    await page.waitForReload(() => page.key("Enter"));
+    assert.match(await page.evaluate<string>("document.body.innerText"), /Queued REBOOT\./);
+    await shoot(page, "fleet-device");
+    assert.deepEqual(page.errors.filter((e) => !/^Failed to load resource: .* 401/.test(e)), []);
+  },
+);
 
 Deno.test.afterAll(async () => {
   await browser.close();

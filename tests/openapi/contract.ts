@@ -61,7 +61,7 @@ export function securityOf(op: Schema): string[][] {
   return ((op.security as Record<string, string[]>[] | undefined) ?? []).map((r) => Object.keys(r));
 }
 
-/** Returns the request an operation's examples describe (path, query and body examples). */
+/** Returns the request an operation's examples describe (path, query, header, body examples). */
 export function exampleRequest(
   doc: Schema,
   { method, path, op }: Operation,
@@ -77,6 +77,7 @@ export function exampleRequest(
     if (p.in === "query" && !omitQuery.includes(p.name as string)) {
       query.set(p.name as string, String(value));
     }
+    if (p.in === "header") headers = { ...headers, [p.name as string]: String(value) };
   }
   const qs = query.toString();
   const media = jsonMedia(op.requestBody as Schema | undefined);

@@ -13,6 +13,11 @@ import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
 import { legacyAudioMetadata, recordingMetadata, sampleSession } from "../../openapi/examples.ts";
 import { flacFile, multipartBody, multipartType, opusFile } from "../helpers/audio.ts";
 import {
+  EXAMPLE_COMMAND_ID,
+  EXAMPLE_DEVICE,
+  queuedCommand,
+} from "../../openapi/device_examples.ts";
+import {
   exampleRequest,
   jsonMedia,
   mediaExample,
@@ -33,6 +38,7 @@ const db = testDatabase();
 const INGEST = "contract-ingest-token-kkkkkkkkkk";
 const DASHBOARD = "contract-dashboard-token-kkkkkkk";
 const ADMIN = "contract-admin-key-kkkkkkkkkkkkk";
+const ADMIN_TOKEN = "contract-admin-token-kkkkkkkkkkkk";
 const PRODUCTION = {
   APP_ENV: "production",
   AUDIO_STORE: "filesystem",
@@ -42,6 +48,7 @@ const PRODUCTION = {
   INGEST_SERVICE_TOKEN: INGEST,
   DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
   ADMIN_KEY: ADMIN,
+  ADMIN_TOKEN,
   // The documented examples are the legacy system's exact values.
   COMPANY_PRIVACY: "exact",
 };
@@ -55,6 +62,7 @@ const CREDENTIALS: Record<string, Record<string, string>> = {
   ingestToken: { authorization: `Bearer ${INGEST}` },
   dashboardToken: { authorization: `Bearer ${DASHBOARD}` },
   adminKey: { "x-admin-key": ADMIN },
+  adminToken: { authorization: `Bearer ${ADMIN_TOKEN}` },
   companyToken: {}, // the `t` example itself
 };
 
@@ -74,6 +82,9 @@ const INGEST_OPTIONAL = [["ingestToken"], []];
 const READ_OPTIONAL = [["dashboardToken"], []];
 const DB = [503];
 const LIMITED = [429, 503];
+const ADMIN_EITHER = [["adminKey"], ["adminToken"]];
+const DEVICE_ADMIN = { tag: "devices", security: ADMIN_EITHER };
+const DEVICE_INGEST = { tag: "devices", security: [["ingestToken"]] };
 
 /** What each operation must document: its tag, its security alternatives, every status. */
 const CONTRACT: Record<string, Contract> = {
@@ -128,17 +139,17 @@ const CONTRACT: Record<string, Contract> = {
   },
   "POST /admin/seed_company": {
     tag: "admin",
-    security: [["adminKey"]],
+    security: ADMIN_EITHER,
     statuses: [200, 400, 401, 403, 413, 415, 422, ...LIMITED],
   },
   "DELETE /admin/players/{player_id}": {
     tag: "admin",
-    security: [["adminKey"]],
+    security: ADMIN_EITHER,
     statuses: [200, 401, 403, 422, ...LIMITED],
   },
   "GET /admin/players/{player_id}/export": {
     tag: "admin",
-    security: [["adminKey"]],
+    security: ADMIN_EITHER,
     statuses: [200, 401, 403, 422, ...LIMITED],
   },
   "POST /internal/ingest/session_summary": {
@@ -181,6 +192,39 @@ const CONTRACT: Record<string, Contract> = {
     security: [["adminKey"]],
     statuses: [200, 401, 403, 404, 422, ...LIMITED],
   },
+  "POST /internal/heartbeat": {
+    ...DEVICE_INGEST,
+    statuses: [200, 400, 401, 413, 415, 422, ...LIMITED],
+  },
+  "GET /api/heartbeats": {
+    tag: "devices",
+    security: [["dashboardToken"]],
+    statuses: [200, 400, 401, 403, 422, ...LIMITED],
+  },
+  "GET /admin/devices/uptime": { ...DEVICE_ADMIN, statuses: [200, 401, 422, ...LIMITED] },
+  "GET /admin/devices/{device_id}/users": {
+    ...DEVICE_ADMIN,
+    statuses: [200, 401, 422, ...LIMITED],
+  },
+  "POST /admin/commands": { ...DEVICE_ADMIN, statuses: [201, 400, 401, 415, 422, ...LIMITED] },
+  "GET /internal/commands/pending": {
+    ...DEVICE_INGEST,
+    statuses: [200, 400, 401, 415, 422, ...LIMITED],
+  },
+  "POST /internal/commands/{id}/status": {
+    ...DEVICE_INGEST,
+    statuses: [200, 400, 401, 404, 409, 415, 422, ...LIMITED],
+  },
+  "GET /admin/devices/{device_id}/commands": {
+    ...DEVICE_ADMIN,
+    statuses: [200, 401, 422, ...LIMITED],
+  },
+  "POST /internal/ingest/logs": {
+    ...DEVICE_INGEST,
+    statuses: [200, 400, 401, 413, 415, 422, ...LIMITED],
+  },
+  "GET /admin/logs/{device_id}": { ...DEVICE_ADMIN, statuses: [200, 401, 422, ...LIMITED] },
+  "DELETE /admin/devices/{device_id}": { ...DEVICE_ADMIN, statuses: [200, 401, 422, ...LIMITED] },
 };
 
 const ops = operations(doc);
@@ -197,7 +241,7 @@ Deno.test("openapi/openapi.json is what the app serves (run deno task openapi)",
   );
 });
 
-Deno.test("the document declares the four security schemes and the six tags", opts, () => {
+Deno.test("the document declares the five security schemes and the seven tags", opts, () => {
   const schemes = (doc.components as Schema).securitySchemes as Record<string, Schema>;
   assert.deepEqual(schemes.ingestToken.type, "http");
   assert.deepEqual(schemes.ingestToken.scheme, "bearer");
@@ -205,7 +249,16 @@ Deno.test("the document declares the four security schemes and the six tags", op
   assert.deepEqual([schemes.adminKey.in, schemes.adminKey.name], ["header", "X-ADMIN-KEY"]);
   assert.deepEqual([schemes.companyToken.in, schemes.companyToken.name], ["query", "t"]);
   const tags = (doc.tags as Schema[]).map((t) => t.name);
-  assert.deepEqual(tags, ["telemetry", "company", "engagement", "admin", "recordings", "health"]);
+  assert.deepEqual(tags, [
+    "telemetry",
+    "company",
+    "engagement",
+    "admin",
+    "recordings",
+    "devices",
+    "health",
+  ]);
+  assert.deepEqual([schemes.adminToken.type, schemes.adminToken.scheme], ["http", "bearer"]);
   assert.equal(doc.openapi, "3.1.0");
 });
 
@@ -348,13 +401,27 @@ async function ingest(session: string, startedAt: string, seconds: number, score
     duration_seconds: seconds,
     sentiment_score: score,
   };
+  app.setNow(new Date("2025-10-22T18:00:00Z"));
   await ok(app.request("/internal/ingest/session_summary", postJson(body, ingestHeaders)), session);
 }
 
 const SAMPLE_PLAYER = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
 const acme = (n: number) => `acme-player-${n}`;
 
-/** Operations in the order their examples are sent, with the state each needs first. */
+/** The queued command's id is random: compared as the example's. */
+const sameQueuedId = (body: Schema) => ({ ...body, id: queuedCommand.id });
+const sameListedIds = (body: Schema) => ({
+  ...body,
+  commands: (body.commands as Schema[]).map((
+    c,
+    i,
+  ) => (i === 0 ? { ...c, id: queuedCommand.id } : c)),
+});
+
+/**
+ * Operations in the order their examples are sent, with the state each needs first (and, for a
+ * random id, how the answer is made comparable with the example).
+ */
 const FLOW: {
   key: string;
   now?: string;
@@ -363,6 +430,8 @@ const FLOW: {
   send?: () => Promise<Response>;
   /** Answers audio: only the status and content type are compared. */
   audio?: string;
+  /** Makes a random id in the answer comparable with the example. */
+  comparable?: (body: Schema) => Schema;
 }[] = [
   { key: "GET /health" },
   { key: "GET /healthz" },
@@ -431,6 +500,7 @@ const FLOW: {
   },
   {
     key: "POST /internal/ingest/session_summary",
+    now: "2025-10-22T18:00:00Z",
     before: async () => {
       app.setNow(new Date("2025-10-22T18:00:00Z")); // the device uploads after the sessions
       await ingest("demo-session-1018", "2025-10-18T16:00:00Z", 720, 0.55);
@@ -438,6 +508,25 @@ const FLOW: {
     },
   },
   { key: "GET /api/dashboard/{user_id}", now: "2025-10-22T18:00:00Z" },
+  { key: "POST /internal/heartbeat" },
+  { key: "GET /api/heartbeats" },
+  { key: "GET /admin/devices/uptime" },
+  { key: "GET /admin/devices/{device_id}/users" },
+  {
+    key: "POST /admin/commands",
+    // A command queued five minutes earlier, with a known id, for the poll and the report.
+    before: async () => {
+      await db.sql`insert into device_commands (id, device_id, command_type, created_at)
+        values (${EXAMPLE_COMMAND_ID}, ${EXAMPLE_DEVICE}, 'UPLOAD_LOGS',
+          '2025-10-22T17:55:00Z')`;
+    },
+    comparable: sameQueuedId,
+  },
+  { key: "GET /internal/commands/pending" },
+  { key: "POST /internal/commands/{id}/status" },
+  { key: "GET /admin/devices/{device_id}/commands", comparable: sameListedIds },
+  { key: "POST /internal/ingest/logs" },
+  { key: "GET /admin/logs/{device_id}" },
   {
     key: "GET /admin/players/{player_id}/export",
     // The export carries the database's own receive times: pin them for a stable example.
@@ -453,6 +542,7 @@ const FLOW: {
   { key: "GET /admin/sessions/{session_id}/recordings" },
   { key: "GET /admin/participants/{participant_id}/recordings" },
   { key: "GET /admin/recordings/{recording_id}/audio", audio: "audio/flac" },
+  { key: "DELETE /admin/devices/{device_id}" },
 ];
 
 /** Sends the documented metadata with a real file to an upload endpoint (ingest token). */
@@ -510,11 +600,13 @@ Deno.test(
         }
         const body = await res.json();
         if (PRINT) console.log(step.key, JSON.stringify(body, null, 2));
-        assert.equal(res.status, 200, JSON.stringify(body));
-        const media = jsonMedia(response(operation.op, 200))!;
+        const success = response(operation.op, 200) ? 200 : 201;
+        assert.equal(res.status, success, JSON.stringify(body));
+        const media = jsonMedia(response(operation.op, success))!;
         assert.deepEqual(problemsOf(body, schemaOf(media)), []);
         const example = mediaExample(doc, media);
-        if (example !== undefined) assert.deepEqual(differences(body, example), [], "the example");
+        const seen = step.comparable ? step.comparable(body) : body;
+        if (example !== undefined) assert.deepEqual(differences(seen, example), [], "the example");
       });
     }
   },

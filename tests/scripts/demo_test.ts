@@ -73,7 +73,7 @@ Deno.test(
       reset: false,
       progress: (phase) => phases.add(phase),
     });
-    assert.deepEqual([...phases], ["events", "sessions", "engagement"]);
+    assert.deepEqual([...phases], ["events", "sessions", "engagement", "fleet"]);
     const { demo } = seeded;
     const nEvents = demo.sessions.reduce((n, s) => n + s.events.length, 0);
     assert.deepEqual(seeded.sessions, { created: demo.sessions.length, present: 0 });
@@ -98,6 +98,48 @@ Deno.test(
     assert.equal(counts.engagement_sessions, demo.sessions.length + demo.engagement.length);
   },
 );
+
+Deno.test("fleet: six devices, each status, a double reboot, users and a log", opts, async () => {
+  assert.equal(seeded.fleet.written, true);
+  assert.equal(seeded.fleet.devices, 6);
+  const fleet = await (await t.request("/api/heartbeats", {
+    headers: { Authorization: "Bearer dev-dashboard-token" },
+  })).json();
+  const status = Object.fromEntries(
+    fleet.devices.map((d: { deviceId: string; status: string }) => [d.deviceId, d.status]),
+  );
+  assert.deepEqual(status, {
+    "demo-box-1": "healthy",
+    "demo-box-2": "healthy",
+    "demo-box-3": "degraded",
+    "demo-box-4": "degraded",
+    "demo-box-5": "healthy",
+    "demo-box-6": "dead",
+  });
+  assert.equal(fleet.devices[0].lastSeen, NOW.toISOString());
+  const uptime = await (await t.request("/admin/devices/uptime", {
+    headers: { "x-admin-key": "test-admin-key-kkkkkkkkkkkkkkkkk" },
+  })).json();
+  const reboots = Object.fromEntries(
+    uptime.devices.map((
+      d: { device_id: string; reboots_7d: number },
+    ) => [d.device_id, d.reboots_7d]),
+  );
+  assert.deepEqual(Object.values(reboots), [0, 0, 0, 0, 2, 0]);
+  // The heartbeats older than two hours were compacted.
+  const [hours] = await db.sql`select count(*)::int as n from device_hours`;
+  assert.ok(hours.n >= 6 * 20, `${hours.n} hourly summaries`);
+  const users = await (await t.request("/admin/devices/demo-box-1/users", {
+    headers: { "x-admin-key": "test-admin-key-kkkkkkkkkkkkkkkkk" },
+  })).json();
+  assert.deepEqual(users.users.map((u: { user_external_id: string }) => u.user_external_id), [
+    seeded.demo.familyUsers[0],
+  ]);
+  const log = await (await t.request("/admin/logs/demo-box-1", {
+    headers: { "x-admin-key": "test-admin-key-kkkkkkkkkkkkkkkkk" },
+  })).json();
+  assert.match(log.snapshot.log_content, /UPLOAD_LOGS received/);
+});
 
 Deno.test("company dashboards: two with aggregates, one below MIN_COMPANY_N", opts, async () => {
   const [acme, globex, initech] = seeded.companies;
@@ -181,6 +223,7 @@ Deno.test("a second run adds nothing; the report lists links and tokens", opts, 
   const again = await writeDemo(db.sql, config, { seed: 3, now: NOW, reset: false });
   assert.deepEqual(again.sessions, { created: 0, present: seeded.demo.sessions.length });
   assert.deepEqual(again.engagement, { stored: 0, duplicates: seeded.demo.engagement.length });
+  assert.deepEqual(again.fleet, { devices: 6, heartbeats: 0, written: false });
   assert.deepEqual(await tableCounts(db.sql), before);
 
   const text = formatReport(again, config, 1).join("\n");

@@ -15,12 +15,14 @@ import { flacFile, sha256Hex } from "../helpers/audio.ts";
 const INGEST = "sdk-ingest-token-kkkkkkkkkkkkkkk";
 const DASHBOARD = "sdk-dashboard-token-kkkkkkkkkkkk";
 const ADMIN = "sdk-admin-key-kkkkkkkkkkkkkkkkkk";
+const ADMIN_TOKEN = "sdk-admin-token-kkkkkkkkkkkkkkkk";
 const opts = { sanitizeOps: false, sanitizeResources: false } as const;
 
 const credentials = {
   INGEST_SERVICE_TOKEN: INGEST,
   DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
   ADMIN_KEY: ADMIN,
+  ADMIN_TOKEN,
 };
 
 /** The spawned service, started before the first test that runs and stopped after the last. */
@@ -370,7 +372,14 @@ Deno.test(
 
     assert.deepEqual(await sdk.erasePlayer("sdk-erase"), {
       player_id: "sdk-erase",
-      deleted: { raw_events: 4, sessions: 1, models: 1, engagement_sessions: 1, recordings: 0 },
+      deleted: {
+        raw_events: 4,
+        sessions: 1,
+        models: 1,
+        engagement_sessions: 1,
+        recordings: 0,
+        device_links: 0,
+      },
     });
     assert.deepEqual((await sdk.erasePlayer("sdk-erase")).deleted, {
       raw_events: 0,
@@ -378,6 +387,7 @@ Deno.test(
       models: 0,
       engagement_sessions: 0,
       recordings: 0,
+      device_links: 0,
     });
     const empty = await sdk.exportPlayer("sdk-erase");
     assert.deepEqual([empty.sessions, empty.events, empty.models, empty.engagement_sessions], [
@@ -432,5 +442,83 @@ Deno.test(
       createClient({ baseUrl: running.service.baseUrl }).uploadAudio(tone, metadata),
       401,
     );
+  },
+);
+
+Deno.test(
+  "devices: heartbeat, fleet, command poll and report, logs, users, erase",
+  opts,
+  async () => {
+    // The admin calls go with the bearer ADMIN_TOKEN only.
+    const fleet = createClient({
+      baseUrl: running.service.baseUrl,
+      ingestToken: INGEST,
+      dashboardToken: DASHBOARD,
+      adminToken: ADMIN_TOKEN,
+      retryDelayMs: 5,
+    });
+    const beat = {
+      device_id: "sdk-box",
+      agent_version: "3.0.0",
+      connectivity: "lte" as const,
+      network: { interface: "wwan0", ip: "10.0.0.7", signal_rssi: -70, latency_ms: 120 },
+      agent_status: "ok" as const,
+      boot_time: "2025-10-20T08:00:00Z",
+    };
+    assert.deepEqual(await fleet.postHeartbeat(beat), { status: "ok" });
+    const status = await fleet.fleetStatus({ status: "healthy" });
+    const mine = status.devices.find((d) => d.deviceId === "sdk-box")!;
+    assert.equal(mine.status, "healthy");
+    assert.equal(mine.connectivity, "lte");
+    assert.equal(mine.latencyMs, 120);
+    assert.equal(status.staleThresholdMinutes, 20);
+
+    const queued = await fleet.queueCommand("sdk-box", "UPLOAD_LOGS");
+    assert.equal(queued.status, "PENDING");
+    const picked = await fleet.pollCommand("sdk-box");
+    assert.equal(picked?.id, queued.id);
+    assert.equal(await fleet.pollCommand("sdk-box"), null);
+    const id = await fleet.uploadLogs("sdk-box", "boot ok\n");
+    assert.deepEqual(await fleet.reportCommand(queued.id, { status: "COMPLETED" }, "sdk-box"), {
+      status: "ok",
+    });
+    await rejects(fleet.reportCommand(queued.id, { status: "FAILED" }), 409);
+    const history = await fleet.deviceCommands("sdk-box");
+    assert.deepEqual(history.commands.map((c) => [c.id, c.status]), [[queued.id, "COMPLETED"]]);
+    const snapshot = await fleet.latestLogs("sdk-box");
+    assert.equal(snapshot?.id, id);
+    assert.equal(snapshot?.log_content, "boot ok\n");
+
+    await fleet.ingestSessionSummary({
+      session_id: "sdk-box-session",
+      user_external_id: "sdk-family",
+      started_at: "2025-10-22T10:00:00Z",
+      duration_seconds: 60,
+      sentiment_score: 0.5,
+      device_id: "sdk-box",
+      status: "success",
+    });
+    assert.deepEqual((await fleet.deviceUsers("sdk-box")).users.map((u) => u.user_external_id), [
+      "sdk-family",
+    ]);
+    const uptime = await fleet.fleetUptime();
+    assert.deepEqual(uptime.devices.find((d) => d.device_id === "sdk-box"), {
+      device_id: "sdk-box",
+      uptime_pct_7d: 0.05,
+      reboots_7d: 0,
+      total_hours_tracked: 1,
+    });
+    const erased = await fleet.eraseDevice("sdk-box");
+    assert.deepEqual(erased.deleted, {
+      state: 1,
+      heartbeats: 1,
+      hourly_summaries: 0,
+      commands: 1,
+      log_snapshots: 1,
+      session_links: 1,
+    });
+    // Without an admin credential: 401 on the device endpoints.
+    const stranger = createClient({ baseUrl: running.service.baseUrl, retries: 0 });
+    await rejects(stranger.fleetUptime(), 401);
   },
 );
