@@ -23,6 +23,7 @@ import {
   reportCommandStatus,
 } from "../services/commands.ts";
 import { eraseDevice } from "../services/device_erasure.ts";
+import { openObjectStore } from "../db/objects.ts";
 import { latestLog, storeLogSnapshot } from "../services/device_logs.ts";
 import {
   fleetStatus,
@@ -38,6 +39,7 @@ export function registerDevices(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { config, sql, metrics } = deps;
   const ingest = ingestAuth(config);
   const admin = adminAuth(config, { failureStatus: 401 });
+  const objects = deps.objects ?? openObjectStore(config.audioStore, config.dataDir);
   // Device ids in paths are logged as keyed hashes under the route template.
   const pseudonymous = (path: string): MiddlewareHandler<AppEnv> => async (c, next) => {
     c.set("logPath", path);
@@ -116,7 +118,9 @@ export function registerDevices(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   app.openapi(
     { ...eraseDeviceRoute, middleware: [pseudonymous(eraseDeviceRoute.path), admin] },
     async (c) => {
-      const erasure = await eraseDevice(sql, c.req.valid("param").device_id);
+      const erasure = await eraseDevice(sql, c.req.valid("param").device_id, {
+        recordings: { store: objects, now: deps.now() },
+      });
       c.set("logFields", { ...c.get("logFields"), deleted: erasure.deleted });
       return c.json(erasure, 200);
     },

@@ -11,6 +11,7 @@ import { registerTelemetry } from "./telemetry.ts";
 import { registerCompany } from "./company.ts";
 import { registerRecordingUploads } from "./recordings.ts";
 import { registerDevices } from "./devices.ts";
+import { openObjectStore } from "../db/objects.ts";
 
 export const API_VERSION = "1.0.0";
 
@@ -54,13 +55,18 @@ export function createApi(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
   }
 
-  registerHealth(app, deps);
-  registerTelemetry(app, deps);
-  registerCompany(app, deps);
-  registerEngagement(app, deps);
-  registerRecordingUploads(app, deps);
-  registerAdmin(app, deps);
-  registerDevices(app, deps);
+  // One object store for the uploads, the admin reads and both erasures.
+  const withStore: AppDeps = {
+    ...deps,
+    objects: deps.objects ?? openObjectStore(deps.config.audioStore, deps.config.dataDir),
+  };
+  registerHealth(app, withStore);
+  registerTelemetry(app, withStore);
+  registerCompany(app, withStore);
+  registerEngagement(app, withStore);
+  registerRecordingUploads(app, withStore);
+  registerAdmin(app, withStore);
+  registerDevices(app, withStore);
 
   if (deps.config.policy.docsOpen) {
     app.doc31("/openapi.json", documentInfo);

@@ -184,6 +184,30 @@ for (const kind of STORE_KINDS) {
   );
 
   Deno.test(
+    `DELETE /admin/devices/{device_id} (${kind}) also removes the device's recordings, counted`,
+    dbTestOptions,
+    async () => {
+      const s = stores.get(kind);
+      const t = appFor(s);
+      const device = `erased-box-${kind}`;
+      for (let turn = 0; turn < 3; turn++) {
+        const meta = turnMeta(crypto.randomUUID(), turn, { device_id: device });
+        assert.equal((await upload(t, SESSION_AUDIO, meta, tone)).status, 200);
+      }
+      const r = await t.request(`/admin/devices/${device}`, {
+        method: "DELETE",
+        headers: ADMIN,
+      });
+      assert.equal(r.status, 200);
+      const body = await r.json();
+      assert.equal(body.device_id, device);
+      assert.equal(body.deleted.recordings, 3);
+      assert.equal(await rowCount({ device }), 0);
+      assert.deepEqual(await keysOf(s, `recordings/${device}/`), []);
+    },
+  );
+
+  Deno.test(
     `\`purgeOldRecordings\` (${kind}) removes recordings past AUDIO_RETENTION_DAYS in bounded chunks`,
     dbTestOptions,
     async () => {
