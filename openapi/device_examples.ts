@@ -129,5 +129,6 @@ export const deviceErasure = {
     commands: 2,
     log_snapshots: 1,
     session_links: 1,
+    recordings: 0,
   },
 };

@@ -223,8 +223,9 @@ export const DeviceErasureSchema = z.object({
   device_id: z.string(),
   deleted: z.record(z.string(), z.number().int()).openapi({
     description: "Rows removed per kind: state, heartbeats, hourly_summaries, commands, " +
-      "log_snapshots, session_links (sessions kept, their device link removed), and any " +
-      "further kind a later erasure step adds",
+      "log_snapshots, session_links (sessions kept, their device link removed), recordings " +
+      "(voice recordings of the device: objects, then rows), and any further kind a later " +
+      "erasure step adds",
   }),
 }).openapi("DeviceErasure", { example: ex.deviceErasure });
 

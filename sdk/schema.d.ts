@@ -946,13 +946,14 @@ export interface components {
          *         "hourly_summaries": 0,
          *         "commands": 2,
          *         "log_snapshots": 1,
-         *         "session_links": 1
+         *         "session_links": 1,
+         *         "recordings": 0
          *       }
          *     }
          */
         DeviceErasure: {
             device_id: string;
-            /** @description Rows removed per kind: state, heartbeats, hourly_summaries, commands, log_snapshots, session_links (sessions kept, their device link removed), and any further kind a later erasure step adds */
+            /** @description Rows removed per kind: state, heartbeats, hourly_summaries, commands, log_snapshots, session_links (sessions kept, their device link removed), recordings (voice recordings of the device: objects, then rows), and any further kind a later erasure step adds */
             deleted: {
                 [key: string]: number;
             };

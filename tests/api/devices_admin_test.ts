@@ -357,6 +357,7 @@ Deno.test(
         commands: 1,
         log_snapshots: 1,
         session_links: 2,
+        recordings: 0,
       },
     });
     const left = await db.sql`
@@ -386,6 +387,7 @@ Deno.test(
       commands: 0,
       log_snapshots: 0,
       session_links: 0,
+      recordings: 0,
     });
     // The request log names the route template and a keyed hash, never the device id.
     const line = t.logs.findLast((l) => l.includes("/admin/devices/{device_id}"))!;
@@ -405,6 +407,7 @@ Deno.test("participant erasure counts and removes their device links", dbTestOpt
     sessions: 0,
     models: 0,
     engagement_sessions: 4,
+    recordings: 0,
     device_links: 2,
   });
   assert.deepEqual(await adminGet("/admin/devices/pe-box-2/users"), {

@@ -178,18 +178,18 @@ const CONTRACT: Record<string, Contract> = {
   },
   "GET /admin/sessions/{session_id}/recordings": {
     tag: "recordings",
-    security: [["adminKey"]],
+    security: ADMIN_EITHER,
     statuses: [200, 401, 403, 404, 422, ...LIMITED],
   },
   "GET /admin/recordings/{recording_id}/audio": {
     tag: "recordings",
-    security: [["adminKey"]],
+    security: ADMIN_EITHER,
     statuses: [200, 206, 401, 403, 404, 416, 422, ...LIMITED],
     binary: true,
   },
   "GET /admin/participants/{participant_id}/recordings": {
     tag: "recordings",
-    security: [["adminKey"]],
+    security: ADMIN_EITHER,
     statuses: [200, 401, 403, 404, 422, ...LIMITED],
   },
   "POST /internal/heartbeat": {

@@ -516,6 +516,7 @@ Deno.test(
       commands: 1,
       log_snapshots: 1,
       session_links: 1,
+      recordings: 0,
     });
     // Without an admin credential: 401 on the device endpoints.
     const stranger = createClient({ baseUrl: running.service.baseUrl, retries: 0 });
