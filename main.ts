@@ -25,6 +25,8 @@ import { isWorker, supervise } from "./supervisor.ts";
 
 /** How long a stopping server keeps accepting before it drains (ms). */
 const SHUTDOWN_DRAIN_MS = 300;
+/** At most this long (ms), requests the front holds are given to finish before the server stops. */
+const SHUTDOWN_BUSY_MS = 5000;
 /** How often the embedded database's statistics are brought up to date (ms). */
 const STATISTICS_UPKEEP_MS = 60_000;
 
@@ -209,6 +211,12 @@ async function main(): Promise<void> {
     // would otherwise be reset when the listener closes.
     await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS));
     front?.stopAccepting();
+    // Requests the front holds but has not handed on yet (a head still arriving, a connection
+    // to the server being opened) finish before the server stops taking connections.
+    const drainUntil = Date.now() + SHUTDOWN_BUSY_MS;
+    while (front && front.busy() > 0 && Date.now() < drainUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await server.shutdown();
     front?.closeAll();
     stopUpkeep();

@@ -30,6 +30,8 @@ export interface Front {
   peerOf(relay: Deno.NetAddr): Deno.NetAddr | undefined;
   /** Connections open now. */
   connections(): number;
+  /** Connections with a request under way: from its first byte until its answer is complete. */
+  busy(): number;
   /** Stops accepting (open connections keep going). */
   stopAccepting(): void;
   /** Closes every connection. */
@@ -214,6 +216,8 @@ export function startFront(
   const listener = Deno.listen({ ...listen, transport: "tcp" });
   const peers = new Map<number, Deno.NetAddr>();
   const open = new Set<() => void>();
+  /** The connections (by their close function) with a request whose answer is not complete. */
+  const busy = new Set<() => void>();
 
   const serve = async (client: Deno.TcpConn) => {
     // The HTTP server is connected to only once the first request's head is complete: a socket
@@ -231,6 +235,7 @@ export function startFront(
       closed = true;
       clearTimeout(timer);
       open.delete(close);
+      busy.delete(close);
       peers.delete(relayPort);
       for (const conn of [client, server]) {
         try {
@@ -273,8 +278,10 @@ export function startFront(
     const framing = new RequestFraming((phase) => {
       if (draining) return;
       clearTimeout(timer);
-      if (phase === "head") answered = false;
-      else headDone = true;
+      if (phase === "head") {
+        answered = false;
+        busy.add(close);
+      } else headDone = true;
       const ms = phase === "idle"
         ? timeouts.idleTimeoutMs
         : phase === "head"
@@ -290,6 +297,7 @@ export function startFront(
     // while the client would keep trickling the body until the body timeout).
     let closeAfterAnswer = false;
     const answers = new RequestFraming((phase) => {
+      if (phase === "idle" && framing.phase === "idle") busy.delete(close);
       if (phase === "idle" && closeAfterAnswer) finish();
     }, (head) => {
       closeAfterAnswer = !/^HTTP\/1\.[01] 1\d\d/.test(head) &&
@@ -357,6 +365,7 @@ export function startFront(
     addr: listener.addr,
     peerOf: (relay) => peers.get(relay.port),
     connections: () => open.size,
+    busy: () => busy.size,
     stopAccepting: () => {
       try {
         listener.close();

@@ -86,7 +86,11 @@ Deno.test("README's first-hour lines run in their order", opts, async () => {
     assert.ok(link, demo);
     const page = await fetch(link);
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /Averages over 9 players/); // Acme Corp's 9
+    // Acme Corp's 9 players: under the default protected mode its numbers are released per
+    // closed week with noise, so the page shows either them or the "too few players" state.
+    const html = await page.text();
+    assert.match(html, /<h1>(Acme Corp|Company c_[0-9a-f]{12})<\/h1>/);
+    assert.match(html, /Averages over \d+ players|Not enough players yet/);
     assert.match(demo, /Without ADMIN_KEY the companies were registered by their first session/);
     assert.equal(health, '{"status":"ok"}');
     assert.match(tests, /ok \| \d+ passed \| 0 failed/);

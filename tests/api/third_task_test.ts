@@ -255,7 +255,10 @@ Deno.test("the player page has an air section, chart, model and glossary entry",
   assert.match(html, /<section class="task" data-task="air"><h2 class="task-title">Air task</);
   assert.equal(metric("Avg reaction time"), "900");
   assert.equal(metric("Latest reaction time"), "800");
-  assert.match(html, /aria-label="Reaction time per air session: #1 1000, #2 900, #3 800; latest/);
+  assert.match(
+    html,
+    /aria-label="Reaction time per air session: 2024-05-06 1000, 2024-05-07 900, 2024-05-08 800; latest/,
+  );
   assert.match(html, /<h2>Air model<\/h2>/);
   assert.match(html, /<dt>Weight: last reaction time<\/dt><dd>1.000<\/dd>/);
   assert.match(html, /<dt>Intercept<\/dt><dd>-100.000<\/dd>/);

@@ -25,6 +25,8 @@ Deno.test(
       "0011_hardening",
       "0012_task_metrics",
       "0013_company_releases",
+      "0014_devices",
+      "0015_recordings",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -99,9 +101,11 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0011_hardening",
       "0012_task_metrics",
       "0013_company_releases",
+      "0014_devices",
+      "0015_recordings",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 13);
+    assert.equal(count[0].n, 15);
   } finally {
     await a.end();
     await b.end();

@@ -63,6 +63,11 @@ Deno.test("imports every table with exact counts", opts, async () => {
     session_summary: 5,
     play_sessions: 6,
     company_registry: 2,
+    device_commands: 0,
+    device_heartbeats: 0,
+    device_hours: 0,
+    device_logs: 0,
+    devices: 0,
     model_state: 3,
     engagement_sessions: 5,
     engagement_users: 3,
@@ -84,6 +89,8 @@ Deno.test(
       n_players: 1,
       has_sufficient_data: false,
       message: "Not enough data yet: 1 of 5 players needed before aggregates are shown.",
+      n_players_interval: null,
+      privacy: "exact",
     });
     const [row] = await db.sql<{ created_ts_utc: Date; company_name: string }[]>`
     select created_ts_utc, company_name from company_registry where company_id = ${LEGACY_ID}`;

@@ -273,8 +273,16 @@ Deno.test(
     // Six players; each of the five with three sessions predicts 10n + 30: mean 60.
     const forecast = await sdk.companyForecast(seeded.dashboard_token);
     assert.deepEqual(forecast, {
-      earth: { predicted_next_brain_performance: null, n_models: 0 },
-      water: { predicted_next_stress_score: 60, n_models: 5 },
+      earth: {
+        predicted_next_brain_performance: null,
+        predicted_next_brain_performance_interval: null,
+        n_models: 0,
+      },
+      water: {
+        predicted_next_stress_score: 60,
+        predicted_next_stress_score_interval: null,
+        n_models: 5,
+      },
     });
     const company = await sdk.companySummary(seeded.dashboard_token);
     assert.deepEqual(

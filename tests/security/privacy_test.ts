@@ -240,7 +240,14 @@ for (const k of K_VALUES) {
         assert.equal(info.status, 200, where);
         assert.deepEqual(
           { ...(info.body as Record<string, unknown>), message: "" },
-          { company_id: company.id, n_players: n, has_sufficient_data: n >= k, message: "" },
+          {
+            company_id: company.id,
+            n_players: n,
+            has_sufficient_data: n >= k,
+            message: "",
+            n_players_interval: null,
+            privacy: "exact",
+          },
           where,
         );
         assertNoPlayerData(info.body, where);

@@ -120,7 +120,14 @@ for (const kind of STORE_KINDS) {
       assert.equal(res.status, 200);
       assert.deepEqual(await res.json(), {
         player_id: `kid-${kind}`,
-        deleted: { raw_events: 0, sessions: 0, models: 0, engagement_sessions: 0, recordings: 3 },
+        deleted: {
+          raw_events: 0,
+          sessions: 0,
+          models: 0,
+          engagement_sessions: 0,
+          recordings: 3,
+          device_links: 0,
+        },
       });
       assert.equal(await rowCount({ participant: `kid-${kind}` }), 0);
       assert.equal(await rowCount({ participant: "sib" }) >= 1, true);
