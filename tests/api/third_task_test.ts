@@ -259,9 +259,10 @@ Deno.test("the player page has an air section, chart, model and glossary entry",
     html,
     /aria-label="Reaction time per air session: 2024-05-06 1000, 2024-05-07 900, 2024-05-08 800; latest/,
   );
-  assert.match(html, /<h2>Air model<\/h2>/);
-  assert.match(html, /<dt>Weight: last reaction time<\/dt><dd>1.000<\/dd>/);
-  assert.match(html, /<dt>Intercept<\/dt><dd>-100.000<\/dd>/);
+  // The model's internals sit behind the "How this prediction is made" disclosure.
+  assert.match(html, /<summary>How this prediction is made<\/summary>/);
+  assert.match(html, /<dt>Weight of the last reaction time<\/dt><dd>1.000 \(/);
+  assert.match(html, /<dt>Starting point<\/dt><dd>-100.0<\/dd>/);
   assert.match(html, /<div class="big">700<\/div><p class="muted">predicted reaction time of the/);
   assert.match(html, /<th class="num">Reaction time<\/th>/);
   assert.match(
