@@ -53,6 +53,7 @@ Deno.test("slow clients: 1,000 slow sockets cost < 100 MiB, others are served, a
 }, async () => {
   const { svc, cleanup } = await serviceOnFreshDatabase({
     APP_ENV: "production",
+    AUDIO_STORE: "filesystem",
     HOST: "127.0.0.1",
     WORKERS: "1",
     COMPANY_SALT: "slow-company-salt-0123456789abcdef",
