@@ -7,6 +7,7 @@
  * there is no chart (the page says so in words), never a chart of one dot. (Merging hidden
  * periods needs their data, so it can only happen where the service holds them, not here.)
  */
+import { addDays } from "./time.ts";
 
 /** One period as the page receives it: its UTC days, its sessions, and its averages by key. */
 export interface Period {
@@ -18,6 +19,8 @@ export interface Period {
   sessions: number | null;
   /** The period's averages by metric key; null when hidden for privacy or without sessions. */
   values: Record<string, number | null>;
+  /** The released 90 % interval of each value (protected mode); absent or null in exact mode. */
+  intervals?: Record<string, PeriodInterval>;
 }
 
 /** How long each period of a chosen series is. */
@@ -59,22 +62,66 @@ export function choosePeriods(
   return null;
 }
 
-/** Returns the latest shown value of `key` and the change from the shown period before it. */
+/** A released 90 % interval of a value (protected mode); null in exact mode. */
+export type PeriodInterval = { low: number; high: number } | null;
+
+/** How the latest shown period of a value compares with the period just before it. */
+export interface PeriodChange {
+  /** The value's key. */
+  key: string;
+  /** The newest period showing a value. */
+  latest: Period;
+  value: number;
+  /**
+   * `change`: the period before shows a value and the difference is clear (exact mode: always;
+   * protected mode: larger than the combined 90 % range of the two noisy values);
+   * `within-noise`: protected mode, the difference is not larger than that range;
+   * `previous-hidden`: the period just before shows no value (no sessions of the task, or hidden
+   * for privacy), so no change is given; `first`: no earlier period exists at all.
+   */
+  status: "change" | "within-noise" | "previous-hidden" | "first";
+  /** Latest minus previous (null unless the period before shows a value). */
+  delta: number | null;
+  /** The 90 % half-width of the difference (null in exact mode or without a difference). */
+  noise: number | null;
+}
+
+/** Returns the larger distance from a value to its interval's bounds (0 without an interval). */
+function halfWidthOf(value: number, interval: PeriodInterval | undefined): number {
+  return interval ? Math.max(value - interval.low, interval.high - value) : 0;
+}
+
+/**
+ * Returns how the latest shown value of `key` compares with the period just before it (the day,
+ * or the week, immediately preceding; never an older one across a gap), or null when no period
+ * shows it. The difference of two released values is noisy: its 90 % half-width is taken as
+ * sqrt(h₁² + h₂²) of the two values' half-widths (independent noise, normal approximation), and
+ * a difference within it is `within-noise`. `hidden` is the number of periods of the series left
+ * out for privacy: with any, a missing period before cannot be told apart from a hidden one.
+ */
 export function changeFromPrevious(
   periods: readonly Period[],
   key: string,
-): { latest: Period; value: number; previous: Period | null; change: number | null } | null {
-  const shown = periods.filter((p) => p.values[key] !== null && p.values[key] !== undefined);
-  const latest = shown.at(-1);
+  grain: Grain,
+  hidden = 0,
+): PeriodChange | null {
+  const has = (p: Period) => p.values[key] !== null && p.values[key] !== undefined;
+  const latest = periods.findLast(has);
   if (!latest) return null;
-  const previous = shown.at(-2) ?? null;
   const value = latest.values[key]!;
-  return {
-    latest,
-    value,
-    previous,
-    change: previous === null ? null : value - previous.values[key]!,
-  };
+  const before = addDays(latest.start, grain === "day" ? -1 : -7);
+  const previous = periods.find((p) => p.start === before && has(p));
+  if (!previous) {
+    const earlier = periods.some((p) => p.start < latest.start);
+    const status = !earlier && hidden === 0 ? "first" : "previous-hidden";
+    return { key, latest, value, status, delta: null, noise: null };
+  }
+  const delta = value - previous.values[key]!;
+  const [a, b] = [latest, previous].map((p) => halfWidthOf(p.values[key]!, p.intervals?.[key]));
+  const noisy = latest.intervals?.[key] != null || previous.intervals?.[key] != null;
+  const noise = noisy ? Math.sqrt(a * a + b * b) : null;
+  const status = noise !== null && Math.abs(delta) <= noise ? "within-noise" : "change";
+  return { key, latest, value, status, delta, noise };
 }
 
 /** Returns one CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). */

@@ -2,7 +2,14 @@
  * The company page's periods as core/periods.ts reads them, and their CSV (private to routes/):
  * the same numbers the page shows, hidden ones empty.
  */
-import { type Period, toCsv } from "../core/periods.ts";
+import {
+  type Grain,
+  type Period,
+  type PeriodChange,
+  type PeriodInterval,
+  toCsv,
+} from "../core/periods.ts";
+import { dayLabel, fixed } from "../islands/format.ts";
 import type { Timeseries } from "../openapi/company.ts";
 
 /** The averages a company period carries, by the key the page and the CSV use. */
@@ -16,17 +23,25 @@ export const PERIOD_KEYS = {
 const num = (b: Record<string, unknown>, field: string): number | null =>
   typeof b[field] === "number" ? b[field] as number : null;
 
-/** Returns the shown buckets of a company time series as periods. */
-export function toPeriods(buckets: Timeseries["buckets"]): Period[] {
+/** Returns a bucket's released 90 % interval of a field (null in exact mode). */
+function intervalOf(b: Record<string, unknown>, field: string): PeriodInterval {
+  const i = b[`${field}_interval`] as { low?: unknown; high?: unknown } | null | undefined;
+  return i && typeof i.low === "number" && typeof i.high === "number"
+    ? { low: i.low, high: i.high }
+    : null;
+}
+
+/**
+ * Returns the shown buckets of a company time series as periods, each carrying the values (and
+ * released intervals) of `fields` by field name (e.g. `n_sessions`, `avg_stress_score`).
+ */
+export function toPeriods(buckets: Timeseries["buckets"], fields: readonly string[]): Period[] {
   return buckets.map((b) => ({
     start: b.bucket_start,
     end: b.bucket_end,
     sessions: b.n_sessions,
-    values: {
-      score: num(b, PERIOD_KEYS.score),
-      burden: num(b, PERIOD_KEYS.burden),
-      stress: num(b, PERIOD_KEYS.stress),
-    },
+    values: Object.fromEntries(fields.map((f) => [f, num(b, f)])),
+    intervals: Object.fromEntries(fields.map((f) => [f, intervalOf(b, f)])),
   }));
 }
 
@@ -52,4 +67,65 @@ export function timeseriesCsv(series: Timeseries): string {
       num(b, PERIOD_KEYS.stress),
     ]),
   );
+}
+
+/** What the change words need of a value: its unit, kind, decimals and which way is better. */
+export interface ChangeUnit {
+  /** The registry's unit ("share", "points", "attempts", "ms") or "sessions" for counts. */
+  unit: string;
+  kind: "number" | "boolean";
+  decimals?: number | undefined;
+  higherIsBetter: boolean | null;
+}
+
+/** Units whose word loses its "s" for exactly 1 ("1 point", "1 session"). */
+const PLURAL = new Set(["points", "percentage points", "sessions", "attempts"]);
+
+/** Returns a difference's size as a number and its unit word ("4", "percentage points"). */
+function amount(u: ChangeUnit, size: number): { n: string; word: string } {
+  const share = u.unit === "share" || u.kind === "boolean";
+  const n = share ? String(Math.round(size * 100)) : fixed(size, u.decimals ?? 2);
+  const word = share ? "percentage points" : u.unit;
+  return { n, word: n === "1" && PLURAL.has(word) ? word.slice(0, -1) : word };
+}
+
+/**
+ * Returns a tile's change from the previous period in words, with its unit and direction, e.g.
+ * "7 Feb: 50.0, up 10.0 points from the day before (worse)"; in protected mode the change is
+ * given only when it exceeds the combined 90 % range of the two noisy values, else "no clear
+ * change". `shown` formats the latest value as the tile does (with its ± in protected mode).
+ */
+export function changeWords(
+  change: PeriodChange,
+  grain: Grain,
+  u: ChangeUnit,
+  shown: (value: number, interval: PeriodInterval) => string,
+): string {
+  const when = grain === "day"
+    ? dayLabel(change.latest.start)
+    : `week of ${dayLabel(change.latest.start)}`;
+  const latest = `${when}: ${shown(change.value, change.latest.intervals?.[change.key] ?? null)}`;
+  const before = `the ${grain} before`;
+  if (change.status === "first") return `${latest}; no earlier ${grain} to compare`;
+  if (change.status === "previous-hidden") {
+    return `${latest}; no change given: ${before} shows no value (no sessions, or too few ` +
+      `players to show)`;
+  }
+  const delta = change.delta!;
+  const size = amount(u, Math.abs(delta));
+  const noise = change.noise === null ? null : amount(u, change.noise).n;
+  if (change.status === "within-noise") {
+    const sign = Number(size.n) === 0 ? "±" : delta > 0 ? "+" : "−";
+    return `${latest}; no clear change from ${before} (${sign}${size.n} ${size.word}, within ` +
+      `the noise of ± ${noise})`;
+  }
+  if (Number(size.n) === 0) return `${latest}, unchanged from ${before}`;
+  const up = delta > 0;
+  const judged = u.higherIsBetter === null
+    ? ""
+    : up === u.higherIsBetter
+    ? " (better)"
+    : " (worse)";
+  return `${latest}, ${up ? "up" : "down"} ${size.n}${noise === null ? "" : ` ± ${noise}`} ` +
+    `${size.word} from ${before}${judged}`;
 }

@@ -4,6 +4,7 @@
  * and the time axis of a chart over sessions (a date per point).
  */
 import { fixed, percent, utcMinute } from "../islands/format.ts";
+import type { MetricDefinition } from "../core/tasks.ts";
 import type { ModelState } from "../openapi/telemetry.ts";
 import { Fact, Facts } from "./_ui.tsx";
 
@@ -11,23 +12,48 @@ import { Fact, Facts } from "./_ui.tsx";
 export interface Target {
   /** Lower-case name inside a sentence ("first-try accuracy"). */
   name: string;
-  /** `share`: a 0–1 value shown as a percentage; `points`: a score on `range`. */
-  unit: "share" | "points";
+  /**
+   * The registry's unit of the target (MetricDefinition.unit): `share` is a 0–1 value shown as a
+   * percentage, `points` a score on `range`, any other unit ("ms") is written after the number.
+   */
+  unit: MetricDefinition["unit"];
+  /** Decimals of a value in that unit (the metric's; default 1). */
+  decimals?: number;
   range: readonly [number, number];
 }
 
-/** Returns an error of the target in its unit: "12 percentage points", "8.3 points (of 0–100)". */
+/** Returns a number of the target's unit at its decimals ("850" for ms, "8.3" for points). */
+const inDecimals = (value: number, target: Target) => fixed(value, target.decimals ?? 1);
+
+/**
+ * Returns an error of the target in its unit: "12 percentage points", "8.3 points (on its 0–100
+ * scale)", "40 ms".
+ */
 export function errorInUnit(error: number, target: Target): string {
   if (target.unit === "share") {
     const points = Math.round(error * 100);
     return `${points} percentage point${points === 1 ? "" : "s"}`;
   }
-  return `${fixed(error, 1)} points (on its ${target.range[0]}–${target.range[1]} scale)`;
+  if (target.unit === "points") {
+    return `${inDecimals(error, target)} points (on its ${target.range[0]}–${
+      target.range[1]
+    } scale)`;
+  }
+  return `${inDecimals(error, target)} ${target.unit}`;
 }
 
-/** Returns a value of the target in its unit: "62%" or "48.5". */
+/** Returns a value of the target in its unit: "62%", "48.5" (points) or "-100 ms". */
 function valueInUnit(value: number, target: Target): string {
-  return target.unit === "share" ? percent(value) : fixed(value, 1);
+  if (target.unit === "share") return percent(value);
+  if (target.unit === "points") return inDecimals(value, target);
+  return `${inDecimals(value, target)} ${target.unit}`;
+}
+
+/** Returns the target's range in its unit: "0%–100%", "0–100", "0–86400000 ms". */
+function rangeInUnit(target: Target): string {
+  const [lo, hi] = target.range;
+  if (target.unit === "share") return `${percent(lo)}–${percent(hi)}`;
+  return target.unit === "points" ? `${lo}–${hi}` : `${lo}–${hi} ${target.unit}`;
 }
 
 /**
@@ -77,9 +103,7 @@ export function ModelExplained(
       {trained && (
         <p class="muted small">
           The prediction is the starting point plus each weight times the last session's value, kept
-          within {target.unit === "share"
-            ? `${percent(target.range[0])}–${percent(target.range[1])}`
-            : `${target.range[0]}–${target.range[1]}`}.
+          within {rangeInUnit(target)}.
         </p>
       )}
     </details>

@@ -137,7 +137,9 @@ function Prediction(
         <div class="big">{formatMetric(target, model.predicted_next, true)}</div>
         <p class="muted">
           predicted {lower(target)} of the {next}
-          {target.unit === "share" ? "" : ` (${lo}–${hi})`}
+          {target.unit === "share"
+            ? ""
+            : ` (${lo}–${hi}${target.unit === "points" ? "" : ` ${target.unit}`})`}
         </p>
         <Facts>
           {task.model.features.map((f) => {
@@ -158,7 +160,8 @@ function Prediction(
           model={model}
           target={{
             name: lower(target),
-            unit: target.unit === "share" ? "share" : "points",
+            unit: target.unit,
+            ...(target.decimals === undefined ? {} : { decimals: target.decimals }),
             range: task.model.range,
           }}
           features={task.model.features.map((f) => lower(metricOf(task, f)))}

@@ -18,13 +18,20 @@ export function Card(
 
 /** One headline number with its label and an optional hint. */
 export function Metric(
-  { label, value, hint }: { label: string; value: string; hint?: string },
+  { label, value, hint, change }: {
+    label: string;
+    value: string;
+    hint?: string | undefined;
+    /** The change from the previous period, in words (company tiles). */
+    change?: string | undefined;
+  },
 ) {
   return (
     <div class="metric">
       <div class="metric-value">{value}</div>
       <div class="metric-label">{label}</div>
       {hint && <div class="metric-hint">{hint}</div>}
+      {change && <div class="metric-change">{change}</div>}
     </div>
   );
 }

@@ -18,8 +18,8 @@ import { type PageEnv, sendPage } from "./_page.tsx";
 import { Island } from "./render.tsx";
 import { Metric, Metrics, Notice } from "./_ui.tsx";
 import { Glossary } from "./_glossary.tsx";
-import { choosePeriods } from "../core/periods.ts";
-import { timeseriesCsv, toPeriods } from "./_company_periods.ts";
+import { changeFromPrevious, choosePeriods, type Grain, type Period } from "../core/periods.ts";
+import { type ChangeUnit, changeWords, timeseriesCsv, toPeriods } from "./_company_periods.ts";
 import { lower } from "./_player_cards.tsx";
 
 const TITLE = "Company";
@@ -122,11 +122,43 @@ export function trendTasks(registry: TaskRegistry): TrendTask[] {
   }));
 }
 
+/** The periods the tiles compare: the grain the page opens on, its periods, how many hidden. */
+interface Trend {
+  grain: Grain;
+  periods: Period[];
+  hidden: number;
+}
+
+/** Returns a tile's change from the previous period in words, or undefined without a value. */
+function changeOf(
+  trend: Trend,
+  field: string,
+  unit: ChangeUnit,
+  shown: (value: number, interval: Interval) => string,
+): string | undefined {
+  const change = changeFromPrevious(trend.periods, field, trend.grain, trend.hidden);
+  return change === null ? undefined : changeWords(change, trend.grain, unit, shown);
+}
+
+/** Returns a formatted value with its unit word ("50.0 points", "1.00 attempts"; shares: "62%"). */
+function withUnit(m: ChangeUnit, text: string): string {
+  return m.unit === "share" || m.kind === "boolean" ? text : `${text} ${m.unit}`;
+}
+
+/** The unit of a session count, for its change. */
+const SESSIONS: ChangeUnit = {
+  unit: "sessions",
+  kind: "number",
+  decimals: 0,
+  higherIsBetter: null,
+};
+
 /** Returns one task's tiles: its averages and its forecast, each under the k rule. */
-function TaskTiles({ task, summary, forecast }: {
+function TaskTiles({ task, summary, forecast, trend }: {
   task: TaskDefinition;
   summary: CompanySummary;
   forecast: CompanyForecast;
+  trend: Trend;
 }) {
   const sessions = task.company.sessions === null
     ? null
@@ -149,6 +181,9 @@ function TaskTiles({ task, summary, forecast }: {
               : `over ${sessions} ${task.name} sessions${
                 m.unit === "points" ? `, of ${m.range[1]}` : ""
               }`}
+            change={c.timeseries === null
+              ? undefined
+              : changeOf(trend, c.field, m, (v, i) => withUnit(m, formatMetricPm(m, v, i)))}
           />
         );
       })}
@@ -241,10 +276,25 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
     }
     throw err;
   }
-  // The finest grain at which a chart shows at least two values (never a chart of one dot).
-  const [days, weeks] = [toPeriods(day.buckets), toPeriods(week.buckets)];
-  const chosen = choosePeriods(days, weeks, "score") ?? choosePeriods(days, weeks, "stress");
+  // The finest grain at which a chart shows at least two values (never a chart of one dot),
+  // tried on each charted metric in registry order (the default task's first).
+  const charted = trendTasks(registry).flatMap((t) =>
+    t.metrics.filter((m) => m.chart !== null).map((m) => m.field)
+  );
+  const fields = [
+    "n_sessions",
+    ...trendTasks(registry).flatMap((t) => t.metrics.map((m) => m.field)),
+  ];
+  const [days, weeks] = [toPeriods(day.buckets, fields), toPeriods(week.buckets, fields)];
+  const chosen = charted.reduce<ReturnType<typeof choosePeriods>>(
+    (found, f) => found ?? choosePeriods(days, weeks, f),
+    null,
+  );
   const initial = asked === "day" || asked === "week" ? asked : chosen?.grain ?? "week";
+  // The tiles compare the latest period of the grain the page opens on with the one before.
+  const trend: Trend = initial === "day"
+    ? { grain: "day", periods: days, hidden: day.suppressed_buckets }
+    : { grain: "week", periods: weeks, hidden: week.suppressed_buckets };
   const csv = (b: "day" | "week") =>
     `/company.csv?t=${encodeURIComponent(token ?? "")}&bucket=${b}`;
   const shown = registry.tasks.filter((t) =>
@@ -271,9 +321,10 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
           <Metric
             label="Sessions"
             value={countPm(summary.n_sessions, intervalOf(summary, "n_sessions"))}
+            change={changeOf(trend, "n_sessions", SESSIONS, (v, i) => `${countPm(v, i)} sessions`)}
           />
           {shown.map((t) => (
-            <TaskTiles key={t.name} task={t} summary={summary} forecast={forecast} />
+            <TaskTiles key={t.name} task={t} summary={summary} forecast={forecast} trend={trend} />
           ))}
         </Metrics>
         <Island
@@ -301,11 +352,7 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
         </p>
         <Glossary
           registry={registry}
-          keys={shown.flatMap((t) =>
-            t.company.metrics.map((m) =>
-              m.metric
-            )
-          )}
+          keys={shown.flatMap((t) => t.company.metrics.map((m) => m.metric))}
         />
       </>
     ),

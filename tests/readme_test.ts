@@ -101,3 +101,21 @@ Deno.test("README's first-hour lines run in their order", opts, async () => {
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
+
+/** Returns the pages the browser tests shoot for the docs (`doc: true` in tests/e2e/pages_e2e.ts). */
+export async function docScreenshotPages(): Promise<string[]> {
+  const e2e = await Deno.readTextFile(`${ROOT}tests/e2e/pages_e2e.ts`);
+  return [...e2e.matchAll(/name: "([\w-]+)",(?:(?!name:)[^\]])*?doc: true/g)].map((m) => m[1]);
+}
+
+Deno.test("README shows every screenshot `deno task screenshots` writes, at 1280 and 360 px", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const shown = [...readme.matchAll(/!\[[^\]]+\]\(docs\/screenshots\/([\w-]+)\.png\)/g)]
+    .map((m) => m[1]).sort();
+  const pages = await docScreenshotPages();
+  // The pages issue 24 changed, the sign-in form among them.
+  for (
+    const page of ["engagement-login", "player", "company", "engagement", "fleet", "fleet-device"]
+  ) assert.ok(pages.includes(page), `${page} is shot for the docs`);
+  assert.deepEqual(shown, pages.flatMap((p) => [p, `${p}-phone`]).sort());
+});

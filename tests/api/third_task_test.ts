@@ -262,7 +262,12 @@ Deno.test("the player page has an air section, chart, model and glossary entry",
   // The model's internals sit behind the "How this prediction is made" disclosure.
   assert.match(html, /<summary>How this prediction is made<\/summary>/);
   assert.match(html, /<dt>Weight of the last reaction time<\/dt><dd>1.000 \(/);
-  assert.match(html, /<dt>Starting point<\/dt><dd>-100.0<\/dd>/);
+  // Every number of the model in the registry's unit of its target (ms), never "points".
+  assert.match(html, /<dt>Starting point<\/dt><dd>-100 ms<\/dd>/);
+  assert.match(html, /<strong>Typical error: 0 ms\.<\/strong>/);
+  assert.match(html, /kept within 0–86400000 ms\./);
+  assert.match(html, /predicted reaction time of the next air session \(0–86400000 ms\)/);
+  assert.ok(!/\bpoints\b/.test(html), "no 'points' for a task in ms");
   assert.match(html, /<div class="big">700<\/div><p class="muted">predicted reaction time of the/);
   assert.match(html, /<th class="num">Reaction time<\/th>/);
   assert.match(

@@ -46,14 +46,64 @@ Deno.test("`choosePeriods` gives no chart when weeks too show fewer than two val
   assert.equal(choosePeriods([], [], "score"), null);
 });
 
-Deno.test("`changeFromPrevious` compares the latest shown value with the shown one before", () => {
-  const periods = [day("2026-09-01", 0.5), day("2026-09-02", null), day("2026-09-03", 0.75)];
-  const change = changeFromPrevious(periods, "score");
-  assert.equal(change?.value, 0.75);
-  assert.equal(change?.previous?.start, "2026-09-01");
-  assert.equal(change?.change, 0.25);
-  assert.equal(changeFromPrevious([day("2026-09-01", 0.5)], "score")?.change, null);
-  assert.equal(changeFromPrevious([day("2026-09-01", null)], "score"), null);
+Deno.test("`changeFromPrevious` compares the latest value with the period just before it", () => {
+  const periods = [day("2026-09-01", 0.5), day("2026-09-02", 0.6), day("2026-09-03", 0.75)];
+  assert.deepEqual(changeFromPrevious(periods, "score", "day"), {
+    key: "score",
+    latest: periods[2],
+    value: 0.75,
+    status: "change",
+    delta: 0.75 - 0.6,
+    noise: null,
+  });
+  // Weeks: the week before is seven days earlier.
+  const weeks = [
+    week("2026-08-31", "2026-09-06", 0.4, 9),
+    week("2026-09-07", "2026-09-13", 0.6, 11),
+  ];
+  assert.equal(changeFromPrevious(weeks, "score", "week")?.delta, 0.6 - 0.4);
+});
+
+Deno.test("`changeFromPrevious` gives no change across a hidden period, nor for the first", () => {
+  // The day before the latest is hidden: never compared with an older one across the gap.
+  const gap = [day("2026-09-01", 0.5), day("2026-09-02", null), day("2026-09-03", 0.75)];
+  const change = changeFromPrevious(gap, "score", "day");
+  assert.equal(change?.status, "previous-hidden");
+  assert.equal(change?.delta, null);
+  // Absent (left out for privacy in exact mode) is the same.
+  assert.equal(
+    changeFromPrevious([day("2026-09-01", 0.5), day("2026-09-03", 0.75)], "score", "day")?.status,
+    "previous-hidden",
+  );
+  // Nothing earlier: the first period, unless periods were left out (one could be before).
+  assert.equal(changeFromPrevious([day("2026-09-01", 0.5)], "score", "day")?.status, "first");
+  assert.equal(
+    changeFromPrevious([day("2026-09-01", 0.5)], "score", "day", 1)?.status,
+    "previous-hidden",
+  );
+  assert.equal(changeFromPrevious([day("2026-09-01", null)], "score", "day"), null);
+});
+
+Deno.test("`changeFromPrevious` in protected mode: a change within the combined range is noise", () => {
+  const noisy = (start: string, score: number, half: number): Period => ({
+    ...day(start, score),
+    intervals: { score: { low: score - half, high: score + half } },
+  });
+  // Half-widths 0.03 and 0.04 combine to sqrt(0.03² + 0.04²) = 0.05.
+  const within = changeFromPrevious(
+    [noisy("2026-09-01", 0.5, 0.03), noisy("2026-09-02", 0.55, 0.04)],
+    "score",
+    "day",
+  );
+  assert.equal(within?.status, "within-noise");
+  assert.ok(Math.abs(within!.noise! - 0.05) < 1e-12);
+  const clear = changeFromPrevious(
+    [noisy("2026-09-01", 0.5, 0.03), noisy("2026-09-02", 0.56, 0.04)],
+    "score",
+    "day",
+  );
+  assert.equal(clear?.status, "change");
+  assert.ok(Math.abs(clear!.delta! - 0.06) < 1e-12);
 });
 
 Deno.test("`toCsv` writes RFC 4180: CRLF, quoted fields with commas or quotes, empty for null", () => {

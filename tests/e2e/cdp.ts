@@ -6,6 +6,8 @@
  */
 
 const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+/** How long Chromium may take to print its DevTools address. */
+const CHROMIUM_START_MS = 90_000;
 
 type Params = Record<string, unknown>;
 interface Message {
@@ -66,13 +68,19 @@ export class Browser {
     const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
     let text = "";
     let url: string | null = null;
-    const deadline = Date.now() + 20000;
-    while (url === null && Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
+    // A real deadline: a Chromium that prints nothing must not block the read forever, and a
+    // loaded machine (2 cores shared with other test runs) can take well over 20 s to start it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), CHROMIUM_START_MS);
+    });
+    while (url === null) {
+      const next = await Promise.race([reader.read(), expired]);
+      if (next === null || next.done) break;
+      text += next.value;
       url = /DevTools listening on (ws:\/\/\S+)/.exec(text)?.[1] ?? null;
     }
+    clearTimeout(timer);
     // Keep draining stderr so Chromium never blocks on a full pipe.
     (async () => {
       try {
@@ -81,7 +89,10 @@ export class Browser {
     })();
     if (url === null) {
       child.kill("SIGKILL");
-      throw new Error(`Chromium did not start:\n${text}`);
+      throw new Error(
+        `Chromium (${CHROMIUM}) did not report its DevTools address within ` +
+          `${CHROMIUM_START_MS / 1000} s:\n${text}`,
+      );
     }
     const ws = new WebSocket(url);
     await new Promise<void>((resolve, reject) => {

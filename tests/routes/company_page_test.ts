@@ -7,6 +7,9 @@ import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, playSession, sessionEvents } from "../helpers/play.ts";
 
 const db = testDatabase();
+/** Returns the change lines of a page's tiles, in page order. */
+const changesOf = (html: string) =>
+  [...html.matchAll(/<div class="metric-change">([^<]*)<\/div>/g)].map((m) => m[1]);
 const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
 const opts = dbTestOptions;
 
@@ -70,6 +73,15 @@ Deno.test(
     // fta: 5 × 1 + 6 × 1/3 + 1 × 0 = 7 over 12 sessions → 58%.
     assert.equal(metric("Avg first-try accuracy"), "58%");
     assert.match(html, /data-bucket="day"/);
+    // Monday was left out for privacy: Tuesday's tiles give no change (never one across a gap).
+    assert.deepEqual(changesOf(html), [
+      "16 Jan: 6 sessions; no change given: the day before shows no value (no sessions, or too " +
+      "few players to show)",
+      "16 Jan: 33%; no change given: the day before shows no value (no sessions, or too few " +
+      "players to show)",
+      "16 Jan: 2.00 attempts; no change given: the day before shows no value (no sessions, or " +
+      "too few players to show)",
+    ]);
     // Day table: Monday (5 players) and Tuesday (6); Wednesday (1 player) suppressed, and with it
     // the smallest visible day, so the lone Wednesday player cannot be derived from the totals.
     const rows = [...html.matchAll(/<tr><td>(2024-01-\d\d)[^<]*<\/td><td class="num">(\d+)/g)];
@@ -178,6 +190,13 @@ Deno.test(
     // (30·1 + 30·2 + … ) : Σ_i (30i + 30) / 15 = 600 / 15.
     assert.equal(metricOf(html, "Avg stress score"), "40.0");
     assert.match(html, /over 15 water sessions, of 100/);
+    // Each tile's change from the day before, with its unit and direction in words.
+    assert.deepEqual(changesOf(html), [
+      "7 Feb: 5 sessions, unchanged from the day before",
+      "5 Feb: 100%; no earlier day to compare",
+      "5 Feb: 1.00 attempts; no earlier day to compare",
+      "7 Feb: 50.0 points, up 10.0 points from the day before (worse)",
+    ]);
     assert.equal(metricOf(html, "Forecast: next first-try accuracy"), "hidden");
     assert.equal(metricOf(html, "Forecast: next stress score"), "60.0");
     assert.match(html, /mean over 5 trained player models/);
@@ -194,6 +213,33 @@ Deno.test(
     assert.match(
       html,
       /aria-label="Stress score per day \(water sessions, 0–100\): 5 Feb 30, 6 Feb 40, 7 Feb 50; latest 50\."/,
+    );
+  },
+);
+
+Deno.test(
+  "company page: each tile's change from the week before, up or down, better or worse",
+  opts,
+  async () => {
+    // TREND: p1..p5 play [1, 2, unsolved] on Mon 2024-01-15 and [1, 1, 1] a week later; p6
+    // only in the second week.
+    const TREND = "c_trendco00001";
+    for (let i = 1; i <= 5; i++) await play(TREND, `t${i}`, "2024-01-15", [1, 2, 0]);
+    for (let i = 1; i <= 6; i++) await play(TREND, `t${i}`, "2024-01-22", [1, 1, 1]);
+    // Two days of eight show a value: the page opens on weeks, whose chart has two values.
+    const html = await (await t.request(`/company?t=${tokenOf(TREND)}`)).text();
+    assert.match(html, /data-bucket="week"/);
+    assert.deepEqual(changesOf(html), [
+      "week of 22 Jan: 6 sessions, up 1 session from the week before",
+      "week of 22 Jan: 100%, up 67 percentage points from the week before (better)",
+      "week of 22 Jan: 1.00 attempts, down 1.00 attempts from the week before (better)",
+    ]);
+    // Per day the Monday before the latest is six days back: the day before shows nothing.
+    const days = await (await t.request(`/company?t=${tokenOf(TREND)}&bucket=day`)).text();
+    assert.equal(
+      changesOf(days)[1],
+      "22 Jan: 100%; no change given: the day before shows no value (no sessions, or too few " +
+        "players to show)",
     );
   },
 );

@@ -99,3 +99,45 @@ Deno.test(
     assert.match(small, /next release is on|released when it closes/);
   },
 );
+
+Deno.test(
+  "protected tiles: a change of two noisy numbers only when it exceeds their combined range",
+  dbTestOptions,
+  async () => {
+    const html = await (await t.request(`/company?t=${tokenOf(BIG)}&bucket=day`)).text();
+    const lines = [
+      ...html.matchAll(
+        /<div class="metric-label">([^<]+)<\/div>(?:<div class="metric-hint">[^<]*<\/div>)?<div class="metric-change">([^<]*)<\/div>/g,
+      ),
+    ]
+      .map((m) => [m[1], m[2]]);
+    // The expected words, from the released days 03-05 and 03-06 the API answers.
+    const day = await (await t.request(`/dashboard/timeseries?t=${tokenOf(BIG)}`)).json();
+    type B = Record<string, number & { low: number; high: number }>;
+    const of = (start: string) =>
+      day.buckets.find((b: { bucket_start: string }) => b.bucket_start === start) as B;
+    const field = "avg_brain_performance_score";
+    const [prev, last] = [of("2024-03-05"), of("2024-03-06")];
+    const half = (b: B) =>
+      Math.max(b[field] - b[`${field}_interval`].low, b[`${field}_interval`].high - b[field]);
+    const noise = Math.sqrt(half(prev) ** 2 + half(last) ** 2);
+    const delta = last[field] - prev[field];
+    const pts = (x: number) => Math.round(x * 100);
+    const shown = `6 Mar: ${pts(last[field])}% ± ${pts(half(last))}`;
+    const expected = Math.abs(delta) <= noise
+      ? `${shown}; no clear change from the day before (${
+        pts(Math.abs(delta)) === 0 ? "±" : delta > 0 ? "+" : "−"
+      }${pts(Math.abs(delta))} percentage point${pts(Math.abs(delta)) === 1 ? "" : "s"}, ` +
+        `within the noise of ± ${pts(noise)})`
+      : `${shown}, ${delta > 0 ? "up" : "down"} ${pts(Math.abs(delta))} ± ${pts(noise)} ` +
+        `percentage points from the day before (${delta > 0 ? "better" : "worse"})`;
+    assert.deepEqual(lines.find((l) => l[0] === "Avg first-try accuracy"), [
+      "Avg first-try accuracy",
+      expected,
+    ]);
+    // The same players with the same accuracy mix each day: the seeded release is within noise.
+    assert.match(expected, /no clear change/);
+    // Days 03-07 … 03-12 have no sessions (released, then hidden): the newest shown day is 03-06.
+    assert.ok(!lines.some((l) => /\b(7|8|9|10|11|12) Mar\b/.test(l[1])), String(lines));
+  },
+);
