@@ -122,11 +122,17 @@ export function trendTasks(registry: TaskRegistry): TrendTask[] {
   }));
 }
 
-/** The periods the tiles compare: the grain the page opens on, its periods, how many hidden. */
-interface Trend {
+/** One grain's periods and how many of them were left out for privacy. */
+interface GrainPeriods {
   grain: Grain;
   periods: Period[];
   hidden: number;
+}
+
+/** The periods the tiles compare: the grain the page opens on first, then weeks. */
+interface Trend {
+  opened: GrainPeriods;
+  weeks: GrainPeriods;
 }
 
 /** Returns a tile's change from the previous period in words, or undefined without a value. */
@@ -136,8 +142,16 @@ function changeOf(
   unit: ChangeUnit,
   shown: (value: number, interval: Interval) => string,
 ): string | undefined {
-  const change = changeFromPrevious(trend.periods, field, trend.grain, trend.hidden);
-  return change === null ? undefined : changeWords(change, trend.grain, unit, shown);
+  const at = (g: GrainPeriods) => changeFromPrevious(g.periods, field, g.grain, g.hidden);
+  const opened = at(trend.opened);
+  if (opened === null) return undefined;
+  // On days, a day without a day before it (sparse play, or hidden) falls back to its week.
+  const compared = (c: typeof opened) => c.status === "change" || c.status === "within-noise";
+  if (trend.opened.grain === "day" && !compared(opened)) {
+    const week = at(trend.weeks);
+    if (week !== null && compared(week)) return changeWords(week, "week", unit, shown);
+  }
+  return changeWords(opened, trend.opened.grain, unit, shown);
 }
 
 /** Returns a formatted value with its unit word ("50.0 points", "1.00 attempts"; shares: "62%"). */
@@ -292,9 +306,13 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   );
   const initial = asked === "day" || asked === "week" ? asked : chosen?.grain ?? "week";
   // The tiles compare the latest period of the grain the page opens on with the one before.
-  const trend: Trend = initial === "day"
-    ? { grain: "day", periods: days, hidden: day.suppressed_buckets }
-    : { grain: "week", periods: weeks, hidden: week.suppressed_buckets };
+  const weekly: GrainPeriods = { grain: "week", periods: weeks, hidden: week.suppressed_buckets };
+  const trend: Trend = {
+    opened: initial === "day"
+      ? { grain: "day", periods: days, hidden: day.suppressed_buckets }
+      : weekly,
+    weeks: weekly,
+  };
   const csv = (b: "day" | "week") =>
     `/company.csv?t=${encodeURIComponent(token ?? "")}&bucket=${b}`;
   const shown = registry.tasks.filter((t) =>
