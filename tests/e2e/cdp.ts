@@ -88,10 +88,20 @@ export class Browser {
       } catch { /* closed */ }
     })();
     if (url === null) {
-      child.kill("SIGKILL");
+      // A Chromium that exited at start (a crash, a missing library) is already gone: kill()
+      // would throw "Child process has already terminated" and hide what Chromium printed.
+      const exited = await Promise.race([
+        child.status.then((s) => `exited with code ${s.code}`),
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 100)),
+      ]);
+      if (exited === null) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* exited meanwhile */ }
+      }
       throw new Error(
-        `Chromium (${CHROMIUM}) did not report its DevTools address within ` +
-          `${CHROMIUM_START_MS / 1000} s:\n${text}`,
+        `Chromium (${CHROMIUM}) ${exited ?? "did not report its DevTools address"} within ` +
+          `${CHROMIUM_START_MS / 1000} s of its start; it printed:\n${text}`,
       );
     }
     const ws = new WebSocket(url);

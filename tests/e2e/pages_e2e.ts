@@ -40,7 +40,11 @@ const service: Service = await startService(
   180_000,
 );
 const base = service.baseUrl;
-const browser = await Browser.launch();
+// A browser that cannot start fails the file with Chromium's own words; the service stops first.
+const browser = await Browser.launch().catch(async (err) => {
+  await service.stop();
+  throw err;
+});
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(base + path, {
