@@ -12,7 +12,7 @@ import {
 import { dayLabel, fixed } from "../islands/format.ts";
 import type { Timeseries } from "../openapi/company.ts";
 
-/** The averages a company period carries, by the key the page and the CSV use. */
+/** The averages of a company period the CSV carries, by its column names. */
 export const PERIOD_KEYS = {
   score: "avg_brain_performance_score",
   burden: "avg_repetition_burden",
@@ -91,7 +91,7 @@ function amount(u: ChangeUnit, size: number): { n: string; word: string } {
 
 /**
  * Returns a tile's change from the previous period in words, with its unit and direction, e.g.
- * "7 Feb: 50.0, up 10.0 points from the day before (worse)"; in protected mode the change is
+ * "7 Feb: 50.0 points, up 10.0 points from the day before (worse)"; in protected mode the change is
  * given only when it exceeds the combined 90 % range of the two noisy values, else "no clear
  * change". `shown` formats the latest value as the tile does (with its ± in protected mode).
  */
