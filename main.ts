@@ -3,7 +3,7 @@
  * gracefully on SIGINT/SIGTERM (in-flight requests finish, then the database closes).
  */
 import { createApp } from "./app.ts";
-import { type Front, startFront } from "./http/front.ts";
+import { ACCEPT_GRACE_MS, type Front, startFront } from "./http/front.ts";
 import { jsonLogger, type Logger } from "./http/log.ts";
 import {
   type Config,
@@ -23,8 +23,6 @@ import { openObjectStore } from "./db/objects.ts";
 import { scheduleFleetMaintenance } from "./services/fleet_schedule.ts";
 import { isWorker, supervise } from "./supervisor.ts";
 
-/** How long a stopping server keeps accepting before it drains (ms). */
-const SHUTDOWN_DRAIN_MS = 300;
 /** At most this long (ms), requests the front holds are given to finish before the server stops. */
 const SHUTDOWN_BUSY_MS = 5000;
 /** How often the embedded database's statistics are brought up to date (ms). */
@@ -207,16 +205,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log("info", { msg: "shutting down", signal });
-    // Keep serving briefly: connections the kernel accepted but the server has not read yet
-    // would otherwise be reset when the listener closes.
-    await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS));
-    front?.stopAccepting();
-    // Requests the front holds but has not handed on yet (a head still arriving, a connection
-    // to the server being opened) finish before the server stops taking connections.
-    const drainUntil = Date.now() + SHUTDOWN_BUSY_MS;
-    while (front && front.busy() > 0 && Date.now() < drainUntil) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    // The front keeps accepting briefly, then stops; requests it holds but has not handed on
+    // yet (a head still arriving, a connection to the server being opened) finish before the
+    // server stops taking connections.
+    await front?.drain(Date.now() + ACCEPT_GRACE_MS + SHUTDOWN_BUSY_MS);
     await server.shutdown();
     front?.closeAll();
     stopUpkeep();

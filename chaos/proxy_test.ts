@@ -11,6 +11,7 @@ import { createServerDatabase } from "../tests/helpers/db.ts";
 import { freePort, type Service, startService } from "../tests/helpers/process.ts";
 import { PG_URL } from "./_load.ts";
 import { findNginx, type Nginx, requestsFrom, startNginx } from "./_nginx.ts";
+import { productionEnv } from "../tests/helpers/env.ts";
 
 const INGEST = "proxy-ingest-token-kkkkkkkkkkkkk";
 const LIMIT = 30;
@@ -61,19 +62,15 @@ if (!nginxBinary) {
     if (database) return;
     database = await createServerDatabase(PG_URL);
     sql = connect(database.url, 2);
-    const env = {
-      APP_ENV: "production",
-      AUDIO_STORE: "filesystem",
+    const env = productionEnv({
       DATABASE_URL: database.url,
       HOST: "127.0.0.1",
       WORKERS: "1",
-      COMPANY_SALT: "proxy-company-salt-kkkkkkkkkkkkk",
-      DASHBOARD_TOKEN_SALT: "proxy-dashboard-token-salt-kkkkk",
       INGEST_SERVICE_TOKEN: INGEST,
       TRUSTED_PROXIES: "127.0.0.1",
       AUTH_FAIL_LIMIT: String(LIMIT),
       AUTH_FAIL_WINDOW_SECONDS: "60",
-    };
+    });
     instances.push(await startService(env));
     instances.push(await startService(env));
     nginx = await startNginx(nginxBinary, freePort(), [instances[0].port, instances[1].port]);

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { rssKb, serviceOnFreshDatabase } from "./_load.ts";
+import { productionEnv } from "../tests/helpers/env.ts";
 
 const SLOW_BODIES = Number(Deno.env.get("SLOW_BODIES") ?? "800");
 const SLOW_HEADS = Number(Deno.env.get("SLOW_HEADS") ?? "200");
@@ -51,17 +52,14 @@ Deno.test("slow clients: 1,000 slow sockets cost < 100 MiB, others are served, a
   sanitizeOps: false,
   sanitizeResources: false,
 }, async () => {
-  const { svc, cleanup } = await serviceOnFreshDatabase({
-    APP_ENV: "production",
-    AUDIO_STORE: "filesystem",
-    HOST: "127.0.0.1",
-    WORKERS: "1",
-    COMPANY_SALT: "slow-company-salt-0123456789abcdef",
-    DASHBOARD_TOKEN_SALT: "slow-token-salt-0123456789abcdef01",
-    INGEST_SERVICE_TOKEN: "slow-ingest-token-0123456789abcdef",
-    DASHBOARD_TOKEN_MAP: "slow-dashboard-token-0123456789abcd:alice",
-    AUTH_FAIL_LIMIT: "0",
-  });
+  const { svc, cleanup } = await serviceOnFreshDatabase(
+    productionEnv({
+      HOST: "127.0.0.1",
+      WORKERS: "1",
+      DASHBOARD_TOKEN_MAP: "slow-dashboard-token-0123456789abcd:alice",
+      AUTH_FAIL_LIMIT: "0",
+    }),
+  );
   try {
     const pid = svc.process.pid;
     // Warm up (island bundles, the first page, the pool, the heap the page rendering grows to)

@@ -34,6 +34,13 @@ export interface Front {
   busy(): number;
   /** Stops accepting (open connections keep going). */
   stopAccepting(): void;
+  /**
+   * Drains for a shutdown: keeps accepting for a short grace (connections the kernel already
+   * accepted would be reset if the listener closed at once), stops accepting, then resolves once
+   * no request has been held for a moment (each answered) or at `deadline` (epoch ms), whichever
+   * comes first. Woken by the requests' answers, never by polling.
+   */
+  drain(deadline: number): Promise<void>;
   /** Closes every connection. */
   closeAll(): void;
 }
@@ -43,6 +50,10 @@ export const MAX_HEAD_BYTES = 64 * 1024;
 const READ_BUFFER = 4 * 1024;
 /** How long a connection closed after a closing answer still drops what the client sends (ms). */
 const LINGER_MS = 2000;
+/** How long a draining front keeps accepting before it closes its listener (ms). */
+export const ACCEPT_GRACE_MS = 300;
+/** How long no request must be held before a drain counts the front as settled (ms). */
+const DRAIN_QUIET_MS = 20;
 
 /** Returns a complete HTTP/1.1 answer that closes the connection, with a JSON detail. */
 function closingAnswer(status: string, detail: string): Uint8Array {
@@ -218,6 +229,13 @@ export function startFront(
   const open = new Set<() => void>();
   /** The connections (by their close function) with a request whose answer is not complete. */
   const busy = new Set<() => void>();
+  /** Called once when `busy` empties (a drain waiting for the held requests). */
+  let onIdle: (() => void) | null = null;
+  const notBusy = (close: () => void) => {
+    if (!busy.delete(close) || busy.size > 0 || onIdle === null) return;
+    onIdle();
+    onIdle = null;
+  };
 
   const serve = async (client: Deno.TcpConn) => {
     // The HTTP server is connected to only once the first request's head is complete: a socket
@@ -235,7 +253,7 @@ export function startFront(
       closed = true;
       clearTimeout(timer);
       open.delete(close);
-      busy.delete(close);
+      notBusy(close);
       peers.delete(relayPort);
       for (const conn of [client, server]) {
         try {
@@ -297,7 +315,7 @@ export function startFront(
     // while the client would keep trickling the body until the body timeout).
     let closeAfterAnswer = false;
     const answers = new RequestFraming((phase) => {
-      if (phase === "idle" && framing.phase === "idle") busy.delete(close);
+      if (phase === "idle" && framing.phase === "idle") notBusy(close);
       if (phase === "idle" && closeAfterAnswer) finish();
     }, (head) => {
       closeAfterAnswer = !/^HTTP\/1\.[01] 1\d\d/.test(head) &&
@@ -361,17 +379,44 @@ export function startFront(
     }
   })();
 
+  const stopAccepting = () => {
+    try {
+      listener.close();
+    } catch {
+      // already closed
+    }
+  };
+  /** Resolves after `ms` (at once for 0 or less). */
+  const after = (ms: number): { done: Promise<void>; cancel(): void } => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))));
+    return { done, cancel: () => clearTimeout(timer) };
+  };
   return {
     addr: listener.addr,
     peerOf: (relay) => peers.get(relay.port),
     connections: () => open.size,
     busy: () => busy.size,
-    stopAccepting: () => {
-      try {
-        listener.close();
-      } catch {
-        // already closed
-      }
+    stopAccepting,
+    drain: async (deadline) => {
+      await after(Math.min(ACCEPT_GRACE_MS, deadline - Date.now())).done;
+      stopAccepting();
+      // Settled once no request has been held for DRAIN_QUIET_MS: a kept-alive connection's
+      // next request (or an accepted connection's first) may start right after an answer.
+      let over = false;
+      const settled = new Promise<void>((resolve) => {
+        const check = () => {
+          if (over) return;
+          if (busy.size > 0) return void (onIdle = check);
+          after(DRAIN_QUIET_MS).done.then(() => (busy.size === 0 ? resolve() : check()));
+        };
+        check();
+      });
+      const timeout = after(deadline - Date.now());
+      await Promise.race([settled, timeout.done]);
+      over = true;
+      timeout.cancel();
+      onIdle = null;
     },
     closeAll: () => {
       for (const close of [...open]) close();

@@ -353,6 +353,7 @@ export const queueCommandRoute = createRoute({
       content: { "application/json": { schema: QueuedCommandSchema } },
     },
     400: errors[400],
+    413: errors[413],
     415: errors[415],
     ...DEVICE_ADMIN_ERRORS,
   },
@@ -404,6 +405,7 @@ export const reportCommandRoute = createRoute({
     200: ok("Recorded"),
     404: errorWith(404, "Unknown command"),
     409: errorWith(409, "Command is COMPLETED, not PICKED_UP"),
+    413: errors[413],
     ...INGEST_ERRORS,
   },
 });

@@ -6,6 +6,7 @@
  * (existing dashboard tokens kept, so links already handed out keep working), and finally every
  * imported player's model is retrained. Natural keys make a second run add nothing.
  */
+import { clientTimeProblem } from "../core/client_time.ts";
 import { dashboardTokenFor } from "../core/company.ts";
 import { TASKS, trainTaskModel } from "../core/tasks.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
@@ -188,6 +189,38 @@ async function retrainModels(sql: Sql, data: LegacyData, now: Date): Promise<num
   });
 }
 
+/**
+ * Returns nothing when every time of the data is inside the client time window at `now` (the
+ * one events and summaries are held to, core/client_time.ts), else throws LegacyFileError naming
+ * the first row outside it: a time past year 9999 or before 2000 would reach answers outside
+ * their schema.
+ */
+export function checkLegacyTimes(data: LegacyData, now: Date): void {
+  const rows: [string, string, Date | null][] = [
+    ...data.events.map((e, i): [string, string, Date] => [
+      `raw_events row ${i + 1} (session ${e.session_id})`,
+      "ts_utc",
+      e.ts_utc,
+    ]),
+    ...data.summaries.map((s, i): [string, string, Date] => [
+      `session_summary row ${i + 1} (session ${s.session_id})`,
+      "created_ts_utc",
+      s.created_ts_utc,
+    ]),
+    ...data.companies.map((c, i): [string, string, Date | null] => [
+      `company_registry row ${i + 1}`,
+      "created_ts_utc",
+      c.created_ts_utc,
+    ]),
+  ];
+  for (const [where, field, at] of rows) {
+    const problem = at === null ? null : clientTimeProblem(at, now);
+    if (problem !== null) {
+      throw new LegacyFileError(`${where}: ${field} ${at!.toISOString()}: ${problem}`);
+    }
+  }
+}
+
 /** Returns the report of importing validated legacy data into `sql` (migrated already). */
 export async function importLegacyData(
   sql: Sql,
@@ -195,6 +228,7 @@ export async function importLegacyData(
   data: LegacyData,
   now: Date = new Date(),
 ): Promise<ImportReport> {
+  checkLegacyTimes(data, now);
   const warnings: string[] = [];
   const raw_events = await importEvents(sql, data.events, warnings);
   const summaries = await importSummaries(sql, data);

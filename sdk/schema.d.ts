@@ -2111,6 +2111,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Request body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large (limit 1 MiB)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Body sent without Content-Type: application/json */
             415: {
                 headers: {
@@ -4631,6 +4645,20 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Command is COMPLETED, not PICKED_UP"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large (limit 1 MiB)"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];

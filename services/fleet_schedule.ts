@@ -5,6 +5,7 @@
  * started twice in one process.
  */
 import type { Sql } from "../db/client.ts";
+import { type Periodic, schedulePeriodic } from "./_periodic.ts";
 import { runFleetMaintenance } from "./fleet_maintenance.ts";
 
 /** When the service first runs fleet maintenance after start (ms). */
@@ -26,11 +27,8 @@ export interface FleetScheduleOptions {
   intervalMs?: number;
 }
 
-/** A running schedule. */
-export interface FleetSchedule {
-  /** Stops the timers; resolves once a run under way has settled. */
-  stop(): Promise<void>;
-}
+/** A running schedule (stop: clears the timers, waits for a run under way). */
+export type FleetSchedule = Periodic;
 
 /** Returns the schedule running fleet maintenance now and then (see the module). */
 export function scheduleFleetMaintenance(
@@ -44,7 +42,6 @@ export function scheduleFleetMaintenance(
     intervalMs = FLEET_INTERVAL_MS,
   }: FleetScheduleOptions,
 ): FleetSchedule {
-  let running: Promise<void> | null = null;
   const once = async () => {
     try {
       const done = await runFleetMaintenance(sql, now(), {
@@ -68,16 +65,5 @@ export function scheduleFleetMaintenance(
       log("warn", { msg: "fleet maintenance failed", error: String(err) });
     }
   };
-  const run = () => {
-    running ??= once().finally(() => (running = null));
-  };
-  const first = setTimeout(run, firstRunMs);
-  const periodic = setInterval(run, intervalMs);
-  return {
-    async stop() {
-      clearTimeout(first);
-      clearInterval(periodic);
-      await running;
-    },
-  };
+  return schedulePeriodic(once, { firstRunMs, intervalMs });
 }

@@ -6,6 +6,7 @@
  * idempotent, so instances running it at once only repeat each other's deletes.
  */
 import type { Sql } from "../db/client.ts";
+import { type Periodic, schedulePeriodic } from "./_periodic.ts";
 import type { ObjectStore } from "../db/objects.ts";
 import { purgeOldRecordings, recordingMaintenance } from "./recording_erasure.ts";
 import type { RetentionLog } from "./retention_schedule.ts";
@@ -24,11 +25,8 @@ export interface RecordingUpkeepOptions {
   intervalMs?: number;
 }
 
-/** A running upkeep schedule. */
-export interface RecordingUpkeep {
-  /** Stops the timers; resolves once a run under way has settled. */
-  stop(): Promise<void>;
-}
+/** A running schedule (stop: clears the timers, waits for a run under way). */
+export type RecordingUpkeep = Periodic;
 
 /** Returns a schedule running the recordings' retention and maintenance (see the module). */
 export function scheduleRecordingUpkeep(
@@ -42,7 +40,6 @@ export function scheduleRecordingUpkeep(
     intervalMs = RECORDING_UPKEEP_INTERVAL_MS,
   }: RecordingUpkeepOptions,
 ): RecordingUpkeep {
-  let running: Promise<void> | null = null;
   const upkeep = async () => {
     try {
       if (retentionDays !== null) {
@@ -59,16 +56,5 @@ export function scheduleRecordingUpkeep(
       log("warn", { msg: "recording upkeep failed", error: String(err) });
     }
   };
-  const run = () => {
-    running ??= upkeep().finally(() => (running = null));
-  };
-  const first = setTimeout(run, firstRunMs);
-  const periodic = setInterval(run, intervalMs);
-  return {
-    async stop() {
-      clearTimeout(first);
-      clearInterval(periodic);
-      await running;
-    },
-  };
+  return schedulePeriodic(upkeep, { firstRunMs, intervalMs });
 }

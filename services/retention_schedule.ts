@@ -5,6 +5,7 @@
  * not started twice in one process.
  */
 import type { Sql } from "../db/client.ts";
+import { type Periodic, schedulePeriodic } from "./_periodic.ts";
 import { purgeRawEvents, SERVICE_PURGE_SHARE } from "./retention.ts";
 
 /** When the service first purges old raw events after start (ms). */
@@ -25,11 +26,8 @@ export interface RetentionScheduleOptions {
   intervalMs?: number;
 }
 
-/** A running schedule. */
-export interface RetentionSchedule {
-  /** Stops the timers; resolves once a purge under way has settled. */
-  stop(): Promise<void>;
-}
+/** A running schedule (stop: clears the timers, waits for a run under way). */
+export type RetentionSchedule = Periodic;
 
 /** Returns a schedule that purges raw events older than `days` now and then (see the module). */
 export function scheduleRetention(
@@ -43,7 +41,6 @@ export function scheduleRetention(
     intervalMs = RETENTION_INTERVAL_MS,
   }: RetentionScheduleOptions,
 ): RetentionSchedule {
-  let running: Promise<void> | null = null;
   const purge = async () => {
     try {
       const done = await purgeRawEvents(sql, days, now(), {
@@ -62,16 +59,5 @@ export function scheduleRetention(
       log("warn", { msg: "raw event retention failed", error: String(err) });
     }
   };
-  const run = () => {
-    running ??= purge().finally(() => (running = null));
-  };
-  const first = setTimeout(run, firstRunMs);
-  const periodic = setInterval(run, intervalMs);
-  return {
-    async stop() {
-      clearTimeout(first);
-      clearInterval(periodic);
-      await running;
-    },
-  };
+  return schedulePeriodic(purge, { firstRunMs, intervalMs });
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, DEFAULT_AUDIO_MAX_BYTES, loadConfig } from "../config.ts";
+import { productionEnv } from "./helpers/env.ts";
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -11,13 +12,7 @@ function problems(env: Record<string, string>): string[] {
   }
 }
 
-const PROD = {
-  APP_ENV: "production",
-  DATABASE_URL: "postgres://db/x",
-  COMPANY_SALT: "audio-company-salt-kkkkkkkkkkkkkk",
-  DASHBOARD_TOKEN_SALT: "audio-dashboard-salt-kkkkkkkkkkkk",
-  INGEST_SERVICE_TOKEN: "audio-ingest-token-kkkkkkkkkkkkkk",
-};
+const PROD = productionEnv({ DATABASE_URL: "postgres://db/x", AUDIO_STORE: undefined });
 const S3 = {
   S3_ENDPOINT: "https://acct.r2.example",
   S3_BUCKET: "voices",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig, parseDashboardTokenMap } from "../config.ts";
+import { productionEnv } from "./helpers/env.ts";
 
 const SALT1 = "company-salt-0123456789abcdef0123";
 const SALT2 = "token-salt-0123456789abcdef012345";
@@ -61,14 +62,14 @@ Deno.test("production names every missing or unsafe variable in one message", ()
     "(one node with a persistent disk)",
   ]);
   assert.deepEqual(
-    problems({
-      APP_ENV: "production",
-      AUDIO_STORE: "filesystem",
-      DATABASE_URL: "postgres://db/x",
-      COMPANY_SALT: "dev-company-salt-change-in-prod",
-      DASHBOARD_TOKEN_SALT: "dev-dashboard-token-salt-change-in-prod",
-      INGEST_SERVICE_TOKEN: "dev-ingest-token",
-    }),
+    problems(
+      productionEnv({
+        DATABASE_URL: "postgres://db/x",
+        COMPANY_SALT: "dev-company-salt-change-in-prod",
+        DASHBOARD_TOKEN_SALT: "dev-dashboard-token-salt-change-in-prod",
+        INGEST_SERVICE_TOKEN: "dev-ingest-token",
+      }),
+    ),
     [
       "COMPANY_SALT must not be the development default",
       "DASHBOARD_TOKEN_SALT must not be the development default",
@@ -87,30 +88,31 @@ Deno.test("production names every missing or unsafe variable in one message", ()
 
 Deno.test("blank salts count as missing in production", () => {
   assert.deepEqual(
-    problems({
-      APP_ENV: "production",
-      AUDIO_STORE: "filesystem",
-      DATABASE_URL: "postgres://db/x",
-      COMPANY_SALT: "   ",
-      DASHBOARD_TOKEN_SALT: "\t",
-      INGEST_SERVICE_TOKEN: "t".repeat(32),
-    }),
+    problems(
+      productionEnv({
+        DATABASE_URL: "postgres://db/x",
+        COMPANY_SALT: "   ",
+        DASHBOARD_TOKEN_SALT: "\t",
+        INGEST_SERVICE_TOKEN: "t".repeat(32),
+      }),
+    ),
     ["COMPANY_SALT is required in production", "DASHBOARD_TOKEN_SALT is required in production"],
   );
 });
 
 Deno.test("a safe production configuration loads, with docs off and 0.0.0.0", () => {
-  const c = loadConfig({
-    APP_ENV: "production",
-    AUDIO_STORE: "filesystem",
-    DATABASE_URL: "postgresql://u@db:5432/etl",
-    COMPANY_SALT: SALT1,
-    DASHBOARD_TOKEN_SALT: SALT2,
-    INGEST_SERVICE_TOKEN: `${NEW_TOKEN}, ${OLD_TOKEN}`,
-    DASHBOARD_TOKEN_MAP: `${TOK_A}:user-1,${TOK_B}:*`,
-    DASHBOARD_ORIGIN: "https://dash.example.com",
-    ALLOWED_ORIGINS: "https://a.example.com,https://b.example.com",
-  }, 2);
+  const c = loadConfig(
+    productionEnv({
+      DATABASE_URL: "postgresql://u@db:5432/etl",
+      COMPANY_SALT: SALT1,
+      DASHBOARD_TOKEN_SALT: SALT2,
+      INGEST_SERVICE_TOKEN: `${NEW_TOKEN}, ${OLD_TOKEN}`,
+      DASHBOARD_TOKEN_MAP: `${TOK_A}:user-1,${TOK_B}:*`,
+      DASHBOARD_ORIGIN: "https://dash.example.com",
+      ALLOWED_ORIGINS: "https://a.example.com,https://b.example.com",
+    }),
+    2,
+  );
   assert.equal(c.host, "0.0.0.0");
   assert.equal(c.policy.docsOpen, false);
   assert.deepEqual(c.ingestTokens, [NEW_TOKEN, OLD_TOKEN]);
@@ -128,15 +130,15 @@ Deno.test("a safe production configuration loads, with docs off and 0.0.0.0", ()
 });
 
 Deno.test("PUBLIC_DOCS=true keeps the docs in production", () => {
-  const c = loadConfig({
-    APP_ENV: "production",
-    AUDIO_STORE: "filesystem",
-    DATABASE_URL: "postgres://db/x",
-    COMPANY_SALT: SALT1,
-    DASHBOARD_TOKEN_SALT: SALT2,
-    INGEST_SERVICE_TOKEN: NEW_TOKEN,
-    PUBLIC_DOCS: "true",
-  });
+  const c = loadConfig(
+    productionEnv({
+      DATABASE_URL: "postgres://db/x",
+      COMPANY_SALT: SALT1,
+      DASHBOARD_TOKEN_SALT: SALT2,
+      INGEST_SERVICE_TOKEN: NEW_TOKEN,
+      PUBLIC_DOCS: "true",
+    }),
+  );
   assert.equal(c.policy.docsOpen, true);
 });
 
@@ -220,14 +222,12 @@ function tableVariables(markdown: string): Set<string> {
 }
 
 Deno.test("loadConfig reads only variables the README and docs/deploy.md tables list", async () => {
-  const production = {
-    APP_ENV: "production",
-    AUDIO_STORE: "filesystem",
+  const production = productionEnv({
     DATABASE_URL: "postgres://db/etl",
     COMPANY_SALT: SALT1,
     DASHBOARD_TOKEN_SALT: SALT2,
     INGEST_SERVICE_TOKEN: NEW_TOKEN,
-  };
+  });
   const read = new Set([...variablesRead({}), ...variablesRead(production)]);
   assert.ok(read.has("TRUSTED_PROXIES") && read.has("PUBLIC_DOCS"), "every branch is read");
   for (const doc of ["../README.md", "../docs/deploy.md"]) {
@@ -237,9 +237,7 @@ Deno.test("loadConfig reads only variables the README and docs/deploy.md tables 
 });
 
 /** A production environment whose every secret is long and distinct. */
-const SAFE_PRODUCTION = {
-  APP_ENV: "production",
-  AUDIO_STORE: "filesystem",
+const SAFE_PRODUCTION = productionEnv({
   DATABASE_URL: "postgres://db/etl",
   COMPANY_SALT: SALT1,
   DASHBOARD_TOKEN_SALT: SALT2,
@@ -248,7 +246,7 @@ const SAFE_PRODUCTION = {
   ADMIN_KEY: "admin-key-0123456789abcdef012345",
   ADMIN_TOKEN: "admin-token-0123456789abcdef0123",
   METRICS_TOKEN: "metrics-token-0123456789abcdef01",
-};
+});
 
 Deno.test("`loadConfig` refuses in production every secret under 32 characters, naming each", () => {
   assert.deepEqual(problems(SAFE_PRODUCTION), []);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../config.ts";
 import { startupBanner } from "../main.ts";
 import { runMain, startService } from "./helpers/process.ts";
+import { productionEnv } from "./helpers/env.ts";
 
 Deno.test("production refuses to start, naming every missing variable", async () => {
   const { code, output } = await runMain({ APP_ENV: "production" });
@@ -68,13 +69,9 @@ Deno.test("embedded database: a DATA_DIR lock refuses a second process; data sur
 });
 
 Deno.test("production refuses to start without a recordings store, naming S3_* and AUDIO_STORE", async () => {
-  const { code, output } = await runMain({
-    APP_ENV: "production",
-    DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
-    COMPANY_SALT: "main-company-salt-kkkkkkkkkkkkkkk",
-    DASHBOARD_TOKEN_SALT: "main-dashboard-salt-kkkkkkkkkkkkk",
-    INGEST_SERVICE_TOKEN: "main-ingest-token-kkkkkkkkkkkkkkk",
-  });
+  const { code, output } = await runMain(
+    productionEnv({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/none", AUDIO_STORE: undefined }),
+  );
   assert.equal(code, 1);
   assert.match(
     output,
@@ -83,16 +80,14 @@ Deno.test("production refuses to start without a recordings store, naming S3_* a
 });
 
 Deno.test("`startupBanner` gives the same facts with WORKERS=2 as with one worker", () => {
-  const env = {
-    APP_ENV: "production",
+  const env = productionEnv({
     DATABASE_URL: "postgres://db.internal/etl",
     COMPANY_SALT: "banner-company-salt-0123456789abcdef",
     DASHBOARD_TOKEN_SALT: "banner-dashboard-salt-0123456789abcdef",
     INGEST_SERVICE_TOKEN: "banner-ingest-token-0123456789abcdef",
     DASHBOARD_TOKEN_MAP: "banner-dashboard-token-0123456789abcdef:*",
-    AUDIO_STORE: "filesystem",
     PORT: "8801",
-  };
+  });
   const one = startupBanner(loadConfig({ ...env, WORKERS: "1" }), "postgres");
   const two = startupBanner(loadConfig({ ...env, WORKERS: "2" }), "postgres");
   assert.deepEqual(one, [
@@ -106,14 +101,12 @@ Deno.test("`startupBanner` gives the same facts with WORKERS=2 as with one worke
 });
 
 Deno.test("`startupBanner` warns when no dashboard token is configured, naming what is unreachable", () => {
-  const production = loadConfig({
-    APP_ENV: "production",
+  const production = loadConfig(productionEnv({
     DATABASE_URL: "postgres://db.internal/etl",
     COMPANY_SALT: "banner-company-salt-0123456789abcdef",
     DASHBOARD_TOKEN_SALT: "banner-dashboard-salt-0123456789abcdef",
     INGEST_SERVICE_TOKEN: "banner-ingest-token-0123456789abcdef",
-    AUDIO_STORE: "filesystem",
-  });
+  }));
   assert.equal(
     startupBanner(production, "postgres").at(-1),
     "Warning: DASHBOARD_TOKEN_MAP grants no dashboard token, so every token is refused and " +

@@ -6,6 +6,7 @@ import swaggerUiPath from "swagger-ui-dist/absolute-path.js";
 import { createApp } from "../../app.ts";
 import { CONTENT_SECURITY_POLICY as DOCS_CSP } from "../../http/csp.ts";
 import { loadConfig } from "../../config.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const DIST = swaggerUiPath();
 const VERSION = JSON.parse(Deno.readTextFileSync(join(DIST, "package.json"))).version;
@@ -95,14 +96,7 @@ Deno.test("GET /docs/assets answers 404 for files it does not serve and when doc
     assert.deepEqual(await res.json(), { detail: "Not Found" });
   }
   await close();
-  const prod = docsApp({
-    APP_ENV: "production",
-    AUDIO_STORE: "filesystem",
-    DATABASE_URL: "postgres://x/y",
-    COMPANY_SALT: "a".repeat(32),
-    DASHBOARD_TOKEN_SALT: "b".repeat(32),
-    INGEST_SERVICE_TOKEN: "c".repeat(32),
-  });
+  const prod = docsApp(productionEnv());
   for (const path of ["/docs", `/docs/assets/${VERSION}/swagger-ui-bundle.js`]) {
     assert.equal((await prod.app.request(path)).status, 404, path);
   }

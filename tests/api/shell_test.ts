@@ -4,6 +4,7 @@ import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const db = testDatabase();
 const t = testApp(db.sql, { DASHBOARD_ORIGIN: "https://dash.example.com" });
@@ -139,25 +140,10 @@ Deno.test(
     assert.equal(docs.status, 200);
     assert.match(await docs.text(), /swagger/i);
 
-    const prod = testApp(db.sql, {
-      APP_ENV: "production",
-      AUDIO_STORE: "filesystem",
-      DATABASE_URL: "postgres://x/y",
-      COMPANY_SALT: "a".repeat(32),
-      DASHBOARD_TOKEN_SALT: "b".repeat(32),
-      INGEST_SERVICE_TOKEN: "c".repeat(32),
-    });
+    const prod = testApp(db.sql, productionEnv());
     assert.equal((await prod.request("/openapi.json")).status, 404);
     assert.equal((await prod.request("/docs")).status, 404);
-    const opened = testApp(db.sql, {
-      APP_ENV: "production",
-      AUDIO_STORE: "filesystem",
-      DATABASE_URL: "postgres://x/y",
-      COMPANY_SALT: "a".repeat(32),
-      DASHBOARD_TOKEN_SALT: "b".repeat(32),
-      INGEST_SERVICE_TOKEN: "c".repeat(32),
-      PUBLIC_DOCS: "true",
-    });
+    const opened = testApp(db.sql, productionEnv({ PUBLIC_DOCS: "true" }));
     assert.equal((await opened.request("/openapi.json")).status, 200);
   },
 );

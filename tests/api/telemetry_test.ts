@@ -3,6 +3,7 @@ import { trainLearner } from "../helpers/earth_model.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { playSession, sampleEvents, sessionEvents } from "../helpers/play.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const db = testDatabase();
 const t = testApp(db.sql, { COMPANY_PRIVACY: "exact" });
@@ -442,17 +443,15 @@ Deno.test(
   "production: ingest needs an ingest token, player reads a dashboard token for that player",
   opts,
   async () => {
-    const prod = testApp(db.sql, {
-      COMPANY_PRIVACY: "exact",
-      APP_ENV: "production",
-      AUDIO_STORE: "filesystem",
-      DATABASE_URL: "postgres://unused/x",
-      COMPANY_SALT: "prod-salt-1-kkkkkkkkkkkkkkkkkkkk",
-      DASHBOARD_TOKEN_SALT: "prod-salt-2-kkkkkkkkkkkkkkkkkkkk",
-      INGEST_SERVICE_TOKEN: "ingest-new-kkkkkkkkkkkkkkkkkkkkk,ingest-old-kkkkkkkkkkkkkkkkkkkkk",
-      DASHBOARD_TOKEN_MAP:
-        "tok-p-kkkkkkkkkkkkkkkkkkkkkkkkkk:p-prod,tok-star-kkkkkkkkkkkkkkkkkkkkkkk:*",
-    });
+    const prod = testApp(
+      db.sql,
+      productionEnv({
+        COMPANY_PRIVACY: "exact",
+        INGEST_SERVICE_TOKEN: "ingest-new-kkkkkkkkkkkkkkkkkkkkk,ingest-old-kkkkkkkkkkkkkkkkkkkkk",
+        DASHBOARD_TOKEN_MAP:
+          "tok-p-kkkkkkkkkkkkkkkkkkkkkkkkkk:p-prod,tok-star-kkkkkkkkkkkkkkkkkkkkkkk:*",
+      }),
+    );
     const [e] = sessionEvents({
       player: "p-prod",
       session: "s-prod",

@@ -1,6 +1,6 @@
 /** The TCP front: framing of the client's stream, and the deadlines it enforces on real sockets. */
 import assert from "node:assert/strict";
-import { MAX_HEAD_BYTES, RequestFraming, startFront } from "../../http/front.ts";
+import { ACCEPT_GRACE_MS, MAX_HEAD_BYTES, RequestFraming, startFront } from "../../http/front.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -136,6 +136,54 @@ Deno.test(
       assert.equal(front.connections(), 0);
     } finally {
       front.stopAccepting();
+      front.closeAll();
+      await backend.shutdown();
+    }
+  },
+);
+
+Deno.test(
+  "`drain` stops accepting and resolves once the held request is answered, or at its deadline",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const backend = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      () => new Response("done"),
+    );
+    const long = { headerTimeoutMs: 600_000, bodyTimeoutMs: 600_000, idleTimeoutMs: 600_000 };
+    const front = startFront({ hostname: "127.0.0.1", port: 0 }, {
+      hostname: "127.0.0.1",
+      port: backend.addr.port,
+    }, long);
+    try {
+      // A request whose head is still arriving is held: the drain waits for it.
+      const held = await Deno.connect({ hostname: "127.0.0.1", port: front.addr.port });
+      await held.write(enc("GET / HTTP/1.1\r\nHost: x\r\n"));
+      while (front.busy() === 0) await new Promise((r) => setTimeout(r, 5));
+      let drained = false;
+      const draining = front.drain(Date.now() + 600_000).then(() => (drained = true));
+      await new Promise((r) => setTimeout(r, ACCEPT_GRACE_MS + 100));
+      assert.equal(drained, false, "still holding the request after the accept grace");
+      await held.write(enc("Connection: close\r\n\r\n"));
+      const answer = await readUntilClosed(held, 10_000);
+      assert.match(answer ?? "still open", /^HTTP\/1\.1 200 OK\r\n[\s\S]*done$/);
+      await draining;
+      assert.equal(front.busy(), 0);
+      await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port: front.addr.port }));
+
+      // A request that never completes: the drain gives up at its deadline.
+      const stuck = startFront({ hostname: "127.0.0.1", port: 0 }, {
+        hostname: "127.0.0.1",
+        port: backend.addr.port,
+      }, long);
+      const slow = await Deno.connect({ hostname: "127.0.0.1", port: stuck.addr.port });
+      await slow.write(enc("GET / HTTP/1.1\r\n"));
+      while (stuck.busy() === 0) await new Promise((r) => setTimeout(r, 5));
+      await stuck.drain(Date.now() + 100);
+      assert.equal(stuck.busy(), 1, "the drain resolved with the request still held");
+      stuck.closeAll();
+      slow.close();
+    } finally {
       front.closeAll();
       await backend.shutdown();
     }

@@ -3,16 +3,10 @@ import { createMetrics } from "../../http/metrics.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { sessionEvents } from "../helpers/play.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const db = testDatabase();
-const PRODUCTION = {
-  APP_ENV: "production",
-  AUDIO_STORE: "filesystem",
-  DATABASE_URL: "postgres://unused@127.0.0.1/unused",
-  COMPANY_SALT: "metrics-company-salt-kkkkkkkkkkk",
-  DASHBOARD_TOKEN_SALT: "metrics-dashboard-salt-kkkkkkkkk",
-  INGEST_SERVICE_TOKEN: "metrics-ingest-token-kkkkkkkkkkk",
-};
+const PRODUCTION = productionEnv();
 
 /** Returns the sample lines of an exposition (no comments, no memory gauges). */
 function samples(text: string, prefix: string): string[] {

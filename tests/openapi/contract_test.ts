@@ -28,6 +28,7 @@ import {
   securityOf,
 } from "./contract.ts";
 import { check, resolveRef, type Schema } from "./jsonschema.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const opts = dbTestOptions;
 const text = await Deno.readTextFile(OPENAPI_PATH);
@@ -39,19 +40,14 @@ const INGEST = "contract-ingest-token-kkkkkkkkkk";
 const DASHBOARD = "contract-dashboard-token-kkkkkkk";
 const ADMIN = "contract-admin-key-kkkkkkkkkkkkk";
 const ADMIN_TOKEN = "contract-admin-token-kkkkkkkkkkkk";
-const PRODUCTION = {
-  APP_ENV: "production",
-  AUDIO_STORE: "filesystem",
-  DATABASE_URL: "postgres://unused@127.0.0.1/unused",
-  COMPANY_SALT: "contract-company-salt-kkkkkkkkkk",
-  DASHBOARD_TOKEN_SALT: "contract-dashboard-salt-kkkkkkkk",
+const PRODUCTION = productionEnv({
   INGEST_SERVICE_TOKEN: INGEST,
   DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*`,
   ADMIN_KEY: ADMIN,
   ADMIN_TOKEN,
   // The documented examples are the legacy system's exact values.
   COMPANY_PRIVACY: "exact",
-};
+});
 /** The examples' company ids and tokens come from the legacy system's reference salts. */
 const referenceSalts = (config: Config): Config => ({
   ...config,
@@ -206,14 +202,17 @@ const CONTRACT: Record<string, Contract> = {
     ...DEVICE_ADMIN,
     statuses: [200, 401, 422, ...LIMITED],
   },
-  "POST /admin/commands": { ...DEVICE_ADMIN, statuses: [201, 400, 401, 415, 422, ...LIMITED] },
+  "POST /admin/commands": {
+    ...DEVICE_ADMIN,
+    statuses: [201, 400, 401, 413, 415, 422, ...LIMITED],
+  },
   "GET /internal/commands/pending": {
     ...DEVICE_INGEST,
     statuses: [200, 400, 401, 415, 422, ...LIMITED],
   },
   "POST /internal/commands/{id}/status": {
     ...DEVICE_INGEST,
-    statuses: [200, 400, 401, 404, 409, 415, 422, ...LIMITED],
+    statuses: [200, 400, 401, 404, 409, 413, 415, 422, ...LIMITED],
   },
   "GET /admin/devices/{device_id}/commands": {
     ...DEVICE_ADMIN,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { playSession, sessionEvents } from "../helpers/play.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const db = testDatabase();
 const t = testApp(db.sql);
@@ -194,16 +195,13 @@ Deno.test("development: the demo generator island; XSS-proof player ids", opts, 
 });
 
 Deno.test("production: player pages need a dashboard-token session", opts, async () => {
-  const prod = testApp(db.sql, {
-    APP_ENV: "production",
-    AUDIO_STORE: "filesystem",
-    DATABASE_URL: "postgres://x/y",
-    COMPANY_SALT: "prod-company-salt-kkkkkkkkkkkkkk",
-    DASHBOARD_TOKEN_SALT: "prod-token-salt-kkkkkkkkkkkkkkkk",
-    INGEST_SERVICE_TOKEN: "prod-ingest-kkkkkkkkkkkkkkkkkkkk",
-    DASHBOARD_TOKEN_MAP:
-      "tok-p1-kkkkkkkkkkkkkkkkkkkkkkkkk:player-one,tok-x-kkkkkkkkkkkkkkkkkkkkkkkkkk:someone",
-  });
+  const prod = testApp(
+    db.sql,
+    productionEnv({
+      DASHBOARD_TOKEN_MAP:
+        "tok-p1-kkkkkkkkkkkkkkkkkkkkkkkkk:player-one,tok-x-kkkkkkkkkkkkkkkkkkkkkkkkkk:someone",
+    }),
+  );
   const anon = await prod.request(`/players/${PLAYER}`);
   assert.equal(anon.status, 401);
   const form = await anon.text();

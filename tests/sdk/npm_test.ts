@@ -10,6 +10,7 @@ import { buildNpmPackage, PACKAGE_NAME } from "../../scripts/sdk_npm.ts";
 import { createServerDatabase, serverUrl } from "../helpers/db.ts";
 import { sampleEvents } from "../helpers/play.ts";
 import { startService } from "../helpers/process.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const INGEST = "npm-ingest-token-kkkkkkkkkkkkkkk";
 const DASHBOARD = "npm-dashboard-token-kkkkkkkkkkkk";
@@ -80,16 +81,12 @@ Deno.test(
     const credentials = { INGEST_SERVICE_TOKEN: INGEST, DASHBOARD_TOKEN_MAP: `${DASHBOARD}:*` };
     const service = await startService(
       database
-        ? {
+        ? productionEnv({
           ...credentials,
-          APP_ENV: "production",
-          AUDIO_STORE: "filesystem",
           DATABASE_URL: database.url,
           HOST: "127.0.0.1",
           WORKERS: "1",
-          COMPANY_SALT: "npm-company-salt-kkkkkkkkkkkkkkk",
-          DASHBOARD_TOKEN_SALT: "npm-dashboard-token-salt-kkkkkkk",
-        }
+        })
         : { ...credentials, APP_ENV: "development", DATA_DIR: `${work}/data` },
     );
     try {

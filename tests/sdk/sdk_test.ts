@@ -11,6 +11,7 @@ import { createServerDatabase, serverUrl } from "../helpers/db.ts";
 import { type Pattern, sampleEvents, sessionEvents } from "../helpers/play.ts";
 import { type Service, startService } from "../helpers/process.ts";
 import { flacFile, sha256Hex } from "../helpers/audio.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const INGEST = "sdk-ingest-token-kkkkkkkkkkkkkkk";
 const DASHBOARD = "sdk-dashboard-token-kkkkkkkkkkkk";
@@ -36,18 +37,14 @@ Deno.test.beforeEach(async () => {
   const database = base ? await createServerDatabase(base) : null;
   const service = await startService(
     database
-      ? {
+      ? productionEnv({
         ...credentials,
-        APP_ENV: "production",
-        AUDIO_STORE: "filesystem",
         DATA_DIR: dataDir,
         DATABASE_URL: database.url,
         HOST: "127.0.0.1",
         WORKERS: "1",
-        COMPANY_SALT: "sdk-company-salt-kkkkkkkkkkkkkkk",
-        DASHBOARD_TOKEN_SALT: "sdk-dashboard-token-salt-kkkkkkk",
         COMPANY_PRIVACY: "exact",
-      }
+      })
       : { ...credentials, APP_ENV: "development", DATA_DIR: dataDir, COMPANY_PRIVACY: "exact" },
   );
   running = { service, dataDir, database };

@@ -12,6 +12,7 @@ import { DomainError } from "../../core/errors.ts";
 import { dbTestOptions, postJson, type TestApp, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { sessionEvents } from "../helpers/play.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const db = testDatabase();
 const opts = dbTestOptions;
@@ -23,12 +24,7 @@ const TOK_ALICE = "tok-alice-7d3e-kkkkkkkkkkkkkkkkk";
 const TOK_BOB = "tok-bob-2c8f-kkkkkkkkkkkkkkkkkkk";
 const TOK_STAR = "tok-star-5e6a-kkkkkkkkkkkkkkkkkk";
 const ADMIN_KEY = "admin-key-0b1d2e3f-kkkkkkkkkkkkk";
-const PROD = {
-  APP_ENV: "production",
-  AUDIO_STORE: "filesystem",
-  DATABASE_URL: "postgres://unused/x",
-  COMPANY_SALT: "auth-prod-salt-1-kkkkkkkkkkkkkkk",
-  DASHBOARD_TOKEN_SALT: "auth-prod-salt-2-kkkkkkkkkkkkkkk",
+const PROD = productionEnv({
   INGEST_SERVICE_TOKEN: `${INGEST_NEW},${INGEST_OLD}`,
   DASHBOARD_TOKEN_MAP: `${TOK_ALICE}:alice,${TOK_BOB}:bob,${TOK_STAR}:*`,
   ADMIN_KEY,
@@ -36,7 +32,7 @@ const PROD = {
   ALLOWED_ORIGINS: "https://app.example.com,http://localhost:8501",
   DASHBOARD_ORIGIN: "https://dash.example.org",
   DASHBOARD_ALLOWED_ORIGINS: "https://a.example.net:8443",
-};
+});
 const apps: TestApp[] = [];
 function app(env: Record<string, string>): TestApp {
   const a = testApp(db.sql, env);
@@ -717,14 +713,10 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 }
 
 Deno.test("production refuses every unsafe configuration, naming the variable", opts, async () => {
-  const safe: Record<string, string | undefined> = {
-    APP_ENV: "production",
-    AUDIO_STORE: "filesystem",
+  const safe: Record<string, string | undefined> = productionEnv({
     DATABASE_URL: "postgres://db/x",
-    COMPANY_SALT: "prod-company-salt-kkkkkkkkkkkkkk",
-    DASHBOARD_TOKEN_SALT: "prod-dashboard-salt-kkkkkkkkkkkk",
     INGEST_SERVICE_TOKEN: "prod-ingest-kkkkkkkkkkkkkkkkkkkk",
-  };
+  });
   assert.deepEqual(problemsOf(safe), []);
   const unsafe: [Record<string, string | undefined>, RegExp][] = [
     [{ DATABASE_URL: undefined }, /^DATABASE_URL is required/],

@@ -18,6 +18,7 @@ import { playSession, sessionEvents } from "../helpers/play.ts";
 import { type Case, type FuzzContext, fuzzGenerator, pathSweep } from "./_fuzz_cases.ts";
 import { check, describe, detailProblem, requestInit } from "./_fuzz_checks.ts";
 import { MIB } from "./_fuzz_values.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? "20261121") >>> 0;
 const REQUESTS = Math.max(2000, Number(Deno.env.get("FUZZ_REQUESTS") ?? "2400") || 0);
@@ -26,17 +27,11 @@ const CONCURRENCY = 8;
 const db = testDatabase();
 const opts = dbTestOptions;
 
-const PROD_ENV = {
-  APP_ENV: "production",
-  AUDIO_STORE: "filesystem",
-  DATABASE_URL: "postgres://unused/x",
-  COMPANY_SALT: "fuzz-prod-salt-1-kkkkkkkkkkkkkkk",
-  DASHBOARD_TOKEN_SALT: "fuzz-prod-salt-2-kkkkkkkkkkkkkkk",
-  INGEST_SERVICE_TOKEN: "fuzz-ingest-token-kkkkkkkkkkkkkk",
+const PROD_ENV = productionEnv({
   DASHBOARD_TOKEN_MAP: "fuzz-dash-token-kkkkkkkkkkkkkkkk:fz-p1,fuzz-star-token-kkkkkkkkkkkkkkkk:*",
   ADMIN_KEY: "fuzz-admin-key-kkkkkkkkkkkkkkkkk",
   AUTH_FAIL_LIMIT: "0",
-};
+});
 const apps: Record<"open" | "prod", TestApp> = {
   open: testApp(db.sql, { AUTH_FAIL_LIMIT: "0" }),
   prod: testApp(db.sql, PROD_ENV),

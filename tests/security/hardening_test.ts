@@ -11,6 +11,7 @@ import { dbTestOptions, postJson, type TestApp, testApp } from "../helpers/app.t
 import { testDatabase } from "../helpers/db.ts";
 import { sessionEvents } from "../helpers/play.ts";
 import { EngagementDashboardSchema } from "../../openapi/engagement.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const db = testDatabase();
 const opts = dbTestOptions;
@@ -20,18 +21,13 @@ const COMPANY_SALT = "hardening-company-salt-0123456789";
 const ADMIN_KEY = "hardening-admin-key-0123456789ab";
 const ADMIN_TOKEN = "hardening-admin-token-0123456789a";
 const TOK_ALICE = "hardening-alice-token-0123456789a";
-const PROD = {
-  APP_ENV: "production",
-  AUDIO_STORE: "filesystem",
-  DATABASE_URL: "postgres://unused/x",
+const PROD = productionEnv({
   COMPANY_SALT,
-  DASHBOARD_TOKEN_SALT: "hardening-token-salt-0123456789ab",
-  INGEST_SERVICE_TOKEN: "hardening-ingest-token-0123456789",
   DASHBOARD_TOKEN_MAP: `${TOK_ALICE}:alice`,
   ADMIN_KEY,
   AUTH_FAIL_LIMIT: "5",
   ALLOWED_ORIGINS: "https://app.example.com",
-};
+});
 let clients = 0;
 /** Returns the handler info of a fresh client address (each test its own limiter window). */
 function client(): { remoteAddr: { hostname: string; port: number; transport: "tcp" } } {

@@ -11,22 +11,20 @@ import { DEV_COMPANY_SALT, DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { dbTestOptions, postJson, type TestApp, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { playSession, sessionEvents } from "../helpers/play.ts";
+import { productionEnv } from "../helpers/env.ts";
 
 const db = testDatabase();
 const opts = dbTestOptions;
 const NOW = new Date("2026-03-10T12:00:00.000Z");
 const t = testApp(db.sql, { AUTH_FAIL_LIMIT: "0" });
 const dev = testApp(db.sql, { APP_ENV: "development", AUTH_FAIL_LIMIT: "0" });
-const prod = testApp(db.sql, {
-  APP_ENV: "production",
-  AUDIO_STORE: "filesystem",
-  DATABASE_URL: "postgres://unused/x",
-  COMPANY_SALT: "inj-prod-salt-1-kkkkkkkkkkkkkkkk",
-  DASHBOARD_TOKEN_SALT: "inj-prod-salt-2-kkkkkkkkkkkkkkkk",
-  INGEST_SERVICE_TOKEN: "inj-ingest-token-kkkkkkkkkkkkkkk",
-  DASHBOARD_TOKEN_MAP: "inj-star-token-kkkkkkkkkkkkkkkkk:*",
-  AUTH_FAIL_LIMIT: "0",
-});
+const prod = testApp(
+  db.sql,
+  productionEnv({
+    DASHBOARD_TOKEN_MAP: "inj-star-token-kkkkkkkkkkkkkkkkk:*",
+    AUTH_FAIL_LIMIT: "0",
+  }),
+);
 for (const app of [t, dev, prod]) app.setNow(NOW);
 
 const INGEST = { authorization: "Bearer dev-ingest-token" };
