@@ -23,6 +23,8 @@ import { authFailureLimit } from "./http/ratelimit.ts";
 import { createPages } from "./routes/mod.ts";
 import { openObjectStore } from "./db/objects.ts";
 import { UPLOAD_PATHS } from "./api/recordings.ts";
+import { lightPoll } from "./api/devices.ts";
+import { pendingCommandRoute } from "./openapi/devices.ts";
 
 /** Returns true when the client prefers a page (a browser's `Accept` names text/html). */
 export function wantsHtml(c: Context): boolean {
@@ -36,6 +38,8 @@ export function createApp(given: AppDeps): Hono<AppEnv> {
     openObjectStore(given.config.audioStore, given.config.dataDir);
   const deps = { ...given, metrics, objects };
   const app = new Hono<AppEnv>();
+  // The empty poll's light path comes first (api/devices.ts lightPoll): 3,333 a second at scale.
+  if (deps.commandHints) app.get(pendingCommandRoute.path, lightPoll(deps));
   app.use("*", identifyClient(deps.config.trustedProxies));
   app.use("*", requestLog(deps.log));
   app.use("/admin/players/*", pseudonymousAdminPaths(deps.config.companySalt));

@@ -24,6 +24,8 @@ export interface FleetScheduleOptions {
   now?: () => Date;
   firstRunMs?: number;
   intervalMs?: number;
+  /** Run after every maintenance run (the command hints' full reload: their safety net). */
+  afterRun?: () => Promise<void>;
 }
 
 /** A running schedule. */
@@ -42,6 +44,7 @@ export function scheduleFleetMaintenance(
     now = () => new Date(),
     firstRunMs = FLEET_FIRST_RUN_MS,
     intervalMs = FLEET_INTERVAL_MS,
+    afterRun,
   }: FleetScheduleOptions,
 ): FleetSchedule {
   let running: Promise<void> | null = null;
@@ -66,6 +69,13 @@ export function scheduleFleetMaintenance(
       }
     } catch (err) {
       log("warn", { msg: "fleet maintenance failed", error: String(err) });
+    }
+    if (afterRun) {
+      try {
+        await afterRun();
+      } catch (err) {
+        log("warn", { msg: "command hints refresh failed", error: String(err) });
+      }
     }
   };
   const run = () => {
