@@ -9,7 +9,8 @@
  * client: a session receives its own notifications, and every statement runs on that session.
  */
 import type postgres from "postgres";
-import type { Sql } from "./client.ts";
+
+type Sql = postgres.Sql;
 
 /** What a listener is told. */
 export interface NoticeHandlers {

@@ -4,7 +4,7 @@ import type { RandomWords } from "../core/dp_sampler.ts";
 import type { TaskRegistry } from "../core/tasks.ts";
 import type { Sql } from "../db/client.ts";
 import type { ObjectStore } from "../db/objects.ts";
-import type { CommandHints } from "../services/command_hints.ts";
+import type { CommandHints } from "../core/command_hints.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 
