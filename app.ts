@@ -24,7 +24,6 @@ import { createPages } from "./routes/mod.ts";
 import { openObjectStore } from "./db/objects.ts";
 import { UPLOAD_PATHS } from "./api/recordings.ts";
 import { lightPoll } from "./api/devices.ts";
-import { pendingCommandRoute } from "./openapi/devices.ts";
 
 /** Returns true when the client prefers a page (a browser's `Accept` names text/html). */
 export function wantsHtml(c: Context): boolean {
@@ -38,8 +37,6 @@ export function createApp(given: AppDeps): Hono<AppEnv> {
     openObjectStore(given.config.audioStore, given.config.dataDir);
   const deps = { ...given, metrics, objects };
   const app = new Hono<AppEnv>();
-  // The empty poll's light path comes first (api/devices.ts lightPoll): 3,333 a second at scale.
-  if (deps.commandHints) app.get(pendingCommandRoute.path, lightPoll(deps));
   app.use("*", identifyClient(deps.config.trustedProxies));
   app.use("*", requestLog(deps.log));
   app.use("/admin/players/*", pseudonymousAdminPaths(deps.config.companySalt));
@@ -63,5 +60,12 @@ export function createApp(given: AppDeps): Hono<AppEnv> {
   app.notFound((c) => (wantsHtml(c) ? pages.notFoundPage(c) : detail(c, 404, "Not Found")));
   // Failures outside both sub-apps (middleware) are answered like the API's.
   app.onError(errorHandler(deps.log));
+  if (deps.commandHints) {
+    // The empty poll's light path comes before everything (api/devices.ts lightPoll): 3,333 a
+    // second at the planned scale.
+    const light = lightPoll(deps);
+    const full = app.fetch;
+    app.fetch = (req, env, ctx) => light(req) ?? full(req, env, ctx);
+  }
   return app;
 }

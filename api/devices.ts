@@ -151,47 +151,48 @@ function hostName(header: string): string {
 }
 
 /**
- * Returns the light path of `GET /internal/commands/pending`, registered before every other
- * middleware: a poll with a valid ingest token (compared in constant time, as on the full path)
- * for a device the command hints say has nothing pending is answered `{"command": null}` here,
- * with the headers every response carries, without SQL, zod, the request log line or the
- * per-route request metrics (it is counted in `etl_command_polls_hinted_total`). Anything else
- * (a failed credential, a missing or invalid X-Device-ID, an Origin, a query string, a hinted device, hints not
- * ready) goes on down the full path, which answers and counts it as before.
+ * Returns the light path of `GET /internal/commands/pending`, tried before the app itself (app.ts
+ * wraps its `fetch`): a poll with a valid ingest token (compared in constant time, as on the full
+ * path) for a device the command hints say has nothing pending is answered `{"command": null}`
+ * at once, with the headers every response carries, without SQL, routing, the middleware chain,
+ * zod, the request log line or the per-route request metrics (it is counted in
+ * `etl_command_polls_hinted_total`). It returns null for anything else (another path, a query
+ * string, a failed credential, a missing or invalid X-Device-ID, an Origin, a hinted device,
+ * hints not ready), which the app then answers and counts exactly as before.
  */
-export function lightPoll(deps: AppDeps): MiddlewareHandler<AppEnv> {
+export function lightPoll(deps: AppDeps): (req: Request) => Response | null {
   const { config, metrics } = deps;
   const hints = deps.commandHints!;
   const hsts = config.policy.hstsMaxAge === null
     ? null
     : `max-age=${config.policy.hstsMaxAge}; includeSubDomains`;
-  const base: [string, string][] = [
-    ["content-type", "application/json"],
-    ["x-content-type-options", "nosniff"],
-    ["referrer-policy", "no-referrer"],
-    ["cache-control", "no-store"],
-    ["vary", "Origin"],
-  ];
-  if (hsts) base.push(["strict-transport-security", hsts]);
-  return async (c, next) => {
-    const headers = c.req.raw.headers;
+  const path = pendingCommandRoute.path;
+  return (req) => {
+    if (req.method !== "GET") return null;
+    const url = req.url;
+    const slash = url.indexOf("/", url.indexOf("//") + 2);
+    if (slash < 0 || url.length - slash !== path.length || !url.endsWith(path)) return null;
+    const headers = req.headers;
     const deviceId = headers.get("x-device-id");
     const auth = headers.get("authorization");
     if (
       deviceId === null || deviceId.length < 1 || deviceId.length > 128 ||
       !deviceId.isWellFormed() || auth === null || headers.has("origin") ||
-      c.req.url.includes("?") ||
       (config.policy.loopbackHostOnly && !isLoopbackHost(hostName(headers.get("host") ?? "")))
-    ) return await next();
+    ) return null;
     const token = BEARER.exec(auth)?.[1];
-    if (token === undefined || !tokenMatches(token, config.ingestTokens)) return await next();
-    if (hints.probe(deviceId).kind !== "none") return await next();
+    if (token === undefined || !tokenMatches(token, config.ingestTokens)) return null;
+    if (hints.probe(deviceId).kind !== "none") return null;
     const given = headers.get("x-request-id");
-    const out = new Headers(base);
-    out.set(
-      "x-request-id",
-      given !== null && SAFE_REQUEST_ID.test(given) ? given : crypto.randomUUID(),
-    );
+    const out: Record<string, string> = {
+      "content-type": "application/json",
+      "x-request-id": given !== null && SAFE_REQUEST_ID.test(given) ? given : crypto.randomUUID(),
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+      "cache-control": "no-store",
+      vary: "Origin",
+    };
+    if (hsts) out["strict-transport-security"] = hsts;
     metrics?.hintedPoll();
     return new Response(EMPTY_POLL, { status: 200, headers: out });
   };

@@ -204,17 +204,27 @@ Deno.test(
     const hints = await startCommandHints(db.sql, db.notices);
     const other = connect(db.url, 1);
     try {
-      const [{ datname }] = await db.sql<
-        { datname: string }[]
-      >`select current_database() as datname`;
+      // Queued without a notification (triggers off on that session): only a reload can find it.
+      await other.begin(async (tx) => {
+        await tx`set local session_replication_role = replica`;
+        await insertCommand(tx as unknown as typeof other, "cut-dev", "REBOOT", NOW);
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(hints.probe("cut-dev"), { kind: "none" });
+      const [{ datname }] = await db.sql<{ datname: string }[]>`
+      select current_database() as datname`;
       const cut = await other<{ ok: boolean }[]>`
       select pg_terminate_backend(pid) as ok from pg_stat_activity
       where datname = ${datname} and application_name = 'earth-task-telemetry-listen'`;
       assert.deepEqual(cut.map((r) => r.ok), [true]);
-      await until(() => !hints.ready(), "the loss");
-      await insertCommand(other, "cut-dev", "REBOOT", NOW);
-      await until(() => hints.ready(), "the re-listen and reload");
-      assert.equal(hints.probe("cut-dev").kind, "ask");
+      // Hinted while ready: not the "ask the database" of lost notifications, the reload's hint.
+      await until(
+        () => hints.ready() && hints.probe("cut-dev").kind === "ask",
+        "the re-listen and its reload",
+      );
+      const [{ n }] = await db.sql<{ n: number }[]>`
+        select count(distinct device_id)::int as n from device_commands where status = 'PENDING'`;
+      assert.equal(hints.size(), n);
     } finally {
       hints.stop();
       await other.end();
