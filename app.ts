@@ -23,6 +23,7 @@ import { authFailureLimit } from "./http/ratelimit.ts";
 import { createPages } from "./routes/mod.ts";
 import { openObjectStore } from "./db/objects.ts";
 import { UPLOAD_PATHS } from "./api/recordings.ts";
+import { lightPoll } from "./api/devices.ts";
 
 /** Returns true when the client prefers a page (a browser's `Accept` names text/html). */
 export function wantsHtml(c: Context): boolean {
@@ -59,5 +60,12 @@ export function createApp(given: AppDeps): Hono<AppEnv> {
   app.notFound((c) => (wantsHtml(c) ? pages.notFoundPage(c) : detail(c, 404, "Not Found")));
   // Failures outside both sub-apps (middleware) are answered like the API's.
   app.onError(errorHandler(deps.log));
+  if (deps.commandHints) {
+    // The empty poll's light path comes before everything (api/devices.ts lightPoll): 3,333 a
+    // second at the planned scale.
+    const light = lightPoll(deps);
+    const full = app.fetch;
+    app.fetch = (req, env, ctx) => light(req) ?? full(req, env, ctx);
+  }
   return app;
 }

@@ -21,6 +21,7 @@ import { scheduleRetention } from "./services/retention_schedule.ts";
 import { scheduleRecordingUpkeep } from "./services/recording_schedule.ts";
 import { openObjectStore } from "./db/objects.ts";
 import { scheduleFleetMaintenance } from "./services/fleet_schedule.ts";
+import { startCommandHints } from "./services/command_hints.ts";
 import { isWorker, supervise } from "./supervisor.ts";
 
 /** At most this long (ms), requests the front holds are given to finish before the server stops. */
@@ -162,10 +163,13 @@ async function main(): Promise<void> {
     config.rawEventRetentionDays,
     { exclusive: db.kind === "postgres", log },
   );
+  // Empty polls are answered from these hints, fed by LISTEN (docs/devices.md, "Empty polls").
+  const commandHints = await startCommandHints(db.sql, db.notices, log);
   const fleet = scheduleFleetMaintenance(db.sql, {
     exclusive: db.kind === "postgres",
     commandTimeoutSeconds: config.commandTimeoutSeconds,
     log,
+    afterRun: () => commandHints.refresh(),
   });
   const objects = openObjectStore(config.audioStore, config.dataDir);
   // One process upkeeps the recordings (the supervisor's first worker, or the only process).
@@ -175,7 +179,14 @@ async function main(): Promise<void> {
       retentionDays: config.audioRetentionDays,
       log,
     });
-  const app = createApp({ config, sql: db.sql, log, now: () => new Date(), objects });
+  const app = createApp({
+    config,
+    sql: db.sql,
+    log,
+    now: () => new Date(),
+    objects,
+    commandHints,
+  });
   // The HTTP server listens on loopback only; the public port is the TCP front, which times out
   // slow clients (Deno.serve cannot: docs/security.md) and names each client to the app.
   let front: Front | null = null;
@@ -217,6 +228,7 @@ async function main(): Promise<void> {
     retention?.stop();
     recordingUpkeep?.stop();
     fleet.stop();
+    commandHints.stop();
     await db.close();
     Deno.exit(0);
   };

@@ -26,12 +26,19 @@ import { eraseDevice } from "../services/device_erasure.ts";
 import { openObjectStore } from "../db/objects.ts";
 import { latestLog, storeLogSnapshot } from "../services/device_logs.ts";
 import {
+  createHeartbeatWriter,
   fleetStatus,
   fleetUptime,
   listDeviceUsers,
-  recordAgentHeartbeat,
 } from "../services/devices.ts";
-import { adminAuth, bearerToken, dashboardGrantOf, ingestAuth } from "../http/auth.ts";
+import {
+  adminAuth,
+  bearerToken,
+  dashboardGrantOf,
+  ingestAuth,
+  tokenMatches,
+} from "../http/auth.ts";
+import { isLoopbackHost } from "../config.ts";
 import type { AppDeps, AppEnv } from "../http/context.ts";
 
 /** Registers the device fleet routes on the app. */
@@ -55,8 +62,9 @@ export function registerDevices(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
     await next();
   };
 
+  const heartbeats = createHeartbeatWriter(sql, (n) => metrics?.batch("heartbeats", n));
   app.openapi({ ...heartbeatRoute, middleware: [ingest] }, async (c) => {
-    await recordAgentHeartbeat(sql, c.req.valid("json"), deps.now());
+    await heartbeats.record(c.req.valid("json"), deps.now());
     metrics?.heartbeat();
     return c.json({ status: "ok" as const }, 200);
   });
@@ -76,12 +84,15 @@ export function registerDevices(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
 
   app.openapi({ ...queueCommandRoute, middleware: [admin] }, async (c) => {
     const body = c.req.valid("json");
-    return c.json(await queueCommand(sql, body.device_id, body.command, deps.now()), 201);
+    return c.json(
+      await queueCommand(sql, body.device_id, body.command, deps.now(), deps.commandHints),
+      201,
+    );
   });
 
   app.openapi({ ...pendingCommandRoute, middleware: [ingest] }, async (c) => {
     const deviceId = c.req.valid("header")["x-device-id"];
-    return c.json(await pollCommand(sql, deviceId, deps.now()), 200);
+    return c.json(await pollCommand(sql, deviceId, deps.now(), deps.commandHints), 200);
   });
 
   app.openapi({ ...reportCommandRoute, middleware: [ingest] }, async (c) => {
@@ -125,4 +136,64 @@ export function registerDevices(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
       return c.json(erasure, 200);
     },
   );
+}
+
+const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const EMPTY_POLL = JSON.stringify({ command: null });
+
+/** Returns the host name of a `Host` header (`[::1]:8000` → `[::1]`, `a.b:80` → `a.b`). */
+function hostName(header: string): string {
+  const h = header.trim();
+  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
+  const colon = h.lastIndexOf(":");
+  return colon < 0 ? h : h.slice(0, colon);
+}
+
+/**
+ * Returns the light path of `GET /internal/commands/pending`, tried before the app itself (app.ts
+ * wraps its `fetch`): a poll with a valid ingest token (compared in constant time, as on the full
+ * path) for a device the command hints say has nothing pending is answered `{"command": null}`
+ * at once, with the headers every response carries, without SQL, routing, the middleware chain,
+ * zod, the request log line or the per-route request metrics (it is counted in
+ * `etl_command_polls_hinted_total`). It returns null for anything else (another path, a query
+ * string, a failed credential, a missing or invalid X-Device-ID, an Origin, a hinted device,
+ * hints not ready), which the app then answers and counts exactly as before.
+ */
+export function lightPoll(deps: AppDeps): (req: Request) => Response | null {
+  const { config, metrics } = deps;
+  const hints = deps.commandHints!;
+  const hsts = config.policy.hstsMaxAge === null
+    ? null
+    : `max-age=${config.policy.hstsMaxAge}; includeSubDomains`;
+  const path = pendingCommandRoute.path;
+  return (req) => {
+    if (req.method !== "GET") return null;
+    const url = req.url;
+    const slash = url.indexOf("/", url.indexOf("//") + 2);
+    if (slash < 0 || url.length - slash !== path.length || !url.endsWith(path)) return null;
+    const headers = req.headers;
+    const deviceId = headers.get("x-device-id");
+    const auth = headers.get("authorization");
+    if (
+      deviceId === null || deviceId.length < 1 || deviceId.length > 128 ||
+      !deviceId.isWellFormed() || auth === null || headers.has("origin") ||
+      (config.policy.loopbackHostOnly && !isLoopbackHost(hostName(headers.get("host") ?? "")))
+    ) return null;
+    const token = BEARER.exec(auth)?.[1];
+    if (token === undefined || !tokenMatches(token, config.ingestTokens)) return null;
+    if (hints.probe(deviceId).kind !== "none") return null;
+    const given = headers.get("x-request-id");
+    const out: Record<string, string> = {
+      "content-type": "application/json",
+      "x-request-id": given !== null && SAFE_REQUEST_ID.test(given) ? given : crypto.randomUUID(),
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+      "cache-control": "no-store",
+      vary: "Origin",
+    };
+    if (hsts) out["strict-transport-security"] = hsts;
+    metrics?.hintedPoll();
+    return new Response(EMPTY_POLL, { status: 200, headers: out });
+  };
 }

@@ -4,6 +4,7 @@
  */
 import postgres from "postgres";
 import { startEmbedded } from "./embedded.ts";
+import { createNoticeHub, type NoticeHooks, type Notices, serverNotices } from "./notices.ts";
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -11,6 +12,8 @@ export type Tx = postgres.TransactionSql;
 export interface Database {
   sql: Sql;
   kind: "postgres" | "embedded";
+  /** LISTEN/NOTIFY (db/notices.ts): its own connection on a server, the one session embedded. */
+  notices: Notices;
   close(): Promise<void>;
 }
 
@@ -49,24 +52,67 @@ export function connect(url: string, max = 10): Sql {
   });
 }
 
+/**
+ * Returns the notices of a server database: a dedicated one-connection client that holds the
+ * LISTENs (never idle-closed or recycled; re-listened by the hub after any loss).
+ */
+export function connectNotices(url: string): Notices & { end(): Promise<void> } {
+  return serverNotices((hooks) =>
+    postgres(url, {
+      max: 1,
+      connect_timeout: 3,
+      idle_timeout: 0,
+      max_lifetime: null,
+      fetch_types: false,
+      onnotice: silence,
+      onclose: hooks.onclose,
+      backoff: (retries: number) => Math.min(0.05 * retries, 0.5),
+      connection: { application_name: "earth-task-telemetry-listen" },
+      ...notifyOption(hooks),
+    })
+  );
+}
+
+/** The client option delivering notifications (postgres.js supports it; its types omit it). */
+function notifyOption(hooks: NoticeHooks): Record<string, unknown> {
+  return { onnotify: hooks.onnotify };
+}
+
 /** Returns the opened database for the configuration. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
     const sql = connect(options.databaseUrl, options.max);
-    return { sql, kind: "postgres", close: () => sql.end({ timeout: 5 }) };
+    const notices = connectNotices(options.databaseUrl);
+    return {
+      sql,
+      kind: "postgres",
+      notices,
+      async close() {
+        await notices.end();
+        await sql.end({ timeout: 5 });
+      },
+    };
   }
   const embedded = await startEmbedded(options.dataDir);
+  const hub = createNoticeHub();
   const sql = postgres(embedded.url, {
     max: 1,
     connect_timeout: 3,
     onnotice: silence,
-    // A single connection that is never dropped: PGlite has one backend session.
+    // A single connection that is never dropped or recycled: PGlite has one backend session,
+    // which also holds the LISTENs of the notices.
     idle_timeout: 0,
+    max_lifetime: null,
+    onclose: hub.hooks.onclose,
+    ...notifyOption(hub.hooks),
   });
+  hub.attach(sql);
   return {
     sql,
     kind: "embedded",
+    notices: hub,
     async close() {
+      hub.close();
       await sql.end({ timeout: 5 });
       await embedded.close();
     },

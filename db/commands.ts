@@ -4,6 +4,9 @@ import type { Sql, Tx } from "./client.ts";
 export type CommandType = "REBOOT" | "RESTART_SERVICE" | "UPLOAD_LOGS" | "UPDATE_NOW";
 export type CommandStatus = "PENDING" | "PICKED_UP" | "COMPLETED" | "FAILED";
 
+/** The channel on which every newly queued command's device id is notified (migration 0016). */
+export const COMMAND_CHANNEL = "device_commands";
+
 /** A command as stored. */
 export interface CommandRow {
   id: string;
@@ -57,6 +60,13 @@ export async function pickUpCommand(
       for update skip locked)
     returning *`;
   return row ?? null;
+}
+
+/** Returns the ids of the devices that have a PENDING command (a probe of the partial index). */
+export async function pendingCommandDevices(sql: Sql): Promise<string[]> {
+  const rows = await sql<{ device_id: string }[]>`
+    select distinct device_id from device_commands where status = 'PENDING'`;
+  return rows.map((r) => r.device_id);
 }
 
 /** What a status report did. */

@@ -21,12 +21,106 @@ export interface NewHeartbeat {
 }
 
 /**
- * Resolves once the heartbeat is the device's latest state and appended to the event log, in
- * one statement: the upsert decides whether boot_time changed against the device's known boot
- * time (under the row lock, so concurrent heartbeats of one device are ordered), and the insert
- * logs the heartbeat with that verdict. Returns whether it was a reboot.
+ * Resolves once the heartbeats (in arrival order) are the devices' latest state and appended to
+ * the event log, in one statement; returns for each whether it was a reboot. Each heartbeat's
+ * verdict compares its boot_time with the device's known boot time before it: the newest
+ * non-null boot_time among the earlier heartbeats of the batch, else the stored one, read under
+ * the row lock (rows locked in device order, so concurrent batches of several devices cannot
+ * deadlock). The state upsert takes only the latest heartbeat of each device (one row may not be
+ * upserted twice by one statement); the event log takes every one.
  */
+export async function recordHeartbeats(
+  sql: Sql | Tx,
+  hs: readonly NewHeartbeat[],
+): Promise<boolean[]> {
+  if (hs.length === 0) return [];
+  if (hs.length === 1) return [await recordOne(sql, hs[0])];
+  const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+  const rows = hs.map((h) => ({
+    device_id: h.deviceId,
+    received_at: h.receivedAt.toISOString(),
+    agent_version: h.agentVersion,
+    connectivity: h.connectivity,
+    network_interface: h.networkInterface,
+    ip: h.ip,
+    signal_rssi: h.signalRssi,
+    latency_ms: h.latencyMs,
+    agent_status: h.agentStatus,
+    last_session_at: iso(h.lastSessionAt),
+    device_timestamp: iso(h.deviceTimestamp),
+    boot_time: iso(h.bootTime),
+  }));
+  const result = await sql<{ reboot: boolean }[]>`
+    with input as (
+      select * from rows from (jsonb_to_recordset(${sql.json(rows)}::jsonb) as (
+        device_id text, received_at timestamptz, agent_version text, connectivity text,
+        network_interface text, ip text, signal_rssi integer, latency_ms integer,
+        agent_status text, last_session_at timestamptz, device_timestamp timestamptz,
+        boot_time timestamptz)) with ordinality as r(device_id, received_at, agent_version,
+        connectivity, network_interface, ip, signal_rssi, latency_ms, agent_status,
+        last_session_at, device_timestamp, boot_time, ord)
+    ),
+    old as materialized (
+      select d.device_id, d.known_boot_time from devices d
+      where d.device_id in (select device_id from input)
+      order by d.device_id
+      for update
+    ),
+    judged as materialized (
+      select i.*, coalesce(i.boot_time <> coalesce(
+        (select p.boot_time from input p
+          where p.device_id = i.device_id and p.ord < i.ord and p.boot_time is not null
+          order by p.ord desc limit 1),
+        o.known_boot_time), false) as reboot,
+        (select p.boot_time from input p
+          where p.device_id = i.device_id and p.boot_time is not null
+          order by p.ord desc limit 1) as last_boot,
+        min(i.received_at) over (partition by i.device_id) as first_received
+      from input i left join old o on o.device_id = i.device_id
+    ),
+    up as (
+      insert into devices as d (device_id, last_seen, agent_version, connectivity,
+        network_interface, ip, signal_rssi, latency_ms, agent_status, last_session_at,
+        device_timestamp, boot_time, known_boot_time, rebooted, first_seen)
+      select distinct on (device_id) device_id, received_at, agent_version, connectivity,
+        network_interface, ip, signal_rssi, latency_ms, agent_status, last_session_at,
+        device_timestamp, boot_time, last_boot, reboot, first_received
+      from judged
+      order by device_id, ord desc
+      on conflict (device_id) do update set
+        last_seen = excluded.last_seen, agent_version = excluded.agent_version,
+        connectivity = excluded.connectivity, network_interface = excluded.network_interface,
+        ip = excluded.ip, signal_rssi = excluded.signal_rssi, latency_ms = excluded.latency_ms,
+        agent_status = excluded.agent_status, last_session_at = excluded.last_session_at,
+        device_timestamp = excluded.device_timestamp, boot_time = excluded.boot_time,
+        known_boot_time = coalesce(excluded.known_boot_time, d.known_boot_time),
+        rebooted = excluded.rebooted
+    ),
+    logged as (
+      insert into device_heartbeats (device_id, received_at, agent_version, connectivity,
+        network_interface, ip, signal_rssi, latency_ms, agent_status, last_session_at,
+        device_timestamp, boot_time, reboot)
+      select device_id, received_at, agent_version, connectivity, network_interface, ip,
+        signal_rssi, latency_ms, agent_status, last_session_at, device_timestamp, boot_time,
+        reboot
+      from judged
+      order by ord
+    )
+    select reboot from judged order by ord`;
+  return result.map((r) => r.reboot);
+}
+
+/** Resolves once one heartbeat is stored (see recordHeartbeats); returns whether it was a reboot. */
 export async function recordHeartbeat(sql: Sql | Tx, h: NewHeartbeat): Promise<boolean> {
+  return (await recordHeartbeats(sql, [h]))[0];
+}
+
+/**
+ * The statement of a batch of one (the rule of recordHeartbeats): cheaper for Postgres than the
+ * batch statement with one row (0.65 against 0.85 ms of CPU, measured), and at the planned rate
+ * most batches hold one heartbeat.
+ */
+async function recordOne(sql: Sql | Tx, h: NewHeartbeat): Promise<boolean> {
   const [row] = await sql<{ reboot: boolean }[]>`
     with up as (
       insert into devices as d (device_id, last_seen, agent_version, connectivity,

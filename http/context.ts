@@ -4,6 +4,7 @@ import type { RandomWords } from "../core/dp_sampler.ts";
 import type { TaskRegistry } from "../core/tasks.ts";
 import type { Sql } from "../db/client.ts";
 import type { ObjectStore } from "../db/objects.ts";
+import type { CommandHints } from "../core/command_hints.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -20,6 +21,11 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The noise source of company releases; crypto.getRandomValues unless a test seeds one. */
   random?: RandomWords;
+  /**
+   * Which devices may have a pending command (services/command_hints.ts): with it an empty poll
+   * is answered without SQL, on the light path of app.ts. Without it every poll asks the database.
+   */
+  commandHints?: CommandHints;
   /** The tasks (core/tasks.ts REGISTRY when none is given; tests inject their own). */
   tasks?: TaskRegistry;
 }

@@ -38,6 +38,8 @@ export interface Metrics {
   recordingUpload(outcome: string, storedBytes: number): void;
   /** Counts one heartbeat stored. */
   heartbeat(): void;
+  /** Counts one empty poll answered from the command hints (light path, no request log line). */
+  hintedPoll(): void;
   /** Records the size of one group-commit statement of `queue`. */
   batch(queue: string, size: number): void;
   /** Returns the exposition text, reading the pool of `sql` and process memory now. */
@@ -76,6 +78,7 @@ export function createMetrics(): Metrics {
   const uploads = new Map<string, number>();
   let recordingBytes = 0;
   let heartbeats = 0;
+  let hintedPolls = 0;
 
   return {
     request(method, route, status, seconds) {
@@ -100,6 +103,9 @@ export function createMetrics(): Metrics {
     },
     heartbeat() {
       heartbeats++;
+    },
+    hintedPoll() {
+      hintedPolls++;
     },
     batch(queue, size) {
       const h = batches.get(queue) ?? new Histogram(BATCH_BUCKETS);
@@ -144,6 +150,12 @@ export function createMetrics(): Metrics {
       out.push(`etl_recording_bytes_stored_total ${recordingBytes}`);
       head("etl_heartbeats_received_total", "counter", "Device heartbeats stored.");
       out.push(`etl_heartbeats_received_total ${heartbeats}`);
+      head(
+        "etl_command_polls_hinted_total",
+        "counter",
+        "Empty command polls answered from the command hints without SQL (and without a log line).",
+      );
+      out.push(`etl_command_polls_hinted_total ${hintedPolls}`);
       head("etl_group_commit_batch_size", "histogram", "Items written per group-commit statement.");
       for (const [queue, h] of batches) {
         out.push(...histogramLines("etl_group_commit_batch_size", { queue }, h));

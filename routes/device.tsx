@@ -253,7 +253,13 @@ export async function queueCommandForm(
       ),
     });
   }
-  await queueCommand(env.deps.sql, deviceId, command as CommandType, env.deps.now());
+  await queueCommand(
+    env.deps.sql,
+    deviceId,
+    command as CommandType,
+    env.deps.now(),
+    env.deps.commandHints,
+  );
   const back = `/fleet/devices/${encodeURIComponent(deviceId)}?queued=${command}`;
   return new Response(null, {
     status: 303,

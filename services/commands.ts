@@ -10,20 +10,26 @@ import {
   reportCommand,
 } from "../db/commands.ts";
 import type { Command, PendingCommand, QueuedCommand } from "../openapi/devices.ts";
+import type { CommandHints } from "./command_hints.ts";
 
 /** Most commands a device's history lists. */
 export const COMMAND_HISTORY_LIMIT = 200;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Returns the queued command (PENDING) for the device. */
+/**
+ * Returns the queued command (PENDING) for the device, hinted in this process at once (other
+ * processes learn of it from the notification its insert sends).
+ */
 export async function queueCommand(
   sql: Sql,
   deviceId: string,
   type: CommandType,
   now: Date,
+  hints?: CommandHints,
 ): Promise<QueuedCommand> {
   const row = await insertCommand(sql, deviceId, type, now);
+  hints?.add(deviceId);
   return {
     id: row.id,
     device_id: row.device_id,
@@ -33,14 +39,21 @@ export async function queueCommand(
   };
 }
 
-/** Returns the device's oldest pending command, now PICKED_UP, or null (no device: null). */
+/**
+ * Returns the device's oldest pending command, now PICKED_UP, or null (no device: null). With
+ * `hints`, a device certainly without a pending command is answered null without SQL.
+ */
 export async function pollCommand(
   sql: Sql,
   deviceId: string | undefined,
   now: Date,
+  hints?: CommandHints,
 ): Promise<PendingCommand> {
   if (deviceId === undefined) return { command: null };
+  const probe = hints?.probe(deviceId);
+  if (probe?.kind === "none") return { command: null };
   const row = await pickUpCommand(sql, deviceId, now);
+  if (row === null && probe?.kind === "ask") hints!.settle(deviceId, probe.ticket);
   return {
     command: row === null ? null : {
       id: row.id,

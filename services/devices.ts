@@ -20,11 +20,14 @@ import {
   findDevice,
   type FleetPosition,
   listDevices,
+  type NewHeartbeat,
   recordHeartbeat,
+  recordHeartbeats,
   uptimeOfDevices,
   uptimeTotals,
 } from "../db/devices.ts";
 import { deviceUsers } from "../db/device_links.ts";
+import { createGroupCommit } from "./group_commit.ts";
 import type {
   DeviceStatusItem,
   DeviceUsers,
@@ -45,7 +48,30 @@ function instant(name: string, value: string | null | undefined): Date | null {
 
 /** Returns whether the heartbeat, received at `now`, reported a reboot, once it is stored. */
 export async function recordAgentHeartbeat(sql: Sql, body: Heartbeat, now: Date): Promise<boolean> {
-  return await recordHeartbeat(sql, {
+  return await recordHeartbeat(sql, toHeartbeat(body, now));
+}
+
+/** Group-commit writer of heartbeats: concurrent heartbeats share one statement and commit. */
+export interface HeartbeatWriter {
+  /** Returns whether the heartbeat, received at `now`, was a reboot, once it has committed. */
+  record(body: Heartbeat, now: Date): Promise<boolean>;
+}
+
+/** Returns the group-commit heartbeat writer over `sql` (services/group_commit.ts). */
+export function createHeartbeatWriter(
+  sql: Sql,
+  onBatch?: (size: number) => void,
+): HeartbeatWriter {
+  const queue = createGroupCommit((hs: NewHeartbeat[]) => recordHeartbeats(sql, hs), { onBatch });
+  return {
+    // The body is converted (and a bad timestamp refused) before it joins a batch.
+    record: (body, now) => queue.submit(toHeartbeat(body, now)),
+  };
+}
+
+/** Returns the heartbeat to store for a validated body received at `now` (400: bad timestamp). */
+function toHeartbeat(body: Heartbeat, now: Date): NewHeartbeat {
+  return {
     deviceId: body.device_id,
     receivedAt: now,
     agentVersion: body.agent_version,
@@ -58,7 +84,7 @@ export async function recordAgentHeartbeat(sql: Sql, body: Heartbeat, now: Date)
     lastSessionAt: instant("last_session_at", body.last_session_at),
     deviceTimestamp: instant("timestamp", body.timestamp),
     bootTime: instant("boot_time", body.boot_time),
-  });
+  };
 }
 
 /** A timestamptz as PostgreSQL prints it (the cursor carries it with its microseconds). */

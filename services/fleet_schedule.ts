@@ -25,6 +25,8 @@ export interface FleetScheduleOptions {
   now?: () => Date;
   firstRunMs?: number;
   intervalMs?: number;
+  /** Run after every maintenance run (the command hints' full reload: their safety net). */
+  afterRun?: () => Promise<void>;
 }
 
 /** A running schedule (stop: clears the timers, waits for a run under way). */
@@ -40,6 +42,7 @@ export function scheduleFleetMaintenance(
     now = () => new Date(),
     firstRunMs = FLEET_FIRST_RUN_MS,
     intervalMs = FLEET_INTERVAL_MS,
+    afterRun,
   }: FleetScheduleOptions,
 ): FleetSchedule {
   const once = async () => {
@@ -63,6 +66,13 @@ export function scheduleFleetMaintenance(
       }
     } catch (err) {
       log("warn", { msg: "fleet maintenance failed", error: String(err) });
+    }
+    if (afterRun) {
+      try {
+        await afterRun();
+      } catch (err) {
+        log("warn", { msg: "command hints refresh failed", error: String(err) });
+      }
     }
   };
   return schedulePeriodic(once, { firstRunMs, intervalMs });

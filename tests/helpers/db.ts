@@ -5,7 +5,8 @@
  * A test file declares it with `testDatabase()`: opened before the file's first test runs
  * (never when the file is imported) and closed after its last test.
  */
-import { connect, openDatabase, type Sql } from "../../db/client.ts";
+import { connect, connectNotices, openDatabase, type Sql } from "../../db/client.ts";
+import type { Notices } from "../../db/notices.ts";
 import { migrate, type Migration } from "../../db/migrate.ts";
 import { createScratchDatabase, type ScratchDatabase } from "../../db/scratch.ts";
 
@@ -14,6 +15,8 @@ export interface TestDatabase {
   kind: "postgres" | "embedded";
   /** URL other processes can use (the server database; null for in-memory PGlite). */
   url: string | null;
+  /** LISTEN/NOTIFY of the database (db/notices.ts). */
+  notices: Notices;
   close(): Promise<void>;
 }
 
@@ -36,11 +39,14 @@ export async function openTestDatabase(migrations?: Migration[]): Promise<TestDa
     const created = await createServerDatabase(base);
     const sql = connect(created.url, 10);
     await migrate(sql, migrations);
+    const notices = connectNotices(created.url);
     return {
       sql,
       kind: "postgres",
       url: created.url,
+      notices,
       async close() {
+        await notices.end();
         await sql.end({ timeout: 5 });
         await created.drop();
       },
@@ -48,7 +54,7 @@ export async function openTestDatabase(migrations?: Migration[]): Promise<TestDa
   }
   const db = await openDatabase({ databaseUrl: null, dataDir: null });
   await migrate(db.sql, migrations);
-  return { sql: db.sql, kind: "embedded", url: null, close: () => db.close() };
+  return { sql: db.sql, kind: "embedded", url: null, notices: db.notices, close: () => db.close() };
 }
 
 /** A test file's database, opened by the first test that runs and closed after the last. */
@@ -59,6 +65,8 @@ export interface FileDatabase {
   readonly kind: "postgres" | "embedded";
   /** URL other processes can use (the server database; null for in-memory PGlite). */
   readonly url: string | null;
+  /** LISTEN/NOTIFY of the database (known once open). */
+  readonly notices: Notices;
   /** Registers `fn` to fill the database once, right after it opens (in registration order). */
   prepare(fn: () => Promise<unknown>): void;
 }
@@ -105,6 +113,9 @@ export function testDatabase(migrations?: Migration[]): FileDatabase {
     },
     get url() {
       return current().url;
+    },
+    get notices() {
+      return current().notices;
     },
     prepare(fn) {
       preparations.push(fn);
