@@ -3,7 +3,8 @@
  * gracefully on SIGINT/SIGTERM (in-flight requests finish, then the database closes).
  */
 import { createApp } from "./app.ts";
-import { type Front, startFront } from "./http/front.ts";
+import { frontTimeouts, serveBehindFront } from "./http/serve.ts";
+import { UPLOAD_PATHS } from "./api/recordings.ts";
 import { jsonLogger, type Logger } from "./http/log.ts";
 import {
   type Config,
@@ -179,26 +180,13 @@ async function main(): Promise<void> {
     });
   const app = createApp({ config, sql: db.sql, log, now: () => new Date(), objects });
   // The HTTP server listens on loopback only; the public port is the TCP front, which times out
-  // slow clients (Deno.serve cannot: docs/security.md) and names each client to the app.
-  let front: Front | null = null;
-  const server = Deno.serve(
-    {
-      port: 0,
-      hostname: "127.0.0.1",
-      onListen: () => {},
-    },
-    (req, info) =>
-      app.fetch(req, { remoteAddr: front?.peerOf(info.remoteAddr) ?? info.remoteAddr }),
-  );
-  front = startFront(
+  // slow clients (Deno.serve cannot: docs/security.md) and names each client to the app. An
+  // upload whose ingest token is valid is held to a minimum rate instead of the body deadline.
+  const { server, front } = serveBehindFront(
+    app,
     // reusePort is an --unstable-net option (the start task and the supervisor pass the flag).
     { port: config.port, hostname: config.host, reusePort: worker } as Deno.ListenOptions,
-    { hostname: "127.0.0.1", port: server.addr.port },
-    {
-      headerTimeoutMs: config.headerTimeoutSeconds * 1000,
-      bodyTimeoutMs: config.bodyTimeoutSeconds * 1000,
-      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
-    },
+    frontTimeouts(config, UPLOAD_PATHS),
   );
   if (!worker) announce(config, db.kind);
 
@@ -210,15 +198,15 @@ async function main(): Promise<void> {
     // Keep serving briefly: connections the kernel accepted but the server has not read yet
     // would otherwise be reset when the listener closes.
     await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS));
-    front?.stopAccepting();
+    front.stopAccepting();
     // Requests the front holds but has not handed on yet (a head still arriving, a connection
     // to the server being opened) finish before the server stops taking connections.
     const drainUntil = Date.now() + SHUTDOWN_BUSY_MS;
-    while (front && front.busy() > 0 && Date.now() < drainUntil) {
+    while (front.busy() > 0 && Date.now() < drainUntil) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await server.shutdown();
-    front?.closeAll();
+    front.closeAll();
     stopUpkeep();
     // A purge or fleet maintenance under way fails at its next chunk when the database closes;
     // it resumes next run.
