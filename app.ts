@@ -6,7 +6,7 @@
 import { type Context, Hono } from "hono";
 import { createApi } from "./api/mod.ts";
 import { errorHandler } from "./api/errors.ts";
-import type { AppDeps, AppEnv } from "./http/context.ts";
+import type { AppDeps, AppEnv, ComposedDeps } from "./http/context.ts";
 import { detail } from "./http/errors.ts";
 import { limitBody, strictUtf8 } from "./http/body.ts";
 import {
@@ -30,12 +30,23 @@ export function wantsHtml(c: Context): boolean {
   return /\btext\/html\b/i.test(c.req.header("accept") ?? "");
 }
 
+/**
+ * Returns the dependencies with their defaults: the one object store of the recordings (the
+ * uploads, the admin reads, both erasures and the fleet pages share it) and the one metrics
+ * registry. The only place either is created for the app.
+ */
+export function composeDeps(given: AppDeps): ComposedDeps {
+  return {
+    ...given,
+    metrics: given.metrics ?? createMetrics(),
+    objects: given.objects ?? openObjectStore(given.config.audioStore, given.config.dataDir),
+  };
+}
+
 /** Returns the application for the given dependencies. */
 export function createApp(given: AppDeps): Hono<AppEnv> {
-  const metrics = given.metrics ?? createMetrics();
-  const objects = given.objects ??
-    openObjectStore(given.config.audioStore, given.config.dataDir);
-  const deps = { ...given, metrics, objects };
+  const deps = composeDeps(given);
+  const { metrics } = deps;
   const app = new Hono<AppEnv>();
   app.use("*", identifyClient(deps.config.trustedProxies));
   app.use("*", requestLog(deps.log));

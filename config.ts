@@ -95,6 +95,13 @@ export interface Config {
   bodyTimeoutSeconds: number;
   /** Seconds an idle keep-alive connection is kept (IDLE_TIMEOUT_SECONDS). */
   idleTimeoutSeconds: number;
+  /**
+   * The least an audio upload with a valid ingest token must bring per second, averaged over each
+   * rate window, once it is exempt from the body timeout (UPLOAD_MIN_BYTES_PER_SECOND).
+   */
+  uploadMinBytesPerSecond: number;
+  /** The window of that average, in seconds (UPLOAD_RATE_WINDOW_SECONDS). */
+  uploadRateWindowSeconds: number;
   /** Failed (401/403) answers per client and window before 429; 0 = off. */
   authFailLimit: number;
   authFailWindowSeconds: number;
@@ -517,6 +524,18 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
   const headerTimeoutSeconds = seconds("HEADER_TIMEOUT_SECONDS", 10, 1, 300);
   const bodyTimeoutSeconds = seconds("BODY_TIMEOUT_SECONDS", 20, 1, 600);
   const idleTimeoutSeconds = seconds("IDLE_TIMEOUT_SECONDS", 30, 1, 3600);
+  const uploadMinBytesPerSecond = integer(
+    "UPLOAD_MIN_BYTES_PER_SECOND",
+    env.UPLOAD_MIN_BYTES_PER_SECOND,
+    8192,
+    problems,
+  );
+  if (uploadMinBytesPerSecond < 1 || uploadMinBytesPerSecond > 10 * 1024 * 1024) {
+    problems.push(
+      `UPLOAD_MIN_BYTES_PER_SECOND must be from 1 to 10485760 (got ${uploadMinBytesPerSecond})`,
+    );
+  }
+  const uploadRateWindowSeconds = seconds("UPLOAD_RATE_WINDOW_SECONDS", 30, 1, 600);
   const hstsSeconds = seconds("HSTS_MAX_AGE_SECONDS", 31_536_000, 0, 63_072_000);
 
   const defaultWorkers = databaseUrl && production ? cores : 1;
@@ -578,6 +597,8 @@ export function loadConfig(env: Record<string, string | undefined>, cores = 1): 
     },
     headerTimeoutSeconds,
     bodyTimeoutSeconds,
+    uploadMinBytesPerSecond,
+    uploadRateWindowSeconds,
     idleTimeoutSeconds,
     authFailLimit,
     authFailWindowSeconds,

@@ -3,7 +3,9 @@
  * gracefully on SIGINT/SIGTERM (in-flight requests finish, then the database closes).
  */
 import { createApp } from "./app.ts";
-import { ACCEPT_GRACE_MS, type Front, startFront } from "./http/front.ts";
+import { ACCEPT_GRACE_MS } from "./http/front.ts";
+import { frontTimeouts, serveBehindFront } from "./http/serve.ts";
+import { UPLOAD_PATHS } from "./api/recordings.ts";
 import { jsonLogger, type Logger } from "./http/log.ts";
 import {
   type Config,
@@ -188,26 +190,13 @@ async function main(): Promise<void> {
     commandHints,
   });
   // The HTTP server listens on loopback only; the public port is the TCP front, which times out
-  // slow clients (Deno.serve cannot: docs/security.md) and names each client to the app.
-  let front: Front | null = null;
-  const server = Deno.serve(
-    {
-      port: 0,
-      hostname: "127.0.0.1",
-      onListen: () => {},
-    },
-    (req, info) =>
-      app.fetch(req, { remoteAddr: front?.peerOf(info.remoteAddr) ?? info.remoteAddr }),
-  );
-  front = startFront(
+  // slow clients (Deno.serve cannot: docs/security.md) and names each client to the app. An
+  // upload whose ingest token is valid is held to a minimum rate instead of the body deadline.
+  const { server, front } = serveBehindFront(
+    app,
     // reusePort is an --unstable-net option (the start task and the supervisor pass the flag).
     { port: config.port, hostname: config.host, reusePort: worker } as Deno.ListenOptions,
-    { hostname: "127.0.0.1", port: server.addr.port },
-    {
-      headerTimeoutMs: config.headerTimeoutSeconds * 1000,
-      bodyTimeoutMs: config.bodyTimeoutSeconds * 1000,
-      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
-    },
+    frontTimeouts(config, UPLOAD_PATHS),
   );
   if (!worker) announce(config, db.kind);
 
@@ -219,9 +208,9 @@ async function main(): Promise<void> {
     // The front keeps accepting briefly, then stops; requests it holds but has not handed on
     // yet (a head still arriving, a connection to the server being opened) finish before the
     // server stops taking connections.
-    await front?.drain(Date.now() + ACCEPT_GRACE_MS + SHUTDOWN_BUSY_MS);
+    await front.drain(Date.now() + ACCEPT_GRACE_MS + SHUTDOWN_BUSY_MS);
     await server.shutdown();
-    front?.closeAll();
+    front.closeAll();
     stopUpkeep();
     // A purge or fleet maintenance under way fails at its next chunk when the database closes;
     // it resumes next run.

@@ -5,14 +5,12 @@ import { REGISTRY } from "../core/tasks.ts";
 import { erasePlayerRoute, exportPlayerRoute } from "../openapi/admin.ts";
 import { erasePlayer, exportPlayer } from "../services/privacy.ts";
 import { adminAuth } from "../http/auth.ts";
-import type { AppDeps, AppEnv } from "../http/context.ts";
-import { openObjectStore } from "../db/objects.ts";
+import type { AppEnv, ComposedDeps } from "../http/context.ts";
 import { registerRecordingAdmin } from "./recordings.ts";
 
 /** Registers the erase and export routes on the app. */
-export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
-  const { config, sql } = deps;
-  const objects = deps.objects ?? openObjectStore(config.audioStore, config.dataDir);
+export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: ComposedDeps): void {
+  const { config, sql, objects } = deps;
   const tasks = deps.tasks ?? REGISTRY;
   // The request log names these paths by template with a keyed hash of the player id, for
   // every method (http/middleware.ts pseudonymousAdminPaths).
@@ -40,5 +38,5 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
     },
   );
 
-  registerRecordingAdmin(app, { ...deps, objects }, admin);
+  registerRecordingAdmin(app, deps, admin);
 }

@@ -23,7 +23,6 @@ import {
   reportCommandStatus,
 } from "../services/commands.ts";
 import { eraseDevice } from "../services/device_erasure.ts";
-import { openObjectStore } from "../db/objects.ts";
 import { latestLog, storeLogSnapshot } from "../services/device_logs.ts";
 import {
   createHeartbeatWriter,
@@ -39,14 +38,13 @@ import {
   tokenMatches,
 } from "../http/auth.ts";
 import { isLoopbackHost } from "../config.ts";
-import type { AppDeps, AppEnv } from "../http/context.ts";
+import type { AppDeps, AppEnv, ComposedDeps } from "../http/context.ts";
 
 /** Registers the device fleet routes on the app. */
-export function registerDevices(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
-  const { config, sql, metrics } = deps;
+export function registerDevices(app: OpenAPIHono<AppEnv>, deps: ComposedDeps): void {
+  const { config, sql, metrics, objects } = deps;
   const ingest = ingestAuth(config);
   const admin = adminAuth(config, { failureStatus: 401 });
-  const objects = deps.objects ?? openObjectStore(config.audioStore, config.dataDir);
   // Device ids in paths are logged as keyed hashes under the route template.
   const pseudonymous = (path: string): MiddlewareHandler<AppEnv> => async (c, next) => {
     c.set("logPath", path);

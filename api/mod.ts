@@ -1,7 +1,7 @@
 /** The API as one sub-app: the areas, the contract (`/openapi.json`) and its docs, JSON errors. */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { securitySchemes } from "../openapi/common.ts";
-import type { AppDeps, AppEnv } from "../http/context.ts";
+import type { AppEnv, ComposedDeps } from "../http/context.ts";
 import { registerDocs } from "./docs.ts";
 import { errorHandler, validationHook } from "./errors.ts";
 import { registerAdmin } from "./admin.ts";
@@ -11,7 +11,6 @@ import { registerTelemetry } from "./telemetry.ts";
 import { registerCompany } from "./company.ts";
 import { registerRecordingUploads } from "./recordings.ts";
 import { registerDevices } from "./devices.ts";
-import { openObjectStore } from "../db/objects.ts";
 
 export const API_VERSION = "1.0.0";
 
@@ -49,24 +48,20 @@ export const documentInfo: {
 };
 
 /** Returns the API sub-app: its routes, security schemes and `{"detail": …}` error answers. */
-export function createApi(deps: AppDeps): OpenAPIHono<AppEnv> {
+export function createApi(deps: ComposedDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   for (const [name, scheme] of Object.entries(securitySchemes)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
   }
 
-  // One object store for the uploads, the admin reads and both erasures.
-  const withStore: AppDeps = {
-    ...deps,
-    objects: deps.objects ?? openObjectStore(deps.config.audioStore, deps.config.dataDir),
-  };
-  registerHealth(app, withStore);
-  registerTelemetry(app, withStore);
-  registerCompany(app, withStore);
-  registerEngagement(app, withStore);
-  registerRecordingUploads(app, withStore);
-  registerAdmin(app, withStore);
-  registerDevices(app, withStore);
+  // One object store, the composition root's, for the uploads, the admin reads and both erasures.
+  registerHealth(app, deps);
+  registerTelemetry(app, deps);
+  registerCompany(app, deps);
+  registerEngagement(app, deps);
+  registerRecordingUploads(app, deps);
+  registerAdmin(app, deps);
+  registerDevices(app, deps);
 
   if (deps.config.policy.docsOpen) {
     app.doc31("/openapi.json", documentInfo);

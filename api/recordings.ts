@@ -19,10 +19,10 @@ import {
 import { ingestRecording, type UploadEndpoint } from "../services/recording_ingest.ts";
 import { participantIndex, recordingAudio, sessionManifest } from "../services/recordings.ts";
 import { requireIngestToken } from "../http/auth.ts";
-import type { AppDeps, AppEnv } from "../http/context.ts";
-import { createMetrics } from "../http/metrics.ts";
+import { audioResponse } from "../http/audio.ts";
+import { vouchForBody } from "../http/serve.ts";
+import type { AppEnv, ComposedDeps } from "../http/context.ts";
 import { isDatabaseUnavailable } from "../db/errors.ts";
-import { openObjectStore } from "../db/objects.ts";
 
 /** The upload paths: exempt from the 1 MiB body limit (they enforce AUDIO_MAX_BYTES). */
 export const UPLOAD_PATHS: readonly string[] = [sessionAudioRoute.path, legacyAudioRoute.path];
@@ -47,10 +47,8 @@ function outcomeOf(err: unknown): string {
 }
 
 /** Registers the two upload endpoints. */
-export function registerRecordingUploads(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
-  const { config, sql } = deps;
-  const metrics = deps.metrics ?? createMetrics();
-  const store = deps.objects ?? openObjectStore(config.audioStore, config.dataDir);
+export function registerRecordingUploads(app: OpenAPIHono<AppEnv>, deps: ComposedDeps): void {
+  const { config, sql, metrics, objects: store } = deps;
   app.openAPIRegistry.register("RecordingMetadata", RecordingMetadataSchema);
   const routes: [typeof sessionAudioRoute | typeof legacyAudioRoute, UploadEndpoint][] = [
     [sessionAudioRoute, "session_audio"],
@@ -62,6 +60,9 @@ export function registerRecordingUploads(app: OpenAPIHono<AppEnv>, deps: AppDeps
       try {
         // Credentials before the body: a caller without them makes the service read nothing.
         requireIngestToken(config, c.req.header("authorization"));
+        // Only now may the body outlast BODY_TIMEOUT_SECONDS, at UPLOAD_MIN_BYTES_PER_SECOND
+        // (http/front.ts): a slow link can send 50 MiB, a caller without a token cannot linger.
+        vouchForBody(c);
         const done = await ingestRecording(
           { sql, store, maxBytes: config.audioMaxBytes, now: deps.now },
           endpoint,
@@ -101,11 +102,10 @@ const INDEX_PATH = "/admin/participants/{participant_id}/recordings";
 /** Registers the admin reads behind `adminAuth` (the admin credential middleware). */
 export function registerRecordingAdmin(
   app: OpenAPIHono<AppEnv>,
-  deps: AppDeps,
+  deps: ComposedDeps,
   adminAuth: MiddlewareHandler<AppEnv>,
 ): void {
-  const { config, sql } = deps;
-  const store = deps.objects ?? openObjectStore(config.audioStore, config.dataDir);
+  const { config, sql, objects: store } = deps;
   const pseudonymous: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set("logPath", INDEX_PATH);
     c.set("logFields", {
@@ -123,22 +123,7 @@ export function registerRecordingAdmin(
   app.openapi({ ...recordingAudioRoute, middleware: [adminAuth] }, async (c) => {
     const { recording_id } = c.req.valid("param");
     const audio = await recordingAudio(sql, store, recording_id, c.req.header("range"));
-    if ("unsatisfiable" in audio) {
-      return c.json({ detail: "Range not satisfiable" }, 416, {
-        "Content-Range": `bytes */${audio.size}`,
-        "Cache-Control": "no-store",
-      }) as never;
-    }
-    const headers: Record<string, string> = {
-      "Content-Type": audio.contentType,
-      "Content-Length": String(audio.length),
-      "Accept-Ranges": "bytes",
-      "Cache-Control": "no-store",
-    };
-    if (audio.range) {
-      headers["Content-Range"] = `bytes ${audio.range.start}-${audio.range.end}/${audio.size}`;
-    }
-    return new Response(audio.body, { status: audio.range ? 206 : 200, headers }) as never;
+    return audioResponse(audio) as never;
   });
 
   app.openapi({ ...participantIndexRoute, middleware: [pseudonymous, adminAuth] }, async (c) => {

@@ -158,6 +158,52 @@ export async function sessionRecordings(sql: Sql, sessionId: string): Promise<Re
     order by turn_number, role desc`;
 }
 
+/** A recent session of a device, with how many live recordings it holds (for the fleet page). */
+export interface DeviceSessionRow {
+  session_id: string;
+  started_at: Date;
+  last_at: Date;
+  recording_count: number;
+}
+
+/** Returns the device's `limit` sessions with the latest recordings, newest first. */
+export async function recentDeviceSessions(
+  sql: Sql,
+  deviceId: string,
+  limit: number,
+): Promise<DeviceSessionRow[]> {
+  return await sql<DeviceSessionRow[]>`
+    select session_id::text, min(recorded_at) as started_at, max(recorded_at) as last_at,
+      count(*)::int as recording_count
+    from recordings
+    where device_id = ${deviceId} and erasing_since is null
+    group by session_id
+    order by max(recorded_at) desc, session_id
+    limit ${limit}`;
+}
+
+/**
+ * Returns the device's live recordings of the given sessions, at most `perSession` of each, by
+ * turn and role (user first); recordings of those sessions from another device are left out.
+ */
+export async function deviceSessionRecordings(
+  sql: Sql,
+  deviceId: string,
+  sessionIds: readonly string[],
+  perSession: number,
+): Promise<RecordingRow[]> {
+  if (sessionIds.length === 0) return [];
+  return await sql<RecordingRow[]>`
+    select ${selected(sql)} from (
+      select *, row_number() over (partition by session_id order by turn_number, role desc) as n
+      from recordings
+      where device_id = ${deviceId} and erasing_since is null
+        and session_id = any(${textArray(sql, sessionIds)}::uuid[])
+    ) ranked
+    where n <= ${perSession}
+    order by session_id, turn_number, role desc`;
+}
+
 /** One session of a participant's index, aggregated in SQL. */
 export interface IndexSessionRow {
   session_id: string;

@@ -15,7 +15,7 @@ export interface AppDeps {
   log: Logger;
   /** The clock; tests pin it. */
   now: () => Date;
-  /** The recordings' object store (createApp opens the configured one when none is given). */
+  /** The recordings' object store (the composition root opens the configured one when none is given). */
   objects?: ObjectStore;
   /** The process's metrics (createApp makes one when none is given). */
   metrics?: Metrics;
@@ -29,6 +29,12 @@ export interface AppDeps {
   /** The tasks (core/tasks.ts REGISTRY when none is given; tests inject their own). */
   tasks?: TaskRegistry;
 }
+
+/**
+ * The dependencies once the composition root (app.ts `composeDeps`) resolved the defaults: the
+ * one object store and the one metrics registry every sub-app and handler shares.
+ */
+export type ComposedDeps = AppDeps & { objects: ObjectStore; metrics: Metrics };
 
 export interface AppEnv {
   Variables: {

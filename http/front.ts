@@ -7,19 +7,35 @@
  *
  * - headers must be complete within `headerTimeoutMs` of their first byte (and within 64 KiB);
  * - a body (Content-Length or chunked) must be complete within `bodyTimeoutMs` of its headers;
- * - a connection between requests is closed after `idleTimeoutMs`.
+ * - a connection between requests is closed after `idleTimeoutMs`;
+ * - except an upload the server vouched for (`vouch`, called by the upload handler once the
+ *   ingest token is valid, on one of `upload.paths`): from then on its body may take as long as
+ *   it needs while it keeps `upload.minBytesPerSecond`, averaged over each `upload.windowMs`
+ *   (docs/security.md, "Slow uploads").
  *
  * A request that misses its deadline is answered `408` (unless the server already answered) and
- * its connection closed, on both sides. One timer per connection, reset per phase, never per
- * chunk. Bytes are relayed with backpressure: the front holds at most one read buffer per
+ * its connection closed, on both sides. One timer per connection, reset per phase (or per rate
+ * window), never per chunk. Bytes are relayed with backpressure: the front holds at most one read buffer per
  * direction per connection.
  */
+
+/** The rule of vouched uploads: no body deadline, a minimum rate per window instead. */
+export interface UploadRate {
+  /** The request paths (before any `?`) whose bodies may be vouched for. */
+  paths: readonly string[];
+  /** The least a vouched body must bring per second, averaged over each window. */
+  minBytesPerSecond: number;
+  /** The window (ms): a vouched body that brought less than the minimum in one is cut (408). */
+  windowMs: number;
+}
 
 /** The deadlines of the front (ms). */
 export interface FrontTimeouts {
   headerTimeoutMs: number;
   bodyTimeoutMs: number;
   idleTimeoutMs: number;
+  /** Without it, no body is exempt from `bodyTimeoutMs`. */
+  upload?: UploadRate;
 }
 
 /** A running front. */
@@ -28,6 +44,13 @@ export interface Front {
   addr: Deno.NetAddr;
   /** Returns the client behind the relay socket the HTTP server saw (its peer), if any. */
   peerOf(relay: Deno.NetAddr): Deno.NetAddr | undefined;
+  /**
+   * Returns true when the body of the request the server is handling on `relay` (its peer) is
+   * now held to the minimum upload rate instead of the body deadline: the request's path is an
+   * upload path and its body is still arriving. The server calls it once the request's
+   * credential is valid; anything else is refused (false) and keeps the body deadline.
+   */
+  vouch(relay: Deno.NetAddr): boolean;
   /** Connections open now. */
   connections(): number;
   /** Connections with a request under way: from its first byte until its answer is complete. */
@@ -65,6 +88,10 @@ function closingAnswer(status: string, detail: string): Uint8Array {
 }
 
 const TIMEOUT_ANSWER = closingAnswer("408 Request Timeout", "Request took too long");
+const SLOW_UPLOAD_ANSWER = closingAnswer(
+  "408 Request Timeout",
+  "Upload slower than the minimum rate (UPLOAD_MIN_BYTES_PER_SECOND)",
+);
 const TOO_LARGE_ANSWER = closingAnswer(
   "431 Request Header Fields Too Large",
   "Request headers too big",
@@ -226,6 +253,9 @@ export function startFront(
 ): Front {
   const listener = Deno.listen({ ...listen, transport: "tcp" });
   const peers = new Map<number, Deno.NetAddr>();
+  /** Each relayed connection's vouch function, by the relay socket's local port. */
+  const vouchers = new Map<number, () => boolean>();
+  const upload = timeouts.upload;
   const open = new Set<() => void>();
   /** The connections (by their close function) with a request whose answer is not complete. */
   const busy = new Set<() => void>();
@@ -255,6 +285,7 @@ export function startFront(
       open.delete(close);
       notBusy(close);
       peers.delete(relayPort);
+      vouchers.delete(relayPort);
       for (const conn of [client, server]) {
         try {
           conn?.close();
@@ -293,9 +324,37 @@ export function startFront(
       }
       close();
     };
+    /** Request heads seen, and final (non-1xx) answer heads: the server handles request
+     * `finalAnswers + 1` (HTTP/1.1 answers in order, one request at a time). */
+    let requests = 0;
+    let finalAnswers = 0;
+    /** True when the current request's path is an upload path. */
+    let uploadPath = false;
+    /** Set while the current body is vouched for: bytes received in this rate window. */
+    let windowBytes = -1;
+    const rateWindow = () => {
+      timer = setTimeout(() => {
+        if (windowBytes < upload!.minBytesPerSecond * upload!.windowMs / 1000) {
+          refuse(SLOW_UPLOAD_ANSWER);
+          return;
+        }
+        windowBytes = 0;
+        rateWindow();
+      }, upload!.windowMs);
+    };
+    const vouch = () => {
+      if (!upload || closed || draining || framing.phase !== "body" || !uploadPath) return false;
+      if (requests !== finalAnswers + 1) return false;
+      if (windowBytes >= 0) return true;
+      clearTimeout(timer);
+      windowBytes = 0;
+      rateWindow();
+      return true;
+    };
     const framing = new RequestFraming((phase) => {
       if (draining) return;
       clearTimeout(timer);
+      windowBytes = -1;
       if (phase === "head") {
         answered = false;
         busy.add(close);
@@ -306,6 +365,11 @@ export function startFront(
         ? timeouts.headerTimeoutMs
         : timeouts.bodyTimeoutMs;
       timer = setTimeout(() => (phase === "idle" ? close() : refuse(TIMEOUT_ANSWER)), ms);
+    }, (head) => {
+      requests++;
+      if (!upload) return;
+      const target = /^[A-Z]+ ([^ ?]*)/.exec(head)?.[1] ?? "";
+      uploadPath = upload.paths.includes(target);
     });
     timer = setTimeout(close, timeouts.idleTimeoutMs);
 
@@ -318,8 +382,9 @@ export function startFront(
       if (phase === "idle" && framing.phase === "idle") notBusy(close);
       if (phase === "idle" && closeAfterAnswer) finish();
     }, (head) => {
-      closeAfterAnswer = !/^HTTP\/1\.[01] 1\d\d/.test(head) &&
-        /\r\nconnection:[ \t]*close[ \t]*(?:\r\n|$)/i.test(head);
+      const interim = /^HTTP\/1\.[01] 1\d\d/.test(head);
+      if (!interim) finalAnswers++;
+      closeAfterAnswer = !interim && /\r\nconnection:[ \t]*close[ \t]*(?:\r\n|$)/i.test(head);
     });
     const relay = async (conn: Deno.TcpConn) => {
       const buf = new Uint8Array(READ_BUFFER);
@@ -340,6 +405,7 @@ export function startFront(
         if (n === null) break;
         if (draining) continue;
         const chunk = buf.subarray(0, n);
+        if (windowBytes >= 0) windowBytes += n;
         framing.feed(chunk);
         if (framing.error !== null) {
           await refuse(framing.error === "too_large" ? TOO_LARGE_ANSWER : BAD_ANSWER);
@@ -355,6 +421,7 @@ export function startFront(
           }
           relayPort = server.localAddr.port;
           peers.set(relayPort, client.remoteAddr);
+          vouchers.set(relayPort, vouch);
           downstream = relay(server).catch(() => {}).finally(() => draining || close());
           for (const piece of pending) await writeAll(server, piece);
           pending = [];
@@ -395,6 +462,7 @@ export function startFront(
   return {
     addr: listener.addr,
     peerOf: (relay) => peers.get(relay.port),
+    vouch: (relay) => vouchers.get(relay.port)?.() ?? false,
     connections: () => open.size,
     busy: () => busy.size,
     stopAccepting,

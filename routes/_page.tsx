@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ComponentChildren } from "preact";
-import type { AppDeps } from "../http/context.ts";
+import type { ComposedDeps } from "../http/context.ts";
 import type { Logger } from "../http/log.ts";
 import { type StaticFile, staticFile } from "../http/static.ts";
 import { buildIslands, type IslandBuild } from "./assets.ts";
@@ -58,7 +58,7 @@ export function createAssets(log: Logger): PageAssets {
 
 /** What pages are rendered with. */
 export interface PageEnv {
-  deps: AppDeps;
+  deps: ComposedDeps;
   assets: PageAssets;
 }
 

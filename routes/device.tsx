@@ -1,8 +1,11 @@
 /**
  * `/fleet/devices/{device_id}`: one device for a `*` session — its latest state (the home's IP
  * address is shown here only), hourly heartbeat coverage over 7 days, its users, the latest log
- * snapshot, the command history and a form to queue a command (same cross-site protection as
- * sign-in: a SameSite=Strict session and the Sec-Fetch-Site / Origin check).
+ * snapshot, the command history, a form to queue a command (same cross-site protection as
+ * sign-in: a SameSite=Strict session and the Sec-Fetch-Site / Origin check), and its recent
+ * recorded sessions, each turn with an audio player streamed by
+ * `/fleet/devices/{device_id}/recordings/{recording_id}/audio` (the same `*` session; no
+ * credential in a URL).
  */
 import type { Context } from "hono";
 import { COMMAND_TYPES } from "../openapi/devices.ts";
@@ -10,6 +13,15 @@ import type { CommandType } from "../db/commands.ts";
 import { listDeviceCommands, queueCommand } from "../services/commands.ts";
 import { latestLog } from "../services/device_logs.ts";
 import { type DeviceOverview, deviceOverview, listDeviceUsers } from "../services/devices.ts";
+import {
+  DEVICE_PAGE_SESSIONS,
+  DEVICE_PAGE_TURNS,
+  deviceRecordedSessions,
+  type DeviceSession,
+  recordingAudio,
+} from "../services/recordings.ts";
+import { manifestPath } from "../core/recordings.ts";
+import { audioResponse } from "../http/audio.ts";
 import type { Command, DeviceUsers } from "../openapi/devices.ts";
 import { crossSite, SignOut } from "./_auth.tsx";
 import { type PageEnv, sendPage } from "./_page.tsx";
@@ -128,6 +140,87 @@ function CommandsCard({ deviceId, commands, queued }: {
   );
 }
 
+/** Returns "2026-02-28 22:30:05 UTC". */
+const utcSecond = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+
+/** Returns the path that streams a recording of the device to the page's player. */
+export const deviceAudioPath = (deviceId: string, recordingId: string) =>
+  `/fleet/devices/${encodeURIComponent(deviceId)}/recordings/${recordingId}/audio`;
+
+function RecordingsCard({ deviceId, sessions }: { deviceId: string; sessions: DeviceSession[] }) {
+  return (
+    <Card title="Recorded sessions" wide>
+      {sessions.length === 0
+        ? <p class="muted">No voice recording from this device.</p>
+        : (
+          <p class="muted small">
+            The latest {DEVICE_PAGE_SESSIONS} sessions, at most {DEVICE_PAGE_TURNS}{" "}
+            recordings each. Voices and transcripts are personal data: this page is for fleet
+            sessions only.
+          </p>
+        )}
+      {sessions.map((s) => (
+        <section class="recorded-session">
+          <h3>Session {s.session_id}</h3>
+          <p class="muted small">
+            Started {utcSecond(s.started_at)} · {s.recording_count}{" "}
+            {s.recording_count === 1 ? "recording" : "recordings"}
+            {s.recording_count > s.recordings.length &&
+              ` (the first ${s.recordings.length} shown; all of them: GET ${
+                manifestPath(s.session_id)
+              })`}
+          </p>
+          <div
+            class="table-wrap"
+            tabIndex={0}
+            role="region"
+            aria-label={`Turns of session ${s.session_id}`}
+          >
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Turn</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Duration</th>
+                  <th scope="col">Recorded</th>
+                  <th scope="col">Audio</th>
+                  <th scope="col">Transcript</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.recordings.map((r) => (
+                  <tr>
+                    <th scope="row">{r.turn_number}</th>
+                    <td>{r.role}</td>
+                    <td>{(r.duration_ms / 1000).toFixed(1)} s</td>
+                    <td>{utcSecond(r.recorded_at)}</td>
+                    <td>
+                      <audio
+                        controls
+                        preload="none"
+                        src={deviceAudioPath(deviceId, r.recording_id)}
+                        aria-label={`Turn ${r.turn_number}, ${r.role}`}
+                      />
+                    </td>
+                    <td>
+                      {r.transcript === null ? "–" : (
+                        <details class="transcript">
+                          <summary>Transcript</summary>
+                          <p>{r.transcript}</p>
+                        </details>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ))}
+    </Card>
+  );
+}
+
 /** GET /fleet/devices/{device_id}[?queued=TYPE]: the device page for a `*` session. */
 export async function devicePage(c: Context, env: PageEnv, deviceId: string): Promise<Response> {
   const gate = await fleetGate(c, env, DEVICE_TITLE);
@@ -148,10 +241,11 @@ export async function devicePage(c: Context, env: PageEnv, deviceId: string): Pr
       ),
     });
   }
-  const [users, snapshot, commands] = await Promise.all([
+  const [users, snapshot, commands, recorded] = await Promise.all([
     listDeviceUsers(sql, deviceId),
     latestLog(sql, deviceId),
     listDeviceCommands(sql, deviceId),
+    deviceRecordedSessions(sql, deviceId),
   ]);
   const queued = c.req.query("queued");
   const labels = overview.hours.map((h) => `${h.hour.slice(5, 10)} ${h.hour.slice(11, 13)}h`);
@@ -212,9 +306,34 @@ export async function devicePage(c: Context, env: PageEnv, deviceId: string): Pr
             </>
           )}
         </Card>
+        <RecordingsCard deviceId={deviceId} sessions={recorded} />
       </>
     ),
   });
+}
+
+/**
+ * GET /fleet/devices/{device_id}/recordings/{recording_id}/audio: a recording of this device
+ * for the page's player (a `*` session, like the page: sign-in 401 or 403 otherwise), streamed
+ * like the admin read (content type, one byte range, `Cache-Control: no-store`); 404 for an
+ * unknown id or a recording of another device.
+ */
+export async function deviceRecordingAudio(
+  c: Context,
+  env: PageEnv,
+  deviceId: string,
+  recordingId: string,
+): Promise<Response> {
+  const gate = await fleetGate(c, env, DEVICE_TITLE);
+  if (gate) return gate;
+  const audio = await recordingAudio(
+    env.deps.sql,
+    env.deps.objects,
+    recordingId,
+    c.req.header("range"),
+    { deviceId },
+  );
+  return audioResponse(audio);
 }
 
 /**

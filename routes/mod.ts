@@ -6,7 +6,7 @@
  * asking for unknown paths.
  */
 import { type Context, Hono } from "hono";
-import type { AppDeps, AppEnv } from "../http/context.ts";
+import type { AppEnv, ComposedDeps } from "../http/context.ts";
 import { CredentialError, notFound } from "../core/errors.ts";
 import { markCredentialFailure } from "../http/auth.ts";
 import { bugFields, errorAnswer } from "../http/errors.ts";
@@ -19,7 +19,7 @@ import { limitFormBody } from "../http/body.ts";
 import { companyCsv, companyPage } from "./company.tsx";
 import { engagementLogin, engagementPage } from "./engagement.tsx";
 import { homePage } from "./index.tsx";
-import { DEVICE_TITLE, devicePage, queueCommandForm } from "./device.tsx";
+import { DEVICE_TITLE, devicePage, deviceRecordingAudio, queueCommandForm } from "./device.tsx";
 import { fleetListPage, fleetLogin } from "./fleet.tsx";
 import { playerLogin, playerPage } from "./player.tsx";
 
@@ -57,7 +57,7 @@ function redirect(path: string): Response {
 }
 
 /** Returns the pages sub-app: /, the dashboards, sign-in/out and /static/*. */
-export function createPages(deps: AppDeps): Pages {
+export function createPages(deps: ComposedDeps): Pages {
   const env: PageEnv = { deps, assets: createAssets(deps.log) };
   const app = new Hono<AppEnv>();
   const notFoundPage = (c: Context<AppEnv>) =>
@@ -109,7 +109,7 @@ export function createPages(deps: AppDeps): Pages {
   // The request log names the route template and a keyed hash of the device id, never the id.
   const deviceParam = (c: Context<AppEnv>) => {
     const id = c.req.param("device_id") ?? "";
-    c.set("logPath", c.req.routePath.replace(":device_id", "{device_id}"));
+    c.set("logPath", c.req.routePath.replace(/:(\w+)/g, "{$1}"));
     c.set("logFields", { device_hash: logPseudonym(id, deps.config.companySalt) });
     if (!IdSchema.safeParse(id).success) throw notFound("Not a valid device id");
     return id;
@@ -123,6 +123,10 @@ export function createPages(deps: AppDeps): Pages {
     "/fleet/devices/:device_id/commands",
     form,
     (c) => queueCommandForm(c, env, deviceParam(c)),
+  );
+  app.get(
+    "/fleet/devices/:device_id/recordings/:recording_id/audio",
+    (c) => deviceRecordingAudio(c, env, deviceParam(c), c.req.param("recording_id")),
   );
   app.post("/logout", form, (c) => handleLogout(c, env));
 

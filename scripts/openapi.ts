@@ -7,6 +7,7 @@
  */
 import postgres from "postgres";
 import { createApi, documentInfo } from "../api/mod.ts";
+import { composeDeps } from "../app.ts";
 import { loadConfig } from "../config.ts";
 
 export const OPENAPI_PATH = new URL("../openapi/openapi.json", import.meta.url);
@@ -51,12 +52,12 @@ export function documentText(document: unknown): string {
 export async function buildDocument(): Promise<unknown> {
   const sql = postgres("postgres://unused@127.0.0.1:9/unused", { max: 1 });
   try {
-    const app = createApi({
+    const app = createApi(composeDeps({
       config: loadConfig({ APP_ENV: "test" }),
       sql,
       log: () => {},
       now: () => new Date(),
-    });
+    }));
     return app.getOpenAPI31Document(documentInfo);
   } finally {
     await sql.end({ timeout: 0 });

@@ -408,6 +408,19 @@ Deno.test("`loadConfig` reads the request timeouts, refusing values outside thei
   ]);
 });
 
+Deno.test("`loadConfig` reads the minimum upload rate and its window (8 KiB/s over 30 s)", () => {
+  const c = loadConfig({});
+  assert.deepEqual([c.uploadMinBytesPerSecond, c.uploadRateWindowSeconds], [8192, 30]);
+  const d = loadConfig({ UPLOAD_MIN_BYTES_PER_SECOND: "2000", UPLOAD_RATE_WINDOW_SECONDS: "5" });
+  assert.deepEqual([d.uploadMinBytesPerSecond, d.uploadRateWindowSeconds], [2000, 5]);
+  assert.deepEqual(problems({ UPLOAD_MIN_BYTES_PER_SECOND: "0" }), [
+    "UPLOAD_MIN_BYTES_PER_SECOND must be from 1 to 10485760 (got 0)",
+  ]);
+  assert.deepEqual(problems({ UPLOAD_RATE_WINDOW_SECONDS: "601" }), [
+    "UPLOAD_RATE_WINDOW_SECONDS must be from 1 to 600 seconds (got 601)",
+  ]);
+});
+
 Deno.test("company numbers are protected by default in every environment, ε = 1 exactly", () => {
   for (const env of [{}, { APP_ENV: "test" }, SAFE_PRODUCTION]) {
     const p = loadConfig(env).companyPrivacy;

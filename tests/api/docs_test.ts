@@ -56,6 +56,8 @@ Deno.test("CONTENT_SECURITY_POLICY allows this origin only (data: images for the
   assert.match(DOCS_CSP, /(^|; )default-src 'self'(;|$)/);
   assert.match(DOCS_CSP, /(^|; )script-src 'self'(;|$)/);
   assert.match(DOCS_CSP, /(^|; )connect-src 'self'(;|$)/);
+  // The fleet device page's audio players (routes/device.tsx) stream from this origin.
+  assert.match(DOCS_CSP, /(^|; )media-src 'self'(;|$)/);
 });
 
 Deno.test("GET /docs/assets/<version>/* answers the package's files, gzipped when accepted", async () => {

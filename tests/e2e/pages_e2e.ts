@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { dashboardTokenFor } from "../../core/company.ts";
 import { DEV_DASHBOARD_TOKEN_SALT } from "../../config.ts";
 import { type Pattern, sessionEvents } from "../helpers/play.ts";
+import { flacFile, multipartBody, multipartType } from "../helpers/audio.ts";
 import { type Service, startService } from "../helpers/process.ts";
 import { Browser, type Page } from "./cdp.ts";
 import { axeViolations, PHONE, phoneOverflow, scriptBytes, smallestTarget } from "./_a11y.ts";
@@ -163,6 +164,25 @@ await post("/internal/ingest/logs", {
 await post("/admin/commands", { device_id: "e2e-box-1", command: "UPLOAD_LOGS" }, {
   "X-Admin-Key": "e2e-admin-key",
 });
+// One recorded turn with a transcript: the device page's player and its folded transcript.
+const e2eTone = await flacFile();
+{
+  const res = await fetch(base + "/internal/ingest/session_audio", {
+    method: "POST",
+    headers: { "content-type": multipartType(), Authorization: "Bearer dev-ingest-token" },
+    body: multipartBody({
+      session_id: "5f0e8d6c-1b2a-4c3d-9e8f-7a6b5c4d3e2f",
+      device_id: "e2e-box-1",
+      turn_number: 0,
+      role: "user",
+      recorded_at: new Date(Date.now() - 3600e3).toISOString(),
+      duration_ms: 2500,
+      transcript: "Good morning!",
+    }, e2eTone) as Uint8Array<ArrayBuffer>,
+  });
+  if (!res.ok) throw new Error(`session_audio: ${res.status} ${await res.text()}`);
+  await res.body?.cancel();
+}
 
 /** Returns, per canvas on the page, how many pixels were drawn. */
 const drawnPixels = (page: Page) =>
@@ -451,6 +471,12 @@ Deno.test("every page fits a 360 px phone and has no serious axe violation", opt
       const form = await smallestTarget(page, "form.inline-form select, form.inline-form button");
       assert.equal(form.count, 2);
       assert.ok(form.height >= 44, `command form targets ${form.height} px high`);
+      const player = await smallestTarget(
+        page,
+        ".recorded-session audio, details.transcript summary",
+      );
+      assert.equal(player.count, 2);
+      assert.ok(player.height >= 44, `player and transcript targets ${player.height} px high`);
     }
     if (p.name === "company") {
       const toggle = await smallestTarget(page, "[data-bucket-choice]");
@@ -536,6 +562,13 @@ Deno.test(
     assert.match(device, /192\.0\.2\.10/);
     assert.match(device, /<upload> done/);
     assert.match(device, /e2e-family/);
+    // The recorded turn's player streams the file with the page's session (a range, as players ask).
+    const played = await page.evaluate<string>(`(async () => {
+      const audio = document.querySelector(".recorded-session audio");
+      const res = await fetch(audio.src, { headers: { Range: "bytes=0-3" } });
+      return [res.status, res.headers.get("content-type"), await res.text()].join(" ");
+    })()`);
+    assert.equal(played, "206 audio/flac fLaC");
     // From the Commands heading, Tab reaches the command select, then the button; Enter queues.
     await page.evaluate(`(() => {
     const h = [...document.querySelectorAll("h2")].find((e) => e.textContent === "Commands");

@@ -189,3 +189,62 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "`vouch` holds only the handled request's body on an upload path to the rate, while it arrives",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const vouched: string[] = [];
+    let front: ReturnType<typeof startFront> | null = null;
+    const backend = Deno.serve(
+      { port: 0, hostname: "127.0.0.1", onListen() {} },
+      async (req, info) => {
+        vouched.push(`${new URL(req.url).pathname} ${front!.vouch(info.remoteAddr)}`);
+        await req.arrayBuffer();
+        return new Response("done");
+      },
+    );
+    // Long deadlines: nothing here depends on time.
+    front = startFront({ hostname: "127.0.0.1", port: 0 }, {
+      hostname: "127.0.0.1",
+      port: backend.addr.port,
+    }, {
+      headerTimeoutMs: 600_000,
+      bodyTimeoutMs: 600_000,
+      idleTimeoutMs: 600_000,
+      upload: { paths: ["/up"], minBytesPerSecond: 1, windowMs: 600_000 },
+    });
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: front.addr.port });
+    /** Sends half a body, waits for the handler's vouch, then the rest; returns the vouch. */
+    const halfThenRest = async (method: string, path: string) => {
+      const count = vouched.length;
+      await conn.write(enc(`${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab`));
+      while (vouched.length === count) await new Promise((r) => setTimeout(r, 5));
+      await conn.write(enc("cd"));
+      const buf = new Uint8Array(4096);
+      let got = "";
+      while (!got.endsWith("done")) {
+        got += new TextDecoder().decode(buf.subarray(0, (await conn.read(buf))!));
+      }
+      return vouched.at(-1);
+    };
+    try {
+      assert.equal(await halfThenRest("POST", "/up"), "/up true");
+      assert.equal(await halfThenRest("POST", "/up?x=1"), "/up true", "the query is not the path");
+      assert.equal(await halfThenRest("POST", "/other"), "/other false");
+      assert.equal(await halfThenRest("PUT", "/upload"), "/upload false");
+      // Without a body still arriving (a bodiless request) there is nothing to vouch for.
+      const count = vouched.length;
+      await conn.write(enc("GET /up HTTP/1.1\r\nHost: x\r\n\r\n"));
+      while (vouched.length === count) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(vouched.at(-1), "/up false");
+      // An address that is no relay socket of this front.
+      assert.equal(front.vouch({ transport: "tcp", hostname: "127.0.0.1", port: 9 }), false);
+    } finally {
+      conn.close();
+      front.stopAccepting();
+      front.closeAll();
+      await backend.shutdown();
+    }
+  },
+);
