@@ -27,6 +27,7 @@ Deno.test(
       "0013_company_releases",
       "0014_devices",
       "0015_recordings",
+      "0018_company_bucket_metrics",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -103,9 +104,10 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0013_company_releases",
       "0014_devices",
       "0015_recordings",
+      "0018_company_bucket_metrics",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 15);
+    assert.equal(count[0].n, 16);
   } finally {
     await a.end();
     await b.end();
