@@ -173,3 +173,23 @@ end
 $$;
 
 select company_aggregates_rebuild(null);
+
+-- Migration 0013's company_period_bump, unchanged in what it does, in plpgsql: a finalize's
+-- insert trigger calls it twice, and a language sql function that is not inlined plans its
+-- insert again on every call, where plpgsql keeps the plan for the connection (0.98 → 0.46 ms
+-- for both calls of one finalize).
+create or replace function company_period_bump(p_rows jsonb, p_kinds char(1)[]) returns void
+language plpgsql as $$
+begin
+  insert into company_period_version as v (company_id, kind, period_start, version)
+  select distinct r.company_id, k.kind, k.period_start, 1::bigint
+  from jsonb_to_recordset(p_rows) as r(company_id text, played_at timestamptz)
+  cross join lateral (values
+    ('d'::char(1), date_trunc('day', r.played_at at time zone 'UTC')::date),
+    ('w'::char(1), date_trunc('week', r.played_at at time zone 'UTC')::date)
+  ) as k(kind, period_start)
+  where r.company_id is not null and k.kind = any(p_kinds)
+  order by 1, 2, 3
+  on conflict (company_id, kind, period_start) do update set version = v.version + 1;
+end
+$$;
