@@ -90,5 +90,7 @@ export function serviceEnv(databaseUrl: string, workers: number): Record<string,
     INGEST_SERVICE_TOKEN: SECRETS.ingest,
     DASHBOARD_TOKEN_MAP: `${SECRETS.dashboard}:*`,
     ADMIN_KEY: SECRETS.admin,
+    // BENCH_COMPANY_PRIVACY=exact measures the exact company path (the default is protected).
+    COMPANY_PRIVACY: Deno.env.get("BENCH_COMPANY_PRIVACY")?.trim() || "protected",
   };
 }

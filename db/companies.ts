@@ -69,30 +69,28 @@ export interface CompanyTotals {
   metrics: MetricAggregate[];
 }
 
-/** A metric's mean as SQL computes it: float8 division; numeric first for levels (integers). */
-const AVERAGE = (sql: Sql) =>
-  sql`case when d.levels is null then m.sum / nullif(m.n_sessions, 0)
-      else (m.sum::numeric / nullif(m.n_sessions, 0))::float8 end as avg`;
+/** company_bucket.metrics (migration 0017): [task, metric, n_sessions, n_players, avg] rows. */
+type PivotedMetrics = [string, string, number, number, number | null][];
+
+/** Returns a bucket's pivoted metrics as aggregates (stored in task and metric order). */
+function unpivot(metrics: PivotedMetrics): MetricAggregate[] {
+  return metrics.map(([task, metric, n_sessions, n_players, avg]) => ({
+    task,
+    metric,
+    n_sessions,
+    n_players,
+    avg,
+  }));
+}
 
 /** Returns the company's aggregates over all its finalized sessions. */
 export async function companyTotals(sql: Sql, companyId: string): Promise<CompanyTotals> {
-  const [rows, metrics] = await Promise.all([
-    sql<{ n_players: number; n_sessions: number }[]>`
-      select n_players, n_sessions from company_bucket
-      where company_id = ${companyId} and kind = ${KIND.all} and bucket_start = ${ALL_TIME}`,
-    sql<MetricAggregate[]>`
-      select m.task, m.metric, m.n_sessions, m.n_players, ${AVERAGE(sql)}
-      from company_metric m
-      left join task_metric d on d.task = m.task and d.metric = m.metric
-      where m.company_id = ${companyId} and m.kind = ${KIND.all}
-        and m.bucket_start = ${ALL_TIME}
-      order by m.task, m.metric`,
-  ]);
-  return {
-    n_players: rows[0]?.n_players ?? 0,
-    n_sessions: rows[0]?.n_sessions ?? 0,
-    metrics: [...metrics],
-  };
+  const rows = await sql<{ n_players: number; n_sessions: number; metrics: PivotedMetrics }[]>`
+    select n_players, n_sessions, metrics from company_bucket
+    where company_id = ${companyId} and kind = ${KIND.all} and bucket_start = ${ALL_TIME}`;
+  const row = rows[0];
+  if (row === undefined) return { n_players: 0, n_sessions: 0, metrics: [] };
+  return { n_players: row.n_players, n_sessions: row.n_sessions, metrics: unpivot(row.metrics) };
 }
 
 export interface BucketRow {
@@ -103,32 +101,27 @@ export interface BucketRow {
   metrics: MetricAggregate[];
 }
 
-/** Returns the company's per-day or per-week aggregates by play time, oldest first. */
+/**
+ * Returns the company's per-day or per-week aggregates by play time, oldest first: one row per
+ * bucket, its metrics pivoted into the row (company_bucket.metrics, kept from company_metric).
+ */
 export async function companyBuckets(
   sql: Sql,
   companyId: string,
   type: BucketType,
 ): Promise<BucketRow[]> {
-  const [buckets, metrics] = await Promise.all([
-    sql<{ bucket_start: string; n_players: number; n_sessions: number }[]>`
-      select to_char(bucket_start, 'YYYY-MM-DD') as bucket_start, n_players, n_sessions
-      from company_bucket where company_id = ${companyId} and kind = ${KIND[type]}
-      order by bucket_start`,
-    sql<(MetricAggregate & { bucket_start: string })[]>`
-      select to_char(m.bucket_start, 'YYYY-MM-DD') as bucket_start, m.task, m.metric,
-        m.n_sessions, m.n_players, ${AVERAGE(sql)}
-      from company_metric m
-      left join task_metric d on d.task = m.task and d.metric = m.metric
-      where m.company_id = ${companyId} and m.kind = ${KIND[type]}
-      order by m.bucket_start, m.task, m.metric`,
-  ]);
-  const byStart = new Map<string, MetricAggregate[]>();
-  for (const { bucket_start, ...m } of metrics) {
-    const list = byStart.get(bucket_start);
-    if (list === undefined) byStart.set(bucket_start, [m]);
-    else list.push(m);
-  }
-  return buckets.map((b) => ({ ...b, metrics: byStart.get(b.bucket_start) ?? [] }));
+  const rows = await sql<
+    { bucket_start: string; n_players: number; n_sessions: number; metrics: PivotedMetrics }[]
+  >`
+    select to_char(bucket_start, 'YYYY-MM-DD') as bucket_start, n_players, n_sessions, metrics
+    from company_bucket where company_id = ${companyId} and kind = ${KIND[type]}
+    order by bucket_start`;
+  return rows.map((r) => ({
+    bucket_start: r.bucket_start,
+    n_players: r.n_players,
+    n_sessions: r.n_sessions,
+    metrics: unpivot(r.metrics),
+  }));
 }
 
 /** Returns the aggregate of one task's metric among a bucket's, or undefined. */

@@ -28,6 +28,7 @@ Deno.test(
       "0014_devices",
       "0015_recordings",
       "0016_command_notify",
+      "0017_company_bucket_metrics",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -105,9 +106,10 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0014_devices",
       "0015_recordings",
       "0016_command_notify",
+      "0017_company_bucket_metrics",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 16);
+    assert.equal(count[0].n, 17);
   } finally {
     await a.end();
     await b.end();
