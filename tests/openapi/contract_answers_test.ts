@@ -11,6 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { createApi } from "../../api/mod.ts";
+import { composeDeps } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { OPENAPI_PATH } from "../../scripts/openapi.ts";
 import { importLegacy } from "../../scripts/import_legacy.ts";
@@ -65,7 +66,7 @@ app.setNow(NOW);
 const checker = contractChecker(
   doc,
   zodRoutes(
-    createApi({ config: loadConfig(ENV), sql: db.sql, log: () => {}, now: () => NOW })
+    createApi(composeDeps({ config: loadConfig(ENV), sql: db.sql, log: () => {}, now: () => NOW }))
       .openAPIRegistry.definitions,
   ),
 );
