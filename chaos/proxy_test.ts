@@ -12,6 +12,7 @@ import { freePort, type Service, startService } from "../tests/helpers/process.t
 import { PG_URL } from "./_load.ts";
 import { findNginx, type Nginx, requestsFrom, startNginx } from "./_nginx.ts";
 import { productionEnv } from "../tests/helpers/env.ts";
+import { flacFile, multipartBody, multipartType, sha256Hex } from "../tests/helpers/audio.ts";
 
 const INGEST = "proxy-ingest-token-kkkkkkkkkkkkk";
 const LIMIT = 30;
@@ -245,6 +246,37 @@ if (!nginxBinary) {
       ) {
         assert.ok(mine.some((line) => line.includes(logged)), `${logged} in ${log}`);
       }
+    },
+  );
+
+  Deno.test(
+    "a 3 MiB voice recording passes nginx: its body limit is the service's AUDIO_MAX_BYTES",
+    opts,
+    async () => {
+      // White noise barely compresses: 1.6 M samples of 16 bits make a FLAC file of about 3 MB,
+      // over the 2 MiB every other location allows.
+      const file = await flacFile({ kind: "whitenoise", samples: 1_600_000 });
+      assert.ok(file.length > 2 * 1024 * 1024, `${file.length} bytes`);
+      const session = crypto.randomUUID();
+      const res = await fetch(`${proxyUrl}/internal/ingest/session_audio`, {
+        method: "POST",
+        headers: { "content-type": multipartType(), authorization: `Bearer ${INGEST}` },
+        body: multipartBody({
+          session_id: session,
+          device_id: "proxy-box",
+          turn_number: 0,
+          role: "user",
+          recorded_at: "2026-11-20T10:00:00Z",
+          duration_ms: 100_000,
+          sha256: await sha256Hex(file),
+        }, file) as Uint8Array<ArrayBuffer>,
+      });
+      const body = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(body));
+      assert.equal(body.duplicate, false);
+      const [row] = await sql<{ size_bytes: number }[]>`
+        select size_bytes::int as size_bytes from recordings where session_id = ${session}::uuid`;
+      assert.equal(row.size_bytes, file.length);
     },
   );
 
