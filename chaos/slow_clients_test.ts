@@ -54,6 +54,8 @@ Deno.test("slow clients: 1,000 slow sockets cost < 100 MiB, others are served, a
 }, async () => {
   const { svc, cleanup } = await serviceOnFreshDatabase(
     productionEnv({
+      // The fresh database's URL, not the helper's placeholder.
+      DATABASE_URL: undefined,
       HOST: "127.0.0.1",
       WORKERS: "1",
       DASHBOARD_TOKEN_MAP: "slow-dashboard-token-0123456789abcd:alice",
