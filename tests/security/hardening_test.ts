@@ -102,6 +102,47 @@ Deno.test(
 );
 
 Deno.test(
+  "a page cookie that no longer verifies shows the form again and is never counted",
+  opts,
+  async () => {
+    const t = prodApp();
+    const from = client();
+    const signIn = await t.app.request("/players/alice", {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "sec-fetch-site": "same-origin",
+      },
+      body: `token=${TOK_ALICE}`,
+    }, from);
+    assert.equal(signIn.status, 303);
+    const cookie = signIn.headers.get("set-cookie")!.split(";")[0];
+    const [name, value] = [
+      cookie.slice(0, cookie.indexOf("=")),
+      cookie.slice(cookie.indexOf("=") + 1),
+    ];
+    // Forged (signature changed), garbage, and expired (the clock past the cookie's eight hours).
+    const stale = [`${name}=${value.slice(0, -2)}xx`, `${name}=v2.nothing`];
+    for (let i = 0; i < 8; i++) {
+      const res = await t.app.request("/players/alice", {
+        headers: { cookie: stale[i % stale.length] },
+      }, from);
+      assert.equal(res.status, 401);
+      assert.match(await res.text(), /<form method="post" action="\/players\/alice"/);
+    }
+    t.setNow(new Date(NOW.getTime() + 9 * 3_600_000));
+    for (let i = 0; i < 8; i++) {
+      const res = await t.app.request("/players/alice", { headers: { cookie } }, from);
+      assert.equal(res.status, 401);
+      await res.body?.cancel();
+    }
+    const rows = await db.sql<{ failures: number }[]>`
+      select failures from auth_failures where client = ${from.remoteAddr.hostname}`;
+    assert.deepEqual([...rows], [], "no failure counted for this client");
+  },
+);
+
+Deno.test(
   "a wrong ?t= on /company counts exactly as on /dashboard/company (measurement 4)",
   opts,
   async () => {
