@@ -1,12 +1,14 @@
 /**
  * `deno task demo` while the service runs: the embedded data directory is then locked by the
  * service, so the demo goes through the running service's API (the SDK client) instead of the
- * database. The data and the report are the same; only finalize times are the service's clock.
+ * database. The data and the report are the same; only finalize times are the service's clock,
+ * and the fleet is the part of it the API can write (`writeFleet` below).
  */
 import type { Config } from "../config.ts";
 import { companyIdFor, dashboardTokenFor } from "../core/company.ts";
 import { ApiError, createClient, type TelemetryClient } from "../sdk/mod.ts";
 import { generateDemo } from "./demo_data.ts";
+import { DEMO_DEVICES, DEMO_LOG, type DemoFleet, heartbeatOf } from "./demo_fleet.ts";
 import type { DemoOptions, DemoResult } from "./_demo_types.ts";
 
 /** Returns whether a service answers GET /health at `base` within a second. */
@@ -27,6 +29,7 @@ function demoClient(base: string, config: Config): TelemetryClient {
     ingestToken: config.ingestTokens[0],
     dashboardToken: config.dashboardGrants.find((g) => g.user === "*")?.token,
     adminKey: config.adminKey === "" ? undefined : config.adminKey,
+    adminToken: config.adminToken === "" ? undefined : config.adminToken,
     retryDelayMs: 100,
   });
 }
@@ -50,9 +53,9 @@ export async function writeDemoOverApi(
     );
   }
   try {
-    const result = await writeAll(api, config, demo, progress);
-    for (const c of result.companies) await api.companyInfo(c.dashboard_token);
-    return result;
+    const written = await writeAll(api, config, demo, progress);
+    for (const c of written.companies) await api.companyInfo(c.dashboard_token);
+    return { ...written, fleet: await writeFleet(api, config, options.now, progress) };
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
       throw new Error(
@@ -70,7 +73,7 @@ async function writeAll(
   config: Config,
   demo: DemoResult["demo"],
   progress: NonNullable<DemoOptions["progress"]>,
-): Promise<DemoResult> {
+): Promise<Omit<DemoResult, "fleet">> {
   const companies = [];
   for (const c of demo.companies) {
     // Without ADMIN_KEY the company is registered by its first finalized session, under the
@@ -115,8 +118,11 @@ async function writeAll(
 
   const engagement = { stored: 0, duplicates: 0 };
   progress("engagement", 0, demo.engagement.length);
+  // Each family user's summaries come from one demo device (as the agent tags them).
+  const deviceOf = new Map(demo.familyUsers.map((u, i) => [u, DEMO_DEVICES[i]]));
   for (const [i, body] of demo.engagement.entries()) {
-    const { status } = await api.ingestSessionSummary(body);
+    const device_id = deviceOf.get(body.user_external_id);
+    const { status } = await api.ingestSessionSummary(device_id ? { ...body, device_id } : body);
     if (status === "ok") engagement.stored++;
     else engagement.duplicates++;
     progress("engagement", i + 1, demo.engagement.length);
@@ -128,8 +134,46 @@ async function writeAll(
     sessions: { created: fresh.length, present: present.size },
     events,
     engagement,
-    // The demo fleet's history is back-dated, and the service stamps heartbeats with its own
-    // receive time: through the API it is not written (stop the service and run the demo again).
-    fleet: { devices: 0, heartbeats: 0, written: false },
   };
+}
+
+/**
+ * Returns the demo fleet as the API can write it. The service stamps heartbeats with its own
+ * receive time, so the back-dated day of beats the direct demo writes cannot be sent: each device
+ * beats now instead (demo-box-5 twice, with two boot times: one reboot), demo-box-1 uploads its
+ * log snapshot, and with an admin credential demo-box-1 completes an UPLOAD_LOGS command and
+ * demo-box-3 has a RESTART_SERVICE pending. Nothing is written when the fleet is already there.
+ */
+async function writeFleet(
+  api: TelemetryClient,
+  config: Config,
+  now: Date,
+  progress: NonNullable<DemoOptions["progress"]>,
+): Promise<DemoFleet> {
+  progress("fleet", 0, 1);
+  const known = config.dashboardGrants.some((g) => g.user === "*")
+    ? (await api.fleetStatus()).devices.some((d) => d.deviceId === DEMO_DEVICES[0])
+    : false;
+  if (known) {
+    progress("fleet", 1, 1);
+    return { devices: DEMO_DEVICES.length, heartbeats: 0, written: false };
+  }
+  const beats = DEMO_DEVICES.flatMap((_, i) =>
+    i === 4
+      ? [heartbeatOf(i, new Date(now.getTime() - 4 * 3_600_000), now), heartbeatOf(i, now, now)]
+      : [heartbeatOf(i, now, now)]
+  );
+  for (const beat of beats) await api.postHeartbeat(beat);
+  const box = DEMO_DEVICES[0];
+  if (config.adminKey !== "" || config.adminToken !== "") {
+    await api.queueCommand(box, "UPLOAD_LOGS");
+    const command = await api.pollCommand(box);
+    await api.uploadLogs(box, DEMO_LOG);
+    if (command) await api.reportCommand(command.id, { status: "COMPLETED" }, box);
+    await api.queueCommand(DEMO_DEVICES[2], "RESTART_SERVICE");
+  } else {
+    await api.uploadLogs(box, DEMO_LOG);
+  }
+  progress("fleet", 1, 1);
+  return { devices: DEMO_DEVICES.length, heartbeats: beats.length, written: true };
 }

@@ -26,6 +26,14 @@ export const DEMO_DEVICES = [
   "demo-box-6",
 ] as const;
 
+/** The log snapshot demo-box-1 uploads after its UPLOAD_LOGS command. */
+export const DEMO_LOG = [
+  "Oct 22 17:20:01 demo-box-1 agent[412]: heartbeat ok (latency 34 ms)",
+  "Oct 22 17:21:30 demo-box-1 agent[412]: session started for a family member",
+  "Oct 22 17:36:02 demo-box-1 agent[412]: session summary sent (success)",
+  "Oct 22 17:40:11 demo-box-1 agent[412]: UPLOAD_LOGS received, uploading",
+].join("\n") + "\n";
+
 /** What the demo fleet wrote. */
 export interface DemoFleet {
   devices: number;
@@ -35,7 +43,7 @@ export interface DemoFleet {
 }
 
 /** Returns the heartbeat device `i` sends at `at` (deterministic). */
-function heartbeatOf(i: number, at: Date, now: Date): Heartbeat {
+export function heartbeatOf(i: number, at: Date, now: Date): Heartbeat {
   const ago = now.getTime() - at.getTime();
   const minute = Math.floor(at.getTime() / MINUTE);
   const boots = [now.getTime() - 30 * HOUR, now.getTime() - 14 * HOUR, now.getTime() - 3 * HOUR];
@@ -82,17 +90,7 @@ export async function writeDemoFleet(
   const box = DEMO_DEVICES[0];
   const done = await queueCommand(sql, box, "UPLOAD_LOGS", new Date(now.getTime() - 40 * MINUTE));
   await pollCommand(sql, box, new Date(now.getTime() - 39 * MINUTE));
-  await storeLogSnapshot(
-    sql,
-    box,
-    [
-      "Oct 22 17:20:01 demo-box-1 agent[412]: heartbeat ok (latency 34 ms)",
-      "Oct 22 17:21:30 demo-box-1 agent[412]: session started for a family member",
-      "Oct 22 17:36:02 demo-box-1 agent[412]: session summary sent (success)",
-      "Oct 22 17:40:11 demo-box-1 agent[412]: UPLOAD_LOGS received, uploading",
-    ].join("\n") + "\n",
-    new Date(now.getTime() - 38 * MINUTE),
-  );
+  await storeLogSnapshot(sql, box, DEMO_LOG, new Date(now.getTime() - 38 * MINUTE));
   await reportCommandStatus(sql, {
     id: done.id,
     deviceId: box,

@@ -92,6 +92,16 @@ Deno.test("README's first-hour lines run in their order", opts, async () => {
     assert.match(html, /<h1>(Acme Corp|Company c_[0-9a-f]{12})<\/h1>/);
     assert.match(html, /Averages over (about )?\d+ players|Not enough players yet/);
     assert.match(demo, /Without ADMIN_KEY the companies were registered by their first session/);
+    // The fleet as the API can write it: every demo device beats now (the service's clock), and
+    // demo-box-5 reports two boot times.
+    const fleet = await (await fetch(`http://127.0.0.1:${port}/api/heartbeats`, {
+      headers: { Authorization: "Bearer dev-dashboard-token" },
+    })).json();
+    assert.deepEqual(
+      fleet.devices.map((d: { deviceId: string }) => d.deviceId).sort(),
+      ["demo-box-1", "demo-box-2", "demo-box-3", "demo-box-4", "demo-box-5", "demo-box-6"],
+    );
+    assert.ok(fleet.devices.every((d: { status: string }) => d.status !== "dead"), fleet);
     assert.equal(health, '{"status":"ok"}');
     assert.match(tests, /ok \| \d+ passed \| 0 failed/);
   } finally {
