@@ -230,6 +230,7 @@ function readerOf(env: PageEnv, token: string | undefined): Promise<CompanyReade
 /** GET /company.csv?t=…&bucket=day|week: the page's periods as CSV (403 like the page). */
 export async function companyCsv(c: Context, env: PageEnv): Promise<Response> {
   const bucket = c.req.query("bucket") === "day" ? "day" : "week";
+  const registry = env.deps.tasks ?? REGISTRY;
   let series;
   try {
     series = await companyTimeseries(await readerOf(env, c.req.query("t")), bucket);
@@ -240,7 +241,7 @@ export async function companyCsv(c: Context, env: PageEnv): Promise<Response> {
     }
     throw err;
   }
-  return c.body(timeseriesCsv(series), 200, {
+  return c.body(timeseriesCsv(series, registry), 200, {
     "Content-Type": "text/csv; charset=utf-8",
     "Content-Disposition": `attachment; filename="company-${series.company_id}-${bucket}.csv"`,
     "Cache-Control": "no-store",

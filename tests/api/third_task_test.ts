@@ -351,3 +351,16 @@ Deno.test("the OpenAPI document carries the air fields; the rest is unchanged", 
     assert.deepEqual(s[name], was[name], name);
   }
 });
+
+Deno.test("the company CSV carries the air columns after earth and water's", opts, async () => {
+  const res = await t.request(`/company.csv?t=${tokenOf(C)}&bucket=day`);
+  assert.equal(res.status, 200);
+  assert.equal(
+    await res.text(),
+    "period_start,period_end,sessions,avg_brain_performance_score,avg_repetition_burden," +
+      "water_sessions,avg_stress_score,air_sessions,avg_reaction_time_ms\r\n" +
+      "2024-05-06,2024-05-06,6,,,0,,5,1200\r\n" +
+      "2024-05-07,2024-05-07,5,,,0,,5,1100\r\n" +
+      "2024-05-08,2024-05-08,5,,,0,,5,1000\r\n",
+  );
+});

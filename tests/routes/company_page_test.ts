@@ -5,6 +5,7 @@ import { upsertCompany } from "../../db/companies.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, playSession, sessionEvents } from "../helpers/play.ts";
+import { insertSummary, registerCompany } from "../helpers/summaries.ts";
 
 const db = testDatabase();
 /** Returns the change lines of a page's tiles, in page order. */
@@ -241,3 +242,63 @@ Deno.test(
     assert.deepEqual(changesOf(days), changesOf(html));
   },
 );
+
+// CSVCO: Mon 2024-03-04 e1..e5 earth (accuracy 1, 0.5, 1, 0.5, 1; burden 1, 2, 1, 2, 1) and
+// w1..w5 water (stress 10 … 50); Mon 2024-03-11 e1..e5 earth (accuracy 1, burden 1).
+const CSVCO = "c_csvco0000001";
+db.prepare(async () => {
+  await registerCompany(db.sql, CSVCO, tokenOf(CSVCO));
+  for (let i = 1; i <= 5; i++) {
+    const at = "2024-03-04T09:00:00Z";
+    await insertSummary(db.sql, {
+      player: `csv-e${i}`,
+      company: CSVCO,
+      at,
+      fta: i % 2 === 0 ? 0.5 : 1,
+      burden: i % 2 === 0 ? 2 : 1,
+    });
+    await insertSummary(db.sql, { player: `csv-w${i}`, company: CSVCO, at, stress: 10 * i });
+    await insertSummary(db.sql, {
+      player: `csv-e${i}`,
+      company: CSVCO,
+      at: "2024-03-11T09:00:00Z",
+      fta: 1,
+    });
+  }
+});
+/** Returns a CSV download of CSVCO: its status, headers and body. */
+async function csvOf(bucket: string, token = tokenOf(CSVCO)) {
+  const res = await t.request(`/company.csv?t=${token}&bucket=${bucket}`);
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+/** The earth and water columns of the CSV, byte for byte as before tasks became data. */
+const EARTH_WATER_HEADER = "period_start,period_end,sessions,avg_brain_performance_score," +
+  "avg_repetition_burden,water_sessions,avg_stress_score";
+
+Deno.test("`companyCsv` answers the shown days with the registry's columns", opts, async () => {
+  const day = await csvOf("day");
+  assert.equal(day.status, 200);
+  assert.equal(day.headers.get("content-type"), "text/csv; charset=utf-8");
+  assert.equal(
+    day.headers.get("content-disposition"),
+    `attachment; filename="company-${CSVCO}-day.csv"`,
+  );
+  assert.equal(day.headers.get("cache-control"), "no-store");
+  // Accuracy (1 + 0.5 + 1 + 0.5 + 1) / 5, burden 7 / 5, stress 150 / 5; no water on the 11th.
+  assert.equal(
+    day.body,
+    `${EARTH_WATER_HEADER}\r\n` +
+      "2024-03-04,2024-03-04,10,0.8,1.4,5,30\r\n" +
+      "2024-03-11,2024-03-11,5,1,1,0,\r\n",
+  );
+  const week = await csvOf("week");
+  assert.equal(
+    week.body,
+    `${EARTH_WATER_HEADER}\r\n` +
+      "2024-03-04,2024-03-10,10,0.8,1.4,5,30\r\n" +
+      "2024-03-11,2024-03-17,5,1,1,0,\r\n",
+  );
+  const denied = await csvOf("day", "0123456789abcdef01234567");
+  assert.equal(denied.status, 403);
+});
