@@ -154,7 +154,10 @@ function changeOf(
   return changeWords(opened, trend.opened.grain, unit, shown);
 }
 
-/** Returns a formatted value with its unit word ("50.0 points", "1.00 attempts"; shares: "62%"). */
+/**
+ * Returns a formatted value with the registry's unit word ("50.0 points", "1.00 attempts",
+ * "1100 ms"; shares carry their "%" already: "62%"), as every big number on the page shows it.
+ */
 function withUnit(m: ChangeUnit, text: string): string {
   return m.unit === "share" || m.kind === "boolean" ? text : `${text} ${m.unit}`;
 }
@@ -188,7 +191,7 @@ function TaskTiles({ task, summary, forecast, trend }: {
             label={`Avg ${lower(m)}`}
             value={hidden(
               summary[c.field],
-              (v) => formatMetricPm(m, v, intervalOf(summary, c.field)),
+              (v) => withUnit(m, formatMetricPm(m, v, intervalOf(summary, c.field))),
             )}
             hint={sessions === null
               ? undefined
@@ -205,7 +208,8 @@ function TaskTiles({ task, summary, forecast, trend }: {
         label={`Forecast: next ${lower(target)}`}
         value={hidden(
           f[task.company.forecast.field],
-          (v) => formatMetricPm(target, v, intervalOf(f, task.company.forecast.field)),
+          (v) =>
+            withUnit(target, formatMetricPm(target, v, intervalOf(f, task.company.forecast.field))),
         )}
         hint={summary.privacy === "protected"
           ? `the newest released week, over about ${f.n_models} players`

@@ -283,9 +283,10 @@ Deno.test("the company page shows the air tiles, column and chart", opts, async 
   const metric = (label: string) =>
     new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}<`)
       .exec(html)?.[1];
-  assert.equal(metric("Avg reaction time"), "1100");
+  // The registry's unit on every big number (ms), as "points" and "attempts" on the others.
+  assert.equal(metric("Avg reaction time"), "1100 ms");
   assert.match(html, /over 15 air sessions</);
-  assert.equal(metric("Forecast: next reaction time"), "900");
+  assert.equal(metric("Forecast: next reaction time"), "900 ms");
   assert.equal(metric("Avg first-try accuracy"), "hidden");
   const rows = [
     ...html.matchAll(/<tr><td>(2024-05-0\d)<\/td>((?:<td class="num">[^<]*<\/td>)+)/g),

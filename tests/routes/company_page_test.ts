@@ -73,6 +73,8 @@ Deno.test(
     assert.equal(metric("Sessions"), "12");
     // fta: 5 × 1 + 6 × 1/3 + 1 × 0 = 7 over 12 sessions → 58%.
     assert.equal(metric("Avg first-try accuracy"), "58%");
+    // Every big number carries the registry's unit: burden 19 / 12 attempts.
+    assert.equal(metric("Avg repetition burden"), "1.58 attempts");
     assert.match(html, /data-bucket="day"/);
     // Monday was left out for privacy: Tuesday's tiles give no change (never one across a gap).
     assert.deepEqual(changesOf(html), [
@@ -189,7 +191,7 @@ Deno.test(
     assert.equal(metricOf(html, "Sessions"), "20");
     assert.equal(metricOf(html, "Avg first-try accuracy"), "100%");
     // (30·1 + 30·2 + … ) : Σ_i (30i + 30) / 15 = 600 / 15.
-    assert.equal(metricOf(html, "Avg stress score"), "40.0");
+    assert.equal(metricOf(html, "Avg stress score"), "40.0 points");
     assert.match(html, /over 15 water sessions, of 100/);
     // Each tile's change from the day before, with its unit and direction in words.
     assert.deepEqual(changesOf(html), [
@@ -199,7 +201,7 @@ Deno.test(
       "7 Feb: 50.0 points, up 10.0 points from the day before (worse)",
     ]);
     assert.equal(metricOf(html, "Forecast: next first-try accuracy"), "hidden");
-    assert.equal(metricOf(html, "Forecast: next stress score"), "60.0");
+    assert.equal(metricOf(html, "Forecast: next stress score"), "60.0 points");
     assert.match(html, /mean over 5 trained player models/);
     // Day rows: sessions, FTA, burden, water sessions, stress; Tue/Wed have no earth session.
     const rows = [
