@@ -9,7 +9,7 @@ import {
   type PeriodInterval,
   toCsv,
 } from "../core/periods.ts";
-import { dayLabel, fixed } from "../islands/format.ts";
+import { dayLabel, fixed, monthLabel } from "../islands/format.ts";
 import type { Timeseries } from "../openapi/company.ts";
 import type { TaskRegistry } from "../core/tasks.ts";
 
@@ -99,7 +99,8 @@ function amount(u: ChangeUnit, size: number): { n: string; word: string } {
 
 /**
  * Returns a tile's change from the previous period in words, with its unit and direction, e.g.
- * "7 Feb: 50.0 points, up 10.0 points from the day before (worse)"; in protected mode the change is
+ * "7 Feb: 50.0 points, up 10.0 points from the day before (worse)" or "Mar 2024: 62%, up 4
+ * percentage points from the month before (better)"; in protected mode the change is
  * given only when it exceeds the combined 90 % range of the two noisy values, else "no clear
  * change". `shown` formats the latest value as the tile does (with its ± in protected mode).
  */
@@ -111,6 +112,8 @@ export function changeWords(
 ): string {
   const when = grain === "day"
     ? dayLabel(change.latest.start)
+    : grain === "month"
+    ? monthLabel(change.latest.start)
     : `week of ${dayLabel(change.latest.start)}`;
   const latest = `${when}: ${shown(change.value, change.latest.intervals?.[change.key] ?? null)}`;
   const before = `the ${grain} before`;

@@ -304,3 +304,71 @@ Deno.test("`companyCsv` answers the shown days with the registry's columns", opt
   const denied = await csvOf("day", "0123456789abcdef01234567");
   assert.equal(denied.status, 403);
 });
+
+// SPREAD: m1..m5 play once in January 2024 and once in February, each on a day (and mostly a
+// week) of their own: no day or week has 5 players, each month has all five.
+const SPREAD = "c_spreadco0001";
+db.prepare(async () => {
+  await registerCompany(db.sql, SPREAD, tokenOf(SPREAD));
+  const jan = ["2024-01-01", "2024-01-09", "2024-01-17", "2024-01-25", "2024-01-30"];
+  const feb = ["2024-02-06", "2024-02-13", "2024-02-20", "2024-02-27", "2024-02-28"];
+  for (let i = 1; i <= 5; i++) {
+    await insertSummary(db.sql, {
+      player: `spread-m${i}`,
+      company: SPREAD,
+      at: `${jan[i - 1]}T09:00:00Z`,
+      fta: [1, 1, 0.5, 0.5, 0][i - 1],
+      burden: i % 2 === 0 ? 2 : 1,
+    });
+    await insertSummary(db.sql, {
+      player: `spread-m${i}`,
+      company: SPREAD,
+      at: `${feb[i - 1]}T09:00:00Z`,
+      fta: 1,
+    });
+  }
+});
+
+Deno.test(
+  "company page: opens on months when no day or week can show two periods",
+  opts,
+  async () => {
+    const html = await (await t.request(`/company?t=${tokenOf(SPREAD)}`)).text();
+    assert.match(html, /data-bucket="month"/);
+    const props = /<script type="application\/json" id="island-props-1">([^<]*)<\/script>/.exec(
+      html,
+    )!;
+    const parsed = JSON.parse(props[1]);
+    assert.equal(parsed.initial, "month");
+    assert.deepEqual([parsed.day.buckets.length, parsed.week.buckets.length], [0, 0]);
+    assert.deepEqual([parsed.day.suppressed, parsed.week.suppressed], [10, 9]);
+    // Months: January (0.6, 7 / 5) and February (1, 1).
+    const rows = [
+      ...html.matchAll(
+        /<tr><td>(2024-0\d-01 – 2024-0\d-\d\d)<\/td>((?:<td class="num">[^<]*<\/td>)+)/g,
+      ),
+    ].map((m) => [m[1], ...[...m[2].matchAll(/<td class="num">([^<]*)<\/td>/g)].map((c) => c[1])]);
+    assert.deepEqual(rows, [
+      ["2024-01-01 – 2024-01-31", "5", "60%", "1.40"],
+      ["2024-02-01 – 2024-02-29", "5", "100%", "1.00"],
+    ]);
+    assert.match(html, /<th>Month<\/th>/);
+    assert.match(
+      html,
+      /aria-label="First-try accuracy per month[^"]*: Jan 2024 60%, Feb 2024 100%; latest 100%\."/,
+    );
+    assert.deepEqual(changesOf(html), [
+      "Feb 2024: 5 sessions, unchanged from the month before",
+      "Feb 2024: 100%, up 40 percentage points from the month before (better)",
+      "Feb 2024: 1.00 attempts, down 0.40 attempts from the month before (better)",
+    ]);
+    assert.match(
+      html,
+      /href="\/company\.csv\?t=[0-9a-f]{24}&amp;bucket=month" download>per month</,
+    );
+    // Asked for days, the page shows days (none) and the tiles compare days.
+    const days = await (await t.request(`/company?t=${tokenOf(SPREAD)}&bucket=day`)).text();
+    assert.match(days, /data-bucket="day"/);
+    assert.match(days, /No day has enough players to be shown yet\./);
+  },
+);
