@@ -3,11 +3,12 @@
  * post-processing of the periods the service may show (those hidden for privacy carry nulls).
  *
  * The finest grain whose chart has at least MIN_CHART_POINTS shown values wins: days when at least
- * half of the days in the range can be shown, else weeks. When neither reaches MIN_CHART_POINTS
- * there is no chart (the page says so in words), never a chart of one dot. (Merging hidden
- * periods needs their data, so it can only happen where the service holds them, not here.)
+ * half of the days in the range can be shown, else weeks, else calendar months. When none reaches
+ * MIN_CHART_POINTS there is no chart (the page says so in words), never a chart of one dot.
+ * (Merging hidden periods needs their data, so it can only happen where the service holds them,
+ * not here: months are that merge, computed by the service.)
  */
-import { addDays } from "./time.ts";
+import { addDays, addMonths } from "./time.ts";
 
 /** One period as the page receives it: its UTC days, its sessions, and its averages by key. */
 export interface Period {
@@ -24,7 +25,7 @@ export interface Period {
 }
 
 /** How long each period of a chosen series is. */
-export type Grain = "day" | "week";
+export type Grain = "day" | "week" | "month";
 
 /** The fewest shown values a chart may have (one value is a tile, not a chart). */
 export const MIN_CHART_POINTS = 2;
@@ -42,12 +43,14 @@ function daysBetween(start: string, end: string): number {
 
 /**
  * Returns the grain and periods to chart for `key` (the headline metric), or null when no grain
- * shows MIN_CHART_POINTS values. `days` and `weeks` are every period of their range, oldest first.
+ * shows MIN_CHART_POINTS values. `days`, `weeks` and `months` are every period of their range,
+ * oldest first.
  */
 export function choosePeriods(
   days: readonly Period[],
   weeks: readonly Period[],
   key: string,
+  months: readonly Period[] = [],
 ): { grain: Grain; periods: Period[] } | null {
   const first = days[0]?.start;
   const last = days.at(-1)?.end;
@@ -58,6 +61,9 @@ export function choosePeriods(
   }
   if (shownCount(weeks, key) >= MIN_CHART_POINTS) {
     return { grain: "week", periods: [...weeks] };
+  }
+  if (shownCount(months, key) >= MIN_CHART_POINTS) {
+    return { grain: "month", periods: [...months] };
   }
   return null;
 }
@@ -93,7 +99,7 @@ function halfWidthOf(value: number, interval: PeriodInterval | undefined): numbe
 
 /**
  * Returns how the latest shown value of `key` compares with the period just before it (the day,
- * or the week, immediately preceding; never an older one across a gap), or null when no period
+ * the week or the calendar month immediately preceding; never an older one across a gap), or null when no period
  * shows it. The difference of two released values is noisy: its 90 % half-width is taken as
  * sqrt(h₁² + h₂²) of the two values' half-widths (independent noise, normal approximation), and
  * a difference within it is `within-noise`. `hidden` is the number of periods of the series left
@@ -109,7 +115,9 @@ export function changeFromPrevious(
   const latest = periods.findLast(has);
   if (!latest) return null;
   const value = latest.values[key]!;
-  const before = addDays(latest.start, grain === "day" ? -1 : -7);
+  const before = grain === "month"
+    ? addMonths(latest.start, -1)
+    : addDays(latest.start, grain === "day" ? -1 : -7);
   const previous = periods.find((p) => p.start === before && has(p));
   if (!previous) {
     const earlier = periods.some((p) => p.start < latest.start);

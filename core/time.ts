@@ -1,12 +1,14 @@
 /**
- * UTC calendar helpers: day keys, day/ISO-week buckets, and strict ISO-8601 timestamp parsing.
+ * UTC calendar helpers: day keys, day/ISO-week/calendar-month buckets, and strict ISO-8601
+ * timestamp parsing.
  *
- * Day keys are `YYYY-MM-DD` strings of the UTC calendar date; weeks start on Monday (ISO 8601).
+ * Day keys are `YYYY-MM-DD` strings of the UTC calendar date; weeks start on Monday (ISO 8601);
+ * months are UTC calendar months, keyed by their first day.
  */
 import { CoreInputError } from "./input_error.ts";
 
 /** Granularity of a company time series bucket. */
-export type BucketType = "day" | "week";
+export type BucketType = "day" | "week" | "month";
 
 /** Milliseconds in one UTC day (UTC has no DST, and JS time ignores leap seconds). */
 export const MS_PER_DAY = 86_400_000;
@@ -63,18 +65,29 @@ export function addDays(key: string, days: number): string {
   return dayKey(new Date(parseDayKey(key).getTime() + days * MS_PER_DAY));
 }
 
-/** Returns the bucket key of `t`: its UTC day, or the Monday of its ISO week (UTC). */
+/** Returns the bucket key of `t`: its UTC day, the Monday of its ISO week, or its month's 1st. */
 export function bucketStart(t: Date, type: BucketType): string {
   const day = dayKey(t);
   if (type === "day") return day;
+  if (type === "month") return `${day.slice(0, 8)}01`;
   if (type !== "week") throw new CoreInputError(`invalid bucket type: ${String(type)}`);
   const sinceMonday = (t.getUTCDay() + 6) % 7;
   return addDays(day, -sinceMonday);
 }
 
+/** Returns the first day of the month `months` months after (negative: before) a day's month. */
+export function addMonths(key: string, months: number): string {
+  if (!Number.isInteger(months)) throw new CoreInputError("months must be an integer");
+  const d = parseDayKey(key);
+  const index = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
+  const year = Math.floor(index / 12);
+  return dayKey(new Date(utcMillis(year, index - year * 12 + 1, 1)));
+}
+
 /** Returns the last day (inclusive) of the bucket starting at `start`, as `YYYY-MM-DD`. */
 export function bucketEnd(start: string, type: BucketType): string {
   if (type === "day") return dayKey(parseDayKey(start));
+  if (type === "month") return addDays(addMonths(start, 1), -1);
   if (type !== "week") throw new CoreInputError(`invalid bucket type: ${String(type)}`);
   return addDays(start, 6);
 }

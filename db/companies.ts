@@ -37,7 +37,7 @@ export async function upsertCompany(sql: Sql, row: CompanyRow): Promise<CompanyR
   return rows[0];
 }
 
-/** Kind of a `company_bucket` row: all time, UTC day, ISO week (migration 0003). */
+/** Kind of a `company_bucket` row: all time, UTC day, ISO week (migration 0003); no months. */
 const KIND = { all: "a", day: "d", week: "w" } as const;
 /** bucket_start of the company's all-time row. */
 const ALL_TIME = "1970-01-01";
@@ -101,17 +101,26 @@ export interface BucketRow {
   metrics: MetricAggregate[];
 }
 
+/** A bucket row as the SQL answers it (its metrics as pivoted rows). */
+type PivotedBucketRow = {
+  bucket_start: string;
+  n_players: number;
+  n_sessions: number;
+  metrics: PivotedMetrics;
+};
+
 /**
- * Returns the company's per-day or per-week aggregates by play time, oldest first: one row per
- * bucket, its metrics pivoted into the row (company_bucket.metrics, kept from company_metric).
+ * Returns the company's per-day, per-week or per-month aggregates by play time, oldest first: one
+ * row per bucket, its metrics pivoted into the row. Days and weeks are kept by the insert trigger
+ * (company_bucket.metrics, from company_metric); months are computed here at read time.
  */
 export async function companyBuckets(
   sql: Sql,
   companyId: string,
   type: BucketType,
 ): Promise<BucketRow[]> {
-  const rows = await sql<
-    { bucket_start: string; n_players: number; n_sessions: number; metrics: PivotedMetrics }[]
+  const rows = type === "month" ? await monthBuckets(sql, companyId) : await sql<
+    PivotedBucketRow[]
   >`
     select to_char(bucket_start, 'YYYY-MM-DD') as bucket_start, n_players, n_sessions, metrics
     from company_bucket where company_id = ${companyId} and kind = ${KIND[type]}
@@ -122,6 +131,45 @@ export async function companyBuckets(
     n_sessions: r.n_sessions,
     metrics: unpivot(r.metrics),
   }));
+}
+
+/** The UTC calendar month of a session's play time (its first day), in SQL. */
+const MONTH_OF = "date_trunc('month', s.played_at at time zone 'UTC')::date";
+
+/**
+ * Returns the company's per-month aggregates from session_summary, in the shape company_bucket
+ * keeps for days and weeks (migration 0017): per UTC calendar month its sessions and distinct
+ * players, and per task and company metric (task_metric.company) the task's sessions, its
+ * distinct players and the mean (float8 division; numeric first for a metric with levels, as the
+ * trigger does). No SQL here names a task or a metric. Computed at read time, so finalize pays
+ * nothing for months.
+ */
+async function monthBuckets(sql: Sql, companyId: string): Promise<PivotedBucketRow[]> {
+  const month = sql.unsafe(MONTH_OF);
+  return await sql<PivotedBucketRow[]>`
+    with s as (
+      select ${month} as bucket_start, s.player_id, s.task, s.metrics
+      from session_summary s where s.company_id = ${companyId}
+    ), b as (
+      select bucket_start, count(distinct player_id)::int as n_players,
+        count(*)::int as n_sessions
+      from s group by 1
+    ), m as (
+      select s.bucket_start, s.task, e.key as metric, count(*)::int as n_sessions,
+        count(distinct s.player_id)::int as n_players,
+        case when d.levels is null then sum((e.value)::float8) / count(*)
+          else (sum((e.value)::float8)::numeric / count(*))::float8 end as avg
+      from s cross join lateral jsonb_each(s.metrics) e
+      join task_metric d on d.task = s.task and d.metric = e.key and d.company
+      group by s.bucket_start, s.task, e.key, d.levels
+    )
+    select to_char(b.bucket_start, 'YYYY-MM-DD') as bucket_start, b.n_players, b.n_sessions,
+      coalesce((
+        select json_agg(json_build_array(m.task, m.metric, m.n_sessions, m.n_players, m.avg)
+          order by m.task, m.metric)
+        from m where m.bucket_start = b.bucket_start
+      ), '[]'::json) as metrics
+    from b order by b.bucket_start`;
 }
 
 /** Returns the aggregate of one task's metric among a bucket's, or undefined. */
@@ -135,7 +183,7 @@ export function metricOf(
 
 /**
  * Returns the number of distinct players over a set of the company's buckets: all of them, or
- * (given a task) those with a session of that task there.
+ * (given a task) those with a session of that task there (months from session_summary).
  */
 export async function playersInBuckets(
   sql: Sql,
@@ -144,6 +192,14 @@ export async function playersInBuckets(
   starts: readonly string[],
   task: string | null = null,
 ): Promise<number> {
+  if (type === "month") {
+    const rows = await sql<{ n: number }[]>`
+      select count(distinct s.player_id)::int as n from session_summary s
+      where s.company_id = ${companyId}
+        and ${sql.unsafe(MONTH_OF)} = any(${textArray(sql, starts)}::date[])
+        ${task === null ? sql`` : sql`and s.task = ${task}`}`;
+    return rows[0].n;
+  }
   const rows = await sql<{ n: number }[]>`
     select count(distinct player_id)::int as n from company_bucket_player
     where company_id = ${companyId} and kind = ${KIND[type]}

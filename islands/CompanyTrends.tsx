@@ -1,14 +1,25 @@
 /**
- * Island: company trends per day or week. Both series arrive as props, so the toggle switches
- * instantly and never fetches (the company token never reaches page JavaScript).
+ * Island: company trends per day, week or month. Every series arrives as props, so the toggle
+ * switches instantly and never fetches (the company token never reaches page JavaScript).
  */
 import { useState } from "preact/hooks";
 import type { Timeseries } from "../openapi/company.ts";
 import { ChartFigure, type ChartFigureProps } from "./_ChartCanvas.tsx";
 import type { Series } from "./_chart.ts";
-import { chartAlt, countPm, dayLabel, formatMetricPm, type Interval, utcMinute } from "./format.ts";
+import {
+  chartAlt,
+  countPm,
+  dayLabel,
+  formatMetricPm,
+  type Interval,
+  monthLabel,
+  utcMinute,
+} from "./format.ts";
 
-type Bucket = "day" | "week";
+type Bucket = "day" | "week" | "month";
+
+/** The toggle's words and the table's first heading per bucket type. */
+const NAMES: Record<Bucket, string> = { day: "Day", week: "Week", month: "Month" };
 type Period = Timeseries["buckets"][number];
 
 /** A company metric of a bucket, as the island shows it (from the task registry). */
@@ -48,6 +59,7 @@ interface SeriesOf {
 export interface CompanyTrendsProps {
   day: SeriesOf;
   week: SeriesOf;
+  month: SeriesOf;
   initial: Bucket;
   minN: number;
   tasks: TrendTask[];
@@ -101,9 +113,10 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
   const [bucket, setBucket] = useState<Bucket>(props.initial);
   const current = props[bucket];
   // A task's columns appear once the company has its sessions in some period of either kind.
-  const all = [...props.day.buckets, ...props.week.buckets];
+  const all = [...props.day.buckets, ...props.week.buckets, ...props.month.buckets];
   const tasks = props.tasks.filter((t) => visible(t, all));
-  const labels = current.buckets.map((p) => dayLabel(p.bucket_start));
+  const label = bucket === "month" ? monthLabel : dayLabel;
+  const labels = current.buckets.map((p) => label(p.bucket_start));
   const times = current.buckets.map((p) => Date.parse(p.bucket_start));
   const unit = bucket;
   const values = (field: string) =>
@@ -113,14 +126,14 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
       <div class="card-head">
         <h2>Over time</h2>
         <div class="toggle" role="group" aria-label="Period">
-          {(["day", "week"] as const).map((b) => (
+          {(["day", "week", "month"] as const).map((b) => (
             <button
               type="button"
               aria-pressed={bucket === b}
               data-bucket-choice={b}
               onClick={() => setBucket(b)}
             >
-              {b === "day" ? "Day" : "Week"}
+              {NAMES[b]}
             </button>
           ))}
         </div>
@@ -131,17 +144,22 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
           {utcMinute(current.nextRelease)}. Each released number carries its 90 % range (±).
         </p>
       )}
+      {bucket === "month" && current.nextRelease !== null && (
+        <p class="note">
+          A month adds up its released days (no new release): its counts are player-days, so a
+          player of three days in it counts three times.
+        </p>
+      )}
       {current.suppressed > 0 && current.nextRelease !== null && (
         <p class="note">
-          {current.suppressed} {unit === "day" ? "day(s)" : "week(s)"}{" "}
-          hidden: too few players (fewer than {props.minN}{" "}
+          {current.suppressed} {unit}(s) hidden: too few players (fewer than {props.minN}{" "}
           by the released count, or a range so wide the number would say nothing).
         </p>
       )}
       {current.suppressed > 0 && current.nextRelease === null && (
         <p class="note">
-          {current.suppressed} {unit === "day" ? "day(s)" : "week(s)"}{" "}
-          hidden for privacy: each period shown has at least {props.minN}{" "}
+          {current.suppressed} {unit}(s) hidden for privacy: each period shown has at least{" "}
+          {props.minN}{" "}
           distinct players, and small periods are left out (with the smallest others, so they cannot
           be worked out from the totals).
         </p>
@@ -195,7 +213,7 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
               <table>
                 <thead>
                   <tr>
-                    <th>{unit === "day" ? "Day" : "Week"}</th>
+                    <th>{NAMES[bucket]}</th>
                     <th class="num">Sessions</th>
                     {tasks.flatMap((t) => [
                       ...(t.sessionsField === null ? [] : [
@@ -227,8 +245,8 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
               </table>
             </div>
             <p class="muted small">
-              Periods are UTC days, or weeks starting Monday, by when the sessions were played. A
-              “–” average has fewer than {props.minN}{" "}
+              Periods are UTC days, weeks starting Monday, or calendar months, by when the sessions
+              were played. A “–” average has fewer than {props.minN}{" "}
               distinct players of its task behind it (or none), and is hidden.
               {current.nextRelease !== null &&
                 " Numbers are released once per closed period with calibrated noise, so that no " +

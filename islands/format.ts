@@ -20,6 +20,12 @@ export function dayLabel(day: string): string {
   return `${d} ${MONTHS[m - 1] ?? "?"}`;
 }
 
+/** Returns the month of a day key (YYYY-MM-DD) as "Mar 2024". */
+export function monthLabel(day: string): string {
+  const [y, m] = day.split("-").map(Number);
+  return `${MONTHS[m - 1] ?? "?"} ${y}`;
+}
+
 /** Returns the short UTC weekday of a day key ("Mon"). */
 export function weekdayLabel(day: string): string {
   return WEEKDAYS[new Date(`${day}T00:00:00Z`).getUTCDay()];

@@ -37,7 +37,7 @@ export const CompanyInfoSchema = z.object({
 function timeseriesSchema(bucket: z.ZodType) {
   return z.object({
     company_id: z.string(),
-    bucket_type: z.enum(["day", "week"]),
+    bucket_type: z.enum(["day", "week", "month"]),
     buckets: z.array(bucket),
     suppressed_buckets: z.number().int().openapi({
       description: "Buckets left out for privacy: exact mode, small or complementary " +
@@ -76,7 +76,7 @@ export type { CompanyForecast, CompanySummary, Interval90, TimeseriesBucket } fr
 /** The company's buckets by play time (TimeseriesBucket per bucket). */
 export interface Timeseries {
   company_id: string;
-  bucket_type: "day" | "week";
+  bucket_type: "day" | "week" | "month";
   buckets: TimeseriesBucket[];
   suppressed_buckets: number;
   privacy: "protected" | "exact";
@@ -141,24 +141,26 @@ function buildRoutes(registry: TaskRegistry) {
     path: "/dashboard/timeseries",
     operationId: "companyTimeseries",
     tags: ["company"],
-    summary: "Company metrics per day or week",
-    description: "Buckets by play time (UTC days; weeks start Monday). A bucket with fewer than " +
-      "MIN_COMPANY_N distinct players is left out; when the left-out buckets together hold fewer " +
-      "than MIN_COMPANY_N players, the smallest visible buckets are left out too. 400 for a " +
-      "bucket other than day or week; 403 below MIN_COMPANY_N players.",
+    summary: "Company metrics per day, week or month",
+    description: "Buckets by play time (UTC days; weeks start Monday; UTC calendar months). A " +
+      "bucket with fewer than MIN_COMPANY_N distinct players is left out; when the left-out " +
+      "buckets together hold fewer than MIN_COMPANY_N players, the smallest visible buckets are " +
+      "left out too. Protected mode: a month adds up the released days of that closed month (no " +
+      "new release), so its averages are over player-days. 400 for a bucket other than day, " +
+      "week or month; 403 below MIN_COMPANY_N players.",
     security: security.companyToken,
     request: {
       query: TokenQuery.extend({
         bucket: z.string().max(16).optional().openapi({
           param: { name: "bucket", in: "query" },
-          description: "day (default) or week",
+          description: "day (default), week or month",
           example: "week",
         }),
       }),
     },
     responses: {
       200: json(TimeseriesSchema, "Buckets"),
-      400: errorWith(400, "bucket must be 'day' or 'week'"),
+      400: errorWith(400, "bucket must be 'day', 'week' or 'month'"),
       403: errorWith(
         403,
         "Not enough data yet: 3 of 5 players needed before aggregates are shown.",

@@ -9,15 +9,9 @@ import {
   type PeriodInterval,
   toCsv,
 } from "../core/periods.ts";
-import { dayLabel, fixed } from "../islands/format.ts";
+import { dayLabel, fixed, monthLabel } from "../islands/format.ts";
 import type { Timeseries } from "../openapi/company.ts";
-
-/** The averages of a company period the CSV carries, by its column names. */
-export const PERIOD_KEYS = {
-  score: "avg_brain_performance_score",
-  burden: "avg_repetition_burden",
-  stress: "avg_stress_score",
-} as const;
+import type { TaskRegistry } from "../core/tasks.ts";
 
 /** Returns a bucket's field as a number, or null (hidden, absent, or not a number). */
 const num = (b: Record<string, unknown>, field: string): number | null =>
@@ -45,26 +39,40 @@ export function toPeriods(buckets: Timeseries["buckets"], fields: readonly strin
   }));
 }
 
+/** One CSV column: its header and the bucket field it carries. */
+interface CsvColumn {
+  header: string;
+  field: string;
+}
+
+/**
+ * Returns the CSV's columns after the period and its sessions, from the registry's company views:
+ * per task its session count (`n_water_sessions` as `water_sessions`) and its time-series
+ * averages (by their field names), in registry order. Earth and water give
+ * `avg_brain_performance_score, avg_repetition_burden, water_sessions, avg_stress_score`.
+ */
+export function csvColumns(registry: TaskRegistry): CsvColumn[] {
+  return registry.tasks.flatMap((t) => [
+    ...(t.company.sessions === null
+      ? []
+      : [{ header: t.company.sessions.field.replace(/^n_/, ""), field: t.company.sessions.field }]),
+    ...t.company.metrics.filter((m) => m.timeseries !== null).map((m) => ({
+      header: m.field,
+      field: m.field,
+    })),
+  ]);
+}
+
 /** Returns the CSV of a company time series: one row per shown period, hidden averages empty. */
-export function timeseriesCsv(series: Timeseries): string {
+export function timeseriesCsv(series: Timeseries, registry: TaskRegistry): string {
+  const columns = csvColumns(registry);
   return toCsv(
-    [
-      "period_start",
-      "period_end",
-      "sessions",
-      PERIOD_KEYS.score,
-      PERIOD_KEYS.burden,
-      "water_sessions",
-      PERIOD_KEYS.stress,
-    ],
+    ["period_start", "period_end", "sessions", ...columns.map((c) => c.header)],
     series.buckets.map((b) => [
       b.bucket_start,
       b.bucket_end,
       b.n_sessions,
-      num(b, PERIOD_KEYS.score),
-      num(b, PERIOD_KEYS.burden),
-      num(b, "n_water_sessions"),
-      num(b, PERIOD_KEYS.stress),
+      ...columns.map((c) => num(b, c.field)),
     ]),
   );
 }
@@ -91,7 +99,8 @@ function amount(u: ChangeUnit, size: number): { n: string; word: string } {
 
 /**
  * Returns a tile's change from the previous period in words, with its unit and direction, e.g.
- * "7 Feb: 50.0 points, up 10.0 points from the day before (worse)"; in protected mode the change is
+ * "7 Feb: 50.0 points, up 10.0 points from the day before (worse)" or "Mar 2024: 62%, up 4
+ * percentage points from the month before (better)"; in protected mode the change is
  * given only when it exceeds the combined 90 % range of the two noisy values, else "no clear
  * change". `shown` formats the latest value as the tile does (with its ± in protected mode).
  */
@@ -103,6 +112,8 @@ export function changeWords(
 ): string {
   const when = grain === "day"
     ? dayLabel(change.latest.start)
+    : grain === "month"
+    ? monthLabel(change.latest.start)
     : `week of ${dayLabel(change.latest.start)}`;
   const latest = `${when}: ${shown(change.value, change.latest.intervals?.[change.key] ?? null)}`;
   const before = `the ${grain} before`;

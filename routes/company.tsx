@@ -154,7 +154,10 @@ function changeOf(
   return changeWords(opened, trend.opened.grain, unit, shown);
 }
 
-/** Returns a formatted value with its unit word ("50.0 points", "1.00 attempts"; shares: "62%"). */
+/**
+ * Returns a formatted value with the registry's unit word ("50.0 points", "1.00 attempts",
+ * "1100 ms"; shares carry their "%" already: "62%"), as every big number on the page shows it.
+ */
 function withUnit(m: ChangeUnit, text: string): string {
   return m.unit === "share" || m.kind === "boolean" ? text : `${text} ${m.unit}`;
 }
@@ -188,7 +191,7 @@ function TaskTiles({ task, summary, forecast, trend }: {
             label={`Avg ${lower(m)}`}
             value={hidden(
               summary[c.field],
-              (v) => formatMetricPm(m, v, intervalOf(summary, c.field)),
+              (v) => withUnit(m, formatMetricPm(m, v, intervalOf(summary, c.field))),
             )}
             hint={sessions === null
               ? undefined
@@ -205,7 +208,8 @@ function TaskTiles({ task, summary, forecast, trend }: {
         label={`Forecast: next ${lower(target)}`}
         value={hidden(
           f[task.company.forecast.field],
-          (v) => formatMetricPm(target, v, intervalOf(f, task.company.forecast.field)),
+          (v) =>
+            withUnit(target, formatMetricPm(target, v, intervalOf(f, task.company.forecast.field))),
         )}
         hint={summary.privacy === "protected"
           ? `the newest released week, over about ${f.n_models} players`
@@ -227,9 +231,15 @@ function readerOf(env: PageEnv, token: string | undefined): Promise<CompanyReade
   }, token);
 }
 
-/** GET /company.csv?t=…&bucket=day|week: the page's periods as CSV (403 like the page). */
+/** Returns a page's `bucket` query as a grain, or null for none or another value. */
+function grainOf(value: string | undefined): Grain | null {
+  return value === "day" || value === "week" || value === "month" ? value : null;
+}
+
+/** GET /company.csv?t=…&bucket=day|week|month: the page's periods as CSV (403 like the page). */
 export async function companyCsv(c: Context, env: PageEnv): Promise<Response> {
-  const bucket = c.req.query("bucket") === "day" ? "day" : "week";
+  const bucket = grainOf(c.req.query("bucket")) ?? "week";
+  const registry = env.deps.tasks ?? REGISTRY;
   let series;
   try {
     series = await companyTimeseries(await readerOf(env, c.req.query("t")), bucket);
@@ -240,14 +250,14 @@ export async function companyCsv(c: Context, env: PageEnv): Promise<Response> {
     }
     throw err;
   }
-  return c.body(timeseriesCsv(series), 200, {
+  return c.body(timeseriesCsv(series, registry), 200, {
     "Content-Type": "text/csv; charset=utf-8",
     "Content-Disposition": `attachment; filename="company-${series.company_id}-${bucket}.csv"`,
     "Cache-Control": "no-store",
   });
 }
 
-/** GET /company?t=…&bucket=day|week: access denied (403), n/k players, or the dashboard. */
+/** GET /company?t=…&bucket=day|week|month: access denied (403), n/k players, or the dashboard. */
 export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   const { sql, config } = env.deps;
   const registry = env.deps.tasks ?? REGISTRY;
@@ -278,11 +288,12 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
   if (!company.info.has_sufficient_data) {
     return insufficientPage(c, env, company, k, nextWeek);
   }
-  let summary, day, week, forecast;
+  let summary, day, week, month, forecast;
   try {
     summary = await companySummary(reader);
     day = await companyTimeseries(reader, "day");
     week = await companyTimeseries(reader, "week");
+    month = await companyTimeseries(reader, "month");
     forecast = await companyForecast(reader);
   } catch (err) {
     if (err instanceof DomainError && err.kind === "forbidden") {
@@ -290,8 +301,8 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
     }
     throw err;
   }
-  // The finest grain at which a chart shows at least two values (never a chart of one dot),
-  // tried on each charted metric in registry order (the default task's first).
+  // The finest grain of day, week and month at which a chart shows at least two values (never a
+  // chart of one dot), tried on each charted metric in registry order (the default task's first).
   const charted = trendTasks(registry).flatMap((t) =>
     t.metrics.filter((m) => m.chart !== null).map((m) => m.field)
   );
@@ -299,22 +310,20 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
     "n_sessions",
     ...trendTasks(registry).flatMap((t) => t.metrics.map((m) => m.field)),
   ];
-  const [days, weeks] = [toPeriods(day.buckets, fields), toPeriods(week.buckets, fields)];
+  const [days, weeks, months] = [day, week, month].map((s) => toPeriods(s.buckets, fields));
   const chosen = charted.reduce<ReturnType<typeof choosePeriods>>(
-    (found, f) => found ?? choosePeriods(days, weeks, f),
+    (found, f) => found ?? choosePeriods(days, weeks, f, months),
     null,
   );
-  const initial = asked === "day" || asked === "week" ? asked : chosen?.grain ?? "week";
+  const initial = grainOf(asked) ?? chosen?.grain ?? "week";
   // The tiles compare the latest period of the grain the page opens on with the one before.
-  const weekly: GrainPeriods = { grain: "week", periods: weeks, hidden: week.suppressed_buckets };
-  const trend: Trend = {
-    opened: initial === "day"
-      ? { grain: "day", periods: days, hidden: day.suppressed_buckets }
-      : weekly,
-    weeks: weekly,
+  const grains: Record<Grain, GrainPeriods> = {
+    day: { grain: "day", periods: days, hidden: day.suppressed_buckets },
+    week: { grain: "week", periods: weeks, hidden: week.suppressed_buckets },
+    month: { grain: "month", periods: months, hidden: month.suppressed_buckets },
   };
-  const csv = (b: "day" | "week") =>
-    `/company.csv?t=${encodeURIComponent(token ?? "")}&bucket=${b}`;
+  const trend: Trend = { opened: grains[initial], weeks: grains.week };
+  const csv = (b: Grain) => `/company.csv?t=${encodeURIComponent(token ?? "")}&bucket=${b}`;
   const shown = registry.tasks.filter((t) =>
     t === registry.defaultTask || t.company.sessions === null ||
     (summary[t.company.sessions.field] as number) > 0
@@ -358,6 +367,11 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
               suppressed: week.suppressed_buckets,
               nextRelease: week.next_release_at,
             },
+            month: {
+              buckets: month.buckets,
+              suppressed: month.suppressed_buckets,
+              nextRelease: month.next_release_at,
+            },
             initial,
             minN: k,
             tasks: trendTasks(registry),
@@ -365,7 +379,8 @@ export async function companyPage(c: Context, env: PageEnv): Promise<Response> {
         />
         <p class="downloads">
           Download the numbers shown (CSV): <a href={csv("day")} download>per day</a> ·{" "}
-          <a href={csv("week")} download>per week</a>{" "}
+          <a href={csv("week")} download>per week</a> ·{" "}
+          <a href={csv("month")} download>per month</a>{" "}
           <span class="muted">(hidden averages are empty cells)</span>
         </p>
         <Glossary

@@ -24,7 +24,7 @@ export type ModelState = components["schemas"]["ModelState"];
 export type CompanyInfo = components["schemas"]["CompanyInfo"];
 /** A company's averages over its players (`GET /dashboard/summary`). */
 export type CompanySummary = components["schemas"]["CompanySummary"];
-/** A company's averages per day or week (`GET /dashboard/timeseries`). */
+/** A company's averages per day, week or month (`GET /dashboard/timeseries`). */
 export type Timeseries = components["schemas"]["Timeseries"];
 /** A company's forecast tiles (`GET /dashboard/forecast`). */
 export type CompanyForecast = components["schemas"]["CompanyForecast"];
@@ -151,7 +151,7 @@ export interface TelemetryClient {
   /** GET /dashboard/summary?t= (ApiError 403 below MIN_COMPANY_N players). */
   companySummary(token: string): Promise<CompanySummary>;
   /** GET /dashboard/timeseries?t=&bucket= */
-  companyTimeseries(token: string, bucket?: "day" | "week"): Promise<Timeseries>;
+  companyTimeseries(token: string, bucket?: "day" | "week" | "month"): Promise<Timeseries>;
   /** GET /dashboard/forecast?t= (ApiError 403 below MIN_COMPANY_N players). */
   companyForecast(token: string): Promise<CompanyForecast>;
   /** POST /admin/seed_company (X-ADMIN-KEY). */

@@ -369,8 +369,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Company metrics per day or week
-         * @description Buckets by play time (UTC days; weeks start Monday). A bucket with fewer than MIN_COMPANY_N distinct players is left out; when the left-out buckets together hold fewer than MIN_COMPANY_N players, the smallest visible buckets are left out too. 400 for a bucket other than day or week; 403 below MIN_COMPANY_N players.
+         * Company metrics per day, week or month
+         * @description Buckets by play time (UTC days; weeks start Monday; UTC calendar months). A bucket with fewer than MIN_COMPANY_N distinct players is left out; when the left-out buckets together hold fewer than MIN_COMPANY_N players, the smallest visible buckets are left out too. Protected mode: a month adds up the released days of that closed month (no new release), so its averages are over player-days. 400 for a bucket other than day, week or month; 403 below MIN_COMPANY_N players.
          */
         get: operations["companyTimeseries"];
         put?: never;
@@ -1996,7 +1996,7 @@ export interface components {
         Timeseries: {
             company_id: string;
             /** @enum {string} */
-            bucket_type: "day" | "week";
+            bucket_type: "day" | "week" | "month";
             buckets: components["schemas"]["TimeseriesBucket"][];
             /** @description Buckets left out for privacy: exact mode, small or complementary suppression; protected mode, released periods with too few players (no average survives the k rule on the noisy count and the noise) */
             suppressed_buckets: number;
@@ -3973,7 +3973,7 @@ export interface operations {
             query?: {
                 /** @description Company dashboard token (24 hex characters, from POST /admin/seed_company). The example is the legacy system's token for Acme Corp. */
                 t?: string;
-                /** @description day (default) or week */
+                /** @description day (default), week or month */
                 bucket?: string;
             };
             header?: never;
@@ -3999,7 +3999,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "bucket must be 'day' or 'week'"
+                     *       "detail": "bucket must be 'day', 'week' or 'month'"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];

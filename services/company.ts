@@ -150,8 +150,8 @@ function taskPlayers(metrics: readonly MetricAggregate[], task: string): number 
 /** Returns the bucket type of a query value, or throws 400. */
 export function parseBucketType(value: string | undefined): BucketType {
   if (value === undefined || value === "day") return "day";
-  if (value === "week") return "week";
-  throw badRequest("bucket must be 'day' or 'week'");
+  if (value === "week" || value === "month") return value;
+  throw badRequest("bucket must be 'day', 'week' or 'month'");
 }
 
 /** Returns the privacy-guarded time series, or throws 403 below MIN_COMPANY_N players. */

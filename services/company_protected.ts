@@ -2,7 +2,8 @@
  * Company numbers in protected mode (docs/privacy.md "Company numbers"): every answer is
  * post-processing of released closed periods (services/company_release.ts), with 90 % intervals.
  * The summary and the player count come from the released weeks, the time series from the
- * released days or weeks, the forecast from the newest released week. Generic over the tasks'
+ * released days or weeks (a month: the released days of that closed month, summed), the forecast
+ * from the newest released week. Generic over the tasks'
  * company views (core/tasks.ts).
  */
 import { planOf } from "../core/company_plan.ts";
@@ -21,7 +22,7 @@ import {
   type PeriodRelease,
 } from "../core/company_estimates.ts";
 import { forbidden } from "../core/errors.ts";
-import { bucketEnd, type BucketType } from "../core/time.ts";
+import { addMonths, bucketEnd, bucketStart, type BucketType } from "../core/time.ts";
 import type {
   CompanyForecast,
   CompanyInfo,
@@ -32,7 +33,8 @@ import type {
 import { type CompanyReader, insufficient, once } from "./_company_reader.ts";
 import { lastClosedStart, nextReleaseAt, releasedPeriods } from "./company_release.ts";
 
-const KIND: Record<BucketType, PeriodKind> = { day: "d", week: "w" };
+/** The released periods a series is made of: days and weeks their own, months the days. */
+const KIND: Record<BucketType, PeriodKind> = { day: "d", week: "w", month: "d" };
 
 /** Returns the released periods of a kind, read (and released) once per request. */
 function periods(r: CompanyReader, kind: PeriodKind): Promise<PeriodRelease[]> {
@@ -147,8 +149,33 @@ export async function protectedSummary(r: CompanyReader): Promise<CompanySummary
 }
 
 /**
+ * Returns the closed months of released days as periods of their own, oldest first: each month's
+ * days (every released day from the company's first one; the series holds every closed day, with
+ * those hidden from display too). A month is closed once its last day is (the open month has
+ * none of its days shown, like the open day). Post-processing only: no new release, no extra ε.
+ */
+function monthsOf(
+  days: readonly PeriodRelease[],
+  now: Date,
+): { start: string; days: PeriodRelease[] }[] {
+  const open = bucketStart(now, "month");
+  const out: { start: string; days: PeriodRelease[] }[] = [];
+  for (const d of days) {
+    const start = `${d.start.slice(0, 8)}01`;
+    if (start >= open) continue;
+    const last = out[out.length - 1];
+    if (last?.start === start) last.days.push(d);
+    else out.push({ start, days: [d] });
+  }
+  return out;
+}
+
+/**
  * Returns the released periods of a kind as a time series, or throws 403 below k players. A
- * period where no average survives the k rule and the noise is left out ("too few players").
+ * period where no average survives the k rule and the noise is left out ("too few players"). A
+ * month sums its released days (core/company_estimates.ts over several releases): its sessions
+ * and, per metric, Σ centred sums ÷ Σ player counts — an average over player-days — with the
+ * intervals of the summed independent noises, under the same k and noise rules.
  */
 export async function protectedTimeseries(
   r: CompanyReader,
@@ -157,15 +184,18 @@ export async function protectedTimeseries(
   await requirePlayers(r);
   const plan = planOf(r.tasks);
   const released = await periods(r, KIND[type]);
+  const series = type === "month"
+    ? monthsOf(released, r.now)
+    : released.map((p) => ({ start: p.start, days: [p] }));
   const buckets: Timeseries["buckets"] = [];
   let suppressed = 0;
-  for (const p of released) {
+  for (const p of series) {
     const fields: Record<string, unknown> = {};
-    if (!taskFields(r, [p], "timeseries", fields)) {
+    if (!taskFields(r, p.days, "timeseries", fields)) {
       suppressed += 1;
       continue;
     }
-    const sessions = count(plan, [p], plan.tasks.map((t) => sessionsKey(t.task)));
+    const sessions = count(plan, p.days, plan.tasks.map((t) => sessionsKey(t.task)));
     const out: Record<string, unknown> = {
       bucket_start: p.start,
       bucket_end: bucketEnd(p.start, type),
@@ -182,7 +212,9 @@ export async function protectedTimeseries(
     buckets,
     suppressed_buckets: suppressed,
     privacy: "protected",
-    next_release_at: nextReleaseAt(r.now, KIND[type]),
+    next_release_at: type === "month"
+      ? `${addMonths(bucketStart(r.now, "month"), 1)}T00:00:00.000Z`
+      : nextReleaseAt(r.now, KIND[type]),
   };
 }
 

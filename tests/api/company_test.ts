@@ -126,10 +126,25 @@ Deno.test("timeseries by week: weeks start Monday, nothing suppressed", opts, as
   near(ts.buckets[0].avg_repetition_burden, 19 / 12);
 });
 
-Deno.test("a bucket other than day or week is 400", opts, async () => {
-  const res = await t.request(`/dashboard/timeseries?t=${tokenOf(GLOBEX)}&bucket=month`);
-  assert.equal(res.status, 400);
-  assert.deepEqual(await res.json(), { detail: "bucket must be 'day' or 'week'" });
+Deno.test("a bucket other than day, week or month is 400", opts, async () => {
+  for (const bucket of ["year", "Month", "months"]) {
+    const res = await t.request(`/dashboard/timeseries?t=${tokenOf(GLOBEX)}&bucket=${bucket}`);
+    assert.equal(res.status, 400, bucket);
+    assert.deepEqual(await res.json(), { detail: "bucket must be 'day', 'week' or 'month'" });
+  }
+});
+
+Deno.test("timeseries by month: the calendar month of every session", opts, async () => {
+  const ts = await (await t.request(`/dashboard/timeseries?t=${tokenOf(GLOBEX)}&bucket=month`))
+    .json();
+  assert.equal(ts.bucket_type, "month");
+  assert.equal(ts.suppressed_buckets, 0);
+  assert.deepEqual(ts.buckets.map((b: Record<string, unknown>) => [b.bucket_start, b.bucket_end]), [
+    ["2024-01-01", "2024-01-31"],
+  ]);
+  assert.equal(ts.buckets[0].n_sessions, 12);
+  near(ts.buckets[0].avg_brain_performance_score, 7 / 12);
+  near(ts.buckets[0].avg_repetition_burden, 19 / 12);
 });
 
 Deno.test("a company token never reads another company's data", opts, async () => {

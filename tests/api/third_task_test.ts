@@ -283,9 +283,10 @@ Deno.test("the company page shows the air tiles, column and chart", opts, async 
   const metric = (label: string) =>
     new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}<`)
       .exec(html)?.[1];
-  assert.equal(metric("Avg reaction time"), "1100");
+  // The registry's unit on every big number (ms), as "points" and "attempts" on the others.
+  assert.equal(metric("Avg reaction time"), "1100 ms");
   assert.match(html, /over 15 air sessions</);
-  assert.equal(metric("Forecast: next reaction time"), "900");
+  assert.equal(metric("Forecast: next reaction time"), "900 ms");
   assert.equal(metric("Avg first-try accuracy"), "hidden");
   const rows = [
     ...html.matchAll(/<tr><td>(2024-05-0\d)<\/td>((?:<td class="num">[^<]*<\/td>)+)/g),
@@ -350,4 +351,17 @@ Deno.test("the OpenAPI document carries the air fields; the rest is unchanged", 
     if (taskShaped.includes(name) || name === "ModelState" || name === "ExportedModel") continue;
     assert.deepEqual(s[name], was[name], name);
   }
+});
+
+Deno.test("the company CSV carries the air columns after earth and water's", opts, async () => {
+  const res = await t.request(`/company.csv?t=${tokenOf(C)}&bucket=day`);
+  assert.equal(res.status, 200);
+  assert.equal(
+    await res.text(),
+    "period_start,period_end,sessions,avg_brain_performance_score,avg_repetition_burden," +
+      "water_sessions,avg_stress_score,air_sessions,avg_reaction_time_ms\r\n" +
+      "2024-05-06,2024-05-06,6,,,0,,5,1200\r\n" +
+      "2024-05-07,2024-05-07,5,,,0,,5,1100\r\n" +
+      "2024-05-08,2024-05-08,5,,,0,,5,1000\r\n",
+  );
 });

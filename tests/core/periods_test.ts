@@ -116,3 +116,43 @@ Deno.test("`toCsv` writes RFC 4180: CRLF, quoted fields with commas or quotes, e
     'period_start,note,score\r\n2026-09-01,"a ""b"", c",0.5\r\n2026-09-02,x,\r\n',
   );
 });
+
+Deno.test("`choosePeriods` falls back to months when neither days nor weeks show two", () => {
+  const weeks = [
+    week("2026-09-07", "2026-09-13", 0.6, 3),
+    week("2026-10-05", "2026-10-11", null, 1),
+  ];
+  const months = [
+    week("2026-09-01", "2026-09-30", 0.5, 7),
+    week("2026-10-01", "2026-10-31", 0.75, 8),
+  ];
+  assert.deepEqual(choosePeriods([day("2026-09-08", 0.6)], weeks, "score", months), {
+    grain: "month",
+    periods: months,
+  });
+  // Weeks that show two win over months; a single month is still no chart.
+  const twoWeeks = [
+    week("2026-09-07", "2026-09-13", 0.6, 3),
+    week("2026-09-14", "2026-09-20", 0.7, 3),
+  ];
+  assert.equal(choosePeriods([], twoWeeks, "score", months)?.grain, "week");
+  assert.equal(choosePeriods([], weeks, "score", months.slice(0, 1)), null);
+});
+
+Deno.test("`changeFromPrevious` on months compares with the calendar month just before", () => {
+  const months = [
+    week("2026-01-01", "2026-01-31", 0.5, 7),
+    week("2026-02-01", "2026-02-28", 0.75, 8),
+  ];
+  assert.deepEqual(changeFromPrevious(months, "score", "month"), {
+    key: "score",
+    latest: months[1],
+    value: 0.75,
+    status: "change",
+    delta: 0.25,
+    noise: null,
+  });
+  // March after January: February is missing, so no change is given across the gap.
+  const gap = [months[0], week("2026-03-01", "2026-03-31", 0.75, 8)];
+  assert.equal(changeFromPrevious(gap, "score", "month")?.status, "previous-hidden");
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   addDays,
+  addMonths,
   bucketEnd,
   bucketStart,
   dayKey,
@@ -40,8 +41,8 @@ Deno.test("time: bucketEnd is inclusive (start for a day, start + 6 for a week)"
   assert.equal(bucketEnd("2024-12-30", "week"), "2025-01-05");
   assert.throws(() => bucketEnd("2024-02-30", "day"), CoreInputError);
   assert.throws(() => bucketEnd("2024-1-5", "week"), CoreInputError);
-  assert.throws(() => bucketEnd("2024-01-15", "month" as "day"), CoreInputError);
-  assert.throws(() => bucketStart(d("2024-01-15"), "month" as "day"), CoreInputError);
+  assert.throws(() => bucketEnd("2024-01-15", "year" as "day"), CoreInputError);
+  assert.throws(() => bucketStart(d("2024-01-15"), "year" as "day"), CoreInputError);
 });
 
 Deno.test("time: day key helpers", () => {
@@ -129,4 +130,28 @@ Deno.test("time: hasUtcOffset", () => {
   assert.equal(hasUtcOffset("2024-01-15 14:30"), false);
   assert.equal(hasUtcOffset("garbage Z"), false);
   assert.equal(hasUtcOffset("2024-02-30T14:30:00Z"), false);
+});
+
+Deno.test("`bucketStart` month is the first day of the UTC calendar month", () => {
+  assert.equal(bucketStart(d("2024-02-29T23:59:59.999Z"), "month"), "2024-02-01");
+  assert.equal(bucketStart(d("2024-03-01T00:00:00Z"), "month"), "2024-03-01");
+  // 00:30 on 1 March in UTC+1 is still February in UTC.
+  assert.equal(bucketStart(d("2024-03-01T00:30:00+01:00"), "month"), "2024-02-01");
+  assert.equal(bucketStart(d("2024-12-31T12:00:00Z"), "month"), "2024-12-01");
+});
+
+Deno.test("`bucketEnd` month is its last day (leap years, 30- and 31-day months)", () => {
+  assert.equal(bucketEnd("2024-02-01", "month"), "2024-02-29");
+  assert.equal(bucketEnd("2023-02-01", "month"), "2023-02-28");
+  assert.equal(bucketEnd("2024-04-01", "month"), "2024-04-30");
+  assert.equal(bucketEnd("2024-12-01", "month"), "2024-12-31");
+});
+
+Deno.test("`addMonths` steps whole calendar months from a day's month", () => {
+  assert.equal(addMonths("2024-01-31", 1), "2024-02-01");
+  assert.equal(addMonths("2024-12-15", 1), "2025-01-01");
+  assert.equal(addMonths("2024-01-01", -1), "2023-12-01");
+  assert.equal(addMonths("2024-03-01", -14), "2023-01-01");
+  assert.equal(addMonths("2024-03-09", 0), "2024-03-01");
+  assert.throws(() => addMonths("2024-03-01", 0.5), CoreInputError);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chartAlt } from "../../islands/format.ts";
+import { chartAlt, monthLabel } from "../../islands/format.ts";
 
 Deno.test("chartAlt lists every value as shown and ends a line chart with its latest", () => {
   assert.equal(
@@ -44,4 +44,9 @@ Deno.test("chartAlt names each series when there are several; empty series say n
     }),
     "Empty: no data.",
   );
+});
+
+Deno.test("`monthLabel` names a day key's month and year", () => {
+  assert.equal(monthLabel("2024-03-01"), "Mar 2024");
+  assert.equal(monthLabel("2025-12-31"), "Dec 2025");
 });

@@ -5,6 +5,7 @@ import { upsertCompany } from "../../db/companies.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { type Pattern, playSession, sessionEvents } from "../helpers/play.ts";
+import { insertSummary, registerCompany } from "../helpers/summaries.ts";
 
 const db = testDatabase();
 /** Returns the change lines of a page's tiles, in page order. */
@@ -72,6 +73,8 @@ Deno.test(
     assert.equal(metric("Sessions"), "12");
     // fta: 5 × 1 + 6 × 1/3 + 1 × 0 = 7 over 12 sessions → 58%.
     assert.equal(metric("Avg first-try accuracy"), "58%");
+    // Every big number carries the registry's unit: burden 19 / 12 attempts.
+    assert.equal(metric("Avg repetition burden"), "1.58 attempts");
     assert.match(html, /data-bucket="day"/);
     // Monday was left out for privacy: Tuesday's tiles give no change (never one across a gap).
     assert.deepEqual(changesOf(html), [
@@ -188,7 +191,7 @@ Deno.test(
     assert.equal(metricOf(html, "Sessions"), "20");
     assert.equal(metricOf(html, "Avg first-try accuracy"), "100%");
     // (30·1 + 30·2 + … ) : Σ_i (30i + 30) / 15 = 600 / 15.
-    assert.equal(metricOf(html, "Avg stress score"), "40.0");
+    assert.equal(metricOf(html, "Avg stress score"), "40.0 points");
     assert.match(html, /over 15 water sessions, of 100/);
     // Each tile's change from the day before, with its unit and direction in words.
     assert.deepEqual(changesOf(html), [
@@ -198,7 +201,7 @@ Deno.test(
       "7 Feb: 50.0 points, up 10.0 points from the day before (worse)",
     ]);
     assert.equal(metricOf(html, "Forecast: next first-try accuracy"), "hidden");
-    assert.equal(metricOf(html, "Forecast: next stress score"), "60.0");
+    assert.equal(metricOf(html, "Forecast: next stress score"), "60.0 points");
     assert.match(html, /mean over 5 trained player models/);
     // Day rows: sessions, FTA, burden, water sessions, stress; Tue/Wed have no earth session.
     const rows = [
@@ -239,5 +242,133 @@ Deno.test(
     const days = await (await t.request(`/company?t=${tokenOf(TREND)}&bucket=day`)).text();
     assert.match(days, /data-bucket="day"/);
     assert.deepEqual(changesOf(days), changesOf(html));
+  },
+);
+
+// CSVCO: Mon 2024-03-04 e1..e5 earth (accuracy 1, 0.5, 1, 0.5, 1; burden 1, 2, 1, 2, 1) and
+// w1..w5 water (stress 10 … 50); Mon 2024-03-11 e1..e5 earth (accuracy 1, burden 1).
+const CSVCO = "c_csvco0000001";
+db.prepare(async () => {
+  await registerCompany(db.sql, CSVCO, tokenOf(CSVCO));
+  for (let i = 1; i <= 5; i++) {
+    const at = "2024-03-04T09:00:00Z";
+    await insertSummary(db.sql, {
+      player: `csv-e${i}`,
+      company: CSVCO,
+      at,
+      fta: i % 2 === 0 ? 0.5 : 1,
+      burden: i % 2 === 0 ? 2 : 1,
+    });
+    await insertSummary(db.sql, { player: `csv-w${i}`, company: CSVCO, at, stress: 10 * i });
+    await insertSummary(db.sql, {
+      player: `csv-e${i}`,
+      company: CSVCO,
+      at: "2024-03-11T09:00:00Z",
+      fta: 1,
+    });
+  }
+});
+/** Returns a CSV download of CSVCO: its status, headers and body. */
+async function csvOf(bucket: string, token = tokenOf(CSVCO)) {
+  const res = await t.request(`/company.csv?t=${token}&bucket=${bucket}`);
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+/** The earth and water columns of the CSV, byte for byte as before tasks became data. */
+const EARTH_WATER_HEADER = "period_start,period_end,sessions,avg_brain_performance_score," +
+  "avg_repetition_burden,water_sessions,avg_stress_score";
+
+Deno.test("`companyCsv` answers the shown days with the registry's columns", opts, async () => {
+  const day = await csvOf("day");
+  assert.equal(day.status, 200);
+  assert.equal(day.headers.get("content-type"), "text/csv; charset=utf-8");
+  assert.equal(
+    day.headers.get("content-disposition"),
+    `attachment; filename="company-${CSVCO}-day.csv"`,
+  );
+  assert.equal(day.headers.get("cache-control"), "no-store");
+  // Accuracy (1 + 0.5 + 1 + 0.5 + 1) / 5, burden 7 / 5, stress 150 / 5; no water on the 11th.
+  assert.equal(
+    day.body,
+    `${EARTH_WATER_HEADER}\r\n` +
+      "2024-03-04,2024-03-04,10,0.8,1.4,5,30\r\n" +
+      "2024-03-11,2024-03-11,5,1,1,0,\r\n",
+  );
+  const week = await csvOf("week");
+  assert.equal(
+    week.body,
+    `${EARTH_WATER_HEADER}\r\n` +
+      "2024-03-04,2024-03-10,10,0.8,1.4,5,30\r\n" +
+      "2024-03-11,2024-03-17,5,1,1,0,\r\n",
+  );
+  const denied = await csvOf("day", "0123456789abcdef01234567");
+  assert.equal(denied.status, 403);
+});
+
+// SPREAD: m1..m5 play once in January 2024 and once in February, each on a day (and mostly a
+// week) of their own: no day or week has 5 players, each month has all five.
+const SPREAD = "c_spreadco0001";
+db.prepare(async () => {
+  await registerCompany(db.sql, SPREAD, tokenOf(SPREAD));
+  const jan = ["2024-01-01", "2024-01-09", "2024-01-17", "2024-01-25", "2024-01-30"];
+  const feb = ["2024-02-06", "2024-02-13", "2024-02-20", "2024-02-27", "2024-02-28"];
+  for (let i = 1; i <= 5; i++) {
+    await insertSummary(db.sql, {
+      player: `spread-m${i}`,
+      company: SPREAD,
+      at: `${jan[i - 1]}T09:00:00Z`,
+      fta: [1, 1, 0.5, 0.5, 0][i - 1],
+      burden: i % 2 === 0 ? 2 : 1,
+    });
+    await insertSummary(db.sql, {
+      player: `spread-m${i}`,
+      company: SPREAD,
+      at: `${feb[i - 1]}T09:00:00Z`,
+      fta: 1,
+    });
+  }
+});
+
+Deno.test(
+  "company page: opens on months when no day or week can show two periods",
+  opts,
+  async () => {
+    const html = await (await t.request(`/company?t=${tokenOf(SPREAD)}`)).text();
+    assert.match(html, /data-bucket="month"/);
+    const props = /<script type="application\/json" id="island-props-1">([^<]*)<\/script>/.exec(
+      html,
+    )!;
+    const parsed = JSON.parse(props[1]);
+    assert.equal(parsed.initial, "month");
+    assert.deepEqual([parsed.day.buckets.length, parsed.week.buckets.length], [0, 0]);
+    assert.deepEqual([parsed.day.suppressed, parsed.week.suppressed], [10, 9]);
+    // Months: January (0.6, 7 / 5) and February (1, 1).
+    const rows = [
+      ...html.matchAll(
+        /<tr><td>(2024-0\d-01 – 2024-0\d-\d\d)<\/td>((?:<td class="num">[^<]*<\/td>)+)/g,
+      ),
+    ].map((m) => [m[1], ...[...m[2].matchAll(/<td class="num">([^<]*)<\/td>/g)].map((c) => c[1])]);
+    assert.deepEqual(rows, [
+      ["2024-01-01 – 2024-01-31", "5", "60%", "1.40"],
+      ["2024-02-01 – 2024-02-29", "5", "100%", "1.00"],
+    ]);
+    assert.match(html, /<th>Month<\/th>/);
+    assert.match(
+      html,
+      /aria-label="First-try accuracy per month[^"]*: Jan 2024 60%, Feb 2024 100%; latest 100%\."/,
+    );
+    assert.deepEqual(changesOf(html), [
+      "Feb 2024: 5 sessions, unchanged from the month before",
+      "Feb 2024: 100%, up 40 percentage points from the month before (better)",
+      "Feb 2024: 1.00 attempts, down 0.40 attempts from the month before (better)",
+    ]);
+    assert.match(
+      html,
+      /href="\/company\.csv\?t=[0-9a-f]{24}&amp;bucket=month" download>per month</,
+    );
+    // Asked for days, the page shows days (none) and the tiles compare days.
+    const days = await (await t.request(`/company?t=${tokenOf(SPREAD)}&bucket=day`)).text();
+    assert.match(days, /data-bucket="day"/);
+    assert.match(days, /No day has enough players to be shown yet\./);
   },
 );

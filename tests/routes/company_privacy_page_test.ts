@@ -90,6 +90,11 @@ Deno.test(
   async () => {
     const html = await (await t.request(`/company?t=${tokenOf(BIG)}`)).text();
     assert.match(html, /\d+% ± \d+/, "an accuracy with its range, e.g. 62% ± 4");
+    // The registry's unit after the range: "1.00 ± 0.02 attempts".
+    assert.match(
+      html,
+      /<div class="metric-value">\d+\.\d\d ± \d+\.\d\d attempts<\/div><div class="metric-label">Avg repetition burden</,
+    );
     assert.match(html, /its numbers are released when it closes, on/);
     assert.match(html, /calibrated noise/);
     const small = await (await t.request(`/company?t=${tokenOf(SMALL)}`)).text();

@@ -154,10 +154,14 @@ interface TruthBucket {
   sessions: Played[];
 }
 
-function truthBuckets(company: Company, type: "day" | "week"): TruthBucket[] {
+function truthBuckets(company: Company, type: "day" | "week" | "month"): TruthBucket[] {
   const map = new Map<string, TruthBucket>();
   for (const s of company.sessions) {
-    const start = type === "day" ? s.day : weekOf(s.day);
+    const start = type === "day"
+      ? s.day
+      : type === "week"
+      ? weekOf(s.day)
+      : `${s.day.slice(0, 8)}01`;
     const b = map.get(start) ?? { start, players: new Set(), sessions: [] };
     b.players.add(s.player);
     b.sessions.push(s);
@@ -257,7 +261,7 @@ for (const k of K_VALUES) {
         if (n < k) {
           figures.below++;
           assert.equal(summary.status, 403, where);
-          for (const bucket of ["day", "week"]) {
+          for (const bucket of ["day", "week", "month"]) {
             const ts = await get(app, `/dashboard/timeseries?${q}&bucket=${bucket}`);
             assert.equal(ts.status, 403, `${where} ${bucket}`);
             assert.deepEqual(Object.keys(ts.body as object), ["detail"]);
@@ -272,7 +276,7 @@ for (const k of K_VALUES) {
         near(s.avg_brain_performance_score, mean(company.sessions.map((x) => x.fta)), where);
         near(s.avg_repetition_burden, mean(company.sessions.map((x) => x.burden)), where);
 
-        for (const type of ["day", "week"] as const) {
+        for (const type of ["day", "week", "month"] as const) {
           const ts = await get(app, `/dashboard/timeseries?${q}&bucket=${type}`);
           const here = `${where} ${type}`;
           assert.equal(ts.status, 200, here);
@@ -308,9 +312,12 @@ for (const k of K_VALUES) {
               mean(t.sessions.map((x) => x.burden)),
               `${here} ${t.start}`,
             );
+            const [y, m] = t.start.split("-").map(Number);
             const end = type === "day"
               ? t.start
-              : dayKey(Date.parse(`${t.start}T00:00:00Z`) + 6 * DAY);
+              : type === "week"
+              ? dayKey(Date.parse(`${t.start}T00:00:00Z`) + 6 * DAY)
+              : dayKey(Date.UTC(y, m, 0)); // day 0 of the next month: this month's last
             assert.equal(b.bucket_end, end);
           }
           const hidden = truth.filter((b) => !shown.has(b.start));
