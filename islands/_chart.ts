@@ -62,7 +62,8 @@ export interface ChartSpec {
   times?: number[];
 }
 
-function options(spec: ChartSpec) {
+/** Returns the chart.js options of a chart: its axes, ticks and tooltips. */
+export function chartOptions(spec: ChartSpec) {
   const t = spec.times;
   return {
     animation: false as const,
@@ -84,15 +85,18 @@ function options(spec: ChartSpec) {
         },
       },
       // A time axis is a linear scale over epoch ms (no date adapter, which would cost bytes),
-      // ticks as UTC dates from toUTCString ("Wed, 04 Mar 2026 …" → "04 Mar").
-      // (chart.js skips undefined options, so a category axis keeps its defaults.)
-      x: {
-        type: t && ("linear" as const),
-        ticks: {
-          maxRotation: 0,
-          callback: t && ((v: number) => new Date(v).toUTCString().slice(5, 11)),
-        },
-      },
+      // ticks as UTC dates from toUTCString ("Wed, 04 Mar 2026 …" → "04 Mar"). A category axis
+      // must not carry the key at all: `callback: undefined` replaces chart.js's default, which
+      // then draws each label's index (0, 1, 2 …) instead of the label.
+      x: t
+        ? {
+          type: "linear" as const,
+          ticks: {
+            maxRotation: 0,
+            callback: (v: number) => new Date(v).toUTCString().slice(5, 11),
+          },
+        }
+        : { ticks: { maxRotation: 0 } },
     },
   };
 }
@@ -114,7 +118,7 @@ export function drawChart(canvas: HTMLCanvasElement, spec: ChartSpec): Chart {
         spanGaps: !t,
       })),
     },
-    options: options(spec),
+    options: chartOptions(spec),
   };
   return new Chart(canvas, config as ChartConfiguration);
 }

@@ -75,6 +75,14 @@ export function formatMetric(m: Shown, value: number | boolean, average = false)
   return fixed(value, m.decimals ?? 2);
 }
 
+/**
+ * Returns a formatted value with the registry's unit word ("50.0 points", "1.00 attempts",
+ * "1100 ms"; shares and yes/no carry their own: "62%", "yes"), as every big number shows it.
+ */
+export function withUnit(m: Pick<Shown, "kind" | "unit">, text: string): string {
+  return m.unit === "share" || m.kind === "boolean" ? text : `${text} ${m.unit}`;
+}
+
 /** A 90 % interval as the contract answers it (null in exact mode). */
 export type Interval = { low: number; high: number } | null;
 

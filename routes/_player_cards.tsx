@@ -3,7 +3,7 @@
  * table, all derived from the task registry (private to routes/).
  */
 import type { MetricDefinition, TaskDefinition, TaskRegistry } from "../core/tasks.ts";
-import { formatMetric, utcMinute } from "../islands/format.ts";
+import { formatMetric, utcMinute, withUnit } from "../islands/format.ts";
 import type { SessionSummary } from "../openapi/telemetry.ts";
 import type { TaskDashboard } from "../services/dashboards.ts";
 import { Card, ChartIsland, Fact, Facts, Metric, Metrics } from "./_ui.tsx";
@@ -36,11 +36,14 @@ function TaskMetrics({ data }: { data: TaskDashboard }) {
       {task.metrics.map((m) => (
         <Metric
           label={m.aggregation === "share" ? `${m.label} (share of sessions)` : `Avg ${lower(m)}`}
-          value={formatMetric(m, averages[m.key], true)}
+          value={withUnit(m, formatMetric(m, averages[m.key], true))}
           hint={hintOf(m)}
         />
       ))}
-      <Metric label={`Latest ${lower(target)}`} value={formatMetric(target, latest)} />
+      <Metric
+        label={`Latest ${lower(target)}`}
+        value={withUnit(target, formatMetric(target, latest))}
+      />
     </Metrics>
   );
 }

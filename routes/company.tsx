@@ -4,7 +4,7 @@ import { CredentialError, DomainError } from "../core/errors.ts";
 import { markCredentialFailure } from "../http/auth.ts";
 import { REGISTRY, type TaskDefinition, type TaskRegistry } from "../core/tasks.ts";
 import type { TrendTask } from "../islands/CompanyTrends.tsx";
-import { countPm, formatMetricPm, type Interval, utcMinute } from "../islands/format.ts";
+import { countPm, formatMetricPm, type Interval, utcMinute, withUnit } from "../islands/format.ts";
 import type { CompanyForecast, CompanyInfo, CompanySummary } from "../openapi/company.ts";
 import {
   companyForecast,
@@ -152,14 +152,6 @@ function changeOf(
     if (week !== null && compared(week)) return changeWords(week, "week", unit, shown);
   }
   return changeWords(opened, trend.opened.grain, unit, shown);
-}
-
-/**
- * Returns a formatted value with the registry's unit word ("50.0 points", "1.00 attempts",
- * "1100 ms"; shares carry their "%" already: "62%"), as every big number on the page shows it.
- */
-function withUnit(m: ChangeUnit, text: string): string {
-  return m.unit === "share" || m.kind === "boolean" ? text : `${text} ${m.unit}`;
 }
 
 /** The unit of a session count, for its change. */

@@ -253,8 +253,8 @@ Deno.test("the player page has an air section, chart, model and glossary entry",
     new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}<`)
       .exec(html)?.[1];
   assert.match(html, /<section class="task" data-task="air"><h2 class="task-title">Air task</);
-  assert.equal(metric("Avg reaction time"), "900");
-  assert.equal(metric("Latest reaction time"), "800");
+  assert.equal(metric("Avg reaction time"), "900 ms");
+  assert.equal(metric("Latest reaction time"), "800 ms");
   assert.match(
     html,
     /aria-label="Reaction time per air session: 2024-05-06 1000, 2024-05-07 900, 2024-05-08 800; latest/,

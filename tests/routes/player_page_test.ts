@@ -92,8 +92,8 @@ Deno.test("player page: every number is in the server HTML", opts, async () => {
     /<dt id="metric-earth_score_bucket">Earth score<\/dt><dd>10 when all three sequences were solved on the first attempt, 5 when all were solved, else 0\./,
   );
   assert.ok(!html.includes('id="metric-stress_score"'), "no water entry without water sessions");
-  assert.equal(metric("Avg repetition burden"), "1.83");
-  assert.equal(metric("Avg earth score"), "5.0");
+  assert.equal(metric("Avg repetition burden"), "1.83 attempts");
+  assert.equal(metric("Avg earth score"), "5.0 points");
   // Sessions table in play order.
   // On a phone each row is a card labelled by data-label.
   assert.match(
@@ -267,8 +267,8 @@ Deno.test(
       new RegExp(`<div class="metric-value">([^<]+)</div><div class="metric-label">${label}`)
         .exec(html)?.[1];
     assert.equal(metric("Sessions"), "4");
-    assert.equal(metric("Avg stress score"), "40.0");
-    assert.equal(metric("Latest stress score"), "60.0");
+    assert.equal(metric("Avg stress score"), "40.0 points");
+    assert.equal(metric("Latest stress score"), "60.0 points");
     assert.equal(metric("Avg first-try accuracy"), "100%");
     assert.match(
       html,
@@ -300,7 +300,7 @@ Deno.test(
 Deno.test("player page with water sessions only: no earth numbers", opts, async () => {
   await playWater("calm", "calm-1", "2025-03-12T08:00:00Z", 10);
   const html = await (await t.request("/players/calm")).text();
-  assert.match(html, /<div class="metric-value">10.0<\/div><div class="metric-label">Avg stress/);
+  assert.match(html, /<div class="metric-value">10.0 points<\/div><div class="metric-label">Avg stress/);
   assert.ok(!html.includes("Avg brain performance"));
   assert.ok(!html.includes("First-try accuracy per session"));
   assert.match(html, /needs at least 3 finalized sessions to learn from \(this player\s+has 1\)/);
