@@ -23,7 +23,7 @@ import { authFailureLimit } from "./http/ratelimit.ts";
 import { createPages } from "./routes/mod.ts";
 import { openObjectStore } from "./db/objects.ts";
 import { UPLOAD_PATHS } from "./api/recordings.ts";
-import { lightPoll } from "./api/devices.ts";
+import { lightHeartbeat, lightPoll } from "./api/devices.ts";
 
 /** Returns true when the client prefers a page (a browser's `Accept` names text/html). */
 export function wantsHtml(c: Context): boolean {
@@ -71,11 +71,17 @@ export function createApp(given: AppDeps): Hono<AppEnv> {
   app.notFound((c) => (wantsHtml(c) ? pages.notFoundPage(c) : detail(c, 404, "Not Found")));
   // Failures outside both sub-apps (middleware) are answered like the API's.
   app.onError(errorHandler(deps.log));
+  // The heartbeat's light path comes before everything (api/devices.ts lightHeartbeat): 333 a
+  // second at the planned scale; what it does not take, or hands back, the app answers.
+  const heartbeat = lightHeartbeat(deps);
+  const appFetch = app.fetch;
+  const full: typeof app.fetch = (req, env, ctx) =>
+    heartbeat(req, (read) => appFetch(read, env, ctx)) ?? appFetch(req, env, ctx);
+  app.fetch = full;
   if (deps.commandHints) {
     // The empty poll's light path comes before everything (api/devices.ts lightPoll): 3,333 a
     // second at the planned scale.
     const light = lightPoll(deps);
-    const full = app.fetch;
     app.fetch = (req, env, ctx) => light(req) ?? full(req, env, ctx);
   }
   return app;

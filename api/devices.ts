@@ -10,6 +10,7 @@ import {
   fleetRoute,
   heartbeatRoute,
   latestLogsRoute,
+  parseHeartbeat,
   pendingCommandRoute,
   queueCommandRoute,
   reportCommandRoute,
@@ -28,6 +29,7 @@ import {
   createHeartbeatWriter,
   fleetStatus,
   fleetUptime,
+  type HeartbeatWriter,
   listDeviceUsers,
 } from "../services/devices.ts";
 import {
@@ -37,8 +39,22 @@ import {
   ingestAuth,
   tokenMatches,
 } from "../http/auth.ts";
-import { isLoopbackHost } from "../config.ts";
+import { type Config, isLoopbackHost } from "../config.ts";
+import { MAX_BODY_BYTES } from "../http/body.ts";
 import type { AppDeps, AppEnv, ComposedDeps } from "../http/context.ts";
+
+/** The heartbeat writer of each composed app (its full route and its light path share it). */
+const writers = new WeakMap<ComposedDeps, HeartbeatWriter>();
+
+/** Returns the one group-commit heartbeat writer of the app composed as `deps`. */
+function heartbeatWriterOf(deps: ComposedDeps): HeartbeatWriter {
+  let writer = writers.get(deps);
+  if (writer === undefined) {
+    writer = createHeartbeatWriter(deps.sql, (n) => deps.metrics.batch("heartbeats", n));
+    writers.set(deps, writer);
+  }
+  return writer;
+}
 
 /** Registers the device fleet routes on the app. */
 export function registerDevices(app: OpenAPIHono<AppEnv>, deps: ComposedDeps): void {
@@ -60,7 +76,7 @@ export function registerDevices(app: OpenAPIHono<AppEnv>, deps: ComposedDeps): v
     await next();
   };
 
-  const heartbeats = createHeartbeatWriter(sql, (n) => metrics?.batch("heartbeats", n));
+  const heartbeats = heartbeatWriterOf(deps);
   app.openapi({ ...heartbeatRoute, middleware: [ingest] }, async (c) => {
     await heartbeats.record(c.req.valid("json"), deps.now());
     metrics?.heartbeat();
@@ -161,9 +177,7 @@ function hostName(header: string): string {
 export function lightPoll(deps: AppDeps): (req: Request) => Response | null {
   const { config, metrics } = deps;
   const hints = deps.commandHints!;
-  const hsts = config.policy.hstsMaxAge === null
-    ? null
-    : `max-age=${config.policy.hstsMaxAge}; includeSubDomains`;
+  const hsts = hstsOf(config);
   const path = pendingCommandRoute.path;
   return (req) => {
     if (req.method !== "GET") return null;
@@ -181,17 +195,114 @@ export function lightPoll(deps: AppDeps): (req: Request) => Response | null {
     const token = BEARER.exec(auth)?.[1];
     if (token === undefined || !tokenMatches(token, config.ingestTokens)) return null;
     if (hints.probe(deviceId).kind !== "none") return null;
-    const given = headers.get("x-request-id");
-    const out: Record<string, string> = {
-      "content-type": "application/json",
-      "x-request-id": given !== null && SAFE_REQUEST_ID.test(given) ? given : crypto.randomUUID(),
-      "x-content-type-options": "nosniff",
-      "referrer-policy": "no-referrer",
-      "cache-control": "no-store",
-      vary: "Origin",
-    };
-    if (hsts) out["strict-transport-security"] = hsts;
     metrics?.hintedPoll();
-    return new Response(EMPTY_POLL, { status: 200, headers: out });
+    return new Response(EMPTY_POLL, { status: 200, headers: answerHeaders(headers, hsts) });
+  };
+}
+
+/** Returns the headers the full app gives a JSON answer (request id, base headers, CORS vary). */
+function answerHeaders(headers: Headers, hsts: string | null): Record<string, string> {
+  const given = headers.get("x-request-id");
+  const out: Record<string, string> = {
+    "content-type": "application/json",
+    "x-request-id": given !== null && SAFE_REQUEST_ID.test(given) ? given : crypto.randomUUID(),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+    vary: "Origin",
+  };
+  if (hsts) out["strict-transport-security"] = hsts;
+  return out;
+}
+
+/** Returns HSTS as the base headers send it, or null. */
+function hstsOf(config: Config): string | null {
+  return config.policy.hstsMaxAge === null
+    ? null
+    : `max-age=${config.policy.hstsMaxAge}; includeSubDomains`;
+}
+
+/** Returns true when the request's URL path is exactly `path` (no query string). */
+function isPath(url: string, path: string): boolean {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  return slash >= 0 && url.length - slash === path.length && url.endsWith(path);
+}
+
+/** Returns true when the headers carry a valid ingest token and nothing CORS or the Host check
+ * would act on (the light paths' shared gate; anything else goes the full way). */
+function plainIngest(config: Config, headers: Headers): boolean {
+  const auth = headers.get("authorization");
+  if (auth === null || headers.has("origin")) return false;
+  if (config.policy.loopbackHostOnly && !isLoopbackHost(hostName(headers.get("host") ?? ""))) {
+    return false;
+  }
+  const token = BEARER.exec(auth)?.[1];
+  return token !== undefined && tokenMatches(token, config.ingestTokens);
+}
+
+const OK_BODY = JSON.stringify({ status: "ok" });
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Returns the light path of `POST /internal/heartbeat`, tried before the app itself (app.ts): a
+ * heartbeat with a valid ingest token (as on the full path, and as `lightPoll` checks it),
+ * `Content-Type: application/json`, a declared `Content-Length` within the 1 MiB body limit and
+ * a body `parseHeartbeat` accepts (exactly what `HeartbeatSchema` accepts, tested on a corpus) is
+ * stored through the same group-commit writer and answered `{"status":"ok"}` with the headers
+ * every response carries, counted as the full path counts it (`etl_heartbeats_received_total`
+ * and the route's request counter and latency), without routing, the middleware chain, zod or the
+ * request log line. It returns null, before reading the body, for anything else (another path or
+ * method, a query string, a failed or missing credential, an Origin, another content type, no or a
+ * too large Content-Length): the app answers those exactly as before. A body it read but does not
+ * accept (not UTF-8, not JSON, refused by the schema, a timestamp the writer refuses) or a write
+ * that failed is handed to the app as read (`full`), which answers it as before (so the error
+ * statuses and bodies are the full path's: 400, 422, 503).
+ */
+export function lightHeartbeat(
+  deps: ComposedDeps,
+): (
+  req: Request,
+  full: (req: Request) => Response | Promise<Response>,
+) => Promise<Response> | null {
+  const { config, metrics } = deps;
+  const writer = heartbeatWriterOf(deps);
+  const hsts = hstsOf(config);
+  const path = heartbeatRoute.path;
+  return (req, full) => {
+    if (req.method !== "POST" || !isPath(req.url, path)) return null;
+    const headers = req.headers;
+    const length = headers.get("content-length");
+    if (
+      headers.get("content-type") !== "application/json" || length === null ||
+      !/^[1-9]\d{0,6}$/.test(length) || Number(length) > MAX_BODY_BYTES ||
+      headers.has("content-encoding") || !plainIngest(config, headers)
+    ) return null;
+    const started = performance.now();
+    return (async () => {
+      const bytes = new Uint8Array(await req.arrayBuffer());
+      const asRead = () => full(new Request(req.url, { method: "POST", headers, body: bytes }));
+      let body: ReturnType<typeof parseHeartbeat> = null;
+      try {
+        body = parseHeartbeat(JSON.parse(UTF8.decode(bytes)));
+      } catch {
+        // not UTF-8 or not JSON: the app answers it
+      }
+      if (body === null) return asRead();
+      let stored: Promise<boolean>;
+      try {
+        stored = writer.record(body, deps.now());
+      } catch {
+        return asRead(); // refused before it joined a batch (a timestamp out of range)
+      }
+      try {
+        await stored;
+      } catch {
+        return asRead(); // the batch failed: the full path tries once more and answers
+      }
+      metrics.heartbeat();
+      const res = new Response(OK_BODY, { status: 200, headers: answerHeaders(headers, hsts) });
+      metrics.request("POST", path, 200, (performance.now() - started) / 1000);
+      return res;
+    })();
   };
 }

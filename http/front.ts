@@ -7,16 +7,23 @@
  *
  * - headers must be complete within `headerTimeoutMs` of their first byte (and within 64 KiB);
  * - a body (Content-Length or chunked) must be complete within `bodyTimeoutMs` of its headers;
- * - a connection between requests is closed after `idleTimeoutMs`;
  * - except an upload the server vouched for (`vouch`, called by the upload handler once the
  *   ingest token is valid, on one of `upload.paths`): from then on its body may take as long as
  *   it needs while it keeps `upload.minBytesPerSecond`, averaged over each `upload.windowMs`
- *   (docs/security.md, "Slow uploads").
+ *   (docs/security.md, "Slow uploads");
+ * - a connection between requests (every request complete and answered) is closed after
+ *   `idleTimeoutMs`;
+ * - while the server holds a complete request whose answer is not complete, the server's time is
+ *   not counted (a slow handler, a slowly streamed export): only a client that stops reading the
+ *   answer (one relayed write to it pending for `idleTimeoutMs`) is cut.
  *
- * A request that misses its deadline is answered `408` (unless the server already answered) and
- * its connection closed, on both sides. One timer per connection, reset per phase (or per rate
- * window), never per chunk. Bytes are relayed with backpressure: the front holds at most one read buffer per
- * direction per connection.
+ * A request that misses its deadline is answered `408` and its connection closed, on both sides;
+ * only closed when the server already answered it, when an answer is being relayed, or when an
+ * earlier pipelined request is not answered yet (the client would take our 408 for the answer to
+ * that one). Pipelined requests are relayed in order and answered by the server in order. One
+ * timer per connection, reset per phase (or per rate window, or per idle period while the server
+ * answers), never per chunk. Bytes are relayed with backpressure: the front holds at most one read
+ * buffer per direction per connection.
  */
 
 /** The rule of vouched uploads: no body deadline, a minimum rate per window instead. */
@@ -123,8 +130,12 @@ export class RequestFraming {
 
   constructor(
     private readonly onPhase: (phase: Phase) => void,
-    /** Called with each complete head (start line and headers), before its phase change. */
-    private readonly onHead: (head: string) => void = () => {},
+    /**
+     * Called with each complete head (start line and headers), before its phase change. Returns
+     * true when the message has no body whatever its headers say (an answer to HEAD, a 204 or
+     * 304: RFC 9112 6.3).
+     */
+    private readonly onHead: (head: string) => boolean | void = () => {},
   ) {}
 
   /** Consumes bytes, calling `onPhase` at every change. */
@@ -178,7 +189,12 @@ export class RequestFraming {
   private endOfHead(): void {
     const text = new TextDecoder("latin1").decode(new Uint8Array(this.head));
     this.head = [];
-    this.onHead(text);
+    if (this.onHead(text) === true) {
+      this.chunked = false;
+      this.remaining = 0;
+      this.set("idle");
+      return;
+    }
     let length = 0;
     let chunked = false;
     for (const line of text.split("\r\n").slice(1)) {
@@ -291,8 +307,6 @@ export function startFront(
     let relayPort = -1;
     let closed = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    /** True once the server sent bytes for the current request (then no 408 of ours). */
-    let answered = false;
     /** True once a request head was complete (the server must be connected). */
     let headDone = false;
     const close = () => {
@@ -331,8 +345,18 @@ export function startFront(
       client.closeWrite().catch(() => {});
       timer = setTimeout(close, LINGER_MS);
     };
+    /**
+     * Sends our own `answer` and closes, or only closes when the client would take it for the
+     * answer of another request: when an answer is partly relayed, or an earlier request is not
+     * answered yet (pipelined requests are answered in order).
+     */
     const refuse = async (answer: Uint8Array) => {
-      if (!answered) {
+      const between = writingSince === null && answers.error === null && answers.phase === "idle";
+      if (between && answersDone === before && !refusing) {
+        refusing = true;
+        // A client that does not read even this is closed at the idle deadline.
+        clearTimeout(timer);
+        timer = setTimeout(close, idleMs);
         try {
           await writeAll(client, answer);
         } catch {
@@ -345,6 +369,41 @@ export function startFront(
      * `finalAnswers + 1` (HTTP/1.1 answers in order, one request at a time). */
     let requests = 0;
     let finalAnswers = 0;
+    /** Final answers relayed completely; the requests before the current one (its number − 1). */
+    let answersDone = 0;
+    let before = 0;
+    /** Set while our own answer is written: the relay writes nothing more. */
+    let refusing = false;
+    /** True while the answer being relayed is a final one (not a 1xx). */
+    let finalHead = false;
+    /** The numbers of the HEAD requests not answered yet: their answers have no body. */
+    const headRequests: number[] = [];
+    /** When the relayed write to the client now pending began (performance.now()), or null. */
+    let writingSince: number | null = null;
+    const idleMs = timeouts.idleTimeoutMs;
+    /**
+     * Watches a connection whose requests are complete while the server answers: it is cut only
+     * when a write to the client has been pending for `idleTimeoutMs` (the client stopped
+     * reading); the server's own time is not counted. One timer, re-armed once per period.
+     */
+    const watch = () => {
+      const stalled = writingSince === null ? 0 : performance.now() - writingSince;
+      if (stalled >= idleMs) return close();
+      timer = setTimeout(watch, idleMs - stalled);
+    };
+    /**
+     * Arms the timer once the client's requests are complete: the idle deadline when every one is
+     * answered (or when the answers cannot be followed), else the watch while the server answers.
+     */
+    const settle = () => {
+      clearTimeout(timer);
+      if (answers.error === null && answersDone < requests) {
+        timer = setTimeout(watch, idleMs);
+        return;
+      }
+      notBusy(close);
+      timer = setTimeout(close, idleMs);
+    };
     /** True when the current request's path is an upload path. */
     let uploadPath = false;
     /** Set while the current body is vouched for: bytes received in this rate window. */
@@ -372,18 +431,20 @@ export function startFront(
       if (draining) return;
       clearTimeout(timer);
       windowBytes = -1;
+      if (phase === "idle") {
+        headDone = true;
+        settle();
+        return;
+      }
       if (phase === "head") {
-        answered = false;
+        before = requests;
         busy.add(close);
       } else headDone = true;
-      const ms = phase === "idle"
-        ? timeouts.idleTimeoutMs
-        : phase === "head"
-        ? timeouts.headerTimeoutMs
-        : timeouts.bodyTimeoutMs;
-      timer = setTimeout(() => (phase === "idle" ? close() : refuse(TIMEOUT_ANSWER)), ms);
+      const ms = phase === "head" ? timeouts.headerTimeoutMs : timeouts.bodyTimeoutMs;
+      timer = setTimeout(() => refuse(TIMEOUT_ANSWER), ms);
     }, (head) => {
       requests++;
+      if (head.startsWith("HEAD ")) headRequests.push(requests);
       if (!upload) return;
       const target = /^[A-Z]+ ([^ ?]*)/.exec(head)?.[1] ?? "";
       uploadPath = upload.paths.includes(target);
@@ -396,22 +457,35 @@ export function startFront(
     // while the client would keep trickling the body until the body timeout).
     let closeAfterAnswer = false;
     const answers = new RequestFraming((phase) => {
-      if (phase === "idle" && framing.phase === "idle") notBusy(close);
-      if (phase === "idle" && closeAfterAnswer) finish();
+      if (phase !== "idle" || !finalHead) return;
+      answersDone++;
+      if (closeAfterAnswer) finish();
+      else if (framing.phase === "idle" && !draining && !closed) settle();
     }, (head) => {
       const interim = /^HTTP\/1\.[01] 1\d\d/.test(head);
-      if (!interim) finalAnswers++;
+      finalHead = !interim;
       closeAfterAnswer = !interim && /\r\nconnection:[ \t]*close[ \t]*(?:\r\n|$)/i.test(head);
+      if (interim) return true;
+      finalAnswers++;
+      const toHead = headRequests[0] === finalAnswers;
+      if (toHead) headRequests.shift();
+      return toHead || /^HTTP\/1\.[01] (?:204|304)/.test(head);
     });
     const relay = async (conn: Deno.TcpConn) => {
       const buf = new Uint8Array(READ_BUFFER);
       while (!closed) {
         const n = await conn.read(buf);
         if (n === null) break;
-        answered = true;
+        if (refusing) continue;
         const chunk = buf.subarray(0, n);
+        writingSince = performance.now();
         await writeAll(client, chunk);
-        if (answers.error === null) answers.feed(chunk);
+        writingSince = null;
+        if (answers.error === null) {
+          answers.feed(chunk);
+          // Answers that cannot be followed: back to the idle deadline (never no deadline).
+          if (answers.error !== null && framing.phase === "idle" && !draining) settle();
+        }
       }
     };
     const upstream = async () => {
@@ -420,7 +494,7 @@ export function startFront(
       while (!closed) {
         const n = await client.read(buf);
         if (n === null) break;
-        if (draining) continue;
+        if (draining || refusing) continue;
         const chunk = buf.subarray(0, n);
         if (windowBytes >= 0) windowBytes += n;
         framing.feed(chunk);

@@ -1,8 +1,8 @@
 /**
  * chart.js, registered tree-shaken: only the line and bar controllers, their elements, the
- * category and linear scales and the tooltip are bundled. A line chart with `times` is drawn on a
- * true time axis (a linear scale over epoch milliseconds, ticks as UTC dates; no date adapter):
- * each point at its date, a long pause as a long distance, a missing value as a gap in the line.
+ * category and linear scales and the tooltip are bundled. A chart with `times` is drawn on a true
+ * time axis (a linear scale over epoch milliseconds, ticks as UTC dates; no date adapter): each
+ * point or bar at its date, a long pause as a long distance, a missing value as a gap in a line.
  */
 import {
   BarController,
@@ -56,10 +56,16 @@ export interface ChartSpec {
   /** Whole-number ticks (counts). */
   integer?: boolean;
   /**
-   * Line charts: the epoch milliseconds (UTC) of each point, one per label, ascending. The x axis
-   * is then a time axis and a null value breaks the line instead of being bridged.
+   * The epoch milliseconds (UTC) of each point or bar, one per label, ascending. The x axis is
+   * then a time axis, and on a line chart a null value breaks the line instead of being bridged.
    */
   times?: number[];
+  /**
+   * Time axis: a tick at every whole multiple of this many milliseconds from the epoch (a day:
+   * each UTC midnight; labels that would overlap are skipped). Keep the span a few dozen steps.
+   * Unset: chart.js spaces the ticks.
+   */
+  step?: number;
 }
 
 /** Returns the chart.js options of a chart: its axes, ticks and tooltips. */
@@ -81,7 +87,8 @@ export function chartOptions(spec: ChartSpec) {
         max: spec.yMax,
         ticks: {
           precision: spec.integer ? 0 : undefined,
-          callback: (v: string | number) => spec.percent ? `${Math.round(+v * 100)}%` : `${v}`,
+          // A number is a label as it is (chart.js prints it).
+          callback: (v: number) => spec.percent ? Math.round(v * 100) + "%" : v,
         },
       },
       // A time axis is a linear scale over epoch ms (no date adapter, which would cost bytes),
@@ -93,6 +100,7 @@ export function chartOptions(spec: ChartSpec) {
           type: "linear" as const,
           ticks: {
             maxRotation: 0,
+            stepSize: spec.step,
             callback: (v: number) => new Date(v).toUTCString().slice(5, 11),
           },
         }

@@ -47,6 +47,58 @@ export const HeartbeatSchema = z.object({
 
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
 
+/** Returns true for a string `text(min, max)` accepts (openapi/common.ts). */
+function isText(v: unknown, min: number, max: number): v is string {
+  return typeof v === "string" && v.length >= min && v.length <= max && !v.includes("\u0000") &&
+    v.isWellFormed();
+}
+
+/** Returns true for an integer in [min, max], null or undefined (`nullable().optional()`). */
+function isIntOrNull(v: unknown, min: number, max: number): v is number | null | undefined {
+  return v == null || (typeof v === "number" && Number.isInteger(v) && v >= min && v <= max);
+}
+
+/** Returns true for what `OffsetTimestampSchema` accepts. */
+function isTimestamp(v: unknown): v is string | null | undefined {
+  return v == null || (typeof v === "string" && hasUtcOffset(v));
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Returns what `HeartbeatSchema.safeParse(value)` returns as its data (the known fields only,
+ * absent optional ones left out), or null where it fails: the same verdict without zod, for the
+ * heartbeat's light path (api/devices.ts `lightHeartbeat`; the equivalence is tested on a corpus).
+ */
+export function parseHeartbeat(value: unknown): Heartbeat | null {
+  if (!isObject(value)) return null;
+  const { device_id, agent_version, connectivity, network, agent_status } = value;
+  const { last_session_at, timestamp, boot_time } = value;
+  if (!isText(device_id, 1, 128) || device_id === "." || device_id === "..") return null;
+  if (!isText(agent_version, 1, 64)) return null;
+  if (connectivity !== "wifi" && connectivity !== "lte" && connectivity !== "offline") return null;
+  if (!isObject(network)) return null;
+  const { interface: iface, ip, signal_rssi, latency_ms } = network;
+  if (!isText(iface, 1, 64) || !isText(ip, 1, 64)) return null;
+  if (!isIntOrNull(signal_rssi, INT32.min, INT32.max)) return null;
+  if (!isIntOrNull(latency_ms, 0, INT32.max)) return null;
+  if (agent_status !== "ok" && agent_status !== "degraded" && agent_status !== "crashed") {
+    return null;
+  }
+  if (!isTimestamp(last_session_at) || !isTimestamp(timestamp) || !isTimestamp(boot_time)) {
+    return null;
+  }
+  const net: Heartbeat["network"] = { interface: iface, ip };
+  if (signal_rssi !== undefined) net.signal_rssi = signal_rssi;
+  if (latency_ms !== undefined) net.latency_ms = latency_ms;
+  const out: Heartbeat = { device_id, agent_version, connectivity, network: net, agent_status };
+  if (last_session_at !== undefined) out.last_session_at = last_session_at;
+  if (timestamp !== undefined) out.timestamp = timestamp;
+  if (boot_time !== undefined) out.boot_time = boot_time;
+  return out;
+}
+
 export const OkSchema = z.object({ status: z.literal("ok") }).openapi("Ok", {
   example: { status: "ok" },
 });

@@ -31,6 +31,9 @@ import { Badge, Card, ChartIsland, Fact, Facts, Metric, Metrics, Notice } from "
 
 export const DEVICE_TITLE = "Device";
 
+const HALF_HOUR_MS = 30 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
+
 const dash = (v: unknown) => (v === null || v === undefined ? "–" : String(v));
 
 function StateCard({ o, now }: { o: DeviceOverview; now: Date }) {
@@ -248,7 +251,10 @@ export async function devicePage(c: Context, env: PageEnv, deviceId: string): Pr
     deviceRecordedSessions(sql, deviceId),
   ]);
   const queued = c.req.query("queued");
-  const labels = overview.hours.map((h) => `${h.hour.slice(5, 10)} ${h.hour.slice(11, 13)}h`);
+  // A true time axis (islands/_chart.ts): each bar at the middle of its UTC hour, ticks at UTC
+  // midnights; the labels (tooltips, the text alternative) name the hour ("2025-10-22 17:00").
+  const labels = overview.hours.map((h) => h.hour.slice(0, 16).replace("T", " "));
+  const times = overview.hours.map((h) => Date.parse(h.hour) + HALF_HOUR_MS);
   return sendPage(c, env, {
     title: DEVICE_TITLE,
     heading: `Device · ${deviceId}`,
@@ -274,10 +280,12 @@ export async function devicePage(c: Context, env: PageEnv, deviceId: string): Pr
           <div class="charts">
             <ChartIsland
               props={{
-                title: "Minutes confirmed per hour (each heartbeat confirms 5)",
+                title: "Minutes confirmed per hour, UTC (each heartbeat confirms 5)",
                 spec: {
                   kind: "bar",
                   labels,
+                  times,
+                  step: DAY_MS,
                   series: [{
                     name: "Minutes",
                     data: overview.hours.map((h) => h.uptimeSeconds / 60),

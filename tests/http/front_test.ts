@@ -248,3 +248,224 @@ Deno.test(
     }
   },
 );
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Returns the bytes a raw socket received once `done` holds for them (or the peer closed). */
+async function readUntil(conn: Deno.Conn, done: (got: string) => boolean): Promise<string> {
+  const buf = new Uint8Array(4096);
+  let got = "";
+  while (!done(got)) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    got += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  return got;
+}
+
+/** The backend of the server-time tests: slow answers, a streamed one, a huge one. */
+function slowBackend() {
+  return Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/slow") {
+      await sleep(1000);
+      return new Response("slow");
+    }
+    if (path === "/stream") {
+      // Six pieces over 750 ms: each gap is shorter than the idle timeout, the whole is longer.
+      let i = 0;
+      return new Response(
+        new ReadableStream({
+          async pull(c) {
+            if (i > 0) await sleep(150);
+            if (i === 6) return c.close();
+            c.enqueue(enc(`piece${i++};`));
+          },
+        }),
+      );
+    }
+    if (path === "/big") {
+      // 64 MiB, far more than the socket buffers hold: a client that reads nothing stalls it.
+      let left = 64;
+      const mib = new Uint8Array(1024 * 1024).fill(97);
+      return new Response(
+        new ReadableStream({
+          pull(c) {
+            if (left-- === 0) c.close();
+            else c.enqueue(mib);
+          },
+        }),
+      );
+    }
+    // (To HEAD as well: its answer says Content-Length: 2 and carries no body.)
+    return new Response("ok");
+  });
+}
+
+Deno.test(
+  "`startFront` does not count the server's time against the idle timeout, only a client that stops reading",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const backend = slowBackend();
+    const front = startFront({ hostname: "127.0.0.1", port: 0 }, {
+      hostname: "127.0.0.1",
+      port: backend.addr.port,
+    }, { headerTimeoutMs: 5000, bodyTimeoutMs: 5000, idleTimeoutMs: 300 });
+    const open = () => Deno.connect({ hostname: "127.0.0.1", port: front.addr.port });
+    try {
+      // A handler that takes 1 s (more than three idle timeouts) is answered in full.
+      const slow = await open();
+      await slow.write(enc("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const slowAnswer = await readUntil(slow, (got) => got.endsWith("slow"));
+      assert.match(slowAnswer, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nslow$/);
+      // Once answered, the connection is idle again: closed after the idle timeout.
+      const started = performance.now();
+      assert.equal(await readUntilClosed(slow, 10_000), "");
+      assert.ok(performance.now() - started < 5000, "closed at the idle deadline");
+
+      // An answer streamed over 750 ms, each piece within the idle timeout of the last.
+      const stream = await open();
+      await stream.write(enc("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const streamed = await readUntil(stream, (got) => got.endsWith("0\r\n\r\n"));
+      for (let i = 0; i < 6; i++) assert.ok(streamed.includes(`piece${i};`), streamed);
+      stream.close();
+
+      // A client that stops reading a 64 MiB answer is cut once a write to it has been pending
+      // for the idle timeout: what it reads afterwards is a part, then the end.
+      const stalled = await open();
+      await stalled.write(enc("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await sleep(1500);
+      const part = await readUntilClosed(stalled, 10_000);
+      assert.notEqual(part, null, "still open");
+      assert.match(part!, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.ok(part!.length < 64 * 1024 * 1024, `${part!.length} bytes`);
+      while (front.connections() > 0) await sleep(10);
+    } finally {
+      front.stopAccepting();
+      front.closeAll();
+      await backend.shutdown();
+    }
+  },
+);
+
+/** Returns the answers in a relayed stream: status line and body of each, in order. */
+function answersIn(stream: string, bodiless: number[] = []): string[] {
+  const out: string[] = [];
+  let rest = stream;
+  while (rest.length > 0) {
+    const end = rest.indexOf("\r\n\r\n");
+    const head = rest.slice(0, end);
+    rest = rest.slice(end + 4);
+    const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
+    const body = bodiless.includes(out.length) ? "" : rest.slice(0, length);
+    rest = rest.slice(body.length);
+    out.push(`${head.split("\r\n")[0]} ${body}`.trim());
+  }
+  return out;
+}
+
+Deno.test(
+  "`startFront` relays pipelined requests in order, each answered once, a slow first one and HEAD included",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const backend = slowBackend();
+    const front = startFront({ hostname: "127.0.0.1", port: 0 }, {
+      hostname: "127.0.0.1",
+      port: backend.addr.port,
+    }, { headerTimeoutMs: 300, bodyTimeoutMs: 300, idleTimeoutMs: 300 });
+    const open = () => Deno.connect({ hostname: "127.0.0.1", port: front.addr.port });
+    try {
+      const conn = await open();
+      await conn.write(enc(
+        "GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n" +
+          "GET /b HTTP/1.1\r\nHost: x\r\n\r\nHEAD /c HTTP/1.1\r\nHost: x\r\n\r\n",
+      ));
+      // The whole stream, then the close at the idle deadline once all four are answered (the
+      // answer to HEAD says Content-Length: 2 and has no body: the front does not wait for one).
+      const stream = await readUntilClosed(conn, 10_000);
+      assert.notEqual(stream, null, "still open");
+      assert.match(stream!, /\r\ncontent-length: 2\r\n[^]*\r\n\r\n$/);
+      assert.deepEqual(answersIn(stream!, [3]), [
+        "HTTP/1.1 200 OK slow",
+        "HTTP/1.1 200 OK ok",
+        "HTTP/1.1 200 OK ok",
+        "HTTP/1.1 200 OK",
+      ]);
+
+      // A pipelined head that misses its deadline while the request before it is still being
+      // answered: closed without our 408, which the client would take for the first answer.
+      const late = await open();
+      await late.write(enc("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost"));
+      assert.equal(await readUntilClosed(late, 10_000), "");
+
+      // The same head on its own is answered 408.
+      const alone = await open();
+      await alone.write(enc("GET /a HTTP/1.1\r\nHost"));
+      assert.match((await readUntilClosed(alone, 10_000)) ?? "still open", /^HTTP\/1\.1 408 /);
+      while (front.connections() > 0) await sleep(10);
+    } finally {
+      front.stopAccepting();
+      front.closeAll();
+      await backend.shutdown();
+    }
+  },
+);
+
+Deno.test(
+  "`vouch` under pipelining: refused to the first request's handler, granted to the next once it is the handled one",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const vouched: string[] = [];
+    let second: () => void = () => {};
+    const handled = new Promise<void>((r) => (second = r));
+    let front: ReturnType<typeof startFront> | null = null;
+    const backend = Deno.serve(
+      { port: 0, hostname: "127.0.0.1", onListen() {} },
+      async (req, info) => {
+        const n = vouched.length + 1;
+        // The second handler vouches once the test read the first answer (the front saw it).
+        if (n === 2) await handled;
+        vouched.push(`${n} ${front!.vouch(info.remoteAddr)}`);
+        const body = await req.text();
+        return new Response(`done ${n} ${body}`);
+      },
+    );
+    front = startFront({ hostname: "127.0.0.1", port: 0 }, {
+      hostname: "127.0.0.1",
+      port: backend.addr.port,
+    }, {
+      headerTimeoutMs: 5000,
+      bodyTimeoutMs: 400,
+      idleTimeoutMs: 5000,
+      // At least one byte per 400 ms window.
+      upload: { paths: ["/up"], minBytesPerSecond: 2.5, windowMs: 400 },
+    });
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: front.addr.port });
+    try {
+      // Both heads in one write: when the first handler runs, the front is on the second body.
+      await conn.write(enc(
+        "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd" +
+          "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\nab",
+      ));
+      const first = await readUntil(conn, (got) => got.endsWith("done 1 abcd"));
+      assert.match(first, /^HTTP\/1\.1 200 OK\r\n[\s\S]*done 1 abcd$/);
+      assert.deepEqual(vouched, ["1 false"], "the first handler cannot vouch for the next body");
+      second();
+      while (vouched.length < 2) await sleep(5);
+      assert.deepEqual(vouched, ["1 false", "2 true"]);
+      // The vouched body takes 900 ms (past the 400 ms body deadline) at one byte per 150 ms.
+      for (const byte of "cdefgh") {
+        await sleep(150);
+        await conn.write(enc(byte));
+      }
+      const rest = await readUntil(conn, (got) => got.endsWith("done 2 abcdefgh"));
+      assert.match(rest, /^HTTP\/1\.1 200 OK\r\n[\s\S]*done 2 abcdefgh$/);
+    } finally {
+      second();
+      conn.close();
+      front.stopAccepting();
+      front.closeAll();
+      await backend.shutdown();
+    }
+  },
+);

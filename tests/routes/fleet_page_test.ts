@@ -121,6 +121,35 @@ Deno.test(
     // 17:00–17:55 is 12 heartbeats (60 min); 18:00 one (5 min); the reboot at 18:00 counts.
     assert.deepEqual(data.slice(-3), [0, 60, 5]);
     assert.equal(data.reduce((a, b) => a + b, 0), 65);
+    // On a time axis: each bar at the middle of its UTC hour, ticks at UTC midnights, and the
+    // labels (tooltips and the text alternative) name the hours, oldest first.
+    const spec = props.spec as { labels: string[]; times: number[]; step: number };
+    assert.equal(spec.labels.length, 168);
+    assert.deepEqual(spec.labels.slice(0, 2), ["2025-10-15 19:00", "2025-10-15 20:00"]);
+    assert.deepEqual(spec.labels.slice(-3), [
+      "2025-10-22 16:00",
+      "2025-10-22 17:00",
+      "2025-10-22 18:00",
+    ]);
+    assert.deepEqual(spec.times.slice(0, 1), [Date.parse("2025-10-15T19:30:00Z")]);
+    assert.deepEqual(spec.times.slice(-1), [Date.parse("2025-10-22T18:30:00Z")]);
+    for (let i = 1; i < 168; i++) assert.equal(spec.times[i] - spec.times[i - 1], 3_600_000);
+    assert.equal(spec.step, 86_400_000);
+    const alt = /<canvas role="img" aria-label="([^"]*)"/.exec(html)![1];
+    assert.ok(
+      alt.startsWith(
+        "Minutes confirmed per hour, UTC (each heartbeat confirms 5): 2025-10-15 19:00 0, " +
+          "2025-10-15 20:00 0, ",
+      ),
+      alt.slice(0, 120),
+    );
+    assert.ok(
+      alt.endsWith(", 2025-10-22 16:00 0, 2025-10-22 17:00 60, 2025-10-22 18:00 5."),
+      alt.slice(-120),
+    );
+    // Every bar named by its hour, none by an index.
+    assert.equal(alt.match(/\d{4}-\d\d-\d\d \d\d:00 \d+(?:, |\.$)/g)?.length, 168);
+    assert.doesNotMatch(alt, /\d\dh\b/);
     assert.match(html, /Reboots \(7 days\)<\/div>/);
     assert.match(html, /<div class="metric-value">1<\/div><div class="metric-label">Reboots/);
     assert.match(html, /<div class="metric-value">0\.64 %<\/div>/); // 3900 s → 0.6448… %
