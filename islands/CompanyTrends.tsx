@@ -199,6 +199,7 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
                 spec={{
                   kind: "bar",
                   labels,
+                  times,
                   series: [{
                     name: "Sessions",
                     data: current.buckets.map((p) => p.n_sessions),

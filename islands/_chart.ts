@@ -104,7 +104,7 @@ export function chartOptions(spec: ChartSpec) {
             callback: (v: number) => new Date(v).toUTCString().slice(5, 11),
           },
         }
-        : { ticks: { maxRotation: 0 } },
+        : {},
     },
   };
 }

@@ -300,7 +300,10 @@ Deno.test(
 Deno.test("player page with water sessions only: no earth numbers", opts, async () => {
   await playWater("calm", "calm-1", "2025-03-12T08:00:00Z", 10);
   const html = await (await t.request("/players/calm")).text();
-  assert.match(html, /<div class="metric-value">10.0 points<\/div><div class="metric-label">Avg stress/);
+  assert.match(
+    html,
+    /<div class="metric-value">10.0 points<\/div><div class="metric-label">Avg stress/,
+  );
   assert.ok(!html.includes("Avg brain performance"));
   assert.ok(!html.includes("First-try accuracy per session"));
   assert.match(html, /needs at least 3 finalized sessions to learn from \(this player\s+has 1\)/);
