@@ -175,6 +175,8 @@ export class Page {
     return this.browser.send(method, params, this.sessionId);
   }
 
+  #viewport = { width: 1280, height: 900 };
+
   /** Enables the domains the driver listens to and sets the viewport. */
   async init(width: number, height: number): Promise<void> {
     await this.send("Page.enable");
@@ -185,6 +187,7 @@ export class Page {
 
   /** Sets the viewport size (a phone is 390 × 844). */
   async setViewport(width: number, height: number): Promise<void> {
+    this.#viewport = { width, height };
     await this.send("Emulation.setDeviceMetricsOverride", {
       width,
       height,
@@ -256,15 +259,29 @@ export class Page {
     await this.send("Input.dispatchKeyEvent", { type: "keyUp", key, ...codes });
   }
 
-  /** Saves a PNG screenshot of the whole page. */
+  /**
+   * Saves a PNG screenshot of the whole page. The viewport is first made as tall as the page and
+   * the page given time to settle: capturing beyond the viewport resizes it during the capture,
+   * and chart.js clears a resized canvas before it redraws, so charts came out blank now and then.
+   */
   async screenshot(path: string): Promise<void> {
-    const metrics = await this.send("Page.getLayoutMetrics");
-    const size = metrics.cssContentSize as { width: number; height: number };
+    const content = async () =>
+      (await this.send("Page.getLayoutMetrics")).cssContentSize as {
+        width: number;
+        height: number;
+      };
+    const { width, height } = this.#viewport;
+    const tall = Math.ceil((await content()).height);
+    if (tall > height) {
+      await this.setViewport(width, tall);
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    const size = await content();
     const res = await this.send("Page.captureScreenshot", {
       format: "png",
-      captureBeyondViewport: true,
       clip: { x: 0, y: 0, width: size.width, height: size.height, scale: 1 },
     });
+    if (tall > height) await this.setViewport(width, height);
     const bin = atob(String(res.data));
     await Deno.writeFile(path, Uint8Array.from(bin, (c) => c.charCodeAt(0)));
   }
