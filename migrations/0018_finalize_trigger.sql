@@ -9,10 +9,10 @@
 --   version of every distinct period it touched, so a period now gets the number of bumps that
 --   touch it, as before. The player's previous first session is the first row of the player
 --   index (no longer every session of the player, grouped).
--- - The company_metric upsert and the company_bucket upsert are one statement: the metric
---   rows' RETURNING gives each touched bucket its changed metrics entries, which replace those
---   entries in the bucket's stored company_bucket.metrics (migration 0017) instead of the
---   bucket's metrics being read back from all of its company_metric rows.
+--
+-- (Upserting the metric and bucket rows in one statement, the changed metrics entries merged into
+-- the stored company_bucket.metrics from the metric rows' RETURNING, was measured and dropped:
+-- the json merge cost more than the read of the bucket's company_metric rows it saves.)
 --
 -- No SQL below names a task or a metric.
 
@@ -20,9 +20,8 @@ drop trigger session_summary_metrics_insert on session_summary;
 drop trigger session_summary_release_add on session_summary;
 drop function company_release_touch_insert();
 
--- As in migration 0017, with the metrics check first, the metric and bucket upserts in one
--- statement, and the period-version bumps last (when the company's all-time row is locked, as
--- the release trigger ran after this one).
+-- As in migration 0017, with the metrics check first and the period-version bumps last (once
+-- the company's all-time row is locked, as when the release trigger ran after this one).
 create or replace function company_aggregates_add() returns trigger
 language plpgsql as $$
 declare
