@@ -29,6 +29,7 @@ Deno.test(
       "0015_recordings",
       "0016_command_notify",
       "0017_company_bucket_metrics",
+      "0018_finalize_trigger",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -107,9 +108,10 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0015_recordings",
       "0016_command_notify",
       "0017_company_bucket_metrics",
+      "0018_finalize_trigger",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 17);
+    assert.equal(count[0].n, 18);
   } finally {
     await a.end();
     await b.end();

@@ -214,3 +214,46 @@ Deno.test(
     assert.deepEqual([...rows], [{ release_count: 2, data_version: truth.version.toString() }]);
   },
 );
+
+Deno.test(
+  "a session insert bumps its day and week, and the week of the player's previous first session",
+  opts,
+  async () => {
+    const B = "c_release_bumps";
+    const versions = async () =>
+      (await db.sql<{ kind: string; period_start: string; version: string }[]>`
+        select kind, to_char(period_start, 'YYYY-MM-DD') as period_start, version::text
+        from company_period_version where company_id = ${B} order by kind, period_start`)
+        .map((r) => `${r.kind} ${r.period_start} ${r.version}`);
+    const s = (player: string, at: string) =>
+      insertSummary(db.sql, { player, company: B, at, fta: 1 });
+    await s("b1", "2024-03-05T09:00:00Z"); // d 03-05, w 03-04; no earlier session
+    assert.deepEqual(await versions(), ["d 2024-03-05 1", "w 2024-03-04 1"]);
+    // Week 03-04 twice in one insert: the new session's week and b1's first session's week.
+    await s("b1", "2024-03-06T09:00:00Z");
+    assert.deepEqual(await versions(), ["d 2024-03-05 1", "d 2024-03-06 1", "w 2024-03-04 3"]);
+    // A session before b1's first one: its own day and week, and the first session's week.
+    await s("b1", "2024-02-27T09:00:00Z");
+    assert.deepEqual(await versions(), [
+      "d 2024-02-27 1",
+      "d 2024-03-05 1",
+      "d 2024-03-06 1",
+      "w 2024-02-26 1",
+      "w 2024-03-04 4",
+    ]);
+    // Two sessions of a new player in one statement bump their one day and week once each.
+    await db.sql`
+      insert into play_sessions (session_id, player_id, finalized_at)
+      values ('bump-1', 'b2', now()), ('bump-2', 'b2', now())`;
+    await db.sql`
+      insert into session_summary (player_id, session_id, task_version, task, metrics,
+        company_id, played_at, n_attempts)
+      select 'b2', id, 'water_v1', 'water', '{"stress_score": 40}', ${B}, at::timestamptz, 3
+      from (values ('bump-1', '2024-03-12T09:00:00Z'), ('bump-2', '2024-03-12T10:00:00Z'))
+        v(id, at)`;
+    assert.deepEqual((await versions()).filter((v) => v.includes("03-1")), [
+      "d 2024-03-12 1",
+      "w 2024-03-11 1",
+    ]);
+  },
+);

@@ -1,0 +1,149 @@
+/**
+ * `deno run -A bench/finalize_probe.ts [--root=DIR] [--n=150] [--players=10] [--explain]`
+ *
+ * Finalize in-process, without HTTP, as the finalize scenario of `deno task bench` drives it
+ * (players with 100 earlier sessions in one company, a 9-attempt session posted before each
+ * finalize), on a fresh database: the p50 / min of the finalize call, and the CPU per finalize
+ * of this process (the client: postgres.js and the service) and of its Postgres backend, from
+ * /proc. `--root` runs another checkout's code (`services/finalize.ts`, `services/events.ts`,
+ * its migrations and its bench helpers), for a before/after comparison on one machine:
+ * `deno run -A bench/finalize_probe.ts --root=/work/wt-23-before` (run from that checkout so
+ * its import map applies). With track_functions the time of every plpgsql function per
+ * finalize is printed (pg_stat_user_functions); `--explain` prints the plan of one finalize's
+ * summary insert, triggers included (auto_explain of nested statements).
+ */
+import postgres from "postgres";
+
+const arg = (name: string, fallback: string) =>
+  Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const ROOT = new URL(`${arg("root", new URL("..", import.meta.url).pathname)}/`, "file:///");
+const N = Number(arg("n", "150"));
+const PLAYERS = Number(arg("players", "10"));
+const EXPLAIN = Deno.args.includes("--explain");
+
+const { loadConfig } = await import(new URL("config.ts", ROOT).href);
+const { migrate } = await import(new URL("db/migrate.ts", ROOT).href);
+const { ingestBatch, toEventRow } = await import(new URL("services/events.ts", ROOT).href);
+const { finalizeSession } = await import(new URL("services/finalize.ts", ROOT).href);
+const { createScratchDatabase } = await import(new URL("bench/scratch.ts", ROOT).href);
+const { insertSummaries } = await import(new URL("bench/measure.ts", ROOT).href);
+const { sessionEvents } = await import(new URL("bench/bodies.ts", ROOT).href);
+
+/** Returns utime + stime of a process in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number | "self"): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+const baseUrl = Deno.env.get("BENCH_DATABASE_URL")?.trim() ||
+  "postgres://postgres@127.0.0.1:5432/postgres";
+const db = await createScratchDatabase(baseUrl);
+/** The statements of the finalize being timed: when each was sent. */
+let trace: { t: number; query: string }[] | null = null;
+const statements = new Map<string, number[]>();
+const sql = postgres(db.url, {
+  max: 1,
+  onnotice: (n: { message?: string }) => EXPLAIN && console.log(n.message),
+  debug: (_c: number, query: string) => trace?.push({ t: performance.now(), query }),
+});
+const config = loadConfig({ APP_ENV: "test" });
+try {
+  await migrate(sql);
+  await insertSummaries(sql, {
+    prefix: "fz-",
+    count: PLAYERS * 100,
+    players: `'fp-' || (g % ${PLAYERS})`,
+    company: "'c_finalizebench'",
+    from: "2024-01-01",
+  });
+  await sql`analyze`;
+  const [{ pid }] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+  await sql`set track_functions = 'pl'`;
+  const times: number[] = [];
+  let client = 0;
+  let backend = 0;
+  for (let k = 0; k < N + 20; k++) {
+    const events = sessionEvents("probe", k).map((e: Record<string, unknown>) =>
+      toEventRow(
+        { ...e, player_id: `fp-${k % PLAYERS}`, company_id: "c_finalizebench" },
+        config.companySalt,
+      )
+    );
+    await ingestBatch(sql, events);
+    const sessionId = events[0].session_id;
+    if (k === 20) {
+      // Statistics still pending in this backend reach the shared ones at most once a second.
+      await new Promise((r) => setTimeout(r, 1100));
+      await sql`select 1`;
+      await sql`select pg_stat_reset()`;
+      await sql`select pg_stat_clear_snapshot()`;
+    }
+    if (EXPLAIN && k === N + 19) {
+      await sql`load 'auto_explain'`;
+      await sql`set auto_explain.log_min_duration = 0`;
+      await sql`set auto_explain.log_analyze = on`;
+      await sql`set auto_explain.log_buffers = on`;
+      await sql`set auto_explain.log_nested_statements = on`;
+      await sql`set client_min_messages = log`;
+      await sql`set auto_explain.log_level = notice`;
+    }
+    const c0 = cpuMs("self");
+    const b0 = cpuMs(pid);
+    trace = [];
+    const t0 = performance.now();
+    await finalizeSession(sql, config, sessionId, new Date());
+    const end = performance.now();
+    const t = end - t0;
+    const sent = trace;
+    trace = null;
+    if (k >= 20) {
+      sent.forEach((s, i) => {
+        const key = `${String(i + 1).padStart(2)}. ${
+          s.query.replace(/\s+/g, " ").trim().slice(0, 80)
+        }`;
+        const list = statements.get(key) ?? [];
+        list.push((i + 1 < sent.length ? sent[i + 1].t : end) - s.t);
+        statements.set(key, list);
+      });
+    }
+    if (k >= 20) {
+      times.push(t);
+      client += cpuMs("self") - c0;
+      backend += cpuMs(pid) - b0;
+    }
+  }
+  const load = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  console.log(
+    `${ROOT.pathname}: ${N} finalizes, p50 ${pct(times, 50).toFixed(2)} ms, min ${
+      Math.min(...times).toFixed(2)
+    } ms, p90 ${pct(times, 90).toFixed(2)} ms; CPU per finalize: client ${
+      (client / N).toFixed(2)
+    } ms, Postgres backend ${(backend / N).toFixed(2)} ms; load ${load}`,
+  );
+  for (const [key, list] of statements) {
+    if (list.length >= N / 2) console.log(`  ${pct(list, 50).toFixed(3).padStart(7)} ms  ${key}`);
+  }
+  // Function statistics reach the shared view at most once a second: wait, end a transaction.
+  await new Promise((r) => setTimeout(r, 1100));
+  await sql`select 1`;
+  await sql`select pg_stat_clear_snapshot()`;
+  const fns = await sql<{ funcname: string; calls: number; total: number; self: number }[]>`
+    select funcname, calls::int, total_time as total, self_time as self
+    from pg_stat_user_functions order by total_time desc`;
+  for (const f of fns) {
+    console.log(
+      `  ${f.funcname}: ${(f.calls / N).toFixed(1)} calls, total ${
+        (f.total / N).toFixed(3)
+      } ms, self ${(f.self / N).toFixed(3)} ms per finalize`,
+    );
+  }
+} finally {
+  await sql.end({ timeout: 5 });
+  await db.drop();
+}
