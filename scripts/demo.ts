@@ -4,7 +4,7 @@
  * so summaries, models, company registration and engagement sessions come out exactly as from
  * real clients. Sessions already stored are skipped, so running it twice adds nothing. While the
  * service runs on the embedded database (its data directory locked), the demo writes through the
- * service's API instead (scripts/_demo_api.ts).
+ * service's API instead (scripts/demo_api.ts).
  */
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import type { Sql } from "../db/client.ts";
@@ -17,7 +17,7 @@ import { finalizeSession } from "../services/finalize.ts";
 import { generateDemo } from "./demo_data.ts";
 import type { DemoOptions, DemoResult, Progress } from "./_demo_types.ts";
 import { openScriptDatabase } from "./_cli.ts";
-import { serviceAnswers, writeDemoOverApi } from "./_demo_api.ts";
+import { serviceAnswers, writeDemoOverApi } from "./demo_api.ts";
 import { DEMO_DEVICES, writeDemoFleet } from "./demo_fleet.ts";
 
 export type { DemoOptions, DemoResult, Progress } from "./_demo_types.ts";

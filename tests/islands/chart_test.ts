@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chartOptions } from "../../islands/_chart.ts";
+import { chartOptions } from "../../islands/chart_options.ts";
 
 Deno.test("chartOptions keeps chart.js's label ticks on a category axis (no times)", () => {
   const x = chartOptions({

@@ -1,7 +1,7 @@
 /** `deno task demo` through a running service's API: the fleet part it can write. */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
-import { writeDemoOverApi } from "../../scripts/_demo_api.ts";
+import { writeDemoOverApi } from "../../scripts/demo_api.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 
