@@ -41,6 +41,7 @@ import {
 } from "../http/auth.ts";
 import { type Config, isLoopbackHost } from "../config.ts";
 import { MAX_BODY_BYTES } from "../http/body.ts";
+import { errorAnswer } from "../http/errors.ts";
 import type { AppDeps, AppEnv, ComposedDeps } from "../http/context.ts";
 
 /** The heartbeat writer of each composed app (its full route and its light path share it). */
@@ -296,8 +297,20 @@ export function lightHeartbeat(
       }
       try {
         await stored;
-      } catch {
-        return asRead(); // the batch failed: the full path tries once more and answers
+      } catch (err) {
+        // The batch failed and nothing of it was committed. Answered here as the app's error
+        // handler would (a 503 with Retry-After for an outage), not written a second time by the
+        // full path; a bug goes to the full path, which logs it.
+        const answer = errorAnswer(err);
+        if (answer.bug) return asRead();
+        const out = answerHeaders(headers, hsts);
+        if (answer.retryAfter !== undefined) out["retry-after"] = String(answer.retryAfter);
+        const res = new Response(JSON.stringify({ detail: answer.message }), {
+          status: answer.status,
+          headers: out,
+        });
+        metrics.request("POST", path, answer.status, (performance.now() - started) / 1000);
+        return res;
       }
       metrics.heartbeat();
       const res = new Response(OK_BODY, { status: 200, headers: answerHeaders(headers, hsts) });

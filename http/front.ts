@@ -113,6 +113,10 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
 
 type Phase = "idle" | "head" | "body";
 
+/** An HTTP/1.x request line (RFC 9112 3) or status line (RFC 9112 4). */
+const START_LINE =
+  /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^\s]+ HTTP\/1\.[01]|HTTP\/1\.[01] \d{3}(?: .*)?)$/;
+
 /**
  * Follows the framing of a client's request stream: which phase it is in, and when a phase
  * changes. Fed every byte the client sends, in order.
@@ -189,6 +193,12 @@ export class RequestFraming {
   private endOfHead(): void {
     const text = new TextDecoder("latin1").decode(new Uint8Array(this.head));
     this.head = [];
+    // Only HTTP/1.x is framed: anything else (the HTTP/2 preface `PRI * HTTP/2.0`, which the
+    // server would answer in binary frames this parser never finishes) closes the connection.
+    if (!START_LINE.test(text.slice(0, text.indexOf("\r\n")))) {
+      this.error = "malformed";
+      return;
+    }
     if (this.onHead(text) === true) {
       this.chunked = false;
       this.remaining = 0;

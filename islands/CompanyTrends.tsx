@@ -248,7 +248,9 @@ export default function CompanyTrends(props: CompanyTrendsProps) {
             <p class="muted small">
               Periods are UTC days, weeks starting Monday, or calendar months, by when the sessions
               were played. A “–” average has fewer than {props.minN}{" "}
-              distinct players of its task behind it (or none), and is hidden.
+              {bucket === "month" && current.nextRelease !== null
+                ? "player-days (released, summed over the month's days)"
+                : "distinct players"} of its task behind it (or none), and is hidden.
               {current.nextRelease !== null &&
                 " Numbers are released once per closed period with calibrated noise, so that no " +
                   "number reveals one person; ± is the 90 % range of the released value."}

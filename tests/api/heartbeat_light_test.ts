@@ -5,6 +5,7 @@
  * the full path exactly as before.
  */
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { createMetrics } from "../../http/metrics.ts";
@@ -94,5 +95,39 @@ Deno.test(
     // A wrong token never reaches the light path's body reading: 401 as before.
     const wrong = await send(example, { token: "nope" });
     assert.equal(wrong.status, 401);
+  },
+);
+
+Deno.test(
+  "`lightHeartbeat` answers a database outage itself with 503 and Retry-After, written once",
+  dbTestOptions,
+  async () => {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    const dead = postgres("postgres://nobody@127.0.0.1:9/none", {
+      max: 1,
+      connect_timeout: 2,
+      onnotice: () => {},
+    });
+    const down = testApp(dead, { INGEST_SERVICE_TOKEN: "svc" });
+    try {
+      const bytes = new TextEncoder().encode(JSON.stringify({ ...example, device_id: "down-1" }));
+      const res = await down.request("/internal/heartbeat", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "content-length": String(bytes.length),
+          authorization: "Bearer svc",
+        },
+        body: bytes,
+      });
+      assert.equal(res.status, 503);
+      assert.deepEqual(await res.json(), { detail: "Database unavailable" });
+      assert.equal(res.headers.get("retry-after"), "2");
+      assert.equal(res.headers.get("cache-control"), "no-store");
+      // The light path answered (the full path logs a line): the batch was not tried again.
+      assert.equal(down.logs.length, 0);
+    } finally {
+      await dead.end();
+    }
   },
 );

@@ -46,6 +46,19 @@ Deno.test("`RequestFraming` refuses oversized heads and malformed lengths", () =
   assert.equal(phases("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n").error, "malformed");
 });
 
+Deno.test("`RequestFraming` refuses a start line that is not HTTP/1.x (the HTTP/2 preface)", () => {
+  assert.equal(phases("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").error, "malformed");
+  assert.equal(phases("GET /\r\n\r\n").error, "malformed");
+  assert.equal(phases("G T / HTTP/1.1\r\n\r\n").error, "malformed");
+  assert.deepEqual(phases("GET /x?a=1 HTTP/1.0\r\nHost: x\r\n\r\n"), {
+    seen: ["head", "idle"],
+    error: null,
+  });
+  // Answers are framed by the same class: a status line passes.
+  const answer = phases("HTTP/1.1 204 No Content\r\n\r\n");
+  assert.deepEqual(answer, { seen: ["head", "idle"], error: null });
+});
+
 /** Returns what a raw socket received until the peer closed it, or null if still open at `ms`. */
 async function readUntilClosed(conn: Deno.Conn, ms: number): Promise<string | null> {
   const buf = new Uint8Array(4096);
@@ -129,6 +142,12 @@ Deno.test(
       const slowNoAnswer = await open();
       await slowNoAnswer.write(enc("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"));
       assert.match((await readUntilClosed(slowNoAnswer, 10_000)) ?? "still open", /408/);
+
+      // The HTTP/2 preface without a credential: closed at once with 400, not held (the server
+      // would answer it in binary frames the front never finishes reading).
+      const preface = await open();
+      await preface.write(enc("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+      assert.match((await readUntilClosed(preface, 10_000)) ?? "still open", /^HTTP\/1\.1 400 /);
 
       const huge = await open();
       await huge.write(enc("GET / HTTP/1.1\r\nX: " + "a".repeat(MAX_HEAD_BYTES)));
