@@ -9,6 +9,8 @@
  * one of a checkout before issue 19).
  */
 import postgres from "postgres";
+import { cpuTicks, TICK_MS } from "./procs.ts";
+import { percentile } from "./stats.ts";
 
 const arg = (name: string, fallback: string) =>
   Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -22,16 +24,8 @@ const { dashboardTokenFor } = await import(new URL("core/company.ts", ROOT).href
 const { createScratchDatabase } = await import(new URL("bench/scratch.ts", ROOT).href);
 const { insertSummaries } = await import(new URL("bench/measure.ts", ROOT).href);
 
-function cpuMs(): number {
-  const stat = Deno.readTextFileSync("/proc/self/stat");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
-
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
+/** Returns utime + stime of a process in ms, from /proc (this process: `Deno.pid`). */
+const cpuMs = (pid: number): number => (cpuTicks(pid) ?? NaN) * TICK_MS;
 
 const baseUrl = Deno.env.get("BENCH_DATABASE_URL")?.trim() ||
   "postgres://postgres@127.0.0.1:5432/postgres";
@@ -66,7 +60,7 @@ try {
     let bytes = 0;
     let cpu = 0;
     for (let i = 0; i < N + 50; i++) {
-      const c0 = cpuMs();
+      const c0 = cpuMs(Deno.pid);
       const t0 = performance.now();
       const res = await app.request(path);
       const body = await res.text();
@@ -74,12 +68,12 @@ try {
       if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body}`);
       if (i >= 50) {
         times.push(t);
-        cpu += cpuMs() - c0;
+        cpu += cpuMs(Deno.pid) - c0;
         bytes = body.length;
       }
     }
     console.log(
-      `  ${path.replace(/t=[0-9a-f]+&?/, "")}: p50 ${pct(times, 50).toFixed(2)} ms, min ${
+      `  ${path.replace(/t=[0-9a-f]+&?/, "")}: p50 ${percentile(times, 50).toFixed(2)} ms, min ${
         Math.min(...times).toFixed(2)
       } ms, ${bytes} bytes, CPU ${(cpu / N).toFixed(2)} ms per read`,
     );

@@ -13,6 +13,8 @@
  * summary insert, triggers included (auto_explain of nested statements).
  */
 import postgres from "postgres";
+import { cpuTicks, TICK_MS } from "./procs.ts";
+import { percentile } from "./stats.ts";
 
 const arg = (name: string, fallback: string) =>
   Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -29,17 +31,8 @@ const { createScratchDatabase } = await import(new URL("bench/scratch.ts", ROOT)
 const { insertSummaries } = await import(new URL("bench/measure.ts", ROOT).href);
 const { sessionEvents } = await import(new URL("bench/bodies.ts", ROOT).href);
 
-/** Returns utime + stime of a process in ms (clock ticks of 10 ms). */
-function cpuMs(pid: number | "self"): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
-
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
+/** Returns utime + stime of a process in ms, from /proc (this process: `Deno.pid`). */
+const cpuMs = (pid: number): number => (cpuTicks(pid) ?? NaN) * TICK_MS;
 
 const baseUrl = Deno.env.get("BENCH_DATABASE_URL")?.trim() ||
   "postgres://postgres@127.0.0.1:5432/postgres";
@@ -93,7 +86,7 @@ try {
       await sql`set client_min_messages = log`;
       await sql`set auto_explain.log_level = notice`;
     }
-    const c0 = cpuMs("self");
+    const c0 = cpuMs(Deno.pid);
     const b0 = cpuMs(pid);
     trace = [];
     const t0 = performance.now();
@@ -114,20 +107,22 @@ try {
     }
     if (k >= 20) {
       times.push(t);
-      client += cpuMs("self") - c0;
+      client += cpuMs(Deno.pid) - c0;
       backend += cpuMs(pid) - b0;
     }
   }
   const load = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
   console.log(
-    `${ROOT.pathname}: ${N} finalizes, p50 ${pct(times, 50).toFixed(2)} ms, min ${
+    `${ROOT.pathname}: ${N} finalizes, p50 ${percentile(times, 50).toFixed(2)} ms, min ${
       Math.min(...times).toFixed(2)
-    } ms, p90 ${pct(times, 90).toFixed(2)} ms; CPU per finalize: client ${
+    } ms, p90 ${percentile(times, 90).toFixed(2)} ms; CPU per finalize: client ${
       (client / N).toFixed(2)
     } ms, Postgres backend ${(backend / N).toFixed(2)} ms; load ${load}`,
   );
   for (const [key, list] of statements) {
-    if (list.length >= N / 2) console.log(`  ${pct(list, 50).toFixed(3).padStart(7)} ms  ${key}`);
+    if (list.length >= N / 2) {
+      console.log(`  ${percentile(list, 50).toFixed(3).padStart(7)} ms  ${key}`);
+    }
   }
   // Function statistics reach the shared view at most once a second: wait, end a transaction.
   await new Promise((r) => setTimeout(r, 1100));

@@ -18,7 +18,7 @@ import { generateDemo } from "./demo_data.ts";
 import type { DemoOptions, DemoResult, Progress } from "./_demo_types.ts";
 import { openScriptDatabase } from "./_cli.ts";
 import { serviceAnswers, writeDemoOverApi } from "./demo_api.ts";
-import { DEMO_DEVICES, writeDemoFleet } from "./demo_fleet.ts";
+import { DEMO_DEVICES, demoDeviceOf, writeDemoFleet } from "./demo_fleet.ts";
 
 export type { DemoOptions, DemoResult, Progress } from "./_demo_types.ts";
 
@@ -66,8 +66,7 @@ export async function writeDemo(
 
   const engagement = { stored: 0, duplicates: 0 };
   progress("engagement", 0, demo.engagement.length);
-  // Each family user's summaries come from one demo device (as the agent tags them).
-  const deviceOf = new Map(demo.familyUsers.map((u, i) => [u, DEMO_DEVICES[i]]));
+  const deviceOf = demoDeviceOf(demo.familyUsers);
   for (const [i, body] of demo.engagement.entries()) {
     const status = await ingestSessionSummary(sql, body, deviceOf.get(body.user_external_id));
     if (status === "ok") engagement.stored++;

@@ -8,7 +8,7 @@ import type { Config } from "../config.ts";
 import { companyIdFor, dashboardTokenFor } from "../core/company.ts";
 import { ApiError, createClient, type TelemetryClient } from "../sdk/mod.ts";
 import { generateDemo } from "./demo_data.ts";
-import { DEMO_DEVICES, DEMO_LOG, type DemoFleet, heartbeatOf } from "./demo_fleet.ts";
+import { DEMO_DEVICES, DEMO_LOG, demoDeviceOf, type DemoFleet, heartbeatOf } from "./demo_fleet.ts";
 import type { DemoOptions, DemoResult } from "./_demo_types.ts";
 
 /** Returns whether a service answers GET /health at `base` within a second. */
@@ -118,8 +118,7 @@ async function writeAll(
 
   const engagement = { stored: 0, duplicates: 0 };
   progress("engagement", 0, demo.engagement.length);
-  // Each family user's summaries come from one demo device (as the agent tags them).
-  const deviceOf = new Map(demo.familyUsers.map((u, i) => [u, DEMO_DEVICES[i]]));
+  const deviceOf = demoDeviceOf(demo.familyUsers);
   for (const [i, body] of demo.engagement.entries()) {
     const device_id = deviceOf.get(body.user_external_id);
     const { status } = await api.ingestSessionSummary(device_id ? { ...body, device_id } : body);

@@ -26,6 +26,11 @@ export const DEMO_DEVICES = [
   "demo-box-6",
 ] as const;
 
+/** Returns the demo device each family user's summaries come from (as the agent tags them). */
+export function demoDeviceOf(familyUsers: readonly string[]): Map<string, string> {
+  return new Map(familyUsers.map((u, i) => [u, DEMO_DEVICES[i]]));
+}
+
 /** The log snapshot demo-box-1 uploads after its UPLOAD_LOGS command. */
 export const DEMO_LOG = [
   "Oct 22 17:20:01 demo-box-1 agent[412]: heartbeat ok (latency 34 ms)",

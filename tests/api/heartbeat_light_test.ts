@@ -5,9 +5,8 @@
  * the full path exactly as before.
  */
 import assert from "node:assert/strict";
-import postgres from "postgres";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
-import { testDatabase } from "../helpers/db.ts";
+import { testDatabase, unreachableDatabase } from "../helpers/db.ts";
 import { createMetrics } from "../../http/metrics.ts";
 import { heartbeat as example } from "../../openapi/device_examples.ts";
 
@@ -102,12 +101,7 @@ Deno.test(
   "`lightHeartbeat` answers a database outage itself with 503 and Retry-After, written once",
   dbTestOptions,
   async () => {
-    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
-    const dead = postgres("postgres://nobody@127.0.0.1:9/none", {
-      max: 1,
-      connect_timeout: 2,
-      onnotice: () => {},
-    });
+    const dead = unreachableDatabase();
     const down = testApp(dead, { INGEST_SERVICE_TOKEN: "svc" });
     try {
       const bytes = new TextEncoder().encode(JSON.stringify({ ...example, device_id: "down-1" }));

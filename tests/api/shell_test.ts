@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import postgres from "postgres";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { dbTestOptions, testApp } from "../helpers/app.ts";
-import { testDatabase } from "../helpers/db.ts";
+import { testDatabase, unreachableDatabase } from "../helpers/db.ts";
 import { productionEnv } from "../helpers/env.ts";
 
 const db = testDatabase();
@@ -152,12 +151,7 @@ Deno.test(
   "an unreachable database answers 503 fast, never 500 or a hang",
   dbTestOptions,
   async () => {
-    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
-    const dead = postgres("postgres://nobody@127.0.0.1:9/none", {
-      max: 1,
-      connect_timeout: 2,
-      onnotice: () => {},
-    });
+    const dead = unreachableDatabase();
     const app = createApp({
       config: loadConfig({ APP_ENV: "test" }),
       sql: dead,

@@ -5,6 +5,7 @@
  * A test file declares it with `testDatabase()`: opened before the file's first test runs
  * (never when the file is imported) and closed after its last test.
  */
+import postgres from "postgres";
 import { connect, connectNotices, openDatabase, type Sql } from "../../db/client.ts";
 import type { Notices } from "../../db/notices.ts";
 import { migrate, type Migration } from "../../db/migrate.ts";
@@ -121,4 +122,16 @@ export function testDatabase(migrations?: Migration[]): FileDatabase {
       preparations.push(fn);
     },
   };
+}
+
+/**
+ * Returns a connection to a database that cannot be reached: port 9 (discard) on loopback, where
+ * nothing listens, so every query fails at once as in an outage (call `end()` after the test).
+ */
+export function unreachableDatabase(): Sql {
+  return postgres("postgres://nobody@127.0.0.1:9/none", {
+    max: 1,
+    connect_timeout: 2,
+    onnotice: () => {},
+  });
 }

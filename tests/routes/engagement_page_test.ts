@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import postgres from "postgres";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { TONE_EXPLAINED } from "../../routes/engagement.tsx";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
 import { sessionEvents } from "../helpers/play.ts";
-import { testDatabase } from "../helpers/db.ts";
+import { testDatabase, unreachableDatabase } from "../helpers/db.ts";
 
 const db = testDatabase();
 const t = testApp(db.sql, { DASHBOARD_TOKEN_MAP: "tok-alice:alice,tok-all:*" });
@@ -241,11 +240,7 @@ Deno.test("sign-out clears the cookie", opts, async () => {
 });
 
 Deno.test("database down: pages answer an HTML 503, never a hang", opts, async () => {
-  const dead = postgres("postgres://nobody@127.0.0.1:9/none", {
-    max: 1,
-    connect_timeout: 2,
-    onnotice: () => {},
-  });
+  const dead = unreachableDatabase();
   const app = createApp({
     config: loadConfig({ APP_ENV: "test" }),
     sql: dead,
