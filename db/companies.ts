@@ -133,43 +133,55 @@ export async function companyBuckets(
   }));
 }
 
-/** The UTC calendar month of a session's play time (its first day), in SQL. */
-const MONTH_OF = "date_trunc('month', s.played_at at time zone 'UTC')::date";
+/** Returns the SQL of a row's bucket start as a bucket of `type`: a day row's month for months. */
+function bucketStartOf(sql: Sql, type: BucketType) {
+  return type === "month" ? sql`date_trunc('month', bucket_start)::date` : sql`bucket_start`;
+}
 
 /**
- * Returns the company's per-month aggregates from session_summary, in the shape company_bucket
- * keeps for days and weeks (migration 0017): per UTC calendar month its sessions and distinct
- * players, and per task and company metric (task_metric.company) the task's sessions, its
- * distinct players and the mean (float8 division; numeric first for a metric with levels, as the
- * trigger does). No SQL here names a task or a metric. Computed at read time, so finalize pays
- * nothing for months.
+ * Returns the company's per-month aggregates in the shape company_bucket keeps for days and weeks
+ * (migration 0017), added up from the day rows the insert trigger keeps: per UTC calendar month
+ * its sessions (Σ of its days') and distinct players (company_bucket_player), and per task and
+ * company metric the sessions and sums of company_metric with the task's distinct players, the
+ * mean as the trigger computes it (float8 division; numeric first for a metric with levels). No
+ * SQL here names a task or a metric, and no session row is read: a month costs a read of at most
+ * 31 day rows per metric and of the month's player-days.
  */
 async function monthBuckets(sql: Sql, companyId: string): Promise<PivotedBucketRow[]> {
-  const month = sql.unsafe(MONTH_OF);
   return await sql<PivotedBucketRow[]>`
-    with s as (
-      select ${month} as bucket_start, s.player_id, s.task, s.metrics
-      from session_summary s where s.company_id = ${companyId}
+    with days as (
+      select date_trunc('month', bucket_start)::date as month, n_sessions
+      from company_bucket where company_id = ${companyId} and kind = 'd'
+    ), players as (
+      select date_trunc('month', bucket_start)::date as month, player_id, tasks
+      from company_bucket_player where company_id = ${companyId} and kind = 'd'
     ), b as (
-      select bucket_start, count(distinct player_id)::int as n_players,
-        count(*)::int as n_sessions
-      from s group by 1
+      select d.month, d.n_sessions, p.n_players
+      from (select month, sum(n_sessions)::int as n_sessions from days group by 1) d
+      join (select month, count(distinct player_id)::int as n_players from players group by 1) p
+        on p.month = d.month
+    ), task_players as (
+      select month, t.task, count(distinct player_id)::int as n_players
+      from players cross join unnest(tasks) t(task) group by 1, 2
     ), m as (
-      select s.bucket_start, s.task, e.key as metric, count(*)::int as n_sessions,
-        count(distinct s.player_id)::int as n_players,
-        case when d.levels is null then sum((e.value)::float8) / count(*)
-          else (sum((e.value)::float8)::numeric / count(*))::float8 end as avg
-      from s cross join lateral jsonb_each(s.metrics) e
-      join task_metric d on d.task = s.task and d.metric = e.key and d.company
-      group by s.bucket_start, s.task, e.key, d.levels
+      select date_trunc('month', m.bucket_start)::date as month, m.task, m.metric,
+        sum(m.n_sessions)::int as n_sessions,
+        case when d.levels is null then sum(m.sum) / nullif(sum(m.n_sessions), 0)
+          else (sum(m.sum)::numeric / nullif(sum(m.n_sessions), 0))::float8 end as avg
+      from company_metric m
+      left join task_metric d on d.task = m.task and d.metric = m.metric
+      where m.company_id = ${companyId} and m.kind = 'd'
+      group by 1, 2, 3, d.levels
+    ), pivoted as (
+      select m.month, json_agg(json_build_array(m.task, m.metric, m.n_sessions,
+        coalesce(tp.n_players, 0), m.avg) order by m.task, m.metric) as metrics
+      from m left join task_players tp on tp.month = m.month and tp.task = m.task
+      group by 1
     )
-    select to_char(b.bucket_start, 'YYYY-MM-DD') as bucket_start, b.n_players, b.n_sessions,
-      coalesce((
-        select json_agg(json_build_array(m.task, m.metric, m.n_sessions, m.n_players, m.avg)
-          order by m.task, m.metric)
-        from m where m.bucket_start = b.bucket_start
-      ), '[]'::json) as metrics
-    from b order by b.bucket_start`;
+    select to_char(b.month, 'YYYY-MM-DD') as bucket_start, b.n_players, b.n_sessions,
+      coalesce(pivoted.metrics, '[]'::json) as metrics
+    from b left join pivoted on pivoted.month = b.month
+    order by b.month`;
 }
 
 /** Returns the aggregate of one task's metric among a bucket's, or undefined. */
@@ -183,7 +195,7 @@ export function metricOf(
 
 /**
  * Returns the number of distinct players over a set of the company's buckets: all of them, or
- * (given a task) those with a session of that task there (months from session_summary).
+ * (given a task) those with a session of that task there (a month: over its days' rows).
  */
 export async function playersInBuckets(
   sql: Sql,
@@ -192,18 +204,10 @@ export async function playersInBuckets(
   starts: readonly string[],
   task: string | null = null,
 ): Promise<number> {
-  if (type === "month") {
-    const rows = await sql<{ n: number }[]>`
-      select count(distinct s.player_id)::int as n from session_summary s
-      where s.company_id = ${companyId}
-        and ${sql.unsafe(MONTH_OF)} = any(${textArray(sql, starts)}::date[])
-        ${task === null ? sql`` : sql`and s.task = ${task}`}`;
-    return rows[0].n;
-  }
   const rows = await sql<{ n: number }[]>`
     select count(distinct player_id)::int as n from company_bucket_player
-    where company_id = ${companyId} and kind = ${KIND[type]}
-      and bucket_start = any(${textArray(sql, starts)}::date[])
+    where company_id = ${companyId} and kind = ${type === "month" ? KIND.day : KIND[type]}
+      and ${bucketStartOf(sql, type)} = any(${textArray(sql, starts)}::date[])
       ${task === null ? sql`` : sql`and ${task} = any(tasks)`}`;
   return rows[0].n;
 }
