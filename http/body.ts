@@ -45,31 +45,50 @@ const TEXT_BODY =
 /** The error a text body with invalid UTF-8 fails its reader with (mapped to 400). */
 export const INVALID_UTF8 = "Request body is not valid UTF-8";
 
+/** Checks whole bodies (decoding without `stream` keeps no state between calls). */
+const WHOLE = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /**
  * Returns `body` checked as it streams: the stream fails with a 400 error at the first bad byte.
  * Lazy (high-water mark 0): nothing is read from the socket until a handler reads the body, so a
- * request refused before its body (a credential, a size limit) buffers nothing.
+ * request refused before its body (a credential, a size limit) buffers nothing. The first chunk
+ * is held until the next read: a body of one chunk (most) is checked whole by the shared decoder,
+ * and a streaming decoder is made only for the second chunk of a longer one.
  */
 function strictUtf8Stream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  let decoder: TextDecoder | undefined;
+  let held: Uint8Array | undefined;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       reader ??= body.getReader();
-      const { done, value } = await reader.read();
-      try {
-        if (done) {
-          decoder.decode();
-          controller.close();
+      // Reads until there is something to pass on: a stream calls pull again only after an
+      // enqueue, so the held first chunk must not end a pull with nothing enqueued.
+      while (true) {
+        const { done, value } = await reader.read();
+        try {
+          if (done) {
+            if (decoder) decoder.decode();
+            else if (held) WHOLE.decode(held);
+          } else if (held === undefined && decoder === undefined) {
+            held = value;
+            continue;
+          } else {
+            decoder ??= new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+            if (held) decoder.decode(held, { stream: true });
+            decoder.decode(value, { stream: true });
+          }
+        } catch {
+          controller.error(badRequest(INVALID_UTF8));
+          await reader.cancel().catch(() => {});
           return;
         }
-        decoder.decode(value, { stream: true });
-      } catch {
-        controller.error(badRequest(INVALID_UTF8));
-        await reader.cancel().catch(() => {});
+        if (held) controller.enqueue(held);
+        held = undefined;
+        if (done) controller.close();
+        else controller.enqueue(value);
         return;
       }
-      controller.enqueue(value);
     },
     cancel(reason) {
       return reader ? reader.cancel(reason) : body.cancel(reason);

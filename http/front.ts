@@ -60,6 +60,8 @@ export interface Front {
   vouch(relay: Deno.NetAddr): boolean;
   /** Connections open now. */
   connections(): number;
+  /** Large relay buffers lent to connections now (at most `largeBuffers`, whatever the load). */
+  largeBuffersLent(): number;
   /** Connections with a request under way: from its first byte until its answer is complete. */
   busy(): number;
   /** Stops accepting (open connections keep going). */
@@ -78,6 +80,13 @@ export interface Front {
 /** The most header bytes a request may send. */
 export const MAX_HEAD_BYTES = 64 * 1024;
 const READ_BUFFER = 4 * 1024;
+/**
+ * A large answer is relayed in LARGE_BUFFER pieces when one of the front's LARGE_BUFFERS is free
+ * (a 133 KB series in 3 reads and writes instead of 33); the pool, not the connection count,
+ * bounds what they hold (2 MiB), so slow readers cannot make the front hold more.
+ */
+const LARGE_BUFFER = 64 * 1024;
+export const LARGE_BUFFERS = 32;
 /** How long a connection closed after a closing answer still drops what the client sends (ms). */
 const LINGER_MS = 2000;
 /** How long a draining front keeps accepting before it closes its listener (ms). */
@@ -117,6 +126,21 @@ type Phase = "idle" | "head" | "body";
 const START_LINE =
   /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^\s]+ HTTP\/1\.[01]|HTTP\/1\.[01] \d{3}(?: .*)?)$/;
 
+/** One decoder for every head (decoding without `stream` keeps no state between calls). */
+const LATIN1 = new TextDecoder("latin1");
+
+/** Returns the text of `pieces` (`length` bytes in all), one byte per character. */
+function latin1(pieces: readonly Uint8Array[], length: number): string {
+  if (pieces.length === 1) return LATIN1.decode(pieces[0]);
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, at);
+    at += piece.length;
+  }
+  return LATIN1.decode(bytes);
+}
+
 /**
  * Follows the framing of a client's request stream: which phase it is in, and when a phase
  * changes. Fed every byte the client sends, in order.
@@ -125,7 +149,11 @@ export class RequestFraming {
   phase: Phase = "idle";
   /** Set when the stream cannot be framed (the connection must close). */
   error: "too_large" | "malformed" | null = null;
-  private head: number[] = [];
+  /** The head's bytes so far (copies of the fed pieces), their length, and how many bytes of
+   * the blank line that ends it were last seen (`\r` 1, `\r\n` 2, `\r\n\r` 3). */
+  private head: Uint8Array[] = [];
+  private headLength = 0;
+  private matched = 0;
   private remaining = 0;
   private chunked = false;
   /** Chunked body sub-state. */
@@ -155,22 +183,7 @@ export class RequestFraming {
         this.set("head");
       }
       if (this.phase === "head") {
-        while (i < bytes.length) {
-          const b = bytes[i++];
-          this.head.push(b);
-          const n = this.head.length;
-          if (
-            b === 10 && n >= 4 && this.head[n - 2] === 13 && this.head[n - 3] === 10 &&
-            this.head[n - 4] === 13
-          ) {
-            this.endOfHead();
-            break;
-          }
-          if (n >= MAX_HEAD_BYTES) {
-            this.error = "too_large";
-            return;
-          }
-        }
+        i = this.feedHead(bytes, i);
         continue;
       }
       // body
@@ -185,14 +198,40 @@ export class RequestFraming {
     }
   }
 
+  /** Returns the index after the head bytes consumed from `i` (ending the head when complete). */
+  private feedHead(bytes: Uint8Array, i: number): number {
+    const start = i;
+    // Room left under MAX_HEAD_BYTES: the head may not reach it.
+    const stop = Math.min(bytes.length, start + MAX_HEAD_BYTES - this.headLength);
+    let matched = this.matched;
+    let end = -1;
+    while (i < stop) {
+      const b = bytes[i++];
+      if (b === 13) matched = matched === 2 ? 3 : 1;
+      else if (b !== 10) matched = 0;
+      else if (matched === 3) {
+        end = i;
+        break;
+      } else matched = matched === 1 ? 2 : 0;
+    }
+    this.matched = matched;
+    this.head.push(bytes.slice(start, i));
+    this.headLength += i - start;
+    if (end >= 0) this.endOfHead();
+    else if (this.headLength >= MAX_HEAD_BYTES) this.error = "too_large";
+    return i;
+  }
+
   private set(phase: Phase): void {
     this.phase = phase;
     this.onPhase(phase);
   }
 
   private endOfHead(): void {
-    const text = new TextDecoder("latin1").decode(new Uint8Array(this.head));
+    const text = latin1(this.head, this.headLength);
     this.head = [];
+    this.headLength = 0;
+    this.matched = 0;
     // Only HTTP/1.x is framed: anything else (the HTTP/2 preface `PRI * HTTP/2.0`, which the
     // server would answer in binary frames this parser never finishes) closes the connection.
     if (!START_LINE.test(text.slice(0, text.indexOf("\r\n")))) {
@@ -249,7 +288,7 @@ export class RequestFraming {
         }
         continue;
       }
-      const line = new TextDecoder("latin1").decode(new Uint8Array(this.line));
+      const line = LATIN1.decode(new Uint8Array(this.line));
       this.line = [];
       if (this.chunk === "data_crlf") {
         this.chunk = "size";
@@ -284,13 +323,23 @@ function noDelay(conn: Deno.TcpConn): void {
   }
 }
 
-/** Returns a running front relaying `listen` to the HTTP server at `backend`. */
+/**
+ * Returns a running front relaying `listen` to the HTTP server at `backend`, with a pool of
+ * `largeBuffers` (default LARGE_BUFFERS) large relay buffers.
+ */
 export function startFront(
   listen: Deno.ListenOptions,
   backend: { hostname: string; port: number },
   timeouts: FrontTimeouts,
+  options: { largeBuffers?: number } = {},
 ): Front {
   const listener = Deno.listen({ ...listen, transport: "tcp" });
+  const largeBuffers = options.largeBuffers ?? LARGE_BUFFERS;
+  /** The large relay buffers not lent now, and how many were ever made (at most LARGE_BUFFERS). */
+  const spare: Uint8Array[] = [];
+  let made = 0;
+  const lend = (): Uint8Array | null =>
+    spare.pop() ?? (made < largeBuffers ? (made++, new Uint8Array(LARGE_BUFFER)) : null);
   const peers = new Map<number, Deno.NetAddr>();
   /** Each relayed connection's vouch function, by the relay socket's local port. */
   const vouchers = new Map<number, () => boolean>();
@@ -482,20 +531,37 @@ export function startFront(
       return toHead || /^HTTP\/1\.[01] (?:204|304)/.test(head);
     });
     const relay = async (conn: Deno.TcpConn) => {
-      const buf = new Uint8Array(READ_BUFFER);
-      while (!closed) {
-        const n = await conn.read(buf);
-        if (n === null) break;
-        if (refusing) continue;
-        const chunk = buf.subarray(0, n);
-        writingSince = performance.now();
-        await writeAll(client, chunk);
-        writingSince = null;
-        if (answers.error === null) {
-          answers.feed(chunk);
-          // Answers that cannot be followed: back to the idle deadline (never no deadline).
-          if (answers.error !== null && framing.phase === "idle" && !draining) settle();
+      const small = new Uint8Array(READ_BUFFER);
+      /** A large buffer lent while an answer that filled a read is relayed. */
+      let large: Uint8Array | null = null;
+      try {
+        while (!closed) {
+          const buf = large ?? small;
+          const n = await conn.read(buf);
+          if (n === null) break;
+          if (!refusing) {
+            const chunk = buf.subarray(0, n);
+            writingSince = performance.now();
+            await writeAll(client, chunk);
+            writingSince = null;
+            if (answers.error === null) {
+              answers.feed(chunk);
+              // Answers that cannot be followed: back to the idle deadline (never no deadline).
+              if (answers.error !== null && framing.phase === "idle" && !draining) settle();
+            }
+          }
+          // A full read lends a large buffer for the rest of the answer; it goes back to the pool
+          // once the answer is complete (or, for answers that cannot be followed, at a short
+          // read), and only after its bytes are written.
+          if (large === null) {
+            if (n === buf.length) large = lend();
+          } else if (answers.phase === "idle" || (answers.error !== null && n < buf.length)) {
+            spare.push(large);
+            large = null;
+          }
         }
+      } finally {
+        if (large !== null) spare.push(large);
       }
     };
     const upstream = async () => {
@@ -566,6 +632,7 @@ export function startFront(
     peerOf: (relay) => peers.get(relay.port),
     vouch: (relay) => vouchers.get(relay.port)?.() ?? false,
     connections: () => open.size,
+    largeBuffersLent: () => made - spare.length,
     busy: () => busy.size,
     stopAccepting,
     drain: async (deadline) => {

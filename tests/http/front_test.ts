@@ -46,6 +46,24 @@ Deno.test("`RequestFraming` refuses oversized heads and malformed lengths", () =
   assert.equal(phases("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n").error, "malformed");
 });
 
+Deno.test("`RequestFraming` ends a head of exactly MAX_HEAD_BYTES, and refuses one byte more", () => {
+  const head = (size: number) => {
+    const start = "GET / HTTP/1.1\r\nX: ";
+    return start + "a".repeat(size - start.length - 4) + "\r\n\r\n";
+  };
+  assert.deepEqual(phases(head(MAX_HEAD_BYTES)), { seen: ["head", "idle"], error: null });
+  const pieces = head(MAX_HEAD_BYTES).match(/[\s\S]{1,1000}/g)!;
+  assert.deepEqual(phases(...pieces), { seen: ["head", "idle"], error: null }, "in pieces");
+  assert.equal(phases(head(MAX_HEAD_BYTES + 1)).error, "too_large");
+  // The blank line split across pieces, and a lone CR or LF that does not end the head.
+  assert.deepEqual(phases("GET / HTTP/1.1\r\nA: 1\r", "\n\r", "\nGET").seen, [
+    "head",
+    "idle",
+    "head",
+  ]);
+  assert.deepEqual(phases("GET / HTTP/1.1\r\nA: 1\n\r\n\r\rX").seen, ["head"], "not ended");
+});
+
 Deno.test("`RequestFraming` refuses a start line that is not HTTP/1.x (the HTTP/2 preface)", () => {
   assert.equal(phases("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").error, "malformed");
   assert.equal(phases("GET /\r\n\r\n").error, "malformed");
@@ -482,6 +500,90 @@ Deno.test(
     } finally {
       second();
       conn.close();
+      front.stopAccepting();
+      front.closeAll();
+      await backend.shutdown();
+    }
+  },
+);
+
+Deno.test(
+  "`startFront` relays large answers byte for byte to clients that read late, lending at most its pool",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    // Larger than what the sockets of one connection buffer: a client that does not read stalls
+    // its relay in the middle of the answer, holding the buffer it was lent.
+    const SIZE = 16 * 1024 * 1024;
+    const PIECE = 64 * 1024;
+    /** Byte `i` of answer `k`: distinct per answer, so a buffer shared too early shows. */
+    const byte = (k: number, i: number) => (i * 7 + k * 13 + (i >> 16)) & 0xff;
+    const backend = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+      const k = Number(new URL(req.url).searchParams.get("k"));
+      let sent = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const piece = new Uint8Array(Math.min(PIECE, SIZE - sent));
+          for (let j = 0; j < piece.length; j++) piece[j] = byte(k, sent + j);
+          sent += piece.length;
+          controller.enqueue(piece);
+          if (sent === SIZE) controller.close();
+        },
+      });
+      return new Response(stream, { headers: { "Content-Length": String(SIZE) } });
+    });
+    const front = startFront(
+      { hostname: "127.0.0.1", port: 0 },
+      {
+        hostname: "127.0.0.1",
+        port: backend.addr.port,
+      },
+      { headerTimeoutMs: 5000, bodyTimeoutMs: 5000, idleTimeoutMs: 20_000 },
+      { largeBuffers: 2 },
+    );
+    const conns: Deno.TcpConn[] = [];
+    try {
+      for (let k = 0; k < 4; k++) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: front.addr.port });
+        await conn.write(enc(`GET /?k=${k} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+        conns.push(conn);
+      }
+      // Nobody reads yet: every relay stalls; two hold the pool's buffers, the others 4 KiB ones.
+      for (let waited = 0; front.largeBuffersLent() < 2 && waited < 5000; waited += 50) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(front.largeBuffersLent(), 2, "four stalled large answers, two buffers lent");
+      const bad = await Promise.all(conns.map(async (conn, k) => {
+        const buf = new Uint8Array(256 * 1024);
+        let head = "";
+        let at = -1;
+        let wrong = 0;
+        while (true) {
+          const n = await conn.read(buf);
+          if (n === null) break;
+          let j = 0;
+          if (at < 0) {
+            head += new TextDecoder("latin1").decode(buf.subarray(0, n));
+            const end = head.indexOf("\r\n\r\n");
+            if (end < 0) continue;
+            j = n - (head.length - end - 4);
+            at = 0;
+          }
+          for (; j < n; j++, at++) if (buf[j] !== byte(k, at)) wrong++;
+        }
+        assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+        return { k, bytes: at, wrong };
+      }));
+      assert.deepEqual(bad, [0, 1, 2, 3].map((k) => ({ k, bytes: SIZE, wrong: 0 })));
+      assert.equal(front.largeBuffersLent(), 0, "every buffer is back once the answers are out");
+    } finally {
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch {
+          // closed by the front
+        }
+      }
       front.stopAccepting();
       front.closeAll();
       await backend.shutdown();

@@ -268,6 +268,38 @@ Deno.test(
 );
 
 Deno.test(
+  "a streamed body is checked across its chunks: a character split between two passes, a bad byte in any chunk is 400",
+  opts,
+  async () => {
+    const t = testApp(db.sql, { AUTH_FAIL_LIMIT: "0" });
+    t.setNow(NOW);
+    const enc = (s: string) => [...new TextEncoder().encode(s)];
+    /** Posts the chunks as a streamed body (no Content-Length) and returns the status. */
+    const post = async (...chunks: number[][]) => {
+      const body = ReadableStream.from(chunks.map((c) => new Uint8Array(c)));
+      const res = await t.request("/events", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        duplex: "half",
+      } as RequestInit);
+      await res.body?.cancel();
+      return res.status;
+    };
+    const start = enc('{"player_id":"p');
+    const end = enc('","session_id":"s1"}');
+    // "é" split between two chunks is valid: validation answers (422 for the incomplete event).
+    assert.equal(await post([...start, 0xc3], [0xa9, ...end]), 422);
+    assert.equal(await post(start, [0xc3, 0xa9], end), 422);
+    // A lead byte whose continuation never comes, in the first, a middle or the last chunk.
+    assert.equal(await post([...start, 0xc3], [0x41, ...end]), 400);
+    assert.equal(await post(start, [0xff], end), 400);
+    assert.equal(await post(start, end, [0xfe]), 400);
+    assert.equal(await post([...start, 0xc3, ...end]), 400, "one chunk");
+  },
+);
+
+Deno.test(
   "a sign-in form over 4 KiB is refused before it is read (measurement 1)",
   opts,
   async () => {
