@@ -1,5 +1,6 @@
 /** SQL for the per-player, per-task model state. */
 import type { LearnerModel } from "../core/learner.ts";
+import type postgres from "postgres";
 import type { Sql, Tx } from "./client.ts";
 
 export interface ModelRow extends LearnerModel {
@@ -8,15 +9,18 @@ export interface ModelRow extends LearnerModel {
   trained_ts_utc: Date;
 }
 
-/** Stores (replaces) a player's model state of one task (`model_name`, default earth). */
-export async function saveModel(
+/**
+ * Returns the statement (not yet sent) that stores (replaces) a player's model state of one task
+ * (`model_name`, default earth); a pipelined transaction commits right behind it.
+ */
+export function saveModel(
   tx: Tx,
   playerId: string,
   m: LearnerModel,
   at: Date,
   modelName = "earth",
-): Promise<void> {
-  await tx`
+): postgres.PendingQuery<postgres.Row[]> {
+  return tx`
     insert into model_state (player_id, model_name, trained_ts_utc, n_samples, coefficients,
       intercept, mae, status)
     values (${playerId}, ${modelName}, ${at}, ${m.n_samples},

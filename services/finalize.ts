@@ -1,7 +1,7 @@
 /**
  * Finalize a session: compute its task's metrics, store the summary, register its company,
  * retrain the player's model of that task, and record it as an engagement session — all in one
- * transaction, idempotent.
+ * transaction (pipelined: four round trips), idempotent.
  */
 import { dashboardTokenFor } from "../core/company.ts";
 import { badRequest, notFound } from "../core/errors.ts";
@@ -17,6 +17,7 @@ import type { Sql } from "../db/client.ts";
 import { insertCompanyToken } from "../db/companies.ts";
 import { recordGameSession } from "../db/engagement.ts";
 import { lockPlayer, saveModel } from "../db/models.ts";
+import { pipelinedTransaction } from "../db/pipelined.ts";
 import { registerTasks } from "../db/tasks.ts";
 import {
   findSummary,
@@ -80,7 +81,7 @@ export async function finalizeSession(
   registry: TaskRegistry = REGISTRY,
 ): Promise<SessionSummary> {
   await ensureTasks(sql, registry);
-  const row = await sql.begin(async (tx) => {
+  const row = await pipelinedTransaction(sql, async (tx, commit) => {
     // Statements sent together are pipelined (one round trip) and run in the order sent: the
     // aggregation reads the session's attempts after its row is locked against ingest.
     const [session, attempts] = await Promise.all([
@@ -131,7 +132,8 @@ export async function finalizeSession(
         ),
       }),
     ]);
-    await saveModel(tx, playerId, trainTaskModel(task.model, series), now, task.model.name);
+    const model = trainTaskModel(task.model, series);
+    await commit(saveModel(tx, playerId, model, now, task.model.name));
     return summary;
   });
   return toSessionSummary(row, registry);

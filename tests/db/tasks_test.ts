@@ -96,8 +96,21 @@ Deno.test(
         company: true,
       },
     ]);
-    await assert.rejects(insertAir(-1), (e: { code?: string }) => e.code === "23514");
-    await assert.rejects(insertAir("300"), (e: { code?: string }) => e.code === "23514");
+    /** Returns a check that a refusal is the catalog's (23514) with `message`. */
+    const refused = (message: RegExp) => (e: { code?: string; message?: string }) =>
+      e.code === "23514" && message.test(e.message ?? "");
+    await assert.rejects(
+      insertAir(-1),
+      refused(/metric reaction_time_ms = -1 is not a registered/),
+    );
+    await assert.rejects(insertAir("300"), refused(/reaction_time_ms = "300" is not a registered/));
+    // A metric missing (no metrics at all): not the task's registered ones.
+    await assert.rejects(
+      db.sql`insert into session_summary (player_id, session_id, task_version, task, metrics,
+        played_at, n_attempts)
+        values ('p', 'air-check', 'air_v1', 'air', '{}', now(), 1)`,
+      refused(/metrics are not the task's registered ones/),
+    );
     // A narrower range replaces the stored one; a metric no longer declared goes.
     const narrow = {
       ...AIR,
