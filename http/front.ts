@@ -128,18 +128,8 @@ const START_LINE =
 
 /** One decoder for every head (decoding without `stream` keeps no state between calls). */
 const LATIN1 = new TextDecoder("latin1");
-
-/** Returns the text of `pieces` (`length` bytes in all), one byte per character. */
-function latin1(pieces: readonly Uint8Array[], length: number): string {
-  if (pieces.length === 1) return LATIN1.decode(pieces[0]);
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const piece of pieces) {
-    bytes.set(piece, at);
-    at += piece.length;
-  }
-  return LATIN1.decode(bytes);
-}
+/** A head buffer's first size: most heads fit, and it is kept for the connection's next head. */
+const HEAD_BUFFER = 1024;
 
 /**
  * Follows the framing of a client's request stream: which phase it is in, and when a phase
@@ -149,9 +139,12 @@ export class RequestFraming {
   phase: Phase = "idle";
   /** Set when the stream cannot be framed (the connection must close). */
   error: "too_large" | "malformed" | null = null;
-  /** The head's bytes so far (copies of the fed pieces), their length, and how many bytes of
-   * the blank line that ends it were last seen (`\r` 1, `\r\n` 2, `\r\n\r` 3). */
-  private head: Uint8Array[] = [];
+  /**
+   * The head's bytes so far (the first `headLength` of one buffer, grown by doubling up to
+   * MAX_HEAD_BYTES: a head trickled a byte per read costs no more than one sent at once), and how
+   * many bytes of the blank line that ends it were last seen (`\r` 1, `\r\n` 2, `\r\n\r` 3).
+   */
+  private head = new Uint8Array(0);
   private headLength = 0;
   private matched = 0;
   private remaining = 0;
@@ -215,8 +208,16 @@ export class RequestFraming {
       } else matched = matched === 1 ? 2 : 0;
     }
     this.matched = matched;
-    this.head.push(bytes.slice(start, i));
-    this.headLength += i - start;
+    const length = this.headLength + (i - start);
+    if (length > this.head.length) {
+      const grown = new Uint8Array(
+        Math.min(MAX_HEAD_BYTES, Math.max(length, 2 * this.head.length, HEAD_BUFFER)),
+      );
+      grown.set(this.head.subarray(0, this.headLength));
+      this.head = grown;
+    }
+    this.head.set(bytes.subarray(start, i), this.headLength);
+    this.headLength = length;
     if (end >= 0) this.endOfHead();
     else if (this.headLength >= MAX_HEAD_BYTES) this.error = "too_large";
     return i;
@@ -228,8 +229,9 @@ export class RequestFraming {
   }
 
   private endOfHead(): void {
-    const text = latin1(this.head, this.headLength);
-    this.head = [];
+    const text = LATIN1.decode(this.head.subarray(0, this.headLength));
+    // The buffer is kept for the connection's next head, unless a large head grew it.
+    if (this.head.length > HEAD_BUFFER) this.head = new Uint8Array(0);
     this.headLength = 0;
     this.matched = 0;
     // Only HTTP/1.x is framed: anything else (the HTTP/2 preface `PRI * HTTP/2.0`, which the

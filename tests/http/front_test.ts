@@ -54,6 +54,14 @@ Deno.test("`RequestFraming` ends a head of exactly MAX_HEAD_BYTES, and refuses o
   assert.deepEqual(phases(head(MAX_HEAD_BYTES)), { seen: ["head", "idle"], error: null });
   const pieces = head(MAX_HEAD_BYTES).match(/[\s\S]{1,1000}/g)!;
   assert.deepEqual(phases(...pieces), { seen: ["head", "idle"], error: null }, "in pieces");
+  const bytes = head(MAX_HEAD_BYTES).split("");
+  assert.deepEqual(phases(...bytes), { seen: ["head", "idle"], error: null }, "byte by byte");
+  assert.equal(phases(...head(MAX_HEAD_BYTES + 1).split("")).error, "too_large");
+  // The buffer a connection keeps serves its next head (a small one after a large one).
+  const heads: string[] = [];
+  const f = new RequestFraming(() => {}, (text) => void heads.push(text));
+  for (const text of [head(5000), "GET /b HTTP/1.1\r\n\r\n", head(3000)]) f.feed(enc(text));
+  assert.deepEqual(heads, [head(5000), "GET /b HTTP/1.1\r\n\r\n", head(3000)]);
   assert.equal(phases(head(MAX_HEAD_BYTES + 1)).error, "too_large");
   // The blank line split across pieces, and a lone CR or LF that does not end the head.
   assert.deepEqual(phases("GET / HTTP/1.1\r\nA: 1\r", "\n\r", "\nGET").seen, [
