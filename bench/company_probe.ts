@@ -9,7 +9,7 @@
  * one of a checkout before issue 19).
  */
 import postgres from "postgres";
-import { cpuTicks, TICK_MS } from "./procs.ts";
+import { cpuMs } from "./procs.ts";
 import { percentile } from "./stats.ts";
 
 const arg = (name: string, fallback: string) =>
@@ -23,9 +23,6 @@ const { createApp } = await import(new URL("app.ts", ROOT).href);
 const { dashboardTokenFor } = await import(new URL("core/company.ts", ROOT).href);
 const { createScratchDatabase } = await import(new URL("bench/scratch.ts", ROOT).href);
 const { insertSummaries } = await import(new URL("bench/measure.ts", ROOT).href);
-
-/** Returns utime + stime of a process in ms, from /proc (this process: `Deno.pid`). */
-const cpuMs = (pid: number): number => (cpuTicks(pid) ?? NaN) * TICK_MS;
 
 const baseUrl = Deno.env.get("BENCH_DATABASE_URL")?.trim() ||
   "postgres://postgres@127.0.0.1:5432/postgres";

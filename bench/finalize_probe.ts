@@ -13,7 +13,7 @@
  * summary insert, triggers included (auto_explain of nested statements).
  */
 import postgres from "postgres";
-import { cpuTicks, TICK_MS } from "./procs.ts";
+import { cpuMs } from "./procs.ts";
 import { percentile } from "./stats.ts";
 
 const arg = (name: string, fallback: string) =>
@@ -30,9 +30,6 @@ const { finalizeSession } = await import(new URL("services/finalize.ts", ROOT).h
 const { createScratchDatabase } = await import(new URL("bench/scratch.ts", ROOT).href);
 const { insertSummaries } = await import(new URL("bench/measure.ts", ROOT).href);
 const { sessionEvents } = await import(new URL("bench/bodies.ts", ROOT).href);
-
-/** Returns utime + stime of a process in ms, from /proc (this process: `Deno.pid`). */
-const cpuMs = (pid: number): number => (cpuTicks(pid) ?? NaN) * TICK_MS;
 
 const baseUrl = Deno.env.get("BENCH_DATABASE_URL")?.trim() ||
   "postgres://postgres@127.0.0.1:5432/postgres";

@@ -90,6 +90,11 @@ export function cpuTicks(pid: number): number | null {
   }
 }
 
+/** Returns utime + stime of a process in ms, from /proc (NaN when it is gone). */
+export function cpuMs(pid: number): number {
+  return (cpuTicks(pid) ?? NaN) * TICK_MS;
+}
+
 async function drain(stream: ReadableStream<Uint8Array>, into: { text: string }): Promise<void> {
   const decoder = new TextDecoder();
   for await (const chunk of stream) {

@@ -86,7 +86,7 @@ const READ_BUFFER = 4 * 1024;
  * bounds what they hold (2 MiB), so slow readers cannot make the front hold more.
  */
 const LARGE_BUFFER = 64 * 1024;
-export const LARGE_BUFFERS = 32;
+const LARGE_BUFFERS = 32;
 /** How long a connection closed after a closing answer still drops what the client sends (ms). */
 const LINGER_MS = 2000;
 /** How long a draining front keeps accepting before it closes its listener (ms). */
@@ -337,7 +337,7 @@ export function startFront(
 ): Front {
   const listener = Deno.listen({ ...listen, transport: "tcp" });
   const largeBuffers = options.largeBuffers ?? LARGE_BUFFERS;
-  /** The large relay buffers not lent now, and how many were ever made (at most LARGE_BUFFERS). */
+  /** The large relay buffers not lent now, and how many were ever made (at most `largeBuffers`). */
   const spare: Uint8Array[] = [];
   let made = 0;
   const lend = (): Uint8Array | null =>

@@ -30,7 +30,6 @@ Deno.test(
       "0016_command_notify",
       "0017_company_bucket_metrics",
       "0018_finalize_trigger",
-      "0019_finalize_one_statement",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -110,10 +109,9 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0016_command_notify",
       "0017_company_bucket_metrics",
       "0018_finalize_trigger",
-      "0019_finalize_one_statement",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 19);
+    assert.equal(count[0].n, 18);
   } finally {
     await a.end();
     await b.end();
