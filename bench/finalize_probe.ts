@@ -1,5 +1,5 @@
 /**
- * `deno run -A bench/finalize_probe.ts [--root=DIR] [--n=150] [--players=10] [--explain]`
+ * `deno run -A bench/finalize_probe.ts [--root=DIR] [--n=150] [--players=10] [--explain] [--app]`
  *
  * Finalize in-process, without HTTP, as the finalize scenario of `deno task bench` drives it
  * (players with 100 earlier sessions in one company, a 9-attempt session posted before each
@@ -10,7 +10,9 @@
  * `deno run -A bench/finalize_probe.ts --root=/work/wt-23-before` (run from that checkout so
  * its import map applies). With track_functions the time of every plpgsql function per
  * finalize is printed (pg_stat_user_functions); `--explain` prints the plan of one finalize's
- * summary insert, triggers included (auto_explain of nested statements).
+ * summary insert, triggers included (auto_explain of nested statements). `--app` finalizes
+ * through the app (`app.request` of `POST /sessions/{id}/finalize`: middleware, validation and
+ * the answer's JSON, no socket) instead of calling the service.
  */
 import postgres from "postgres";
 import { cpuMs } from "./procs.ts";
@@ -22,6 +24,7 @@ const ROOT = new URL(`${arg("root", new URL("..", import.meta.url).pathname)}/`,
 const N = Number(arg("n", "150"));
 const PLAYERS = Number(arg("players", "10"));
 const EXPLAIN = Deno.args.includes("--explain");
+const APP = Deno.args.includes("--app");
 
 const { loadConfig } = await import(new URL("config.ts", ROOT).href);
 const { migrate } = await import(new URL("db/migrate.ts", ROOT).href);
@@ -30,6 +33,7 @@ const { finalizeSession } = await import(new URL("services/finalize.ts", ROOT).h
 const { createScratchDatabase } = await import(new URL("bench/scratch.ts", ROOT).href);
 const { insertSummaries } = await import(new URL("bench/measure.ts", ROOT).href);
 const { sessionEvents } = await import(new URL("bench/bodies.ts", ROOT).href);
+const { createApp } = await import(new URL("app.ts", ROOT).href);
 
 const baseUrl = Deno.env.get("BENCH_DATABASE_URL")?.trim() ||
   "postgres://postgres@127.0.0.1:5432/postgres";
@@ -42,7 +46,18 @@ const sql = postgres(db.url, {
   onnotice: (n: { message?: string }) => EXPLAIN && console.log(n.message),
   debug: (_c: number, query: string) => trace?.push({ t: performance.now(), query }),
 });
-const config = loadConfig({ APP_ENV: "test" });
+const config = loadConfig({ APP_ENV: "test", INGEST_SERVICE_TOKEN: "probe-ingest" });
+const app = createApp({ config, sql, log: () => {}, now: () => new Date() });
+/** Finalizes one session, through the app (`--app`) or the service. */
+async function finalize(sessionId: string): Promise<void> {
+  if (!APP) return void await finalizeSession(sql, config, sessionId, new Date());
+  const res = await app.request(`/sessions/${encodeURIComponent(sessionId)}/finalize`, {
+    method: "POST",
+    headers: { Authorization: "Bearer probe-ingest" },
+  });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`finalize: ${res.status} ${body}`);
+}
 try {
   await migrate(sql);
   await insertSummaries(sql, {
@@ -87,7 +102,7 @@ try {
     const b0 = cpuMs(pid);
     trace = [];
     const t0 = performance.now();
-    await finalizeSession(sql, config, sessionId, new Date());
+    await finalize(sessionId);
     const end = performance.now();
     const t = end - t0;
     const sent = trace;

@@ -112,13 +112,14 @@ export async function startServer(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 60_000,
+  cwd = ROOT,
 ): Promise<Server> {
   const port = freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args,
-    cwd: ROOT,
+    cwd,
     env: { ...passThrough(), ...env, PORT: String(port), HOST: "127.0.0.1" },
     clearEnv: true,
     stdin: "null",

@@ -2,9 +2,14 @@
  * A transaction in two round trips fewer than `sql.begin`, which waits for the answer to BEGIN
  * before the first statement and for the last statement's before COMMIT. Here, on a reserved
  * connection, BEGIN is sent at once (it travels with the first statements), and `commit(last)`
- * sends COMMIT right behind the last statement: postgres.js sends one connection's statements in
- * the order they are started, and Postgres runs them in that order. A last statement that fails
- * aborts the transaction, and the COMMIT behind it then rolls back.
+ * sends COMMIT right behind the last statement. A failed statement aborts the transaction, and
+ * the COMMIT behind it then rolls back.
+ *
+ * The order: postgres.js sends one connection's statements in the order it is first asked for
+ * their answers, and Postgres runs them in that order. `await`, `then` and `Promise.all` ask one
+ * job after the call, in call order, and `commit` asks for `last` and the COMMIT the same way:
+ * statements started before `commit` in the same synchronous run of the caller (the arguments
+ * of one `Promise.all`, each a single statement or a `Promise.all` of some) go out before them.
  */
 import type postgres from "postgres";
 import type { Sql, Tx } from "./client.ts";
@@ -31,10 +36,11 @@ export async function pipelinedTransaction<T>(
     const begun = reserved`begin`.execute();
     begun.catch(() => {});
     const commit: Commit = async (last) => {
-      last.execute();
-      const done = reserved`commit`.execute();
+      // Not `execute()`, which would send them now, ahead of statements started just before.
+      const answer = Promise.resolve(last);
+      const done = Promise.resolve(reserved`commit`);
       try {
-        const [, rows] = await Promise.all([begun, last, done]);
+        const [, rows] = await Promise.all([begun, answer, done]);
         return rows;
       } finally {
         // Answered or not, the transaction is over: committed, or rolled back by Postgres (a

@@ -1,5 +1,6 @@
 /** The pipelined transaction: committed only by its commit, rolled back otherwise, never leaked. */
 import assert from "node:assert/strict";
+import type { Tx } from "../../db/client.ts";
 import { pipelinedTransaction } from "../../db/pipelined.ts";
 import { dbTestOptions } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
@@ -74,5 +75,35 @@ Deno.test(
       return [a.txid, b.txid];
     });
     assert.equal(first, last, "one transaction from the first statement to the last");
+  },
+);
+
+Deno.test(
+  "`pipelinedTransaction` sends its commit after statements started with it in one Promise.all",
+  opts,
+  async () => {
+    /** Stands for a db/ function: an async function awaiting its statements. */
+    const insert = async (tx: Tx, id: string) => {
+      const [row] = await tx<{ txid: string }[]>`
+        insert into play_sessions (session_id, player_id) values (${id}, 'p')
+        returning txid_current()::text as txid`;
+      return row.txid;
+    };
+    const pair = async (tx: Tx) => {
+      const [a, b] = await Promise.all([insert(tx, "pt-e2"), insert(tx, "pt-e3")]);
+      return a === b ? a : "two";
+    };
+    const txids = await pipelinedTransaction(db.sql, async (tx, commit) => {
+      const [a, b, [c]] = await Promise.all([
+        insert(tx, "pt-e1"),
+        pair(tx),
+        commit(tx<{ txid: string }[]>`
+          insert into play_sessions (session_id, player_id) values ('pt-e4', 'p')
+          returning txid_current()::text as txid`),
+      ]);
+      return new Set([a, b, c.txid]);
+    });
+    assert.equal(txids.size, 1, "every statement ran in the transaction, before its COMMIT");
+    assert.deepEqual(await stored("pt-e"), ["pt-e1", "pt-e2", "pt-e3", "pt-e4"]);
   },
 );
