@@ -30,6 +30,7 @@ Deno.test(
       "0016_command_notify",
       "0017_company_bucket_metrics",
       "0018_finalize_trigger",
+      "0019_one_row_trigger",
     ]);
     const status = await migrationStatus(db.sql);
     assert.ok(status.every((m) => m.appliedAt instanceof Date));
@@ -109,9 +110,10 @@ Deno.test("two processes migrating at once cannot race (advisory lock)", {
       "0016_command_notify",
       "0017_company_bucket_metrics",
       "0018_finalize_trigger",
+      "0019_one_row_trigger",
     ]);
     const count = await a`select count(*)::int as n from schema_migrations`;
-    assert.equal(count[0].n, 18);
+    assert.equal(count[0].n, 19);
   } finally {
     await a.end();
     await b.end();
