@@ -1,5 +1,6 @@
 /**
  * `deno task bench [--quick] [--only=ingest,batch,finalize,engagement,player,company,fleet,embedded]`
+ * (`deno task bench pair --root=DIR [--front]`: bench/pair.ts)
  * (`deno task bench audio [--quick]`: the voice recording uploads alone, bench/audio.ts)
  * (or the scenario names as bare arguments: `deno task bench ingest batch`);
  * `deno task bench privacy-accuracy [--quick]` runs only the company-privacy accuracy
@@ -53,6 +54,12 @@ type Sql = postgres.Sql;
 const RESULTS = new URL("./results.json", import.meta.url);
 
 async function main(): Promise<void> {
+  // `deno task bench pair --root=DIR [--front]`: this checkout against another, in pairs
+  // (bench/pair.ts).
+  if (Deno.args.includes("pair")) {
+    await import("./pair.ts");
+    return;
+  }
   // `deno task bench audio [--quick]`: the recordings' upload benchmark, on its own.
   if (Deno.args.includes("audio")) {
     const { FULL, QUICK, printAudioBench, runAudioBench } = await import("./audio.ts");

@@ -1,6 +1,6 @@
 /** Finalize retrains on the player's summaries in play order, its own in its place. */
 import assert from "node:assert/strict";
-import { REGISTRY, trainTaskModel } from "../../core/tasks.ts";
+import { type MetricValues, REGISTRY, trainTaskModel } from "../../core/tasks.ts";
 import { findModel } from "../../db/models.ts";
 import { playerModelSeries } from "../../db/summaries.ts";
 import { dbTestOptions, postJson, testApp } from "../helpers/app.ts";
@@ -11,6 +11,19 @@ import { insertSummary, type SummarySpec } from "../helpers/summaries.ts";
 const db = testDatabase();
 const t = testApp(db.sql);
 const earth = REGISTRY.task("earth")!.model;
+
+/** Asserts the player's stored earth model is the one trained on `series`. */
+async function assertModelTrainedOn(player: string, series: MetricValues[]): Promise<void> {
+  const { status, n_samples, coefficients, intercept, mae } = (await findModel(
+    db.sql,
+    player,
+    "earth",
+  ))!;
+  assert.deepEqual(
+    { status, n_samples, coefficients, intercept, mae },
+    trainTaskModel(earth, series),
+  );
+}
 
 /** Stores a summary played at `at`, to the microsecond (a Date parameter has milliseconds). */
 async function storedAt(spec: Omit<SummarySpec, "at">, at: string): Promise<void> {
@@ -48,16 +61,7 @@ Deno.test(
       [2 / 3, 5 / 3],
       [1, 1],
     ]);
-    const { status, n_samples, coefficients, intercept, mae } = (await findModel(
-      db.sql,
-      p.player,
-      "earth",
-    ))!;
-    assert.deepEqual(
-      { status, n_samples, coefficients, intercept, mae },
-      trainTaskModel(earth, series),
-      "the model is the one trained on the stored series, the new session in its place",
-    );
+    await assertModelTrainedOn(p.player, series);
   },
 );
 
@@ -92,15 +96,7 @@ Deno.test(
       [1, 1],
       [2 / 3, 5 / 3],
     ]);
-    const { status, n_samples, coefficients, intercept, mae } = (await findModel(
-      db.sql,
-      p.player,
-      "earth",
-    ))!;
-    assert.deepEqual(
-      { status, n_samples, coefficients, intercept, mae },
-      trainTaskModel(earth, series),
-    );
+    await assertModelTrainedOn(p.player, series);
   },
 );
 
@@ -132,14 +128,6 @@ Deno.test(
     assert.deepEqual(answers.map((r) => r.status), patterns.map(() => 200));
     const series = await playerModelSeries(db.sql, player, earth);
     assert.equal(series.length, patterns.length);
-    const { status, n_samples, coefficients, intercept, mae } = (await findModel(
-      db.sql,
-      player,
-      "earth",
-    ))!;
-    assert.deepEqual(
-      { status, n_samples, coefficients, intercept, mae },
-      trainTaskModel(earth, series),
-    );
+    await assertModelTrainedOn(player, series);
   },
 );
