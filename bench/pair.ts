@@ -1,25 +1,27 @@
 /**
  * `deno task bench pair --root=DIR [--n=300] [--front] [--only=ingest,finalize,company]`
  *
- * Event ingest, finalize and the company reads over HTTP in two services at once, this checkout's and another
- * checkout's (`--root`), each on its own fresh database seeded by its own checkout: for finalize
- * as the finalize scenario of `deno task bench` (10 players with 100 earlier sessions in one
- * company), for the reads as the quick company scenario (10,000 sessions of 200 players over a
- * year in the read company; exact company mode with BENCH_COMPANY_PRIVACY=exact). Ingest is
- * the 9-attempt-session load of the ingest scenario, in runs of 3 s alternating between the two
- * (8 each), with each side's HTTP process and Postgres CPU per request; the other requests
- * alternate one by one (one of each per round, the order swapped every round), so both
- * meet the same moment of the machine: the VM here moves a run's figures by 2× within minutes,
- * which separate runs cannot tell from a difference of the code. Prints each side's p50 and the
- * median of the per-round ratios (this ÷ other). `--front` serves the other checkout behind this
- * checkout's TCP front (bench/front_preload.ts), for a checkout older than the front.
+ * Event ingest, finalize and the company reads over HTTP in two services at once, this
+ * checkout's and another checkout's (`--root`), each on its own fresh database seeded by its own
+ * checkout: for finalize as the finalize scenario of `deno task bench` (10 players with 100
+ * earlier sessions in one company), for the reads as the quick company scenario (10,000 sessions
+ * of 200 players over a year in the read company; exact company mode with
+ * BENCH_COMPANY_PRIVACY=exact). Ingest is the 9-attempt-session load of the ingest scenario, in
+ * runs of 3 s alternating between the two (8 each), with each side's HTTP process and Postgres
+ * CPU per request; the other requests alternate one by one (one of each per round, the order
+ * swapped every round). Both sides so meet the same moment of the machine: the VM here moves a
+ * run's figures by 2× within minutes, which separate runs cannot tell from a difference of the
+ * code. Prints each side's figures and the medians of the per-pair ratios (this ÷ other).
+ * `--front` serves the other checkout behind this checkout's TCP front (bench/front_preload.ts),
+ * for a checkout older than the front.
  */
 import postgres from "postgres";
-import { sessionEvents } from "./bodies.ts";
 import { dashboardTokenFor } from "../core/company.ts";
+import { sessionEvents } from "./bodies.ts";
 import { alternate, expectOk, postJson, setAdmin, sqlFor } from "./measure.ts";
 import { INGEST, SECRETS, serviceEnv } from "./params.ts";
 import { type Server, SERVICE_ARGS, startServer } from "./procs.ts";
+import { INGEST_CONNECTIONS } from "./scenarios/ingest.ts";
 import { createScratchDatabase } from "./scratch.ts";
 import { percentile } from "./stats.ts";
 
@@ -95,7 +97,7 @@ async function pairIngest(sides: Side[]): Promise<void> {
         method: "POST" as const,
         mode: "event" as const,
         prefix,
-        connections: 16,
+        connections: INGEST_CONNECTIONS,
         durationSeconds: seconds,
         headers: INGEST,
       }),

@@ -5,11 +5,12 @@
  * sends COMMIT right behind the last statement. A failed statement aborts the transaction, and
  * the COMMIT behind it then rolls back.
  *
- * The order: postgres.js sends one connection's statements in the order it is first asked for
- * their answers, and Postgres runs them in that order. `await`, `then` and `Promise.all` ask one
- * job after the call, in call order, and `commit` asks for `last` and the COMMIT the same way:
- * statements started before `commit` in the same synchronous run of the caller (the arguments
- * of one `Promise.all`, each a single statement or a `Promise.all` of some) go out before them.
+ * The order: postgres.js sends one connection's statements in the order it is asked for their
+ * answers, and Postgres runs them in that order. `await` and `Promise.all` ask a job after the
+ * call, in call order (`execute()` asks at once); `commit` asks for `last` and the COMMIT the same
+ * way, so statements started before `commit` in the same synchronous run of the caller (the
+ * arguments of one `Promise.all`, each a single statement or a `Promise.all` of some) go out
+ * before them.
  */
 import type postgres from "postgres";
 import type { Sql, Tx } from "./client.ts";
