@@ -10,6 +10,7 @@
  */
 import postgres from "postgres";
 import { cpuMs } from "./procs.ts";
+import { READ_COMPANY, seedReadCompany } from "./seed.ts";
 import { percentile } from "./stats.ts";
 
 const arg = (name: string, fallback: string) =>
@@ -31,17 +32,8 @@ const sql = postgres(db.url, { max: 10, onnotice: () => {} });
 const config = loadConfig({ APP_ENV: "test", COMPANY_PRIVACY: "exact" });
 try {
   await migrate(sql);
-  const companyId = "c_benchmeasured";
-  const token = dashboardTokenFor(companyId, config.dashboardTokenSalt);
-  await sql`insert into company_registry (company_id, company_name, dashboard_token)
-    values (${companyId}, 'Bench Measured', ${token})`;
-  await insertSummaries(sql, {
-    prefix: "cs-",
-    count: 10_000,
-    players: `'cp-' || (g % 200)`,
-    company: `'${companyId}'`,
-    from: "2025-01-01",
-  });
+  const token = dashboardTokenFor(READ_COMPANY, config.dashboardTokenSalt);
+  await seedReadCompany(sql, insertSummaries, token);
   await sql`vacuum analyze`;
   const app = createApp({ config, sql, log: () => {}, now: () => new Date() });
   const load = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");

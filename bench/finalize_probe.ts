@@ -16,6 +16,7 @@
  */
 import postgres from "postgres";
 import { cpuMs } from "./procs.ts";
+import { FINALIZE_COMPANY, finalizePlayer, seedFinalizePlayers } from "./seed.ts";
 import { percentile } from "./stats.ts";
 
 const arg = (name: string, fallback: string) =>
@@ -60,13 +61,7 @@ async function finalize(sessionId: string): Promise<void> {
 }
 try {
   await migrate(sql);
-  await insertSummaries(sql, {
-    prefix: "fz-",
-    count: PLAYERS * 100,
-    players: `'fp-' || (g % ${PLAYERS})`,
-    company: "'c_finalizebench'",
-    from: "2024-01-01",
-  });
+  await seedFinalizePlayers(sql, insertSummaries, PLAYERS);
   await sql`analyze`;
   const [{ pid }] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
   await sql`set track_functions = 'pl'`;
@@ -76,7 +71,7 @@ try {
   for (let k = 0; k < N + 20; k++) {
     const events = sessionEvents("probe", k).map((e: Record<string, unknown>) =>
       toEventRow(
-        { ...e, player_id: `fp-${k % PLAYERS}`, company_id: "c_finalizebench" },
+        { ...e, player_id: finalizePlayer(k, PLAYERS), company_id: FINALIZE_COMPANY },
         config.companySalt,
       )
     );

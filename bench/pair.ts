@@ -23,6 +23,13 @@ import { INGEST, SECRETS, serviceEnv } from "./params.ts";
 import { type Server, SERVICE_ARGS, startServer } from "./procs.ts";
 import { INGEST_CONNECTIONS } from "./scenarios/ingest.ts";
 import { createScratchDatabase } from "./scratch.ts";
+import {
+  FINALIZE_COMPANY,
+  finalizePlayer,
+  READ_COMPANY,
+  seedFinalizePlayers,
+  seedReadCompany,
+} from "./seed.ts";
 import { percentile } from "./stats.ts";
 
 const arg = (name: string, fallback: string) =>
@@ -32,7 +39,6 @@ const OTHER = arg("root", "");
 const N = Number(arg("n", "300"));
 const PLAYERS = 10;
 const ONLY = arg("only", "ingest,finalize,company").split(",");
-const READ_COMPANY = "c_benchmeasured";
 const TOKEN = dashboardTokenFor(READ_COMPANY, SECRETS.dashboardSalt);
 const READS = {
   summary: `/dashboard/summary?t=${TOKEN}`,
@@ -60,22 +66,8 @@ async function startSide(name: string, root: string, args: string[]): Promise<Si
   const { insertSummaries } = await import(new URL("bench/measure.ts", `file://${root}/`).href);
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
   try {
-    await insertSummaries(sql, {
-      prefix: "fz-",
-      count: PLAYERS * 100,
-      players: `'fp-' || (g % ${PLAYERS})`,
-      company: "'c_finalizebench'",
-      from: "2024-01-01",
-    });
-    await sql`insert into company_registry (company_id, company_name, dashboard_token)
-      values (${READ_COMPANY}, 'Bench Measured', ${TOKEN})`;
-    await insertSummaries(sql, {
-      prefix: "cs-",
-      count: 10_000,
-      players: `'cp-' || (g % 200)`,
-      company: `'${READ_COMPANY}'`,
-      from: "2025-01-01",
-    });
+    await seedFinalizePlayers(sql, insertSummaries, PLAYERS);
+    await seedReadCompany(sql, insertSummaries, TOKEN);
     await sql`analyze`;
   } finally {
     await sql.end();
@@ -138,8 +130,8 @@ async function readOnce(side: Side, path: string): Promise<number> {
 async function finalizeOnce(side: Side, k: number): Promise<number> {
   const events = sessionEvents("pair", k).map((e) => ({
     ...e,
-    player_id: `fp-${k % PLAYERS}`,
-    company_id: "c_finalizebench",
+    player_id: finalizePlayer(k, PLAYERS),
+    company_id: FINALIZE_COMPANY,
   }));
   const url = side.server.baseUrl;
   await expectOk(await postJson(`${url}/events/batch`, { events }, INGEST), "batch");

@@ -1,7 +1,7 @@
 /**
  * Finalize a session: compute its task's metrics, store the summary, register its company,
  * retrain the player's model of that task, and record it as an engagement session — all in one
- * transaction (pipelined: four round trips), idempotent.
+ * transaction (pipelined: three round trips), idempotent.
  */
 import { dashboardTokenFor } from "../core/company.ts";
 import { badRequest, notFound } from "../core/errors.ts";
